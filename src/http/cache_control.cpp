@@ -1,0 +1,83 @@
+#include "http/cache_control.h"
+
+#include "http/token.h"
+
+namespace etagd::http {
+
+namespace {
+
+// RFC 9111 §1.2.2: a delta-seconds too large to represent is taken as 2^31.
+constexpr int64_t kDeltaSecondsCap = int64_t{1} << 31;
+
+// delta-seconds = 1*DIGIT, also accepted as a quoted-string ("60"), which RFC 9111 §5.2
+// asks recipients to accept for robustness. nullopt for anything else.
+std::optional<int64_t> parse_delta_seconds(std::string_view arg) {
+  if (arg.size() >= 2 && arg.front() == '"' && arg.back() == '"') {
+    arg = arg.substr(1, arg.size() - 2);
+  }
+  if (arg.empty()) return std::nullopt;
+  int64_t n = 0;
+  for (char c : arg) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (n < kDeltaSecondsCap) n = n * 10 + (c - '0');
+  }
+  return n < kDeltaSecondsCap ? n : kDeltaSecondsCap;
+}
+
+// A delta-seconds directive seen again with another value, or with an invalid value, makes the
+// freshness information invalid: RFC 9111 §4.2.1 says to treat that as stale, i.e. 0.
+void record_delta(std::optional<int64_t>& slot, std::optional<std::string_view> arg) {
+  std::optional<int64_t> v = arg ? parse_delta_seconds(*arg) : std::nullopt;
+  if (!v || (slot && *slot != *v)) {
+    slot = 0;
+  } else {
+    slot = v;
+  }
+}
+
+}  // namespace
+
+// Cache-Control = #cache-directive; cache-directive = token [ "=" ( token / quoted-string ) ].
+void parse_cache_control(std::string_view field_value, CacheControl& cc) {
+  for_each_list_member(field_value, [&cc](std::string_view member) {
+    std::string_view name = member;
+    std::optional<std::string_view> arg;
+    size_t eq = member.find('=');
+    if (eq != std::string_view::npos) {
+      name = trim_ows(member.substr(0, eq));
+      arg = trim_ows(member.substr(eq + 1));
+    }
+    // Directives named by the RFC; qualified no-cache="f" and private="f" are taken as their
+    // unqualified forms, which is what a shared cache that does not strip fields must do.
+    if (iequals(name, "max-age")) {
+      record_delta(cc.max_age, arg);
+    } else if (iequals(name, "s-maxage")) {
+      record_delta(cc.s_maxage, arg);
+    } else if (iequals(name, "stale-while-revalidate")) {
+      record_delta(cc.stale_while_revalidate, arg);
+    } else if (iequals(name, "stale-if-error")) {
+      record_delta(cc.stale_if_error, arg);
+    } else if (iequals(name, "no-store")) {
+      cc.no_store = true;
+    } else if (iequals(name, "no-cache")) {
+      cc.no_cache = true;
+    } else if (iequals(name, "private")) {
+      cc.private_ = true;
+    } else if (iequals(name, "public")) {
+      cc.public_ = true;
+    } else if (iequals(name, "must-revalidate")) {
+      cc.must_revalidate = true;
+    } else if (iequals(name, "proxy-revalidate")) {
+      cc.proxy_revalidate = true;
+    } else if (iequals(name, "no-transform")) {
+      cc.no_transform = true;
+    } else if (iequals(name, "immutable")) {
+      cc.immutable = true;
+    } else if (iequals(name, "only-if-cached")) {
+      cc.only_if_cached = true;
+    }
+    return true;  // unknown directives are ignored (RFC 9111 §5.2.3)
+  });
+}
+
+}  // namespace etagd::http

@@ -1,0 +1,33 @@
+// Cache-Control directives (RFC 9111 §5.2) that a shared cache acts on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace etagd::http {
+
+struct CacheControl {
+  // Delta-seconds values; a directive repeated with different values, or with an invalid
+  // value, is recorded as 0 (RFC 9111 §4.2.1: invalid freshness information means stale).
+  std::optional<int64_t> max_age;
+  std::optional<int64_t> s_maxage;
+  std::optional<int64_t> stale_while_revalidate;  // RFC 5861
+  std::optional<int64_t> stale_if_error;          // RFC 5861
+  bool no_store = false;
+  bool no_cache = false;  // also set for the qualified form no-cache="field"
+  bool private_ = false;  // also set for the qualified form private="field"
+  bool public_ = false;
+  bool must_revalidate = false;
+  bool proxy_revalidate = false;
+  bool no_transform = false;
+  bool immutable = false;
+  bool only_if_cached = false;
+};
+
+// Adds the directives in one Cache-Control field line to `cc` (several lines accumulate).
+// Directive names are case-insensitive; unknown directives are ignored; quoted-string
+// arguments ("60") are accepted for delta-seconds; values above 2^31 clamp to 2^31.
+void parse_cache_control(std::string_view field_value, CacheControl& cc);
+
+}  // namespace etagd::http

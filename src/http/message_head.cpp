@@ -1,0 +1,167 @@
+#include "http/message_head.h"
+
+#include <llhttp.h>
+
+#include "http/token.h"
+
+namespace etagd::http {
+
+namespace {
+
+// llhttp reports each element through callbacks. The head is contiguous and given in one call,
+// so each callback fires once per element with a view into the head.
+struct ParseState {
+  HeaderList* headers = nullptr;
+  std::string_view url;
+  std::string_view reason;
+  std::string_view field;
+  bool field_pending = false;
+};
+
+ParseState& state_of(llhttp_t* p) { return *static_cast<ParseState*>(p->data); }
+
+int on_url(llhttp_t* p, const char* at, size_t len) {
+  state_of(p).url = std::string_view(at, len);
+  return 0;
+}
+int on_status(llhttp_t* p, const char* at, size_t len) {
+  state_of(p).reason = std::string_view(at, len);
+  return 0;
+}
+int on_header_field(llhttp_t* p, const char* at, size_t len) {
+  ParseState& s = state_of(p);
+  s.field = std::string_view(at, len);
+  s.field_pending = true;
+  return 0;
+}
+int on_header_value(llhttp_t* p, const char* at, size_t len) {
+  ParseState& s = state_of(p);
+  s.headers->add(s.field, trim_ows(std::string_view(at, len)));
+  s.field_pending = false;
+  return 0;
+}
+int on_header_value_complete(llhttp_t* p) {
+  // An empty value produces no on_header_value call.
+  ParseState& s = state_of(p);
+  if (s.field_pending) s.headers->add(s.field, std::string_view());
+  s.field_pending = false;
+  return 0;
+}
+// Bodies are framed by etagd itself (chunked_decoder.h): tell llhttp there is none.
+int on_headers_complete(llhttp_t*) { return 1; }
+
+const llhttp_settings_t& settings() {
+  static const llhttp_settings_t s = [] {
+    llhttp_settings_t st;
+    llhttp_settings_init(&st);
+    st.on_url = on_url;
+    st.on_status = on_status;
+    st.on_header_field = on_header_field;
+    st.on_header_value = on_header_value;
+    st.on_header_value_complete = on_header_value_complete;
+    st.on_headers_complete = on_headers_complete;
+    return st;
+  }();
+  return s;
+}
+
+bool run_llhttp(llhttp_type_t type, std::string_view head, ParseState& state, llhttp_t& parser) {
+  llhttp_init(&parser, type, &settings());
+  parser.data = &state;
+  llhttp_errno_t err = llhttp_execute(&parser, head.data(), head.size());
+  return err == HPE_OK || err == HPE_PAUSED_UPGRADE;
+}
+
+// Connection options are a token list (RFC 9110 §7.6.1).
+bool connection_has(const HeaderList& headers, std::string_view option) {
+  bool found = false;
+  for (const HeaderField& f : headers) {
+    if (!iequals(f.name, "connection")) continue;
+    for_each_list_member(f.value, [&](std::string_view m) {
+      if (iequals(m, option)) found = true;
+      return !found;
+    });
+  }
+  return found;
+}
+
+}  // namespace
+
+void RequestHead::clear() { *this = RequestHead{}; }
+
+void ResponseHead::clear() { *this = ResponseHead{}; }
+
+std::string_view parse_request_head(std::string_view head, const HeadScan& scan, RequestHead& out) {
+  HeaderList headers = std::move(out.headers);  // keep the vector's capacity
+  headers.clear();
+  out.clear();
+  out.headers = std::move(headers);
+
+  ParseState state;
+  state.headers = &out.headers;
+  llhttp_t parser;
+  if (!run_llhttp(HTTP_REQUEST, head, state, parser)) return "malformed request";
+  if (llhttp_get_http_major(&parser) != 1) return "unsupported HTTP version";
+  out.version_minor = llhttp_get_http_minor(&parser);
+
+  size_t sp = head.find(' ');
+  out.method_token = head.substr(0, sp);
+  out.method = parse_method(out.method_token);
+  if (out.method == Method::Connect) return "CONNECT not supported";
+
+  out.target = state.url;
+  if (out.target.empty() || out.target[0] != '/') return "request target must be origin-form";
+  size_t q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  if (q != std::string_view::npos) out.query = out.target.substr(q + 1);
+  if (out.path.find('#') != std::string_view::npos) return "fragment in request target";
+
+  size_t hosts = out.headers.count("host");
+  if (hosts > 1) return "repeated Host";
+  if (hosts == 0 && out.version_minor >= 1) return "missing Host";
+  out.host = out.headers.get("host");
+
+  out.content_length = scan.content_length;
+  out.chunked = scan.chunked;
+  if (out.chunked && out.version_minor == 0) return "Transfer-Encoding in HTTP/1.0";
+
+  if (out.version_minor >= 1) {
+    out.keep_alive = !connection_has(out.headers, "close");
+  } else {
+    out.keep_alive = connection_has(out.headers, "keep-alive");
+  }
+  std::string_view expect = out.headers.get("expect");
+  if (!expect.empty()) {
+    if (!iequals(expect, "100-continue")) return "unsupported Expect";
+    out.expect_continue = out.version_minor >= 1;
+  }
+  return {};
+}
+
+std::string_view parse_response_head(std::string_view head, const HeadScan& scan,
+                                     ResponseHead& out) {
+  HeaderList headers = std::move(out.headers);
+  headers.clear();
+  out.clear();
+  out.headers = std::move(headers);
+
+  ParseState state;
+  state.headers = &out.headers;
+  llhttp_t parser;
+  if (!run_llhttp(HTTP_RESPONSE, head, state, parser)) return "malformed response head";
+  if (llhttp_get_http_major(&parser) != 1) return "unsupported HTTP version";
+  out.version_minor = llhttp_get_http_minor(&parser);
+  out.status = llhttp_get_status_code(&parser);
+  if (out.status < 100 || out.status > 999) return "invalid status code";
+  out.reason = state.reason;
+  out.content_length = scan.content_length;
+  out.chunked = scan.chunked;
+  if (out.version_minor >= 1) {
+    out.keep_alive = !connection_has(out.headers, "close");
+  } else {
+    out.keep_alive = connection_has(out.headers, "keep-alive");
+  }
+  return {};
+}
+
+}  // namespace etagd::http

@@ -1,0 +1,58 @@
+// Parsed message heads. Every string_view points into the buffer holding the head bytes;
+// that buffer must outlive the head (the connection keeps it until the exchange ends).
+// Heads reach these parsers only after HeadScanner found them clean, and llhttp then
+// checks the grammar once more (defence in depth; see head_scanner.h for why both).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "http/head_scanner.h"
+#include "http/header_list.h"
+#include "http/method.h"
+
+namespace etagd::http {
+
+struct RequestHead {
+  Method method = Method::Other;
+  std::string_view method_token;  // as sent ("GET", "PROPFIND")
+  std::string_view target;        // origin-form: "/path?query"
+  std::string_view path;          // target up to '?'
+  std::string_view query;         // after '?', without it; empty if none
+  int version_minor = 1;          // HTTP/1.x
+  HeaderList headers;             // every field line, in order
+  std::string_view host;          // the Host field value as sent
+  std::optional<uint64_t> content_length;
+  bool chunked = false;
+  bool keep_alive = true;         // RFC 9112 §9.3 defaults, then Connection: close / keep-alive
+  bool expect_continue = false;   // Expect: 100-continue (RFC 9110 §10.1.1)
+
+  bool has_body() const { return chunked || content_length.value_or(0) > 0; }
+  void clear();
+};
+
+struct ResponseHead {
+  int status = 0;
+  std::string_view reason;
+  int version_minor = 1;
+  HeaderList headers;
+  std::optional<uint64_t> content_length;
+  bool chunked = false;
+  bool keep_alive = true;  // the upstream lets us reuse the connection after this response
+  void clear();
+};
+
+// Parses a request head (the `length` bytes HeadScanner reported, starting after `skip`).
+// On failure returns a short reason for the 400 answer; on success an empty view.
+// Refused here beyond the scanner's checks: a target that is not origin-form (absolute-form
+// and asterisk-form: etagd is a reverse proxy, and an authority in the target that disagrees
+// with Host is a cache-poisoning vector), a missing or repeated Host in HTTP/1.1
+// (RFC 9112 §3.2), CONNECT, and Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1).
+std::string_view parse_request_head(std::string_view head, const HeadScan& scan, RequestHead& out);
+
+// Parses a response head the same way. Failure means a 502 for the client.
+std::string_view parse_response_head(std::string_view head, const HeadScan& scan,
+                                     ResponseHead& out);
+
+}  // namespace etagd::http

@@ -1,0 +1,32 @@
+// ASCII text rules shared by every HTTP field parser (RFC 9110 §5.6).
+// Field names and most field values are ASCII; comparisons here never depend on locale.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace etagd::http {
+
+// tchar (RFC 9110 §5.6.2).
+bool is_token_char(unsigned char c);
+bool is_token(std::string_view s);  // non-empty and all tchar
+
+// Case-insensitive ASCII equality, as field names compare (RFC 9110 §5.1).
+bool iequals(std::string_view a, std::string_view b);
+// Case-insensitive ASCII prefix test.
+bool istarts_with(std::string_view s, std::string_view prefix);
+char ascii_lower(char c);
+std::string lowercase(std::string_view s);
+
+// Strips optional white space (SP / HTAB) from both ends (RFC 9110 §5.6.3).
+std::string_view trim_ows(std::string_view s);
+
+// Calls fn(member) for each non-empty member of a comma-separated list
+// (RFC 9110 §5.6.1), members trimmed of OWS. Quoted strings are not split on
+// the commas inside them. Stops early and returns false if fn returns false.
+template <typename Fn>
+bool for_each_list_member(std::string_view value, Fn&& fn);
+
+}  // namespace etagd::http
+
+#include "http/token_inl.h"
