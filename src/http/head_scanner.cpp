@@ -25,16 +25,6 @@ constexpr std::array<ByteClass, 256> make_byte_classes() {
 }
 constexpr std::array<ByteClass, 256> kByteClass = make_byte_classes();
 
-// tchar (RFC 9110 §5.6.2), as a table here because field names are scanned per byte.
-constexpr std::array<bool, 256> make_tchar_table() {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kTchar = make_tchar_table();
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -199,7 +189,7 @@ void HeadScanner::on_field_line(std::string_view line) {
     return;
   }
   size_t colon = 0;
-  while (colon < line.size() && kTchar[static_cast<unsigned char>(line[colon])]) ++colon;
+  while (colon < line.size() && is_token_char(static_cast<unsigned char>(line[colon]))) ++colon;
   if (colon == line.size()) {
     finish(HeadScan::Status::Invalid, "field line without colon");
     return;

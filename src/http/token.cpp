@@ -1,27 +1,11 @@
 #include "http/token.h"
 
-#include <array>
-
 namespace etagd::http {
-
-namespace {
-constexpr std::array<bool, 256> make_tchar_table() {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[c] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
-  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}
-constexpr std::array<bool, 256> kTchar = make_tchar_table();
-}  // namespace
-
-bool is_token_char(unsigned char c) { return kTchar[c]; }
 
 bool is_token(std::string_view s) {
   if (s.empty()) return false;
   for (unsigned char c : s) {
-    if (!kTchar[c]) return false;
+    if (!is_token_char(c)) return false;
   }
   return true;
 }

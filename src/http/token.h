@@ -2,13 +2,26 @@
 // Field names and most field values are ASCII; comparisons here never depend on locale.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
 namespace etagd::http {
 
-// tchar (RFC 9110 §5.6.2).
-bool is_token_char(unsigned char c);
+namespace detail {
+constexpr std::array<bool, 256> make_tchar_table() {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}
+inline constexpr std::array<bool, 256> kTchar = make_tchar_table();
+}  // namespace detail
+
+// tchar (RFC 9110 §5.6.2). Inline: parsers call it once per byte.
+inline bool is_token_char(unsigned char c) { return detail::kTchar[c]; }
 bool is_token(std::string_view s);  // non-empty and all tchar
 
 // Case-insensitive ASCII equality, as field names compare (RFC 9110 §5.1).

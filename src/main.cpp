@@ -1,0 +1,191 @@
+// etagd: a caching reverse proxy that gives a legacy HTTP API content ETags, local 304s and
+// sane Cache-Control. This file is the command line and the process lifecycle: load the
+// config, start the workers, then turn signals into reload / reopen / drain.
+#include <event2/event.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "config/config_loader.h"
+#include "proxy/event_handles.h"
+#include "proxy/server.h"
+#include "version.h"
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/etagd/etagd.yaml";
+
+void print_usage(std::FILE* out) {
+  std::fprintf(out,
+               "usage: etagd [--config FILE] [--check-config] [--version] [--help]\n"
+               "\n"
+               "  -c, --config FILE    configuration file (default %s)\n"
+               "  -t, --check-config   check the configuration, print every problem, and exit\n"
+               "                       (status 0 if it is valid, 1 if not)\n"
+               "  -v, --version        print the version and exit\n"
+               "  -h, --help           print this help and exit\n"
+               "\n"
+               "Signals: HUP reloads the configuration, USR1 reopens log files,\n"
+               "TERM/INT drain connections and exit.\n",
+               kDefaultConfig);
+}
+
+struct Options {
+  std::string config_path = kDefaultConfig;
+  bool check_only = false;
+};
+
+// Returns -1 to continue, or an exit status.
+int parse_args(int argc, char** argv, Options& o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-c" || arg == "--config") {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "etagd: %s needs a file name\n", arg.c_str());
+        return 2;
+      }
+      o.config_path = argv[++i];
+    } else if (arg.rfind("--config=", 0) == 0) {
+      o.config_path = arg.substr(9);
+    } else if (arg == "-t" || arg == "--check-config") {
+      o.check_only = true;
+    } else if (arg == "-v" || arg == "--version") {
+      std::printf("etagd %s\n", ETAGD_VERSION);
+      return 0;
+    } else if (arg == "-h" || arg == "--help") {
+      print_usage(stdout);
+      return 0;
+    } else {
+      std::fprintf(stderr, "etagd: unknown option %s\n", arg.c_str());
+      print_usage(stderr);
+      return 2;
+    }
+  }
+  return -1;
+}
+
+etagd::config::LoadResult load_and_report(const std::string& path) {
+  etagd::config::LoadResult r = etagd::config::load_config_file(path);
+  for (const auto& d : r.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
+  return r;
+}
+
+// The main thread's loop: signals and the drain deadline.
+struct Lifecycle {
+  etagd::proxy::Server* server = nullptr;
+  std::string config_path;
+  event_base* base = nullptr;
+  bool draining = false;
+  etagd::proxy::EventPtr drain_poll;
+  etagd::proxy::EventPtr drain_deadline;
+};
+
+void on_drain_poll(evutil_socket_t, short, void* arg) {
+  auto* lc = static_cast<Lifecycle*>(arg);
+  if (lc->server->all_workers_stopped()) event_base_loopexit(lc->base, nullptr);
+}
+
+void on_drain_deadline(evutil_socket_t, short, void* arg) {
+  auto* lc = static_cast<Lifecycle*>(arg);
+  spdlog::warn("shutdown timeout reached; closing remaining connections");
+  lc->server->stop_now();
+  event_base_loopexit(lc->base, nullptr);
+}
+
+void on_terminate(evutil_socket_t sig, short, void* arg) {
+  auto* lc = static_cast<Lifecycle*>(arg);
+  if (lc->draining) return;
+  lc->draining = true;
+  spdlog::info("received {}, draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  lc->server->begin_drain();
+  auto timeout = lc->server->config()->timeouts.shutdown;
+  timeval deadline{static_cast<time_t>(timeout.count() / 1000),
+                   static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  lc->drain_deadline.reset(evtimer_new(lc->base, on_drain_deadline, lc));
+  evtimer_add(lc->drain_deadline.get(), &deadline);
+  timeval poll{0, 20 * 1000};
+  lc->drain_poll.reset(event_new(lc->base, -1, EV_PERSIST, on_drain_poll, lc));
+  event_add(lc->drain_poll.get(), &poll);
+}
+
+void on_reload(evutil_socket_t, short, void* arg) {
+  auto* lc = static_cast<Lifecycle*>(arg);
+  spdlog::info("received SIGHUP, reloading {}", lc->config_path);
+  etagd::config::LoadResult r = etagd::config::load_config_file(lc->config_path);
+  for (const auto& d : r.diagnostics) {
+    if (d.severity == etagd::config::Diagnostic::Severity::Error) {
+      spdlog::error("{}", d.to_string());
+    } else {
+      spdlog::warn("{}", d.to_string());
+    }
+  }
+  if (!r.ok()) {
+    spdlog::error("reload rejected; keeping the running configuration");
+    return;
+  }
+  for (const std::string& change :
+       etagd::config::restart_required_changes(*lc->server->config(), *r.config)) {
+    spdlog::warn("{}", change);
+  }
+  std::string error;
+  if (!lc->server->reload(r.config, error)) {
+    spdlog::error("reload rejected: {}; keeping the running configuration", error);
+    return;
+  }
+  spdlog::info("configuration reloaded");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opts;
+  int rc = parse_args(argc, argv, opts);
+  if (rc >= 0) return rc;
+
+  etagd::config::LoadResult loaded = load_and_report(opts.config_path);
+  if (opts.check_only) {
+    std::fprintf(stderr, "etagd: configuration file %s test %s\n", opts.config_path.c_str(),
+                 loaded.ok() ? "is successful" : "failed");
+    return loaded.ok() ? 0 : 1;
+  }
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "etagd: configuration file %s has errors; not starting\n",
+                 opts.config_path.c_str());
+    return 1;
+  }
+
+  spdlog::set_default_logger(spdlog::stderr_color_mt("etagd"));
+  signal(SIGPIPE, SIG_IGN);
+  // Workers block every signal; the main thread's loop receives them.
+  etagd::proxy::EventBasePtr base(event_base_new());
+  Lifecycle lc;
+  lc.config_path = opts.config_path;
+  lc.base = base.get();
+
+  etagd::proxy::Server server(loaded.config);
+  lc.server = &server;
+  etagd::proxy::EventPtr sigterm(evsignal_new(base.get(), SIGTERM, on_terminate, &lc));
+  etagd::proxy::EventPtr sigint(evsignal_new(base.get(), SIGINT, on_terminate, &lc));
+  etagd::proxy::EventPtr sighup(evsignal_new(base.get(), SIGHUP, on_reload, &lc));
+  event_add(sigterm.get(), nullptr);
+  event_add(sigint.get(), nullptr);
+  event_add(sighup.get(), nullptr);
+
+  std::string error;
+  if (!server.start(error)) {
+    std::fprintf(stderr, "etagd: %s\n", error.c_str());
+    return 1;
+  }
+  spdlog::info("etagd {} started: {} worker(s), upstream {}", ETAGD_VERSION,
+               server.workers().size(), loaded.config->upstream.url);
+
+  event_base_dispatch(base.get());
+  server.join();
+  spdlog::info("etagd stopped");
+  return 0;
+}

@@ -1,0 +1,580 @@
+#include "proxy/exchange.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "cache/cache_key.h"
+#include "cache/cache_store.h"
+#include "cache/freshness.h"
+#include "http/etag.h"
+#include "http/http_date.h"
+#include "http/token.h"
+#include "proxy/client_connection.h"
+#include "proxy/invalidation.h"
+#include "proxy/upstream_request.h"
+#include "proxy/worker.h"
+
+namespace etagd::proxy {
+
+namespace {
+
+std::string normalized_host(std::string_view host) {
+  // Rules match the host without its port, case-insensitively. "[::1]:8080" -> "[::1]".
+  size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  return http::lowercase(host);
+}
+
+bool keyed_on(const config::RuleActions& a, std::string_view name) {
+  return std::any_of(a.key_headers.begin(), a.key_headers.end(),
+                     [&](const std::string& k) { return http::iequals(k, name); });
+}
+
+int64_t parse_age(std::string_view v) {
+  int64_t age = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), age);
+  return (ec == std::errc() && p == v.data() + v.size() && age >= 0) ? age : 0;
+}
+
+// The length of the leading fields of a header block that a 304 repeats; response_writer.h
+// writes them first (RFC 9110 §15.4.5).
+size_t not_modified_prefix(std::string_view block) {
+  size_t pos = 0;
+  while (pos < block.size()) {
+    size_t eol = block.find("\r\n", pos);
+    if (eol == std::string_view::npos) break;
+    std::string_view name = block.substr(pos, block.find(':', pos) - pos);
+    if (!(http::iequals(name, "cache-control") || http::iequals(name, "content-location") ||
+          http::iequals(name, "etag") || http::iequals(name, "expires") ||
+          http::iequals(name, "vary"))) {
+      break;
+    }
+    pos = eol + 2;
+  }
+  return pos;
+}
+
+// Keeps a stored body alive while the kernel has not taken all of it: the evbuffer calls this
+// when it no longer references the bytes.
+void release_body(const void*, size_t, void* holder) {
+  std::unique_ptr<cache::Body> owned(static_cast<cache::Body*>(holder));
+}
+
+void add_body_reference(evbuffer* out, const cache::Body& body) {
+  auto holder = std::make_unique<cache::Body>(body);
+  const std::string& bytes = **holder;
+  if (evbuffer_add_reference(out, bytes.data(), bytes.size(), &release_body, holder.get()) == 0) {
+    holder.release();  // now owned by the evbuffer, freed in release_body
+  }
+}
+
+
+}  // namespace
+
+Exchange::Exchange(Worker& worker, ClientConnection& client, const http::RequestHead& request,
+                   evbuffer* body)
+    : worker_(worker), client_(client), request_(request), request_body_(body) {}
+
+Exchange::~Exchange() {
+  if (waiter_id_ != 0) worker_.unregister_waiter(waiter_id_);
+  if (upstream_) {
+    upstream_->detach();
+    worker_.retire(std::move(upstream_));
+  }
+}
+
+void Exchange::abandon() {
+  abandoned_ = true;
+  if (wait_timer_) wait_timer_->cancel();
+  if (upstream_) {
+    upstream_->detach();
+    worker_.retire(std::move(upstream_));
+  }
+  lead_.release();
+}
+
+void Exchange::start() {
+  running_ = worker_.running();
+  const config::Config& cfg = *running_->config;
+  host_ = normalized_host(request_.host);
+  actions_ = cfg.rules.match(request_.method, host_, request_.path).actions;
+  request_time_ = worker_.now();
+
+  bool safe_read = request_.method == http::Method::Get || request_.method == http::Method::Head;
+  if (!safe_read) {
+    pass_status_ = "BYPASS";
+    fetch(Purpose::Forward);
+    return;
+  }
+  switch (actions_->cache) {
+    case config::CacheMode::Bypass:
+      pass_status_ = "BYPASS";
+      fetch(Purpose::Forward);
+      return;
+    case config::CacheMode::Validate:
+      pass_status_ = "MISS";
+      fetch(Purpose::Fetch);
+      return;
+    case config::CacheMode::Store:
+      pass_status_ = "MISS";
+      url_key_ = cache::make_url_key(request_.host, request_.target);
+      serve_from_cache();
+      return;
+  }
+}
+
+std::string Exchange::coalescing_key() const {
+  // Requests that differ in a key header never share a response (tenant isolation).
+  std::string key = url_key_;
+  for (const std::string& name : actions_->key_headers) {
+    key += '\n';
+    key += name;
+    key += ':';
+    key += request_.headers.combined(name);
+  }
+  return key;
+}
+
+void Exchange::serve_from_cache() {
+  cache::LookupResult found = worker_.shared().cache().lookup(url_key_, request_.headers);
+  int64_t now = worker_.now();
+  if (found.entry) {
+    if (!found.forced_stale && found.entry->is_fresh(now)) {
+      serve_entry(found.entry, "HIT");
+      return;
+    }
+    stale_ = found.entry;
+  }
+  if (!coalesced_) {
+    std::string key = coalescing_key();
+    uint64_t id = worker_.register_waiter(this);
+    Worker* w = &worker_;
+    bool leader = worker_.shared().coalescer().join(
+        key, [w, id] { w->post([w, id] { w->wake_waiter(id); }); });
+    if (!leader) {
+      waiter_id_ = id;
+      wait_for_leader();
+      return;
+    }
+    worker_.unregister_waiter(id);
+    lead_.hold(worker_.shared().coalescer(), std::move(key));
+  }
+  fetch(stale_ ? Purpose::Revalidate : Purpose::Fetch);
+}
+
+void Exchange::wait_for_leader() {
+  wait_timer_ = std::make_unique<Timer>(worker_.base(), &Exchange::on_wait_timeout, this);
+  wait_timer_->arm(running_->config->cache.coalesce_timeout);
+}
+
+void Exchange::on_wait_timeout(void* self) {
+  // The leader is slow: go upstream ourselves rather than wait without bound.
+  static_cast<Exchange*>(self)->on_coalescing_done();
+}
+
+void Exchange::on_coalescing_done() {
+  if (abandoned_ || waiter_id_ == 0) return;
+  worker_.unregister_waiter(waiter_id_);
+  waiter_id_ = 0;
+  wait_timer_->cancel();
+  coalesced_ = true;
+  stale_.reset();
+  serve_from_cache();
+}
+
+void Exchange::fetch(Purpose purpose) {
+  purpose_ = purpose;
+  UpstreamRequestOptions opts;
+  // A HEAD that etagd must hash or store is fetched as GET (as nginx's proxy_cache_convert_head).
+  upstream_method_ = (request_.method == http::Method::Head && purpose != Purpose::Forward)
+                         ? http::Method::Get
+                         : request_.method;
+  opts.method = upstream_method_;
+  opts.method_token = request_.method_token;
+  opts.strip_conditionals = purpose != Purpose::Forward;
+  if (purpose == Purpose::Revalidate) {
+    if (stale_->etag_from_upstream()) opts.if_none_match = stale_->etag();
+    opts.if_modified_since = stale_->last_modified();
+    if (opts.if_none_match.empty() && !opts.if_modified_since) purpose_ = Purpose::Fetch;
+  }
+  opts.client_address = client_.peer_address();
+  opts.body_length = request_body_ ? evbuffer_get_length(request_body_) : 0;
+
+  upstream_request_ = make_evbuffer();
+  write_upstream_request_head(upstream_request_.get(), request_, running_->config->upstream, opts);
+  if (opts.body_length > 0) evbuffer_add_buffer(upstream_request_.get(), request_body_);
+  connect_upstream(/*fresh=*/false);
+}
+
+void Exchange::connect_upstream(bool fresh) {
+  std::string error;
+  upstream_ = worker_.upstream_pool().acquire(fresh, error);
+  if (!upstream_) {
+    on_upstream_error(UpstreamError::ConnectFailed);
+    return;
+  }
+  upstream_->start(upstream_request_.get(), upstream_method_ == http::Method::Head, this);
+}
+
+void Exchange::on_upstream_head(const http::ResponseHead& head) {
+  if (abandoned_) return;
+  upstream_head_ = &head;
+  const config::Config& cfg = *running_->config;
+
+  if (!http::is_safe(request_.method) && head.status >= 200 && head.status < 400) {
+    invalidate_after_write(worker_.shared().cache(), request_, head, *actions_);
+  }
+  if (purpose_ == Purpose::Forward) {
+    begin_streaming(head, pass_status_);
+    return;
+  }
+  if (purpose_ == Purpose::Revalidate && head.status == 304) {
+    revalidated_ = true;  // no body follows; on_upstream_complete() refreshes the entry
+    return;
+  }
+  if (head.status >= 500 && serve_stale_on_error()) return;
+
+  upstream_cc_ = http::CacheControl{};
+  for (const http::HeaderField& f : head.headers) {
+    if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, upstream_cc_);
+  }
+  storable_ = false;
+  if (actions_->cache == config::CacheMode::Store) {
+    cache::StorabilityInput in;
+    in.method = upstream_method_;
+    in.status = head.status;
+    in.response_cc = &upstream_cc_;
+    in.response_headers = &head.headers;
+    in.request_has_authorization = request_.headers.contains("authorization");
+    in.keyed_on_authorization = keyed_on(*actions_, "authorization");
+    in.rule_ttl = !actions_->ttl.from_origin;
+    storable_ = cache::why_not_storable(in).empty();
+  }
+  // Buffer what will be stored, and 200s (to hash them for a content ETag), unless the body
+  // is announced larger than max_object_size.
+  bool wanted = storable_ || head.status == 200;
+  bool fits = !head.content_length || *head.content_length <= cfg.cache.max_object_size;
+  if (!wanted || !fits) {
+    storable_ = false;
+    lead_.release();  // nothing will be stored: waiters go upstream themselves
+    begin_streaming(head, pass_status_);
+    return;
+  }
+  buffering_ = true;
+  body_buf_.clear();
+  if (head.content_length) body_buf_.reserve(static_cast<size_t>(*head.content_length));
+  if (head.status == 200) {
+    if (!hasher_) hasher_ = std::make_unique<http::ContentHasher>();
+    hasher_->reset();
+  }
+}
+
+void Exchange::begin_streaming(const http::ResponseHead& head, std::string_view cache_status) {
+  streaming_ = true;
+  std::string fields;
+  ClientFieldOptions fo;
+  fo.actions = actions_;
+  fo.status_header = running_->config->cache.status_header;
+  fo.status = head.status;
+  write_client_fields(fields, head, fo);
+
+  ClientHeadOptions o;
+  o.status = head.status;
+  o.version_minor = request_.version_minor;
+  o.date = worker_.http_date();
+  o.age = parse_age(head.headers.get("age"));
+  o.status_header = running_->config->cache.status_header;
+  o.cache_status = cache_status;
+  bool no_body = head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
+  if (no_body) {
+    client_framing_ = BodyFraming::None;
+  } else if (head.content_length) {
+    client_framing_ = BodyFraming::ContentLength;
+    o.content_length = *head.content_length;
+  } else if (request_.method == http::Method::Head) {
+    client_framing_ = BodyFraming::None;
+  } else if (request_.version_minor >= 1) {
+    client_framing_ = BodyFraming::Chunked;
+  } else {
+    client_framing_ = BodyFraming::CloseDelimited;
+  }
+  o.framing = client_framing_;
+  o.close = client_.must_close_after_answer() || client_framing_ == BodyFraming::CloseDelimited;
+  write_client_head(client_.output(), fields, o);
+  if (request_.method == http::Method::Head) client_framing_ = BodyFraming::None;
+  client_.flush();
+}
+
+void Exchange::stream_body(const char* data, size_t len) {
+  if (client_framing_ == BodyFraming::None || len == 0) return;
+  if (client_framing_ == BodyFraming::Chunked) {
+    write_chunk(client_.output(), data, len);
+  } else {
+    evbuffer_add(client_.output(), data, len);
+  }
+  if (!client_.flush()) return;  // client gone: we were abandoned
+  if (client_.output_pending() > ClientConnection::kHighWatermark && upstream_) {
+    upstream_->pause_reading();
+    client_.wait_for_drain();
+  }
+}
+
+void Exchange::on_client_drained() {
+  if (upstream_) upstream_->resume_reading();
+}
+
+void Exchange::on_upstream_body(const char* data, size_t len) {
+  if (abandoned_) return;
+  if (streaming_) {
+    stream_body(data, len);
+    return;
+  }
+  if (!buffering_) return;  // 304 to a revalidation, or a stale answer already sent
+  if (body_buf_.size() + len > running_->config->cache.max_object_size) {
+    fall_back_to_streaming();
+    stream_body(data, len);
+    return;
+  }
+  body_buf_.append(data, len);
+  if (hasher_) hasher_->update(data, len);
+}
+
+void Exchange::fall_back_to_streaming() {
+  // The body turned out larger than max_object_size: neither stored nor hashed.
+  buffering_ = false;
+  storable_ = false;
+  lead_.release();
+  begin_streaming(*upstream_head_, pass_status_);
+  std::string buffered = std::move(body_buf_);
+  stream_body(buffered.data(), buffered.size());
+}
+
+void Exchange::on_upstream_complete() {
+  if (abandoned_) return;
+  if (streaming_) {
+    if (client_framing_ == BodyFraming::Chunked) write_last_chunk(client_.output());
+    bool close = client_framing_ == BodyFraming::CloseDelimited;
+    release_upstream();
+    client_.flush();
+    finish(close);
+    return;
+  }
+  if (revalidated_) {
+    finish_revalidation();
+    return;
+  }
+  if (!buffering_) {
+    // A stale answer was sent on a 5xx; nothing else to do with this response.
+    release_upstream();
+    return;
+  }
+  finish_fetch();
+}
+
+void Exchange::finish_fetch() {
+  const http::ResponseHead& head = *upstream_head_;
+  const config::Config& cfg = *running_->config;
+  int64_t now = worker_.now();
+
+  cache::ResponseToStore r;
+  r.status = head.status;
+  std::string_view upstream_etag = head.headers.get("etag");
+  bool keep_upstream_etag = !upstream_etag.empty() && actions_->etag == config::EtagPolicy::Preserve;
+  if (keep_upstream_etag) {
+    r.etag = std::string(upstream_etag);
+    r.etag_from_upstream = true;
+  } else if (head.status == 200 && hasher_) {
+    r.etag = hasher_->etag();
+  }
+  ClientFieldOptions fo;
+  fo.actions = actions_;
+  fo.status_header = cfg.cache.status_header;
+  fo.status = head.status;
+  fo.etag = r.etag;
+  write_client_fields(r.header_block, head, fo);
+  if (std::string_view lm = head.headers.get("last-modified"); !lm.empty()) {
+    r.last_modified = http::parse_http_date(lm);
+  }
+  cache::FreshnessPolicy policy;
+  if (!actions_->ttl.from_origin) policy.ttl = actions_->ttl.value.count();
+  policy.stale_if_error = actions_->stale_if_error.count();
+  policy.stale_while_revalidate = actions_->stale_while_revalidate.count();
+  r.freshness = cache::compute_freshness(head.headers, upstream_cc_, policy, request_time_, now);
+  for (const std::string& name : actions_->key_headers) {
+    r.variant.push_back({name, request_.headers.combined(name)});
+  }
+  for (const http::HeaderField& f : head.headers) {
+    if (!http::iequals(f.name, "vary")) continue;
+    http::for_each_list_member(f.value, [&](std::string_view member) {
+      std::string name = http::lowercase(member);
+      bool present = std::any_of(r.variant.begin(), r.variant.end(),
+                                 [&](const cache::VaryField& v) { return v.name == name; });
+      if (!present) r.variant.push_back({name, request_.headers.combined(name)});
+      return true;
+    });
+  }
+  r.body = std::make_shared<const std::string>(std::move(body_buf_));
+  cache::EntryRef entry = cache::CacheEntry::make(url_key_, std::move(r));
+  if (storable_) worker_.shared().cache().insert(entry);
+  release_upstream();
+  lead_.release();  // after insert: woken waiters find the entry
+  serve_entry(entry, pass_status_);
+}
+
+void Exchange::finish_revalidation() {
+  // RFC 9111 §4.3.4: the 304's fields replace the stored ones; the body stays.
+  const http::ResponseHead& head = *upstream_head_;
+  const config::Config& cfg = *running_->config;
+  cache::ResponseToStore r;
+  r.status = stale_->status();
+  r.etag = std::string(stale_->etag());
+  r.etag_from_upstream = stale_->etag_from_upstream();
+  r.last_modified = stale_->last_modified();
+  if (std::string_view et = head.headers.get("etag"); !et.empty() && r.etag_from_upstream) {
+    r.etag = std::string(et);
+  }
+  // Merge: the stored block's fields, with any field the 304 carries replaced by its value.
+  http::ResponseHead merged;
+  std::string_view block = stale_->header_block();
+  size_t pos = 0;
+  while (pos < block.size()) {
+    size_t eol = block.find("\r\n", pos);
+    if (eol == std::string_view::npos) break;
+    std::string_view line = block.substr(pos, eol - pos);
+    size_t colon = line.find(':');
+    std::string_view name = line.substr(0, colon);
+    if (!head.headers.contains(name) && !http::iequals(name, "via")) {
+      merged.headers.add(name, http::trim_ows(line.substr(colon + 1)));
+    }
+    pos = eol + 2;
+  }
+  for (const http::HeaderField& f : head.headers) merged.headers.add(f.name, f.value);
+  http::CacheControl cc;
+  for (const http::HeaderField& f : merged.headers) {
+    if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
+  }
+  ClientFieldOptions fo;
+  fo.actions = actions_;
+  fo.status_header = cfg.cache.status_header;
+  fo.status = r.status;
+  fo.etag = r.etag;
+  write_client_fields(r.header_block, merged, fo);
+  cache::FreshnessPolicy policy;
+  if (!actions_->ttl.from_origin) policy.ttl = actions_->ttl.value.count();
+  policy.stale_if_error = actions_->stale_if_error.count();
+  policy.stale_while_revalidate = actions_->stale_while_revalidate.count();
+  r.freshness = cache::compute_freshness(merged.headers, cc, policy, request_time_, worker_.now());
+  r.variant = stale_->variant();
+  r.body = stale_->body();
+  cache::EntryRef fresh = cache::CacheEntry::refreshed(*stale_, std::move(r));
+  worker_.shared().cache().replace(stale_, fresh);
+  release_upstream();
+  lead_.release();
+  serve_entry(fresh, "REVALIDATED");
+}
+
+bool Exchange::request_is_not_modified(const cache::CacheEntry& entry) const {
+  // RFC 9110 §13.1.2/§13.1.3: If-None-Match wins; If-Modified-Since only without it.
+  bool has_if_none_match = false;
+  for (const http::HeaderField& f : request_.headers) {
+    if (!http::iequals(f.name, "if-none-match")) continue;
+    has_if_none_match = true;
+    if (!entry.etag().empty() && http::if_none_match_matches(f.value, entry.etag())) return true;
+  }
+  if (has_if_none_match) return false;
+  std::string_view ims = request_.headers.get("if-modified-since");
+  if (ims.empty() || !entry.last_modified()) return false;
+  std::optional<int64_t> since = http::parse_http_date(ims);
+  return since && *entry.last_modified() <= *since;
+}
+
+void Exchange::serve_entry(const cache::EntryRef& entry, std::string_view cache_status) {
+  bool not_modified = entry->status() == 200 && request_is_not_modified(*entry);
+  std::string_view block = entry->header_block();
+  ClientHeadOptions o;
+  o.status = not_modified ? 304 : entry->status();
+  o.version_minor = request_.version_minor;
+  o.date = worker_.http_date();
+  o.age = entry->current_age(worker_.now());
+  o.status_header = running_->config->cache.status_header;
+  o.cache_status = cache_status;
+  o.close = client_.must_close_after_answer();
+  const std::string& body = *entry->body();
+  if (not_modified || o.status == 204) {
+    o.framing = BodyFraming::None;
+    if (not_modified) block = block.substr(0, not_modified_prefix(block));
+  } else {
+    o.framing = BodyFraming::ContentLength;
+    o.content_length = body.size();
+  }
+  write_client_head(client_.output(), block, o);
+  if (o.framing == BodyFraming::ContentLength && request_.method != http::Method::Head &&
+      !body.empty()) {
+    add_body_reference(client_.output(), entry->body());
+  }
+  if (!client_.flush()) return;
+  finish(false);
+}
+
+bool Exchange::serve_stale_on_error() {
+  if (!stale_ || !stale_->usable_on_error(worker_.now())) return false;
+  buffering_ = false;
+  if (upstream_) {
+    upstream_->detach();
+    worker_.retire(std::move(upstream_));
+  }
+  lead_.release();
+  serve_entry(stale_, "STALE");
+  return true;
+}
+
+void Exchange::on_upstream_error(UpstreamError error) {
+  if (abandoned_) return;
+  bool reused = upstream_ && upstream_->reused();
+  if (upstream_) {
+    upstream_->detach();
+    worker_.retire(std::move(upstream_));
+  }
+  // A pooled connection the upstream closed before answering: the request never reached the
+  // application (RFC 9110 §9.2.2 allows retrying idempotent requests), so try once more.
+  bool before_response = error == UpstreamError::ClosedBeforeResponse ||
+                         (error == UpstreamError::SendFailed && upstream_head_ == nullptr);
+  if (before_response && reused && !retried_ && http::is_idempotent(upstream_method_) &&
+      !streaming_) {
+    retried_ = true;
+    connect_upstream(/*fresh=*/true);
+    return;
+  }
+  if (streaming_) {
+    // The head is out: the only honest signal left is to cut the connection.
+    client_.close();
+    return;
+  }
+  if (serve_stale_on_error()) return;
+  lead_.release();
+  bool timeout = error == UpstreamError::ConnectTimeout || error == UpstreamError::ReadTimeout;
+  respond_error(timeout ? 504 : 502, upstream_error_text(error));
+}
+
+void Exchange::respond_error(int status, std::string_view reason) {
+  write_error_response(client_.output(), status, reason, worker_.http_date(),
+                       request_.version_minor, client_.must_close_after_answer(),
+                       request_.method == http::Method::Head);
+  if (!client_.flush()) return;
+  finish(false);
+}
+
+void Exchange::release_upstream() {
+  if (!upstream_) return;
+  worker_.upstream_pool().release(std::move(upstream_));
+}
+
+void Exchange::finish(bool close_connection) {
+  if (done_) return;
+  done_ = true;
+  client_.answer_complete(close_connection);  // retires this exchange: nothing after this
+}
+
+}  // namespace etagd::proxy

@@ -1,0 +1,56 @@
+#include "proxy/invalidation.h"
+
+#include "cache/cache_key.h"
+#include "http/token.h"
+
+namespace etagd::proxy {
+
+namespace {
+
+// The path?query of a Location/Content-Location value if it names the request's host:
+// a path-absolute reference, or an absolute http URI whose authority equals Host.
+std::string_view same_host_target(std::string_view value, std::string_view host) {
+  if (value.empty()) return {};
+  if (value[0] == '/') return value.substr(0, 2) == "//" ? std::string_view() : value;
+  constexpr std::string_view kScheme = "http://";
+  if (!http::istarts_with(value, kScheme)) return {};
+  std::string_view rest = value.substr(kScheme.size());
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (!http::iequals(authority, host)) return {};
+  return slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+}
+
+}  // namespace
+
+std::string_view parent_path(std::string_view path) {
+  while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+  size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos || slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+void invalidate_after_write(cache::CacheStore& cache, const http::RequestHead& request,
+                            const http::ResponseHead& response,
+                            const config::RuleActions& actions) {
+  cache.invalidate_url(cache::make_url_key(request.host, request.target));
+  for (std::string_view name : {"location", "content-location"}) {
+    std::string_view target = same_host_target(response.headers.get(name), request.host);
+    if (!target.empty()) cache.invalidate_url(cache::make_url_key(request.host, target));
+  }
+  for (const config::InvalidateTarget& t : actions.invalidate) {
+    switch (t.kind) {
+      case config::InvalidateTarget::Kind::Literal:
+        cache.invalidate_prefix(t.value);
+        break;
+      case config::InvalidateTarget::Kind::Path:
+        cache.invalidate_prefix(request.path);
+        break;
+      case config::InvalidateTarget::Kind::Parent:
+        cache.invalidate_prefix(parent_path(request.path));
+        break;
+    }
+  }
+}
+
+}  // namespace etagd::proxy

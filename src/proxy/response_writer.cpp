@@ -1,0 +1,172 @@
+#include "proxy/response_writer.h"
+
+#include <charconv>
+#include <cstdio>
+
+#include "http/hop_by_hop.h"
+#include "http/status.h"
+#include "http/token.h"
+
+namespace etagd::proxy {
+
+namespace {
+
+void append(std::string& s, std::string_view a) { s.append(a.data(), a.size()); }
+
+void append_field(std::string& s, std::string_view name, std::string_view value) {
+  append(s, name);
+  s += ": ";
+  append(s, value);
+  s += "\r\n";
+}
+
+void append_number(std::string& s, uint64_t v) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, end);
+}
+
+bool is_not_modified_field(std::string_view name) {
+  return http::iequals(name, "cache-control") || http::iequals(name, "content-location") ||
+         http::iequals(name, "etag") || http::iequals(name, "expires") ||
+         http::iequals(name, "vary");
+}
+
+// Fields etagd writes per response or never passes on.
+bool dropped(std::string_view name, const ClientFieldOptions& o) {
+  return http::iequals(name, "content-length") || http::iequals(name, "date") ||
+         http::iequals(name, "age") || (!o.status_header.empty() && http::iequals(name, o.status_header));
+}
+
+bool removed_by_rule(std::string_view name, const config::HeaderEdits& edits) {
+  for (const std::string& r : edits.remove) {
+    if (http::iequals(name, r)) return true;
+  }
+  for (const auto& [n, v] : edits.set) {
+    if (http::iequals(name, n)) return true;
+  }
+  return false;
+}
+
+// Writes the fields that belong to one of the two groups (the 304 set, or the rest).
+void write_field_group(std::string& block, const http::ResponseHead& upstream,
+                       const ClientFieldOptions& options, bool not_modified_group) {
+  const config::RuleActions* actions = options.actions;
+  const std::string* cache_control =
+      actions ? actions->cache_control.for_status(options.status) : nullptr;
+  const config::HeaderEdits* edits = actions ? &actions->headers : nullptr;
+
+  if (not_modified_group) {
+    if (cache_control && !(edits && removed_by_rule("cache-control", *edits))) {
+      append_field(block, "Cache-Control", *cache_control);
+    }
+    if (!options.etag.empty()) append_field(block, "ETag", options.etag);
+  }
+  for (const http::HeaderField& f : upstream.headers) {
+    if (is_not_modified_field(f.name) != not_modified_group) continue;
+    if (dropped(f.name, options)) continue;
+    if (http::is_connection_specific(f.name, upstream.headers)) continue;
+    if (cache_control && http::iequals(f.name, "cache-control")) continue;
+    if (!options.etag.empty() && http::iequals(f.name, "etag")) continue;
+    if (edits && removed_by_rule(f.name, *edits)) continue;
+    append_field(block, f.name, f.value);
+  }
+  if (!edits) return;
+  for (const auto& [n, v] : edits->set) {
+    if (is_not_modified_field(n) == not_modified_group) append_field(block, n, v);
+  }
+  for (const auto& [n, v] : edits->add) {
+    if (is_not_modified_field(n) == not_modified_group) append_field(block, n, v);
+  }
+}
+
+}  // namespace
+
+size_t write_client_fields(std::string& block, const http::ResponseHead& upstream,
+                           const ClientFieldOptions& options) {
+  size_t start = block.size();
+  write_field_group(block, upstream, options, true);
+  size_t prefix = block.size() - start;
+  write_field_group(block, upstream, options, false);
+  // RFC 9110 §7.6.3: a proxy adds itself to Via in responses too.
+  append_field(block, "Via", "1.1 etagd");
+  return prefix;
+}
+
+void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadOptions& o) {
+  std::string head;
+  head.reserve(128 + fields.size());
+  head += o.version_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  append_number(head, static_cast<uint64_t>(o.status));
+  head += ' ';
+  append(head, http::reason_phrase(o.status));
+  head += "\r\nDate: ";
+  append(head, o.date);
+  head += "\r\n";
+  append(head, fields);
+  if (o.age >= 0) {
+    head += "Age: ";
+    append_number(head, static_cast<uint64_t>(o.age));
+    head += "\r\n";
+  }
+  if (!o.cache_status.empty() && !o.status_header.empty()) {
+    append_field(head, o.status_header, o.cache_status);
+  }
+  switch (o.framing) {
+    case BodyFraming::None:
+      break;
+    case BodyFraming::ContentLength:
+      head += "Content-Length: ";
+      append_number(head, o.content_length);
+      head += "\r\n";
+      break;
+    case BodyFraming::Chunked:
+      head += "Transfer-Encoding: chunked\r\n";
+      break;
+    case BodyFraming::CloseDelimited:
+      break;
+  }
+  if (o.close) {
+    head += "Connection: close\r\n";
+  } else if (o.version_minor == 0) {
+    head += "Connection: keep-alive\r\n";
+  }
+  head += "\r\n";
+  evbuffer_add(out, head.data(), head.size());
+}
+
+void write_error_response(evbuffer* out, int status, std::string_view reason, std::string_view date,
+                          int version_minor, bool close, bool head_request) {
+  std::string body;
+  append_number(body, static_cast<uint64_t>(status));
+  body += ' ';
+  append(body, http::reason_phrase(status));
+  if (!reason.empty()) {
+    body += ": ";
+    append(body, reason);
+  }
+  body += '\n';
+  std::string fields = "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n";
+  ClientHeadOptions o;
+  o.status = status;
+  o.version_minor = version_minor;
+  o.date = date;
+  o.framing = BodyFraming::ContentLength;
+  o.content_length = body.size();
+  o.close = close;
+  write_client_head(out, fields, o);
+  if (!head_request) evbuffer_add(out, body.data(), body.size());
+}
+
+void write_chunk(evbuffer* out, const char* data, size_t len) {
+  if (len == 0) return;  // a zero-size chunk would end the body
+  char size[24];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", len);
+  evbuffer_add(out, size, static_cast<size_t>(n));
+  evbuffer_add(out, data, len);
+  evbuffer_add(out, "\r\n", 2);
+}
+
+void write_last_chunk(evbuffer* out) { evbuffer_add(out, "0\r\n\r\n", 5); }
+
+}  // namespace etagd::proxy

@@ -1,0 +1,48 @@
+// The proxy as a whole: SharedState plus the workers. The main thread owns the Server and
+// drives its lifecycle: start, reload, drain, stop.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "proxy/shared_state.h"
+#include "proxy/worker.h"
+
+namespace etagd::proxy {
+
+class Server {
+ public:
+  explicit Server(std::shared_ptr<const config::Config> config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Resolves the upstream, opens every listening socket (one per worker and address) and
+  // starts the workers. On failure returns false with a message naming what failed.
+  bool start(std::string& error);
+
+  // Publishes a new config to every worker; requests in flight keep the one they started with.
+  // Returns false (and changes nothing) if the upstream cannot be resolved.
+  bool reload(std::shared_ptr<const config::Config> config, std::string& error);
+
+  void begin_drain();
+  bool all_workers_stopped() const;
+  void stop_now();
+  void join();
+
+  SharedState& shared() { return *shared_; }
+  const std::vector<std::unique_ptr<Worker>>& workers() const { return workers_; }
+  std::shared_ptr<const config::Config> config() const { return shared_->running_config()->config; }
+
+ private:
+  std::unique_ptr<SharedState> shared_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  uint64_t generation_ = 1;
+};
+
+// Number of workers for `configured` (0 = one per CPU).
+unsigned effective_worker_count(uint32_t configured);
+
+}  // namespace etagd::proxy

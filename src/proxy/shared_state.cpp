@@ -1,0 +1,25 @@
+#include "proxy/shared_state.h"
+
+namespace etagd::proxy {
+
+SharedState::SharedState(std::shared_ptr<const RunningConfig> initial,
+                         cache::CacheStoreOptions cache_options)
+    : cache_(cache_options), coalescer_(cache_options.shards), config_(std::move(initial)) {
+  generation_.store(config_->generation, std::memory_order_release);
+}
+
+std::shared_ptr<const RunningConfig> SharedState::running_config() const {
+  std::lock_guard<std::mutex> lock(config_mu_);
+  return config_;
+}
+
+void SharedState::publish(std::shared_ptr<const RunningConfig> next) {
+  uint64_t gen = next->generation;
+  {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    config_ = std::move(next);
+  }
+  generation_.store(gen, std::memory_order_release);
+}
+
+}  // namespace etagd::proxy

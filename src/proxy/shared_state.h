@@ -1,0 +1,39 @@
+// Process-wide state shared by every worker: the cache, the coalescer, the current config.
+// Workers read the config through a generation counter, so the common case (no reload since
+// the last request) is one relaxed atomic load and no lock.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+
+#include "cache/cache_store.h"
+#include "cache/coalescer.h"
+#include "proxy/running_config.h"
+
+namespace etagd::proxy {
+
+class SharedState {
+ public:
+  SharedState(std::shared_ptr<const RunningConfig> initial, cache::CacheStoreOptions cache_options);
+
+  cache::CacheStore& cache() { return cache_; }
+  cache::Coalescer& coalescer() { return coalescer_; }
+
+  uint64_t config_generation() const { return generation_.load(std::memory_order_acquire); }
+  std::shared_ptr<const RunningConfig> running_config() const;
+  void publish(std::shared_ptr<const RunningConfig> next);
+
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+  void set_draining() { draining_.store(true, std::memory_order_relaxed); }
+
+ private:
+  cache::CacheStore cache_;
+  cache::Coalescer coalescer_;
+  mutable std::mutex config_mu_;
+  std::shared_ptr<const RunningConfig> config_;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> draining_{false};
+};
+
+}  // namespace etagd::proxy

@@ -1,0 +1,304 @@
+#include "proxy/upstream_connection.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "proxy/upstream_pool.h"
+#include "proxy/worker.h"
+
+namespace etagd::proxy {
+
+namespace {
+
+
+// Response heads may be larger than what clients may send; this only bounds memory.
+constexpr size_t kMaxResponseHeadBytes = 64 * 1024;
+constexpr size_t kMaxResponseFields = 256;
+
+}  // namespace
+
+std::string_view upstream_error_text(UpstreamError e) {
+  switch (e) {
+    case UpstreamError::ConnectFailed: return "upstream connection failed";
+    case UpstreamError::ConnectTimeout: return "upstream connect timeout";
+    case UpstreamError::ReadTimeout: return "upstream read timeout";
+    case UpstreamError::ClosedBeforeResponse: return "upstream closed the connection";
+    case UpstreamError::InvalidResponse: return "invalid upstream response";
+    case UpstreamError::TruncatedBody: return "upstream response truncated";
+    case UpstreamError::SendFailed: return "upstream send failed";
+  }
+  return "upstream error";
+}
+
+UpstreamConnection::UpstreamConnection(UpstreamPool& pool, UniqueFd fd, bool connecting)
+    : pool_(pool),
+      channel_(pool.worker().base(), std::move(fd), *this),
+      timer_(pool.worker().base(), &UpstreamConnection::on_timer, this),
+      state_(connecting ? State::Connecting : State::Active),
+      scanner_(http::HeadKind::Response, http::HeadLimits{kMaxResponseHeadBytes, kMaxResponseFields}) {
+  channel_.set_read_size(64 * 1024);
+}
+
+UpstreamConnection::~UpstreamConnection() = default;
+
+void UpstreamConnection::start(evbuffer* request, bool head_request, UpstreamObserver* observer) {
+  observer_ = observer;
+  head_request_ = head_request;
+  ++requests_;
+  got_bytes_ = false;
+  in_body_ = false;
+  reusable_ = false;
+  paused_ = false;
+  scanner_.reset();
+  chunked_.reset();
+  evbuffer_add_buffer_reference(channel_.output(), request);
+  const config::Timeouts& t = pool_.config().timeouts;
+  if (state_ == State::Connecting) {
+    timer_.arm(t.upstream_connect);
+    channel_.await_writable();
+    return;
+  }
+  state_ = State::Active;
+  channel_.set_reading(true);
+  arm_read_timeout();
+  if (!channel_.flush()) fail(UpstreamError::SendFailed);
+}
+
+void UpstreamConnection::arm_read_timeout() {
+  timer_.arm(pool_.config().timeouts.upstream_read);
+}
+
+void UpstreamConnection::pause_reading() {
+  if (paused_ || state_ != State::Active) return;
+  paused_ = true;
+  channel_.set_reading(false);
+  timer_.cancel();
+}
+
+void UpstreamConnection::resume_reading() {
+  if (!paused_ || state_ != State::Active) return;
+  paused_ = false;
+  channel_.set_reading(true);
+  arm_read_timeout();
+  // Bytes read before the pause are still buffered.
+  if (evbuffer_get_length(channel_.input()) > 0) read_response();
+}
+
+void UpstreamConnection::detach() {
+  observer_ = nullptr;
+  timer_.cancel();
+  channel_.set_reading(false);
+  if (state_ != State::Complete && state_ != State::Idle) state_ = State::Failed;
+}
+
+void UpstreamConnection::park() {
+  state_ = State::Idle;
+  observer_ = nullptr;
+  timer_.arm(pool_.config().upstream.idle_timeout);
+  channel_.set_reading(true);
+}
+
+void UpstreamConnection::on_timer(void* self) {
+  auto* c = static_cast<UpstreamConnection*>(self);
+  switch (c->state_) {
+    case State::Connecting: c->fail(UpstreamError::ConnectTimeout); break;
+    case State::Active: c->fail(UpstreamError::ReadTimeout); break;
+    case State::Idle: c->pool_.drop_idle(c); break;
+    case State::Complete:
+    case State::Failed: break;
+  }
+}
+
+void UpstreamConnection::fail(UpstreamError e) {
+  state_ = State::Failed;
+  timer_.cancel();
+  channel_.set_reading(false);
+  UpstreamObserver* o = std::exchange(observer_, nullptr);
+  if (o) o->on_upstream_error(e);
+}
+
+void UpstreamConnection::on_channel_wrote() {
+  if (state_ == State::Connecting) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(channel_.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) {
+      fail(UpstreamError::ConnectFailed);
+      return;
+    }
+    state_ = State::Active;
+    channel_.set_reading(true);
+    arm_read_timeout();
+    if (!channel_.flush()) fail(UpstreamError::SendFailed);
+  }
+}
+
+void UpstreamConnection::on_channel_write_error(int) {
+  // The upstream may have answered (and closed) before reading all of the request; read what
+  // it sent before giving up.
+  if (state_ == State::Active && evbuffer_get_length(channel_.input()) > 0) {
+    read_response();
+    if (state_ != State::Active) return;
+  }
+  fail(got_bytes_ ? UpstreamError::InvalidResponse : UpstreamError::SendFailed);
+}
+
+void UpstreamConnection::on_channel_readable() {
+  if (state_ == State::Idle) {
+    // An idle connection has nothing to say: EOF, an error or a stray byte all end it.
+    pool_.drop_idle(this);
+    return;
+  }
+  if (state_ != State::Active) return;
+  arm_read_timeout();
+  read_response();
+}
+
+void UpstreamConnection::read_response() {
+  // An observer may hand this connection back to the pool, and a later request may take it,
+  // before control returns here: stop as soon as the request being read is not ours any more.
+  const uint32_t request = requests_;
+  while (state_ == State::Active && observer_ != nullptr && requests_ == request) {
+    if (!in_body_) {
+      if (!read_head()) return;
+    } else {
+      if (!read_body()) return;
+    }
+    if (paused_) return;
+  }
+}
+
+bool UpstreamConnection::read_head() {
+  evbuffer* in = channel_.input();
+  size_t avail = evbuffer_get_length(in);
+  if (avail > 0) got_bytes_ = true;
+  if (avail == 0 && !channel_.eof() && channel_.error() == 0) return false;
+  size_t scan_len = std::min(avail, kMaxResponseHeadBytes + 1024);
+  const char* data = reinterpret_cast<const char*>(evbuffer_pullup(in, static_cast<ev_ssize_t>(scan_len)));
+  http::HeadScan scan = scanner_.scan(std::string_view(data ? data : "", data ? scan_len : 0));
+  switch (scan.status) {
+    case http::HeadScan::Status::NeedMore:
+      if (channel_.eof() || channel_.error() != 0) {
+        fail(got_bytes_ ? UpstreamError::InvalidResponse : UpstreamError::ClosedBeforeResponse);
+      }
+      return false;
+    case http::HeadScan::Status::Invalid:
+    case http::HeadScan::Status::TooLarge:
+      fail(UpstreamError::InvalidResponse);
+      return false;
+    case http::HeadScan::Status::Complete:
+      break;
+  }
+  head_buf_.assign(data + scan.skip, scan.length);
+  evbuffer_drain(in, scan.skip + scan.length);
+  scanner_.reset();
+  if (!http::parse_response_head(head_buf_, scan, head_).empty()) {
+    fail(UpstreamError::InvalidResponse);
+    return false;
+  }
+  if (head_.status < 200) {
+    // 1xx interim responses (RFC 9110 §15.2) are consumed here; 101 would switch protocols,
+    // which etagd does not proxy.
+    if (head_.status == 101) {
+      fail(UpstreamError::InvalidResponse);
+      return false;
+    }
+    return true;
+  }
+  if (head_request_ || head_.status == 204 || head_.status == 304) {
+    framing_ = Framing::None;
+  } else if (head_.chunked) {
+    framing_ = Framing::Chunked;
+  } else if (head_.content_length) {
+    framing_ = *head_.content_length == 0 ? Framing::None : Framing::Length;
+    remaining_ = *head_.content_length;
+  } else {
+    framing_ = Framing::UntilClose;
+  }
+  in_body_ = true;
+  observer_->on_upstream_head(head_);
+  if (observer_ == nullptr) return false;
+  if (framing_ == Framing::None) {
+    complete();
+    return false;
+  }
+  return true;
+}
+
+bool UpstreamConnection::read_body() {
+  evbuffer* in = channel_.input();
+  size_t avail = evbuffer_get_length(in);
+  if (avail == 0) {
+    if (channel_.eof() || channel_.error() != 0) {
+      if (framing_ == Framing::UntilClose && channel_.error() == 0) {
+        complete();
+      } else {
+        fail(UpstreamError::TruncatedBody);
+      }
+    }
+    return false;
+  }
+  // Deliver the buffered bytes segment by segment without copying them first.
+  evbuffer_iovec vec[8];
+  int n = evbuffer_peek(in, -1, nullptr, vec, 8);
+  n = std::min(n, 8);
+  size_t consumed_total = 0;
+  bool done = false;
+  for (int i = 0; i < n && !done && observer_ != nullptr; ++i) {
+    const char* p = static_cast<const char*>(vec[i].iov_base);
+    size_t len = vec[i].iov_len;
+    switch (framing_) {
+      case Framing::Length: {
+        size_t take = static_cast<size_t>(std::min<uint64_t>(len, remaining_));
+        observer_->on_upstream_body(p, take);
+        remaining_ -= take;
+        consumed_total += take;
+        done = remaining_ == 0;
+        break;
+      }
+      case Framing::UntilClose:
+        observer_->on_upstream_body(p, len);
+        consumed_total += len;
+        break;
+      case Framing::Chunked: {
+        size_t used = 0;
+        auto status = chunked_.decode(p, len, used, [this](const char* d, size_t l) {
+          if (observer_ != nullptr) observer_->on_upstream_body(d, l);
+        });
+        consumed_total += used;
+        if (status == http::ChunkedDecoder::Status::Invalid) {
+          evbuffer_drain(in, consumed_total);
+          fail(UpstreamError::InvalidResponse);
+          return false;
+        }
+        done = status == http::ChunkedDecoder::Status::Done;
+        break;
+      }
+      case Framing::None:
+        done = true;
+        break;
+    }
+  }
+  evbuffer_drain(in, consumed_total);
+  if (observer_ == nullptr) return false;
+  if (done) {
+    complete();
+    return false;
+  }
+  return true;
+}
+
+void UpstreamConnection::complete() {
+  state_ = State::Complete;
+  timer_.cancel();
+  // Reusable only when the response was framed, keep-alive, and nothing followed it.
+  reusable_ = head_.keep_alive && framing_ != Framing::UntilClose &&
+              evbuffer_get_length(channel_.input()) == 0 && !channel_.eof() &&
+              channel_.error() == 0 && evbuffer_get_length(channel_.output()) == 0;
+  channel_.set_reading(false);
+  UpstreamObserver* o = std::exchange(observer_, nullptr);
+  if (o) o->on_upstream_complete();
+}
+
+}  // namespace etagd::proxy

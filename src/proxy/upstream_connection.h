@@ -1,0 +1,109 @@
+// One connection to the upstream: sends a request, parses the response and reports it to an
+// UpstreamObserver piece by piece (head, body chunks, end). Between requests it sits idle in
+// the worker's UpstreamPool.
+//
+// Response framing follows RFC 9112 §6.3: no body for HEAD, 1xx, 204 and 304; chunked (decoded
+// by etagd's strict decoder); Content-Length; otherwise the body ends when the upstream closes.
+// A connection is reused only when the response was framed, the upstream allows keep-alive,
+// and no byte beyond the response arrived (a body longer than declared must not leak into the
+// next response on the connection).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "http/chunked_decoder.h"
+#include "http/head_scanner.h"
+#include "http/message_head.h"
+#include "proxy/event_handles.h"
+#include "proxy/socket_channel.h"
+
+namespace etagd::proxy {
+
+class UpstreamPool;
+
+enum class UpstreamError {
+  ConnectFailed,         // refused, unreachable: 502
+  ConnectTimeout,        // 504
+  ReadTimeout,           // 504
+  ClosedBeforeResponse,  // EOF/reset before any response byte: 502 (retried if safe)
+  InvalidResponse,       // bad head or framing: 502
+  TruncatedBody,         // EOF/reset inside a framed body
+  SendFailed,            // write error while sending the request
+};
+
+std::string_view upstream_error_text(UpstreamError e);
+
+class UpstreamObserver {
+ public:
+  virtual void on_upstream_head(const http::ResponseHead& head) = 0;
+  virtual void on_upstream_body(const char* data, size_t len) = 0;
+  virtual void on_upstream_complete() = 0;
+  virtual void on_upstream_error(UpstreamError error) = 0;
+
+ protected:
+  ~UpstreamObserver() = default;
+};
+
+class UpstreamConnection final : public ChannelHandler {
+ public:
+  UpstreamConnection(UpstreamPool& pool, UniqueFd fd, bool connecting);
+  ~UpstreamConnection();
+
+  // Sends `request` (referenced, not copied: it must stay unchanged until the exchange ends)
+  // and reports the response to `observer`. `head_request`: the response has no body.
+  void start(evbuffer* request, bool head_request, UpstreamObserver* observer);
+
+  // Back-pressure from a slow client: stop reading (and stop the read timeout) until resumed.
+  void pause_reading();
+  void resume_reading();
+
+  // The observer is going away: no callback is made after this.
+  void detach();
+
+  bool reused() const { return requests_ > 1; }
+  bool reusable() const { return state_ == State::Complete && reusable_; }
+  bool idle() const { return state_ == State::Idle; }
+
+  // Pool side: wait idle for the next request; an EOF, stray byte or the idle timeout closes it.
+  void park();
+
+  // ChannelHandler
+  void on_channel_readable() override;
+  void on_channel_wrote() override;
+  void on_channel_write_error(int err) override;
+
+ private:
+  enum class State { Connecting, Active, Complete, Idle, Failed };
+
+  static void on_timer(void* self);
+  void fail(UpstreamError e);
+  void read_response();
+  bool read_head();   // false: wait for more (or failed)
+  bool read_body();   // false: wait for more (or failed)
+  void complete();
+  void arm_read_timeout();
+
+  UpstreamPool& pool_;
+  SocketChannel channel_;
+  Timer timer_;
+  State state_;
+  UpstreamObserver* observer_ = nullptr;
+  uint32_t requests_ = 0;
+  bool head_request_ = false;
+  bool paused_ = false;
+  bool got_bytes_ = false;   // any response byte seen for the current request
+  bool in_body_ = false;
+  bool reusable_ = false;
+
+  http::HeadScanner scanner_;
+  std::string head_buf_;
+  http::ResponseHead head_;
+  enum class Framing { None, Length, Chunked, UntilClose } framing_ = Framing::None;
+  uint64_t remaining_ = 0;
+  http::ChunkedDecoder chunked_;
+};
+
+}  // namespace etagd::proxy

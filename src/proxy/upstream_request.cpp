@@ -1,0 +1,116 @@
+#include "proxy/upstream_request.h"
+
+#include <string>
+
+#include "http/hop_by_hop.h"
+#include "http/http_date.h"
+#include "http/token.h"
+
+namespace etagd::proxy {
+
+namespace {
+
+void append(std::string& s, std::string_view a) { s.append(a.data(), a.size()); }
+
+void append_field(std::string& s, std::string_view name, std::string_view value) {
+  append(s, name);
+  s += ": ";
+  append(s, value);
+  s += "\r\n";
+}
+
+// Fields etagd writes itself or must not pass on, beyond the hop-by-hop set.
+bool replaced_by_proxy(std::string_view name, bool strip_conditionals) {
+  if (http::iequals(name, "host") || http::iequals(name, "content-length") ||
+      http::iequals(name, "expect") || http::iequals(name, "x-forwarded-for") ||
+      http::iequals(name, "x-forwarded-proto") || http::iequals(name, "via")) {
+    return true;
+  }
+  if (strip_conditionals) {
+    return http::iequals(name, "if-none-match") || http::iequals(name, "if-modified-since") ||
+           http::iequals(name, "if-match") || http::iequals(name, "if-unmodified-since") ||
+           http::iequals(name, "if-range") || http::iequals(name, "range");
+  }
+  return false;
+}
+
+}  // namespace
+
+void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
+                                 const config::UpstreamConfig& upstream,
+                                 const UpstreamRequestOptions& options) {
+  std::string head;
+  head.reserve(512 + req.target.size());
+  std::string_view method = options.method == http::Method::Other
+                                ? options.method_token
+                                : http::method_name(options.method);
+  append(head, method);
+  head += ' ';
+  append(head, upstream.base_path);
+  append(head, req.target);
+  head += " HTTP/1.1\r\n";
+
+  switch (upstream.host_header) {
+    case config::HostHeader::Forward:
+      append_field(head, "Host", req.host.empty() ? std::string_view(upstream.authority) : req.host);
+      break;
+    case config::HostHeader::Upstream:
+      append_field(head, "Host", upstream.authority);
+      break;
+    case config::HostHeader::Fixed:
+      append_field(head, "Host", upstream.fixed_host);
+      break;
+  }
+
+  std::string_view forwarded_for;
+  std::string_view via;
+  for (const http::HeaderField& f : req.headers) {
+    if (http::iequals(f.name, "x-forwarded-for")) {
+      forwarded_for = f.value;  // the last line is the nearest proxy's
+      continue;
+    }
+    if (http::iequals(f.name, "via")) {
+      via = f.value;
+      continue;
+    }
+    if (replaced_by_proxy(f.name, options.strip_conditionals)) continue;
+    if (http::is_connection_specific(f.name, req.headers)) continue;
+    append_field(head, f.name, f.value);
+  }
+
+  if (!options.if_none_match.empty()) append_field(head, "If-None-Match", options.if_none_match);
+  if (options.if_modified_since) {
+    char date[http::kHttpDateLength];
+    http::format_http_date(*options.if_modified_since, date);
+    append_field(head, "If-Modified-Since", std::string_view(date, sizeof date));
+  }
+
+  // RFC 7239 is richer, but X-Forwarded-* is what legacy upstreams read.
+  head += "X-Forwarded-For: ";
+  if (!forwarded_for.empty()) {
+    append(head, forwarded_for);
+    head += ", ";
+  }
+  append(head, options.client_address);
+  head += "\r\nX-Forwarded-Proto: http\r\n";
+  // RFC 9110 §7.6.3: a proxy adds itself to Via.
+  head += "Via: ";
+  if (!via.empty()) {
+    append(head, via);
+    head += ", ";
+  }
+  head += req.version_minor == 0 ? "1.0 etagd\r\n" : "1.1 etagd\r\n";
+
+  bool method_has_body = options.method == http::Method::Post ||
+                         options.method == http::Method::Put ||
+                         options.method == http::Method::Patch;
+  if (options.body_length > 0 || method_has_body) {
+    head += "Content-Length: ";
+    head += std::to_string(options.body_length);
+    head += "\r\n";
+  }
+  head += "\r\n";
+  evbuffer_add(out, head.data(), head.size());
+}
+
+}  // namespace etagd::proxy

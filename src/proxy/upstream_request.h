@@ -1,0 +1,33 @@
+// Serialises the request etagd sends upstream. Framing is always etagd's own
+// (RFC 9112 §6: never forward the client's Transfer-Encoding/Content-Length as they came):
+// the body has been read completely, so it goes with a Content-Length.
+#pragma once
+
+#include <event2/buffer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "http/message_head.h"
+
+namespace etagd::proxy {
+
+struct UpstreamRequestOptions {
+  http::Method method = http::Method::Get;  // may differ from the client's (HEAD fetched as GET)
+  std::string_view method_token;            // used when method is Other
+  bool strip_conditionals = false;          // etagd evaluates the client's validators itself
+  std::string_view if_none_match;           // revalidation of a stored entry (RFC 9111 §4.3.1)
+  std::optional<int64_t> if_modified_since;
+  std::string_view client_address;          // appended to X-Forwarded-For
+  uint64_t body_length = 0;
+};
+
+// Writes head (and nothing else) for `req` to `out`.
+void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
+                                 const config::UpstreamConfig& upstream,
+                                 const UpstreamRequestOptions& options);
+
+}  // namespace etagd::proxy

@@ -1,0 +1,113 @@
+// A worker: one thread, one event_base, its own listening sockets (SO_REUSEPORT), client
+// connections and upstream pool. Workers share only SharedState (cache, coalescer, config);
+// anything another thread wants done on a worker goes through its Mailbox.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "http/http_date.h"
+#include "proxy/event_handles.h"
+#include "proxy/listener.h"
+#include "proxy/mailbox.h"
+#include "proxy/shared_state.h"
+#include "proxy/upstream_pool.h"
+
+namespace etagd::proxy {
+
+class ClientConnection;
+class Exchange;
+
+class Worker {
+ public:
+  Worker(unsigned index, SharedState& shared, std::vector<UniqueFd> listen_fds,
+         uint32_t max_connections);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // --- any thread ---
+  void start();
+  void join();
+  void post(Mailbox::Task task) { mailbox_.post(std::move(task)); }
+  // Stop accepting, close idle connections, let the others finish; the thread ends when the
+  // last connection is gone.
+  void begin_drain();
+  // Ends the loop now (shutdown timeout reached).
+  void stop_now();
+  // Milliseconds (steady clock) of the last heartbeat: the watchdog only pets systemd while
+  // every worker's heartbeat is recent.
+  int64_t last_heartbeat_ms() const { return heartbeat_ms_.load(std::memory_order_relaxed); }
+  unsigned index() const { return index_; }
+  // The worker's loop has ended (drained or stopped).
+  bool stopped() const { return stopped_.load(std::memory_order_acquire); }
+  size_t connection_count_approx() const { return connection_count_.load(std::memory_order_relaxed); }
+
+  // --- the worker's own thread ---
+  event_base* base() const { return base_.get(); }
+  SharedState& shared() { return shared_; }
+  // The config new requests use; refreshed when a reload published a new one.
+  const std::shared_ptr<const RunningConfig>& running();
+  UpstreamPool& upstream_pool() { return *pool_; }
+
+  // Wall-clock seconds, cached per loop iteration, and the matching Date field value.
+  int64_t now() const;
+  std::string_view http_date();
+  // Steady clock in milliseconds, cached per loop iteration.
+  int64_t now_ms() const;
+
+  // Destroys `p` after the current callback returns (objects are never deleted while their
+  // own code may still be on the stack).
+  template <typename T>
+  void retire(std::unique_ptr<T> p) {
+    if (!p) return;
+    graveyard_.push_back(std::shared_ptr<void>(std::move(p)));
+    event_active(reaper_.get(), EV_TIMEOUT, 0);
+  }
+  void close_connection(ClientConnection* c);
+
+  // Exchanges waiting on another request's upstream fetch (request coalescing).
+  uint64_t register_waiter(Exchange* e);
+  void unregister_waiter(uint64_t id);
+  void wake_waiter(uint64_t id);
+
+  bool draining() const { return draining_; }
+
+ private:
+  void run();
+  void accept(UniqueFd fd, const sockaddr* peer);
+  void update_accepting();
+  void drain_now();
+  void maybe_finish_drain();
+  static void on_reap(evutil_socket_t, short, void* self);
+  static void on_heartbeat(void* self);
+
+  unsigned index_;
+  SharedState& shared_;
+  EventBasePtr base_;
+  Mailbox mailbox_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unique_ptr<UpstreamPool> pool_;
+  std::shared_ptr<const RunningConfig> running_;
+  std::unordered_map<ClientConnection*, std::unique_ptr<ClientConnection>> connections_;
+  std::atomic<size_t> connection_count_{0};
+  uint32_t max_connections_;
+  std::vector<std::shared_ptr<void>> graveyard_;
+  EventPtr reaper_;
+  Timer heartbeat_;
+  std::atomic<int64_t> heartbeat_ms_{0};
+  std::atomic<bool> stopped_{false};
+  std::unordered_map<uint64_t, Exchange*> waiters_;
+  uint64_t next_waiter_id_ = 1;
+  bool draining_ = false;
+  int64_t date_second_ = -1;
+  char date_[http::kHttpDateLength] = {};
+  std::thread thread_;
+};
+
+}  // namespace etagd::proxy
