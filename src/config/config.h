@@ -1,0 +1,105 @@
+// The validated configuration. Plain data: the loader (config_loader.h) builds it from YAML
+// and checks every value, so nothing downstream re-validates. A running etagd holds it as
+// std::shared_ptr<const Config>; a reload builds a new one and swaps the pointer, and a request
+// keeps the Config it started with.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/rule_set.h"
+
+namespace etagd::config {
+
+using Duration = std::chrono::milliseconds;
+
+struct ListenAddress {
+  std::string host;  // "0.0.0.0", "::", "127.0.0.1", "::1" or a name; IPv6 without brackets
+  uint16_t port = 0;
+  std::string text;  // as written, for messages ("[::1]:8080")
+};
+
+enum class HostHeader { Forward, Upstream, Fixed };
+
+struct UpstreamConfig {
+  std::string url;        // as written: http://host:port/base
+  std::string host;       // connect address (name or literal)
+  uint16_t port = 80;
+  std::string base_path;  // "" or "/base" without a trailing slash; prefixed to every target
+  std::string authority;  // "host[:port]" for Host: when host_header is Upstream
+  HostHeader host_header = HostHeader::Forward;
+  std::string fixed_host;              // when host_header is Fixed
+  uint32_t max_idle = 32;              // idle keep-alive connections kept per worker
+  Duration idle_timeout{60'000};       // an idle pooled connection is closed after this
+};
+
+struct Timeouts {
+  Duration client_header{10'000};    // first byte to end of head (408 after, slowloris defence)
+  Duration client_body{30'000};      // between two reads of a request body
+  Duration client_idle{60'000};      // keep-alive wait for the next request
+  Duration client_send{60'000};      // a client that reads nothing for this long is dropped
+  Duration upstream_connect{5'000};  // 504 after
+  Duration upstream_read{30'000};    // between two reads of the upstream response; 504 after
+  Duration shutdown{10'000};         // drain limit on SIGTERM
+};
+
+struct Limits {
+  uint64_t max_header_bytes = 16 * 1024;    // 431 above
+  uint32_t max_headers = 100;               // 431 above
+  uint64_t max_request_body = 1024 * 1024;  // 413 above
+  uint32_t max_connections = 10'000;        // client connections, whole process
+};
+
+struct CacheConfig {
+  uint64_t max_memory = 256ull * 1024 * 1024;   // everything entries hold, keys to bodies
+  uint64_t max_object_size = 8ull * 1024 * 1024; // larger bodies stream through uncached
+  uint32_t shards = 16;                          // power of two
+  std::string status_header = "X-Cache";         // HIT/MISS/STALE/REVALIDATED/BYPASS
+  Duration coalesce_timeout{5'000};              // a waiter goes upstream itself after this
+};
+
+enum class LogFormat { Text, Json };
+enum class LogLevel { Trace, Debug, Info, Warn, Error, Critical, Off };
+
+struct LogConfig {
+  LogLevel level = LogLevel::Info;
+  std::string error_log = "stderr";  // "stderr", "stdout" or a file path
+  std::string access_log = "off";    // "off", "stdout", "stderr" or a file path
+  LogFormat access_format = LogFormat::Text;
+};
+
+struct AdminConfig {
+  bool enabled = true;
+  ListenAddress listen{"127.0.0.1", 9091, "127.0.0.1:9091"};
+};
+
+struct FleetConfig {
+  bool enabled = false;
+  std::string redis_host = "127.0.0.1";
+  uint16_t redis_port = 6379;
+  std::string channel = "etagd:invalidate";
+  std::string instance_id;          // default: hostname:pid, filled by the loader
+  Duration reconnect_min{100};      // back-off between reconnect attempts...
+  Duration reconnect_max{5'000};    // ...doubling up to this
+  // While unsubscribed, a hit older than this is revalidated upstream (0: revalidate every hit).
+  Duration max_staleness{0};
+};
+
+struct Config {
+  std::string source_path;  // file it came from
+  std::vector<ListenAddress> listen;
+  UpstreamConfig upstream;
+  uint32_t workers = 0;  // 0 = auto (one per CPU)
+  Timeouts timeouts;
+  Limits limits;
+  CacheConfig cache;
+  LogConfig log;
+  AdminConfig admin;
+  FleetConfig fleet;
+  RuleSet rules;
+};
+
+}  // namespace etagd::config

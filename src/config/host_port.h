@@ -1,0 +1,25 @@
+// Internal to the config loader: "host:port" as listen, admin and fleet addresses write it,
+// and the authority of the upstream URL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace etagd::config {
+
+// "0.0.0.0:8080", "localhost:8080", "[::1]:8080" (IPv6 always in brackets, RFC 3986 §3.2.2).
+// Without a port, `default_port` is used if given. On failure, returns nullopt and says why
+// in `problem`. The result's host has no brackets; its `text` is `text` as given.
+std::optional<ListenAddress> parse_host_port(std::string_view text,
+                                             std::optional<uint16_t> default_port,
+                                             std::string& problem);
+
+// A host name (RFC 1123 labels) or an IPv4 literal. Not IPv6: that needs brackets around it
+// wherever a port may follow.
+bool is_host_name_or_ipv4(std::string_view host);
+
+}  // namespace etagd::config

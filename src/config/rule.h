@@ -1,0 +1,99 @@
+// One caching rule: what requests it matches and what it does to their responses.
+// Rules are data; rule_set.h finds the first that matches a request.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace etagd::config {
+
+enum class CacheMode {
+  Store,     // shared cache with local 304s
+  Validate,  // always forward; hash the body, answer If-None-Match with 304; store nothing
+  Bypass,    // stream through untouched: no buffering, no ETag, no 304s
+};
+
+enum class EtagPolicy {
+  Preserve,  // keep an upstream ETag; generate one when missing
+  Generate,  // always replace with the content ETag
+};
+
+enum class PathMatchKind { Any, Exact, Prefix, Glob };
+
+struct RuleMatch {
+  uint32_t methods = 0;  // bit set of http::method_bit(); 0 = every method
+  // "" = any; "api.example.com" exact; "*.example.com" any name below example.com (any depth,
+  // not example.com itself). Stored lowercase without a trailing dot; see host_matches().
+  std::string host;
+  PathMatchKind path_kind = PathMatchKind::Any;
+  // Exact: the whole path. Prefix: a leading part. Glob: '*' matches within one path segment
+  // (no '/'), "**" matches anything including '/'. Matched against the path without the query.
+  std::string path;
+};
+
+struct Ttl {
+  bool from_origin = true;  // "origin": s-maxage, max-age, Expires from the upstream
+  std::chrono::seconds value{0};
+};
+
+// Cache-Control value sent to clients, by status class of the response. An unset slot means
+// "leave the upstream's header as it is". A 304 uses the 2xx value (it describes the same
+// representation as the 200 would, RFC 9110 §15.4.5). A config that gives one string for every
+// status stores it in `other`.
+struct CacheControlRewrite {
+  std::optional<std::string> status_2xx;
+  std::optional<std::string> status_3xx;
+  std::optional<std::string> status_4xx;
+  std::optional<std::string> status_5xx;
+  std::optional<std::string> other;  // any class without its own slot
+  bool empty() const { return !status_2xx && !status_3xx && !status_4xx && !status_5xx && !other; }
+  // The value for `status`, or nullptr to leave the header alone.
+  const std::string* for_status(int status) const;
+};
+
+// A prefix to drop from the cache when a request matching the rule succeeds.
+struct InvalidateTarget {
+  enum class Kind {
+    Literal,  // `value` is the prefix
+    Path,     // "$path": the request path itself (and everything under it)
+    Parent,   // "$parent": the path minus its last segment ("/api/items/42" -> "/api/items")
+  };
+  Kind kind = Kind::Literal;
+  std::string value;
+};
+
+// Response header edits. Inherited from `defaults` and accumulated: a rule's edits are added to
+// the defaults', and any name the rule mentions drops the defaults' entries for that name.
+// The loader refuses hop-by-hop names and fields etagd writes itself (Content-Length, Date, Age,
+// Cache-Control, ETag) in `set`/`add`.
+struct HeaderEdits {
+  std::vector<std::string> remove;                           // field names
+  std::vector<std::pair<std::string, std::string>> set;      // replace or add
+  std::vector<std::pair<std::string, std::string>> add;      // add another line
+  bool empty() const { return remove.empty() && set.empty() && add.empty(); }
+};
+
+struct RuleActions {
+  CacheMode cache = CacheMode::Store;
+  Ttl ttl;
+  std::vector<std::string> key_headers;  // lowercase field names
+  CacheControlRewrite cache_control;
+  std::vector<InvalidateTarget> invalidate;
+  HeaderEdits headers;
+  EtagPolicy etag = EtagPolicy::Preserve;
+  std::chrono::seconds stale_if_error{0};          // serve stale on upstream failure, up to
+  std::chrono::seconds stale_while_revalidate{0};  // serve stale while one request refreshes
+};
+
+struct Rule {
+  std::string name;  // "rules[3]" unless named
+  RuleMatch match;
+  RuleActions actions;
+  int line = 0;  // in the config file, for messages
+};
+
+}  // namespace etagd::config

@@ -1,0 +1,445 @@
+#include "config/rules_loader.h"
+
+#include <algorithm>
+#include <array>
+
+#include "config/concat.h"
+#include "config/host_port.h"
+#include "http/hop_by_hop.h"
+#include "http/method.h"
+#include "http/token.h"
+
+namespace etagd::config {
+
+namespace {
+
+const std::vector<std::string_view> kActionKeys = {
+    "cache",   "ttl",  "key_headers",    "cache_control",         "invalidate",
+    "headers", "etag", "stale_if_error", "stale_while_revalidate"};
+
+// Methods a rule may name: every one etagd parses (http/method.h), Other excepted.
+constexpr std::array<http::Method, http::kMethodCount - 1> kNamedMethods = {
+    http::Method::Get,     http::Method::Head,  http::Method::Post,
+    http::Method::Put,     http::Method::Patch, http::Method::Delete,
+    http::Method::Options, http::Method::Trace, http::Method::Connect};
+
+// A field value may hold visible characters, spaces and tabs, nothing else (RFC 9110 §5.5);
+// a CR or LF here would let a config file split a response.
+bool has_control_chars(std::string_view v) {
+  return std::any_of(v.begin(), v.end(), [](char ch) {
+    auto c = static_cast<unsigned char>(ch);
+    return (c < 0x20 && c != '\t') || c == 0x7f;
+  });
+}
+
+// What is wrong with a Cache-Control value, or "" if it is a well-formed directive list
+// (RFC 9111 §5.2: token [ "=" ( token / quoted-string ) ]).
+std::string cache_control_problem(std::string_view value) {
+  if (has_control_chars(value)) return "the value contains control characters";
+  if (http::trim_ows(value).empty()) {
+    return "the value is empty; leave cache_control out to keep the upstream's header, or "
+           "remove it with headers.remove";
+  }
+  std::string problem;
+  http::for_each_list_member(value, [&](std::string_view member) {
+    size_t eq = member.find('=');
+    std::string_view name = http::trim_ows(member.substr(0, eq));
+    if (!http::is_token(name)) {
+      problem = concat("'", member, "' is not a directive (name or name=value)");
+      return false;
+    }
+    if (eq == std::string_view::npos) return true;
+    std::string_view arg = http::trim_ows(member.substr(eq + 1));
+    bool quoted = arg.size() >= 2 && arg.front() == '"' && arg.back() == '"';
+    if (!quoted && !http::is_token(arg)) {
+      problem = concat("directive '", name, "' has a malformed value");
+      return false;
+    }
+    return true;
+  });
+  return problem;
+}
+
+// Fields etagd writes itself, or that another action owns: a `set`/`add` of these would
+// produce two conflicting lines.
+std::string reserved_field_problem(std::string_view name) {
+  if (http::is_hop_by_hop(name)) {
+    return concat("'", name,
+                  "' is hop-by-hop (RFC 9110 §7.6.1): it describes one connection and etagd "
+                  "manages it");
+  }
+  if (http::iequals(name, "content-length")) return "Content-Length is set by etagd from the body";
+  if (http::iequals(name, "date") || http::iequals(name, "age")) {
+    return concat("'", name, "' is written by etagd on every response");
+  }
+  if (http::iequals(name, "cache-control")) return "use the cache_control action instead";
+  if (http::iequals(name, "etag")) return "use the etag action (preserve | generate) instead";
+  return "";
+}
+
+class RulesLoader {
+ public:
+  explicit RulesLoader(YamlReader& r) : r_(r) {}
+
+  // Applies the action keys present in `s` over `actions`.
+  void read_actions(const YamlReader::Section& s, RuleActions& actions);
+  // False if the match had an error (the rule is then left out of shadow analysis).
+  bool read_match(const Field& rule_field, const YamlReader::Section& s, RuleMatch& match);
+
+ private:
+  void read_cache_control(const Field& f, CacheControlRewrite& out);
+  void read_invalidate(const Field& f, std::vector<InvalidateTarget>& out);
+  void read_headers(const Field& f, HeaderEdits& edits);
+  std::optional<std::string> read_field_name(const Field& f);
+  std::optional<std::string> read_path(const Field& f);
+  std::optional<std::chrono::seconds> whole_seconds(const Field& f);
+
+  YamlReader& r_;
+};
+
+std::optional<std::chrono::seconds> RulesLoader::whole_seconds(const Field& f) {
+  std::optional<Duration> d = r_.duration(f);
+  if (!d) return std::nullopt;
+  if (d->count() % 1000 != 0) {
+    r_.error(f, "counted in whole seconds (HTTP freshness has no finer unit, RFC 9111 §1.2.2)");
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::seconds>(*d);
+}
+
+std::optional<std::string> RulesLoader::read_field_name(const Field& f) {
+  std::optional<std::string> name = r_.string(f);
+  if (!name) return std::nullopt;
+  if (!http::is_token(*name)) {
+    r_.error(f, concat("'", *name, "' is not a valid header field name (RFC 9110 §5.1)"));
+    return std::nullopt;
+  }
+  return name;
+}
+
+void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
+  if (const Field* f = s.find("cache")) {
+    if (auto v = r_.choice<CacheMode>(*f, {{"store", CacheMode::Store},
+                                           {"validate", CacheMode::Validate},
+                                           {"bypass", CacheMode::Bypass}})) {
+      a.cache = *v;
+    }
+  }
+  if (const Field* f = s.find("ttl")) {
+    if (f->node.IsScalar() && f->node.Scalar() == "origin") {
+      a.ttl = Ttl{};
+    } else if (auto secs = whole_seconds(*f)) {
+      a.ttl = Ttl{false, *secs};
+    }
+  }
+  if (const Field* f = s.find("key_headers")) {
+    if (auto items = r_.list(*f)) {
+      std::vector<std::string> names;
+      for (const Field& item : *items) {
+        auto name = read_field_name(item);
+        if (!name) continue;
+        std::string lower = http::lowercase(*name);
+        if (std::find(names.begin(), names.end(), lower) == names.end()) names.push_back(lower);
+      }
+      a.key_headers = std::move(names);
+    }
+  }
+  if (const Field* f = s.find("cache_control")) {
+    CacheControlRewrite rewrite;
+    read_cache_control(*f, rewrite);
+    a.cache_control = std::move(rewrite);
+  }
+  if (const Field* f = s.find("invalidate")) {
+    std::vector<InvalidateTarget> targets;
+    read_invalidate(*f, targets);
+    a.invalidate = std::move(targets);
+  }
+  if (const Field* f = s.find("headers")) read_headers(*f, a.headers);
+  if (const Field* f = s.find("etag")) {
+    if (auto v = r_.choice<EtagPolicy>(
+            *f, {{"preserve", EtagPolicy::Preserve}, {"generate", EtagPolicy::Generate}})) {
+      a.etag = *v;
+    }
+  }
+  if (const Field* f = s.find("stale_if_error")) {
+    if (auto secs = whole_seconds(*f)) a.stale_if_error = *secs;
+  }
+  if (const Field* f = s.find("stale_while_revalidate")) {
+    if (auto secs = whole_seconds(*f)) a.stale_while_revalidate = *secs;
+  }
+}
+
+void RulesLoader::read_cache_control(const Field& f, CacheControlRewrite& out) {
+  auto read_value = [&](const Field& v, std::optional<std::string>& slot) {
+    std::optional<std::string> s = r_.string(v);
+    if (!s) return;
+    std::string problem = cache_control_problem(*s);
+    if (!problem.empty()) {
+      r_.error(v, std::move(problem));
+      return;
+    }
+    slot = std::string(http::trim_ows(*s));
+  };
+  if (f.node.IsScalar()) {
+    read_value(f, out.other);  // one value for every status class
+    return;
+  }
+  YamlReader::Section s = r_.section(f, {"2xx", "3xx", "4xx", "5xx", "other"});
+  if (!s.is_map()) return;
+  if (const Field* v = s.find("2xx")) read_value(*v, out.status_2xx);
+  if (const Field* v = s.find("3xx")) read_value(*v, out.status_3xx);
+  if (const Field* v = s.find("4xx")) read_value(*v, out.status_4xx);
+  if (const Field* v = s.find("5xx")) read_value(*v, out.status_5xx);
+  if (const Field* v = s.find("other")) read_value(*v, out.other);
+}
+
+void RulesLoader::read_invalidate(const Field& f, std::vector<InvalidateTarget>& out) {
+  auto items = r_.list(f);
+  if (!items) return;
+  for (const Field& item : *items) {
+    std::optional<std::string> s = r_.string(item);
+    if (!s) continue;
+    if (*s == "$path") {
+      out.push_back({InvalidateTarget::Kind::Path, ""});
+    } else if (*s == "$parent") {
+      out.push_back({InvalidateTarget::Kind::Parent, ""});
+    } else if (!s->empty() && s->front() == '$') {
+      r_.error(item, YamlReader::unknown_word_message(*s, {"$path", "$parent"}));
+    } else if (auto path = read_path(item)) {
+      out.push_back({InvalidateTarget::Kind::Literal, *path});
+    }
+  }
+}
+
+void RulesLoader::read_headers(const Field& f, HeaderEdits& edits) {
+  YamlReader::Section s = r_.section(f, {"remove", "set", "add"});
+  if (!s.is_map()) return;
+
+  HeaderEdits own;
+  if (const Field* rf = s.find("remove")) {
+    if (auto items = r_.list(*rf)) {
+      for (const Field& item : *items) {
+        if (auto name = read_field_name(item)) own.remove.push_back(*name);
+      }
+    }
+  }
+  for (std::string_view which : {"set", "add"}) {
+    const Field* mf = s.find(which);
+    if (mf == nullptr) continue;
+    YamlReader::Section fields = r_.open_map(*mf, /*fold_case=*/true);
+    for (const Field& entry : fields.entries()) {
+      const std::string& name = entry.key;
+      if (!http::is_token(name)) {
+        r_.error(entry.key_mark, entry.path,
+                 concat("'", name, "' is not a valid header field name (RFC 9110 §5.1)"));
+        continue;
+      }
+      if (std::string problem = reserved_field_problem(name); !problem.empty()) {
+        r_.error(entry.key_mark, entry.path, std::move(problem));
+        continue;
+      }
+      std::optional<std::string> value = r_.string(entry);
+      if (!value) continue;
+      if (has_control_chars(*value)) {
+        r_.error(entry, "the value contains control characters");
+        continue;
+      }
+      (which == "set" ? own.set : own.add).emplace_back(name, *value);
+    }
+  }
+
+  // Edits accumulate over the inherited ones (a global "remove Server" must not vanish because
+  // a rule adds one header); a name the rule mentions at all drops the inherited entries for it.
+  auto mentioned = [&](std::string_view name) {
+    auto same = [&](const auto& e) { return http::iequals(e.first, name); };
+    return std::any_of(own.remove.begin(), own.remove.end(),
+                       [&](const std::string& n) { return http::iequals(n, name); }) ||
+           std::any_of(own.set.begin(), own.set.end(), same) ||
+           std::any_of(own.add.begin(), own.add.end(), same);
+  };
+  std::erase_if(edits.remove, [&](const std::string& n) { return mentioned(n); });
+  std::erase_if(edits.set, [&](const auto& e) { return mentioned(e.first); });
+  std::erase_if(edits.add, [&](const auto& e) { return mentioned(e.first); });
+  edits.remove.insert(edits.remove.end(), own.remove.begin(), own.remove.end());
+  edits.set.insert(edits.set.end(), own.set.begin(), own.set.end());
+  edits.add.insert(edits.add.end(), own.add.begin(), own.add.end());
+}
+
+std::optional<std::string> RulesLoader::read_path(const Field& f) {
+  std::optional<std::string> s = r_.string(f);
+  if (!s) return std::nullopt;
+  if (s->empty() || s->front() != '/') {
+    r_.error(f, concat("'", *s, "' must start with '/'"));
+    return std::nullopt;
+  }
+  if (s->find_first_of("?#") != std::string::npos) {
+    r_.error(f, "paths are matched without the query string; remove what follows '?'");
+    return std::nullopt;
+  }
+  if (has_control_chars(*s) || s->find(' ') != std::string::npos) {
+    r_.error(f, "a path cannot contain spaces or control characters (RFC 3986 §3.3)");
+    return std::nullopt;
+  }
+  return s;
+}
+
+bool RulesLoader::read_match(const Field& rule_field, const YamlReader::Section& s, RuleMatch& m) {
+  const Field* mf = s.find("match");
+  static constexpr std::string_view kHowToMatchAll =
+      "; to apply a rule to every request write `match: { prefix: / }`";
+  if (mf == nullptr) {
+    r_.error(rule_field.mark, rule_field.path, concat("a rule needs a `match`", kHowToMatchAll));
+    return false;
+  }
+  if (mf->node.IsNull() || (mf->node.IsMap() && mf->node.size() == 0)) {
+    r_.error(*mf, concat("empty match", kHowToMatchAll));
+    return false;
+  }
+  YamlReader::Section ms = r_.section(*mf, {"methods", "host", "path", "prefix", "glob"});
+  if (!ms.is_map()) return false;
+  bool ok = true;
+  auto fail = [&](const Field& f, std::string message) {
+    r_.error(f, std::move(message));
+    ok = false;
+  };
+
+  if (const Field* f = ms.find("methods")) {
+    if (auto items = r_.list(*f)) {
+      if (items->empty()) {
+        fail(*f, "an empty list matches nothing; leave methods out to match every method");
+      }
+      for (const Field& item : *items) {
+        std::optional<std::string> name = r_.string(item);
+        if (!name) {
+          ok = false;
+          continue;
+        }
+        // Methods are case-sensitive on the wire (RFC 9110 §9.1), but nobody writing `get`
+        // in a config file means a different method.
+        std::string upper = *name;
+        for (char& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+        http::Method method = http::parse_method(upper);
+        if (method == http::Method::Other) {
+          std::vector<std::string_view> known;
+          for (http::Method k : kNamedMethods) known.push_back(http::method_name(k));
+          fail(item, YamlReader::unknown_word_message(*name, known));
+          continue;
+        }
+        m.methods |= http::method_bit(method);
+      }
+    } else {
+      ok = false;
+    }
+  }
+
+  if (const Field* f = ms.find("host")) {
+    if (std::optional<std::string> host = r_.string(*f)) {
+      std::string lower = http::lowercase(*host);
+      if (!lower.empty() && lower.back() == '.') lower.pop_back();
+      std::string_view name = lower;
+      if (name.starts_with("*.")) name.remove_prefix(2);
+      if (lower == "*") {
+        lower.clear();
+      } else if (size_t colon = lower.find(':'); colon != std::string::npos) {
+        fail(*f,
+             concat("hosts are matched without the port; write '", lower.substr(0, colon), "'"));
+      } else if (name.find('*') != std::string::npos || !is_host_name_or_ipv4(name)) {
+        fail(*f, concat("'", *host,
+                        "' is not a host name; write api.example.com, or *.example.com for every "
+                        "name below example.com"));
+      }
+      m.host = lower;
+    } else {
+      ok = false;
+    }
+  }
+
+  const Field* path_field = nullptr;
+  for (auto [key, kind] :
+       {std::pair{"path", PathMatchKind::Exact}, std::pair{"prefix", PathMatchKind::Prefix},
+        std::pair{"glob", PathMatchKind::Glob}}) {
+    const Field* f = ms.find(key);
+    if (f == nullptr) continue;
+    if (path_field != nullptr) {
+      r_.error(f->key_mark, f->path,
+               concat("a match takes one of path, prefix or glob; '", key, "' conflicts with '",
+                      path_field->key, "'"));
+      ok = false;
+      continue;
+    }
+    path_field = f;
+    std::optional<std::string> path = read_path(*f);
+    if (!path) {
+      ok = false;
+      continue;
+    }
+    if (kind != PathMatchKind::Glob && path->find('*') != std::string::npos) {
+      r_.warning(*f, "'*' is matched literally here; use `glob:` for wildcards");
+    }
+    m.path_kind = kind;
+    m.path = *path;
+  }
+  return ok;
+}
+
+}  // namespace
+
+RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field* rules_field) {
+  RulesLoader loader(reader);
+  RuleActions defaults;
+  if (defaults_field != nullptr) {
+    YamlReader::Section s = reader.section(*defaults_field, kActionKeys);
+    if (s.is_map()) loader.read_actions(s, defaults);
+  }
+
+  std::vector<Rule> rules;
+  std::vector<bool> match_ok;
+  std::vector<YAML::Mark> marks;
+  if (rules_field != nullptr && !rules_field->node.IsNull()) {
+    if (!rules_field->node.IsSequence()) {
+      reader.error(*rules_field,
+                   concat("expected a list of rules, found ", describe_node(rules_field->node)));
+    } else {
+      std::vector<std::string_view> rule_keys = {"name", "match"};
+      rule_keys.insert(rule_keys.end(), kActionKeys.begin(), kActionKeys.end());
+      size_t index = 0;
+      for (const auto& node : rules_field->node) {
+        Field rf = YamlReader::item(*rules_field, node, index++);
+        Rule rule;
+        rule.name = rf.path;
+        rule.line = rf.mark.line + 1;
+        rule.actions = defaults;
+        YamlReader::Section s = reader.section(rf, rule_keys);
+        bool ok = s.is_map();
+        if (ok) {
+          if (const Field* nf = s.find("name")) {
+            if (auto name = reader.string(*nf)) rule.name = *name;
+          }
+          ok = loader.read_match(rf, s, rule.match);
+          loader.read_actions(s, rule.actions);
+        }
+        rules.push_back(std::move(rule));
+        match_ok.push_back(ok);
+        marks.push_back(rf.mark);
+      }
+    }
+  }
+
+  // A rule that an earlier one covers entirely is dead weight, and almost always a rule order
+  // mistake: the specific rule was meant to come first.
+  for (size_t later = 0; later < rules.size(); ++later) {
+    if (!match_ok[later]) continue;
+    for (size_t earlier = 0; earlier < later; ++earlier) {
+      if (!match_ok[earlier] || !match_covers(rules[earlier].match, rules[later].match)) continue;
+      reader.warning(marks[later], concat("rules[", std::to_string(later), "]"),
+                     concat("never applies: '", rules[earlier].name, "' (line ",
+                            std::to_string(rules[earlier].line),
+                            ") comes first and matches every request this rule matches; put the "
+                            "more specific rule first"));
+      break;
+    }
+  }
+  return RuleSet(std::move(defaults), std::move(rules));
+}
+
+}  // namespace etagd::config

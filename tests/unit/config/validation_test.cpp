@@ -1,0 +1,366 @@
+// Every validation error: each names file:line:column, the key's path, and what is wrong.
+#include <doctest/doctest.h>
+
+#include "unit/config/load_helpers.h"
+
+namespace etagd::config {
+namespace {
+
+using test::load;
+using test::load_with_minimal;
+using test::printed;
+using test::reports;
+
+// The config is rejected and one of its diagnostics prints as a line containing `expected`.
+void require_error(const LoadResult& r, std::string_view expected) {
+  INFO(printed(r));
+  CHECK_FALSE(r.ok());
+  CHECK(reports(r, expected));
+}
+
+TEST_CASE("an unknown key is an error that suggests the likely intended key") {
+  require_error(load_with_minimal("timeout: { client_header: 5s }\n"),
+                "test.yaml:3:1: error: timeout: unknown key 'timeout'; did you mean 'timeouts'?");
+  require_error(load_with_minimal("timeouts:\n  client_haeder: 5s\n"),
+                "test.yaml:4:3: error: timeouts.client_haeder: unknown key 'client_haeder'; did "
+                "you mean 'client_header'?");
+  require_error(load_with_minimal("rules:\n  - match: { prefix: / }\n    cahce: store\n"),
+                "test.yaml:5:5: error: rules[0].cahce: unknown key 'cahce'; did you mean 'cache'?");
+  require_error(load_with_minimal("rules:\n  - match: { method: [GET] }\n"),
+                "test.yaml:4:14: error: rules[0].match.method: unknown key 'method'; did you mean "
+                "'methods'?");
+}
+
+TEST_CASE("an unknown key with nothing close gets no suggestion") {
+  LoadResult r = load_with_minimal("compression: gzip\n");
+  require_error(r, "test.yaml:3:1: error: compression: unknown key 'compression'");
+  CHECK_FALSE(reports(r, "did you mean"));
+}
+
+TEST_CASE("a key given twice is an error at the second one") {
+  require_error(load_with_minimal("workers: 2\nworkers: 4\n"),
+                "test.yaml:4:1: error: workers: 'workers' is given twice");
+  require_error(load_with_minimal("defaults:\n  headers:\n    set: { X-A: 1, x-a: 2 }\n"),
+                "test.yaml:5:20: error: defaults.headers.set.x-a: 'x-a' is given twice");
+}
+
+TEST_CASE("listen and upstream are required") {
+  LoadResult r = load("workers: 2\n");
+  require_error(r, "test.yaml:1:1: error: listen: required");
+  require_error(r, "test.yaml:1:1: error: upstream: required");
+  require_error(load("listen: 127.0.0.1:1\nupstream: { max_idle: 3 }\n"),
+                "test.yaml:2:11: error: upstream: upstream needs a url");
+}
+
+TEST_CASE("an empty file and a top level that is not a mapping are errors") {
+  require_error(load(""), "test.yaml:1:1: error: the file is empty");
+  require_error(load("- a\n- b\n"),
+                "test.yaml:1:1: error: expected a mapping of settings, found a list");
+}
+
+TEST_CASE("a YAML syntax error is reported at its position") {
+  LoadResult r = load("listen: [127.0.0.1:1\nupstream: { url: http://a }\n");
+  INFO(printed(r));
+  CHECK_FALSE(r.ok());
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].line == 2);
+  CHECK(r.diagnostics[0].to_string().starts_with("test.yaml:2:"));
+}
+
+TEST_CASE("a value of the wrong type names what was expected and what was found") {
+  require_error(
+      load_with_minimal("timeouts: 5s\n"),
+      "test.yaml:3:11: error: timeouts: expected a mapping of settings, found a single value");
+  require_error(load("listen: { a: 1 }\nupstream: { url: http://a }\n"),
+                "test.yaml:1:9: error: listen: expected a list, found a mapping");
+  require_error(load_with_minimal("workers: [1, 2]\n"),
+                "test.yaml:3:10: error: workers: expected a single value, found a list");
+  require_error(load_with_minimal("rules: { match: { prefix: / } }\n"),
+                "test.yaml:3:8: error: rules: expected a list of rules, found a mapping");
+  require_error(load_with_minimal("rules:\n  - match: { prefix: / }\n    key_headers: { a: b }\n"),
+                "test.yaml:5:18: error: rules[0].key_headers: expected a list, found a mapping");
+  require_error(load_with_minimal("rules:\n  - prefix: /\n"),
+                "test.yaml:4:5: error: rules[0].prefix: unknown key 'prefix'");
+  require_error(
+      load_with_minimal("rules:\n  - /api/\n"),
+      "test.yaml:4:5: error: rules[0]: expected a mapping of settings, found a single value");
+}
+
+TEST_CASE("bad durations, sizes and numbers are errors that show the accepted forms") {
+  require_error(load_with_minimal("timeouts: { client_header: 1.5s }\n"),
+                "test.yaml:3:28: error: timeouts.client_header: '1.5s' is not a duration; write a "
+                "whole number with a unit: 250ms, 60s, 5m, 2h, 1d");
+  require_error(load_with_minimal("cache: { max_memory: 256MBytes }\n"),
+                "test.yaml:3:22: error: cache.max_memory: '256MBytes' is not a size");
+  require_error(load_with_minimal("limits: { max_request_body: 99999999999999999999 }\n"),
+                "error: limits.max_request_body: '99999999999999999999' is not a size");
+  require_error(load_with_minimal("limits: { max_headers: -1 }\n"),
+                "test.yaml:3:24: error: limits.max_headers: '-1' is not a whole number");
+  require_error(load_with_minimal("limits: { max_headers: 0 }\n"),
+                "test.yaml:3:24: error: limits.max_headers: 0 is out of range (1 to 10000)");
+  require_error(load_with_minimal("limits: { max_header_bytes: 100 }\n"),
+                "error: limits.max_header_bytes: must be at least 1KiB");
+  require_error(load_with_minimal("upstream_extra: 1\n"), "unknown key 'upstream_extra'");
+}
+
+TEST_CASE("timeouts must be positive, except shutdown") {
+  require_error(load_with_minimal("timeouts: { upstream_read: 0s }\n"),
+                "test.yaml:3:28: error: timeouts.upstream_read: must be longer than 0");
+  CHECK(load_with_minimal("timeouts: { shutdown: 0s }\n").ok());
+}
+
+TEST_CASE("workers is auto or a positive number") {
+  require_error(load_with_minimal("workers: 0\n"),
+                "test.yaml:3:10: error: workers: 0 is out of range (1 to 1024)");
+  require_error(load_with_minimal("workers: lots\n"),
+                "test.yaml:3:10: error: workers: expected `auto` or a number of worker threads");
+}
+
+TEST_CASE("listen addresses need a host, a port in range and brackets around IPv6") {
+  require_error(load("listen: 127.0.0.1:70000\nupstream: { url: http://a }\n"),
+                "test.yaml:1:9: error: listen: port 70000 is out of range (1 to 65535)");
+  require_error(
+      load("listen: [\"127.0.0.1:8080\", \"127.0.0.1:0\"]\nupstream: { url: http://a }\n"),
+      "test.yaml:1:28: error: listen[1]: port 0 is out of range (1 to 65535)");
+  require_error(load("listen: 127.0.0.1\nupstream: { url: http://a }\n"),
+                "test.yaml:1:9: error: listen: the port is missing");
+  require_error(load("listen: \":8080\"\nupstream: { url: http://a }\n"),
+                "test.yaml:1:9: error: listen: the host is missing");
+  require_error(load("listen: \"::1:8080\"\nupstream: { url: http://a }\n"),
+                "error: listen: an IPv6 address goes in brackets, e.g. [::1]:8080");
+  require_error(load("listen: \"[::g]:8080\"\nupstream: { url: http://a }\n"),
+                "error: listen: '::g' is not an IPv6 address");
+  require_error(load("listen: \"300.1.1.1:80\"\nupstream: { url: http://a }\n"),
+                "error: listen: '300.1.1.1' is not a host name or IP address");
+  require_error(load("listen: [127.0.0.1:80, 127.0.0.1:80]\nupstream: { url: http://a }\n"),
+                "test.yaml:1:24: error: listen[1]: '127.0.0.1:80' is listed twice");
+  require_error(load("listen: []\nupstream: { url: http://a }\n"),
+                "test.yaml:1:9: error: listen: needs at least one host:port");
+  require_error(load_with_minimal("admin: { listen: \"127.0.0.1:99999\" }\n"),
+                "test.yaml:3:18: error: admin.listen: port 99999 is out of range");
+  require_error(load_with_minimal("fleet: { redis: \"redis:0\" }\n"),
+                "test.yaml:3:17: error: fleet.redis: port 0 is out of range");
+}
+
+TEST_CASE("the upstream must be a plain http URL with at most a base path") {
+  require_error(load("listen: 127.0.0.1:1\nupstream: { url: https://a }\n"),
+                "test.yaml:2:18: error: upstream.url: only http:// upstreams are supported");
+  require_error(load("listen: 127.0.0.1:1\nupstream: { url: ftp://a }\n"),
+                "test.yaml:2:18: error: upstream.url: 'ftp://a' is not an http:// URL");
+  require_error(load("listen: 127.0.0.1:1\nupstream: { url: \"http://u:p@a\" }\n"),
+                "error: upstream.url: credentials in the URL are not supported");
+  require_error(load("listen: 127.0.0.1:1\nupstream: { url: \"http://a/x?y=1\" }\n"),
+                "error: upstream.url: the upstream URL cannot have a query");
+  require_error(load("listen: 127.0.0.1:1\nupstream: { url: \"http://a:0\" }\n"),
+                "error: upstream.url: port 0 is out of range");
+  require_error(load("listen: 127.0.0.1:1\nupstream: { url: \"http://\" }\n"),
+                "error: upstream.url: the host is missing");
+  require_error(load("listen: 127.0.0.1:1\nupstream: { url: http://a, host_header: \"a b\" }\n"),
+                "test.yaml:2:41: error: upstream.host_header: expected forward, upstream or a "
+                "host[:port] to send");
+}
+
+TEST_CASE("cache shards must be a power of two") {
+  require_error(load_with_minimal("cache: { shards: 12 }\n"),
+                "test.yaml:3:18: error: cache.shards: 12 is not a power of two");
+  CHECK(load_with_minimal("cache: { shards: 1 }\n").ok());
+  CHECK(load_with_minimal("cache: { shards: 1024 }\n").ok());
+}
+
+TEST_CASE("the cache-status header name must be a token and not hop-by-hop") {
+  require_error(load_with_minimal("cache: { status_header: \"X Cache\" }\n"),
+                "error: cache.status_header: 'X Cache' is not a valid header field name");
+  require_error(load_with_minimal("cache: { status_header: Connection }\n"),
+                "error: cache.status_header: 'Connection' is a hop-by-hop field");
+}
+
+TEST_CASE("an object limit above one shard's budget is a warning") {
+  LoadResult r =
+      load_with_minimal("cache: { max_memory: 16MiB, shards: 16, max_object_size: 2MiB }\n");
+  INFO(printed(r));
+  CHECK(r.ok());
+  CHECK(reports(r,
+                "test.yaml:3:58: warning: cache.max_object_size: max_object_size is larger "
+                "than one shard's share of max_memory (1048576 bytes"));
+}
+
+TEST_CASE("log destinations are keywords or absolute paths, and levels and formats are words") {
+  require_error(
+      load_with_minimal("log: { access_log: access.log }\n"),
+      "test.yaml:3:20: error: log.access_log: expected off, stdout, stderr or an absolute "
+      "file path, found 'access.log'");
+  require_error(load_with_minimal("log: { error_log: off }\n"),
+                "error: log.error_log: expected stdout, stderr or an absolute file path");
+  require_error(load_with_minimal("log: { level: verbose }\n"),
+                "test.yaml:3:15: error: log.level: 'verbose' is not one of: trace, debug, info, "
+                "warn, error, critical, off");
+  require_error(load_with_minimal("log: { access_format: jsn }\n"),
+                "error: log.access_format: 'jsn' is not one of: text, json; did you mean 'json'?");
+}
+
+TEST_CASE("admin and fleet take off or a mapping, and fleet values are checked") {
+  require_error(load_with_minimal("admin: yes\n"),
+                "test.yaml:3:8: error: admin: expected `off` or a mapping");
+  require_error(load_with_minimal("fleet: { reconnect_min: 10s, reconnect_max: 1s }\n"),
+                "test.yaml:3:45: error: fleet.reconnect_max: reconnect_max must not be shorter "
+                "than reconnect_min");
+  require_error(load_with_minimal("fleet: { channel: \"a b\" }\n"),
+                "error: fleet.channel: must be non-empty, without spaces or control characters");
+}
+
+TEST_CASE("a rule needs a match, and an empty match is an error that says how to match all") {
+  require_error(load_with_minimal("rules:\n  - cache: bypass\n"),
+                "test.yaml:4:5: error: rules[0]: a rule needs a `match`; to apply a rule to every "
+                "request write `match: { prefix: / }`");
+  require_error(load_with_minimal("rules:\n  - match: {}\n"),
+                "test.yaml:4:12: error: rules[0].match: empty match; to apply a rule to every "
+                "request write `match: { prefix: / }`");
+  require_error(load_with_minimal("rules:\n  - match:\n    cache: bypass\n"),
+                "test.yaml:4:5: error: rules[0].match: empty match");
+}
+
+TEST_CASE("an unknown or empty method list is an error") {
+  require_error(
+      load_with_minimal("rules:\n  - match: { methods: [GET, GTE] }\n"),
+      "test.yaml:4:29: error: rules[0].match.methods[1]: 'GTE' is not one "
+      "of: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, TRACE, CONNECT; did you mean 'GET'?");
+  require_error(load_with_minimal("rules:\n  - match: { methods: [FETCH] }\n"),
+                "rules[0].match.methods[0]: 'FETCH' is not one of: GET");
+  require_error(load_with_minimal("rules:\n  - match: { methods: [] }\n"),
+                "test.yaml:4:23: error: rules[0].match.methods: an empty list matches nothing");
+}
+
+TEST_CASE("match paths must start with '/' and carry no query") {
+  require_error(load_with_minimal("rules:\n  - match: { path: api/items }\n"),
+                "test.yaml:4:20: error: rules[0].match.path: 'api/items' must start with '/'");
+  require_error(load_with_minimal("rules:\n  - match: { prefix: \"\" }\n"),
+                "test.yaml:4:22: error: rules[0].match.prefix: '' must start with '/'");
+  require_error(load_with_minimal("rules:\n  - match: { glob: \"*.css\" }\n"),
+                "error: rules[0].match.glob: '*.css' must start with '/'");
+  require_error(load_with_minimal("rules:\n  - match: { path: \"/a?b=1\" }\n"),
+                "error: rules[0].match.path: paths are matched without the query string");
+  require_error(load_with_minimal("rules:\n  - match: { path: \"/a b\" }\n"),
+                "error: rules[0].match.path: a path cannot contain spaces");
+}
+
+TEST_CASE("a match names at most one of path, prefix and glob") {
+  require_error(load_with_minimal("rules:\n  - match: { path: /a, prefix: /b }\n"),
+                "test.yaml:4:24: error: rules[0].match.prefix: a match takes one of path, prefix "
+                "or glob; 'prefix' conflicts with 'path'");
+}
+
+TEST_CASE("a '*' outside a glob is matched literally, with a warning") {
+  LoadResult r = load_with_minimal("rules:\n  - match: { prefix: \"/api/*\" }\n");
+  INFO(printed(r));
+  CHECK(r.ok());
+  CHECK(reports(r, "test.yaml:4:22: warning: rules[0].match.prefix: '*' is matched literally"));
+}
+
+TEST_CASE("a match host has no port and no inner wildcard") {
+  require_error(load_with_minimal("rules:\n  - match: { host: \"api.example.com:8080\" }\n"),
+                "test.yaml:4:20: error: rules[0].match.host: hosts are matched without the port; "
+                "write 'api.example.com'");
+  require_error(load_with_minimal("rules:\n  - match: { host: \"api.*.com\" }\n"),
+                "error: rules[0].match.host: 'api.*.com' is not a host name");
+}
+
+TEST_CASE("cache, etag and ttl take their documented words and units") {
+  require_error(load_with_minimal("defaults: { cache: stor }\n"),
+                "test.yaml:3:20: error: defaults.cache: 'stor' is not one of: store, validate, "
+                "bypass; did you mean 'store'?");
+  require_error(load_with_minimal("defaults: { etag: strong }\n"),
+                "error: defaults.etag: 'strong' is not one of: preserve, generate");
+  require_error(load_with_minimal("defaults: { ttl: 1500ms }\n"),
+                "test.yaml:3:18: error: defaults.ttl: counted in whole seconds");
+  require_error(load_with_minimal("defaults: { ttl: forever }\n"),
+                "error: defaults.ttl: 'forever' is not a duration");
+  require_error(load_with_minimal("defaults: { stale_if_error: 1m30 }\n"),
+                "error: defaults.stale_if_error: '1m30' is not a duration");
+}
+
+TEST_CASE("key_headers must be header field names") {
+  require_error(
+      load_with_minimal("defaults:\n  key_headers: [Authorization, \"Accept Language\"]\n"),
+      "test.yaml:4:32: error: defaults.key_headers[1]: 'Accept Language' is not a valid "
+      "header field name");
+}
+
+TEST_CASE("header edits need valid names and may not touch fields etagd owns") {
+  require_error(
+      load_with_minimal("defaults:\n  headers: { remove: [\"Bad Name\"] }\n"),
+      "test.yaml:4:23: error: defaults.headers.remove[0]: 'Bad Name' is not a valid header "
+      "field name");
+  require_error(
+      load_with_minimal("defaults:\n  headers: { set: { \"X:Y\": 1 } }\n"),
+      "test.yaml:4:21: error: defaults.headers.set.X:Y: 'X:Y' is not a valid header field");
+  require_error(
+      load_with_minimal("defaults:\n  headers: { add: { Connection: close } }\n"),
+      "test.yaml:4:21: error: defaults.headers.add.Connection: 'Connection' is hop-by-hop");
+  require_error(
+      load_with_minimal("defaults:\n  headers: { set: { Transfer-Encoding: chunked } }\n"),
+      "error: defaults.headers.set.Transfer-Encoding: 'Transfer-Encoding' is hop-by-hop");
+  require_error(load_with_minimal("defaults:\n  headers: { set: { Proxy-Authenticate: x } }\n"),
+                "'Proxy-Authenticate' is hop-by-hop");
+  require_error(load_with_minimal("defaults:\n  headers: { set: { Content-Length: 0 } }\n"),
+                "error: defaults.headers.set.Content-Length: Content-Length is set by etagd");
+  require_error(load_with_minimal("defaults:\n  headers: { set: { Cache-Control: no-store } }\n"),
+                "error: defaults.headers.set.Cache-Control: use the cache_control action instead");
+  require_error(load_with_minimal("defaults:\n  headers: { set: { ETag: x } }\n"),
+                "error: defaults.headers.set.ETag: use the etag action");
+  require_error(
+      load_with_minimal("defaults:\n  headers: { set: { X-A: \"a\\r\\nX-B: b\" } }\n"),
+      "test.yaml:4:26: error: defaults.headers.set.X-A: the value contains control characters");
+  require_error(load_with_minimal("defaults:\n  headers: { replace: {} }\n"),
+                "error: defaults.headers.replace: unknown key 'replace'");
+}
+
+TEST_CASE("cache_control values must be directive lists without control characters") {
+  require_error(
+      load_with_minimal("defaults:\n  cache_control: \"max-age=60\\r\\nX-Evil: 1\"\n"),
+      "test.yaml:4:18: error: defaults.cache_control: the value contains control characters");
+  require_error(load_with_minimal("defaults:\n  cache_control: { 2xx: \"max-age 60\" }\n"),
+                "test.yaml:4:25: error: defaults.cache_control.2xx: 'max-age 60' is not a "
+                "directive (name or name=value)");
+  require_error(load_with_minimal("defaults:\n  cache_control: { 2xx: \"max-age=\" }\n"),
+                "error: defaults.cache_control.2xx: directive 'max-age' has a malformed value");
+  require_error(load_with_minimal("defaults:\n  cache_control: \"\"\n"),
+                "error: defaults.cache_control: the value is empty");
+  require_error(load_with_minimal("defaults:\n  cache_control: { 1xx: no-store }\n"),
+                "error: defaults.cache_control.1xx: unknown key '1xx'");
+  CHECK(load_with_minimal("defaults:\n  cache_control: 'private, no-cache=\"Set-Cookie\"'\n").ok());
+}
+
+TEST_CASE("invalidate takes paths, $path and $parent") {
+  require_error(load_with_minimal("rules:\n  - match: { prefix: / }\n    invalidate: [ $paths ]\n"),
+                "test.yaml:5:19: error: rules[0].invalidate[0]: '$paths' is not one of: $path, "
+                "$parent; did you mean '$path'?");
+  require_error(load_with_minimal("rules:\n  - match: { prefix: / }\n    invalidate: [ api/ ]\n"),
+                "error: rules[0].invalidate[0]: 'api/' must start with '/'");
+}
+
+TEST_CASE("every problem in a file is reported, in file order, not just the first") {
+  LoadResult r = load(R"(listen: 127.0.0.1:99999
+upstream: { url: https://origin }
+workers: many
+timeouts: { client_idle: soon }
+cache: { shards: 3 }
+rules:
+  - match: { path: nope }
+    cache: keep
+  - match: {}
+)");
+  INFO(printed(r));
+  CHECK_FALSE(r.ok());
+  REQUIRE(r.diagnostics.size() == 8);
+  CHECK(r.diagnostics[0].to_string().starts_with("test.yaml:1:9: error: listen: "));
+  CHECK(r.diagnostics[1].to_string().starts_with("test.yaml:2:18: error: upstream.url: "));
+  CHECK(r.diagnostics[2].to_string().starts_with("test.yaml:3:10: error: workers: "));
+  CHECK(r.diagnostics[3].to_string().starts_with("test.yaml:4:26: error: timeouts.client_idle: "));
+  CHECK(r.diagnostics[4].to_string().starts_with("test.yaml:5:18: error: cache.shards: "));
+  CHECK(r.diagnostics[5].to_string().starts_with("test.yaml:7:20: error: rules[0].match.path: "));
+  CHECK(r.diagnostics[6].to_string().starts_with("test.yaml:8:12: error: rules[0].cache: "));
+  CHECK(r.diagnostics[7].to_string().starts_with("test.yaml:9:12: error: rules[1].match: "));
+}
+
+}  // namespace
+}  // namespace etagd::config
