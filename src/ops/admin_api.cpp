@@ -1,0 +1,209 @@
+#include "ops/admin_api.h"
+
+#include "cache/cache_key.h"
+#include "ops/config_dump.h"
+#include "ops/json_writer.h"
+#include "ops/log_output.h"
+
+namespace etagd::ops {
+namespace {
+
+AdminResponse text(int status, std::string body) {
+  AdminResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+AdminResponse json(int status, std::string body) {
+  AdminResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+AdminResponse json_error(int status, std::string_view message) {
+  JsonWriter w;
+  w.begin_object().key("error").value(message).end_object();
+  return json(status, w.str() + "\n");
+}
+
+AdminResponse method_not_allowed(std::string allow) {
+  AdminResponse r = text(405, "method not allowed\n");
+  r.allow = std::move(allow);
+  return r;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex_value(s[i + 1]);
+      int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+bool iequals_prefix(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char a = s[i];
+    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+    if (a != prefix[i]) return false;
+  }
+  return true;
+}
+
+struct PurgeUrl {
+  std::string host;    // empty when the URL was a path
+  std::string target;  // path?query
+};
+
+// "http://host[:port]/path?q" or "/path?q". Returns nullopt for anything else.
+std::optional<PurgeUrl> parse_purge_url(std::string_view url) {
+  if (size_t hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
+  if (!url.empty() && url.front() == '/') return PurgeUrl{"", std::string(url)};
+  std::string_view rest;
+  if (iequals_prefix(url, "http://")) {
+    rest = url.substr(7);
+  } else if (iequals_prefix(url, "https://")) {
+    rest = url.substr(8);
+  } else {
+    return std::nullopt;
+  }
+  size_t slash = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, slash);
+  // Userinfo has no place in a cache key (RFC 9110 §4.2.4 deprecates it in http URIs).
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  std::string target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (target.front() == '?') target.insert(0, "/");
+  return PurgeUrl{std::string(authority), std::move(target)};
+}
+
+}  // namespace
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    if (key == name) {
+      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+AdminApi::AdminApi(AdminDeps deps) : deps_(std::move(deps)) {}
+
+AdminResponse AdminApi::handle(const http::RequestHead& request) const {
+  std::string_view method = request.method_token;
+  std::string_view path = request.path;
+  bool get = method == "GET" || method == "HEAD";
+
+  if (path == "/metrics" || path == "/healthz" || path == "/config") {
+    if (!get) return method_not_allowed("GET, HEAD");
+    if (path == "/metrics") return metrics();
+    if (path == "/healthz") return healthz();
+    return config();
+  }
+  if (path == "/purge") {
+    if (method != "POST" && method != "PURGE") return method_not_allowed("POST, PURGE");
+    return purge(request, /*varnish_style=*/false);
+  }
+  if (method == "PURGE") return purge(request, /*varnish_style=*/true);
+  return text(404, "not found\n");
+}
+
+AdminResponse AdminApi::metrics() const {
+  ProcessGauges g = deps_.gauges ? deps_.gauges() : ProcessGauges{};
+  g.cache_max_bytes = deps_.cache.max_memory();
+  g.log_messages_dropped = log_messages_dropped();
+  AdminResponse r;
+  r.content_type = std::string(kPrometheusContentType);
+  r.body = deps_.metrics.render(deps_.cache.stats(), g);
+  return r;
+}
+
+AdminResponse AdminApi::healthz() const {
+  bool draining = deps_.gauges && deps_.gauges().draining;
+  // A load balancer takes a draining instance out of rotation on the 503, while the instance
+  // still finishes what it has.
+  return draining ? text(503, "draining\n") : text(200, "ok\n");
+}
+
+AdminResponse AdminApi::config() const {
+  std::shared_ptr<const config::Config> cfg = deps_.config ? deps_.config() : nullptr;
+  if (!cfg) return json_error(503, "no configuration loaded");
+  return json(200, dump_config(*cfg));
+}
+
+AdminResponse AdminApi::purge(const http::RequestHead& request, bool varnish_style) const {
+  std::optional<std::string> url = query_param(request.query, "url");
+  std::optional<std::string> prefix = query_param(request.query, "prefix");
+  std::optional<std::string> host = query_param(request.query, "host");
+
+  if (varnish_style) {
+    // The whole target is the URL to purge; the host is the one the request names.
+    url = std::string(request.target);
+    prefix.reset();
+    host = std::string(request.host);
+  }
+
+  if (url.has_value() == prefix.has_value()) {
+    return json_error(400, "give exactly one of url=<url> or prefix=<path prefix>");
+  }
+
+  JsonWriter w;
+  if (prefix) {
+    if (prefix->empty() || prefix->front() != '/') {
+      return json_error(400, "prefix must be a path starting with '/'");
+    }
+    size_t n = deps_.cache.purge_prefix(*prefix);
+    if (deps_.on_purge) deps_.on_purge("prefix", *prefix);
+    w.begin_object().key("purged").value(static_cast<uint64_t>(n)).key("prefix").value(*prefix);
+    w.end_object();
+    return json(200, w.str() + "\n");
+  }
+
+  std::optional<PurgeUrl> parsed = parse_purge_url(*url);
+  if (!parsed) {
+    return json_error(400, "url must be http://host/path or /path (with host=)");
+  }
+  if (!parsed->host.empty() && host && *host != parsed->host) {
+    return json_error(400, "host= disagrees with the host in url=");
+  }
+  std::string purge_host = !parsed->host.empty() ? parsed->host : host.value_or("");
+  if (purge_host.empty()) {
+    return json_error(400,
+                      "url=/path needs host=<the Host clients send>, or give "
+                      "url=http://host/path");
+  }
+  std::string key = cache::make_url_key(purge_host, parsed->target);
+  size_t n = deps_.cache.purge_url(key);
+  if (deps_.on_purge) deps_.on_purge("url", key);
+  w.begin_object().key("purged").value(static_cast<uint64_t>(n)).key("key").value(key);
+  w.end_object();
+  return json(200, w.str() + "\n");
+}
+
+}  // namespace etagd::ops

@@ -1,0 +1,75 @@
+// What the admin listener answers, independent of sockets (admin_server.h carries the bytes).
+//
+//   GET  /metrics               Prometheus text exposition (metrics.h)
+//   GET  /healthz               200 "ok" while serving, 503 "draining" during shutdown
+//   GET  /config                the effective configuration as JSON (config_dump.h)
+//   POST /purge?url=<url>       remove one URL's cached responses (every variant)
+//   POST /purge?prefix=<path>   remove every cached response whose path starts with <path>
+//   PURGE /purge?...            the same as POST
+//   PURGE /<path>[?query]       Varnish style: remove that URL, host from the Host header
+// HEAD works wherever GET does. A known path with another method answers 405 with Allow;
+// anything else 404. Purges answer JSON: {"purged":N,"key":"<url key>"} or
+// {"purged":N,"prefix":"/api/"}; a malformed one 400 {"error":"..."}.
+//
+// Which host a URL purge applies to: cache keys are host + path?query (cache_key.h), where host
+// is what clients sent in Host. So `url=` is either absolute, `url=http://api.example.com/x?a=1`
+// (the authority names the host), or a path with an explicit `host=api.example.com`; a bare
+// path without host= is refused (400) rather than guessed, because a wrong guess purges nothing
+// and looks like success. In the Varnish-style `PURGE /x?a=1` form the whole target is the URL
+// and the host is the request's Host header: `curl -X PURGE -H 'Host: api.example.com'
+// http://127.0.0.1:9091/x?a=1`.
+// Query values are percent-decoded; '+' stays '+'. The answer's "key" shows exactly what was
+// purged.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cache/cache_store.h"
+#include "config/config.h"
+#include "http/message_head.h"
+#include "ops/metrics.h"
+
+namespace etagd::ops {
+
+// What the admin endpoints read and call. The callbacks run on the admin thread: they must be
+// thread-safe with respect to the workers and the main thread.
+struct AdminDeps {
+  cache::CacheStore& cache;
+  Metrics& metrics;
+  std::function<ProcessGauges()> gauges;                          // draining, fleet state...
+  std::function<std::shared_ptr<const config::Config>()> config;  // the running config
+  // Called after every successful purge with kind "url" (value: the url key) or "prefix"
+  // (value: the path prefix), so fleet mode can publish it to the other instances.
+  std::function<void(std::string_view kind, std::string_view value)> on_purge;
+};
+
+struct AdminResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::string allow;  // for 405
+};
+
+class AdminApi {
+ public:
+  explicit AdminApi(AdminDeps deps);
+  AdminResponse handle(const http::RequestHead& request) const;
+
+ private:
+  AdminResponse metrics() const;
+  AdminResponse healthz() const;
+  AdminResponse config() const;
+  AdminResponse purge(const http::RequestHead& request, bool varnish_style) const;
+
+  AdminDeps deps_;
+};
+
+// One query parameter's value, percent-decoded (RFC 3986 §2.1), or nullopt if absent.
+// A malformed %-escape is kept literally.
+std::optional<std::string> query_param(std::string_view query, std::string_view name);
+
+}  // namespace etagd::ops

@@ -1,0 +1,34 @@
+// What the proxy reports about each answered request, for the access log and the metrics.
+// Views point into the exchange's buffers: consume the record before returning.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "http/method.h"
+
+namespace etagd::ops {
+
+// How the cache took part in an answer; the value of the cache-status header (X-Cache).
+enum class CacheStatus : uint8_t { Hit, Miss, Stale, Revalidated, Bypass, None };
+inline constexpr int kCacheStatusCount = 6;
+// "HIT", "MISS", "STALE", "REVALIDATED", "BYPASS", "NONE" (answered before caching applied,
+// e.g. a 400 for a malformed request).
+std::string_view cache_status_name(CacheStatus s);
+
+struct ExchangeRecord {
+  int64_t start_unix_ms = 0;  // when the request head was complete
+  std::string_view client;    // peer address
+  http::Method method = http::Method::Get;
+  std::string_view method_token;  // as sent; method_name(method) is used when empty
+  std::string_view target;        // as sent (origin-form)
+  int status = 0;
+  uint64_t body_bytes = 0;  // response body bytes sent
+  CacheStatus cache_status = CacheStatus::None;
+  bool local_304 = false;    // a 304 etagd answered itself
+  uint64_t bytes_saved = 0;  // body bytes a local 304 did not send
+  int64_t upstream_us = -1;  // request sent to response complete; -1 without upstream
+  int64_t total_us = 0;      // head complete to answer complete
+};
+
+}  // namespace etagd::ops

@@ -1,0 +1,251 @@
+#include "ops/metrics.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+namespace etagd::ops {
+namespace {
+
+// A counter with exactly one writing thread. A plain load and store (no fetch_add) keeps the
+// hot path free of locked instructions; the atomic only makes the scraper's read well-defined.
+class Counter {
+ public:
+  void add(uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
+// Status classes 1xx..5xx, and one slot for a status outside 100-599.
+constexpr int kStatusClasses = 6;
+constexpr std::array<std::string_view, kStatusClasses> kStatusClassNames = {"1xx", "2xx", "3xx",
+                                                                            "4xx", "5xx", "other"};
+
+int status_class(int status) {
+  if (status < 100 || status > 599) return kStatusClasses - 1;
+  return status / 100 - 1;
+}
+
+constexpr int kErrorKindSlots = static_cast<int>(kUpstreamErrorKinds.size()) + 1;   // + "other"
+constexpr int kLatencySlots = static_cast<int>(kLatencyBucketsSeconds.size()) + 1;  // + +Inf
+
+int error_kind_index(std::string_view kind) {
+  for (size_t i = 0; i < kUpstreamErrorKinds.size(); ++i) {
+    if (kUpstreamErrorKinds[i] == kind) return static_cast<int>(i);
+  }
+  return kErrorKindSlots - 1;
+}
+
+int latency_bucket(int64_t latency_us) {
+  for (size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
+    // Bounds are whole microseconds, so compare in integers (no float rounding at the edge).
+    auto bound_us = static_cast<int64_t>(kLatencyBucketsSeconds[i] * 1e6 + 0.5);
+    if (latency_us <= bound_us) return static_cast<int>(i);
+  }
+  return kLatencySlots - 1;
+}
+
+// Writes families in the text exposition format. Label values here are fixed ASCII tokens
+// (method names, status classes, kinds), so they need no escaping.
+class Exposition {
+ public:
+  void family(std::string_view name, std::string_view type, std::string_view help) {
+    fmt::format_to(std::back_inserter(out_), "# HELP {} {}\n# TYPE {} {}\n", name, help, name,
+                   type);
+  }
+  void sample(std::string_view name, uint64_t value) {
+    fmt::format_to(std::back_inserter(out_), "{} {}\n", name, value);
+  }
+  void sample(std::string_view name, std::string_view labels, uint64_t value) {
+    fmt::format_to(std::back_inserter(out_), "{}{{{}}} {}\n", name, labels, value);
+  }
+  void sample_double(std::string_view name, double value) {
+    fmt::format_to(std::back_inserter(out_), "{} {}\n", name, value);
+  }
+  void counter(std::string_view name, std::string_view help, uint64_t value) {
+    family(name, "counter", help);
+    sample(name, value);
+  }
+  void gauge(std::string_view name, std::string_view help, uint64_t value) {
+    family(name, "gauge", help);
+    sample(name, value);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace
+
+struct alignas(64) WorkerMetrics::Counters {
+  Counter requests[http::kMethodCount][kStatusClasses][kCacheStatusCount];
+  Counter local_304;
+  Counter body_bytes;
+  Counter bytes_saved;
+  Counter upstream_requests;
+  Counter upstream_errors[kErrorKindSlots];
+  Counter latency_buckets[kLatencySlots];  // per bucket, not cumulative
+  Counter latency_sum_us;
+  Counter coalesced_waits;
+};
+
+WorkerMetrics::WorkerMetrics() : counters_(std::make_unique<Counters>()) {}
+WorkerMetrics::~WorkerMetrics() = default;
+
+void WorkerMetrics::record_exchange(const ExchangeRecord& r) {
+  auto method = static_cast<size_t>(r.method);
+  auto cache = static_cast<size_t>(r.cache_status);
+  if (method >= static_cast<size_t>(http::kMethodCount))
+    method = static_cast<size_t>(http::Method::Other);
+  if (cache >= static_cast<size_t>(kCacheStatusCount))
+    cache = static_cast<size_t>(CacheStatus::None);
+  counters_->requests[method][status_class(r.status)][cache].add();
+  counters_->body_bytes.add(r.body_bytes);
+  if (r.local_304) {
+    counters_->local_304.add();
+    counters_->bytes_saved.add(r.bytes_saved);
+  }
+}
+
+void WorkerMetrics::record_upstream_request(int64_t latency_us) {
+  if (latency_us < 0) latency_us = 0;
+  counters_->upstream_requests.add();
+  counters_->latency_buckets[latency_bucket(latency_us)].add();
+  counters_->latency_sum_us.add(static_cast<uint64_t>(latency_us));
+}
+
+void WorkerMetrics::record_upstream_error(std::string_view kind) {
+  counters_->upstream_errors[error_kind_index(kind)].add();
+}
+
+void WorkerMetrics::record_coalesced_wait() { counters_->coalesced_waits.add(); }
+
+Metrics::Metrics(unsigned workers)
+    : start_unix_seconds_(std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count()) {
+  workers_.reserve(workers);
+  for (unsigned i = 0; i < workers; ++i) workers_.push_back(std::make_unique<WorkerMetrics>());
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::record_reload(bool ok) {
+  (ok ? reloads_ : reload_failures_).fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges& process) const {
+  // Sum the workers first: one pass per counter family over every worker.
+  auto sum = [this](auto field) {
+    uint64_t total = 0;
+    for (const auto& w : workers_) total += field(*w->counters_).get();
+    return total;
+  };
+  using C = WorkerMetrics::Counters;
+
+  Exposition e;
+  e.family("etagd_requests_total", "counter",
+           "Requests answered, by method, status class and cache status (X-Cache).");
+  for (int m = 0; m < http::kMethodCount; ++m) {
+    for (int s = 0; s < kStatusClasses; ++s) {
+      for (int c = 0; c < kCacheStatusCount; ++c) {
+        uint64_t v = sum([&](const C& k) -> const Counter& { return k.requests[m][s][c]; });
+        if (v == 0) continue;
+        e.sample("etagd_requests_total",
+                 fmt::format("method=\"{}\",status=\"{}\",cache=\"{}\"",
+                             http::method_name(static_cast<http::Method>(m)), kStatusClassNames[s],
+                             cache_status_name(static_cast<CacheStatus>(c))),
+                 v);
+      }
+    }
+  }
+  e.counter("etagd_local_not_modified_total",
+            "304 Not Modified responses etagd answered itself, without asking the upstream.",
+            sum([](const C& k) -> const Counter& { return k.local_304; }));
+  e.counter("etagd_response_body_bytes_total", "Response body bytes sent to clients.",
+            sum([](const C& k) -> const Counter& { return k.body_bytes; }));
+  e.counter("etagd_saved_body_bytes_total",
+            "Response body bytes not sent because etagd answered 304 Not Modified locally.",
+            sum([](const C& k) -> const Counter& { return k.bytes_saved; }));
+
+  e.counter("etagd_upstream_requests_total",
+            "Upstream requests that received a complete response (any status).",
+            sum([](const C& k) -> const Counter& { return k.upstream_requests; }));
+  e.family("etagd_upstream_errors_total", "counter",
+           "Upstream requests that failed, by kind of failure.");
+  for (int i = 0; i < kErrorKindSlots; ++i) {
+    std::string_view kind =
+        i < static_cast<int>(kUpstreamErrorKinds.size()) ? kUpstreamErrorKinds[i] : "other";
+    e.sample("etagd_upstream_errors_total", fmt::format("kind=\"{}\"", kind),
+             sum([&](const C& k) -> const Counter& { return k.upstream_errors[i]; }));
+  }
+  e.family("etagd_upstream_latency_seconds", "histogram",
+           "Upstream latency, from request sent to response complete.");
+  uint64_t cumulative = 0;
+  for (int i = 0; i < kLatencySlots; ++i) {
+    cumulative += sum([&](const C& k) -> const Counter& { return k.latency_buckets[i]; });
+    std::string le = i < static_cast<int>(kLatencyBucketsSeconds.size())
+                         ? fmt::format("{}", kLatencyBucketsSeconds[i])
+                         : std::string("+Inf");
+    e.sample("etagd_upstream_latency_seconds_bucket", fmt::format("le=\"{}\"", le), cumulative);
+  }
+  // _count is the +Inf bucket by definition; taking it from the same sums keeps the two equal
+  // even while workers write during the scrape.
+  e.sample_double(
+      "etagd_upstream_latency_seconds_sum",
+      static_cast<double>(sum([](const C& k) -> const Counter& { return k.latency_sum_us; })) /
+          1e6);
+  e.sample("etagd_upstream_latency_seconds_count", cumulative);
+  e.counter("etagd_coalesced_waits_total",
+            "Requests that waited for another request's upstream fetch of the same key.",
+            sum([](const C& k) -> const Counter& { return k.coalesced_waits; }));
+
+  e.gauge("etagd_cache_entries", "Responses stored in the cache.", cache.entries);
+  e.gauge("etagd_cache_bytes", "Bytes charged to cached responses (keys, headers, bodies).",
+          cache.bytes);
+  if (process.cache_max_bytes != 0) {
+    e.gauge("etagd_cache_max_bytes", "Cache memory budget (cache.max_memory).",
+            process.cache_max_bytes);
+  }
+  e.counter("etagd_cache_inserts_total", "Responses stored.", cache.inserts);
+  e.counter("etagd_cache_evictions_total", "Entries dropped to make room (LRU).", cache.evictions);
+  e.counter("etagd_cache_invalidations_total",
+            "Invalidations and purges (of a URL or a prefix) applied to the cache.",
+            cache.invalidations);
+  e.counter("etagd_cache_purged_entries_total", "Entries removed by URL invalidations and purges.",
+            cache.purged);
+
+  e.counter("etagd_config_reloads_total", "Configuration reloads applied (SIGHUP).", reloads());
+  e.counter("etagd_config_reload_failures_total",
+            "Configuration reloads rejected; the running configuration stayed.", reload_failures());
+  e.gauge("etagd_draining", "1 while etagd drains connections before exiting.",
+          process.draining ? 1 : 0);
+  e.gauge("etagd_workers", "Worker threads.",
+          process.workers != 0 ? process.workers : worker_count());
+  e.gauge("etagd_start_time_seconds", "Start time of the process, seconds since the epoch.",
+          static_cast<uint64_t>(start_unix_seconds_));
+  e.counter("etagd_log_messages_dropped_total",
+            "Log lines dropped because the asynchronous log queue was full.",
+            process.log_messages_dropped);
+
+  e.gauge("etagd_fleet_enabled", "1 when fleet-wide invalidation (Redis) is configured.",
+          process.fleet_enabled ? 1 : 0);
+  e.gauge("etagd_fleet_connected", "1 while subscribed to the fleet invalidation channel.",
+          process.fleet_connected ? 1 : 0);
+  e.counter("etagd_fleet_messages_sent_total", "Invalidations published to the fleet.",
+            process.fleet_messages_sent);
+  e.counter("etagd_fleet_messages_applied_total",
+            "Invalidations received from other instances and applied.",
+            process.fleet_messages_applied);
+  e.counter("etagd_fleet_gaps_total",
+            "Times the fleet channel was lost; each marks the whole cache stale.",
+            process.fleet_gaps);
+  return e.take();
+}
+
+}  // namespace etagd::ops

@@ -1,0 +1,103 @@
+// Prometheus metrics. Each worker writes only its own WorkerMetrics (single writer: a relaxed
+// load and store per counter, no locked instruction on the hot path); a scrape of /metrics
+// sums every worker's counters and adds the cache's and the process's gauges.
+//
+// Exposition format: Prometheus text format 0.0.4, every family with # HELP and # TYPE, names
+// prefixed etagd_. The request matrix (method x status class x cache status) shows only the
+// series that moved, so a scrape stays small.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cache/cache_store.h"
+#include "ops/exchange_record.h"
+
+namespace etagd::ops {
+
+// Upstream failure kinds, the label values of etagd_upstream_errors_total, in the order of
+// proxy::UpstreamError. A kind not in this list is counted as "other".
+inline constexpr std::array<std::string_view, 7> kUpstreamErrorKinds = {
+    "connect_failed",   "connect_timeout", "read_timeout", "closed",
+    "invalid_response", "truncated",       "send_failed"};
+
+// Upper bounds (seconds) of the upstream latency histogram buckets; +Inf is implied.
+inline constexpr std::array<double, 13> kLatencyBucketsSeconds = {
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+
+// One worker's counters. Only the owning worker thread may call the record_* methods;
+// Metrics::render reads them from any thread.
+class WorkerMetrics {
+ public:
+  WorkerMetrics();
+  ~WorkerMetrics();
+  WorkerMetrics(const WorkerMetrics&) = delete;
+  WorkerMetrics& operator=(const WorkerMetrics&) = delete;
+
+  // One answered request: counts it by method, status class and cache status, and adds its
+  // bytes sent and, for a local 304, the body bytes it saved.
+  void record_exchange(const ExchangeRecord& r);
+  // One upstream request that got a complete response (any status); latency from request
+  // sent to response end. Failed requests go to record_upstream_error instead.
+  void record_upstream_request(int64_t latency_us);
+  void record_upstream_error(std::string_view kind);  // one of kUpstreamErrorKinds
+  // A request that waited for another request's upstream fetch of the same key.
+  void record_coalesced_wait();
+
+ private:
+  friend class Metrics;
+  struct Counters;
+  std::unique_ptr<Counters> counters_;
+};
+
+// Process-wide values the scrape shows next to the counters, gathered when /metrics is
+// scraped: by main's gauges callback (draining, workers, fleet), except the two the admin API
+// fills in itself (cache_max_bytes from the store, log_messages_dropped from log_output.h).
+struct ProcessGauges {
+  bool draining = false;
+  unsigned workers = 0;               // 0: Metrics' own worker count
+  uint64_t cache_max_bytes = 0;       // configured budget; omitted when 0
+  uint64_t log_messages_dropped = 0;  // log lines lost to a full async queue
+  // Fleet mode (issue 8); all zero when off.
+  bool fleet_enabled = false;
+  bool fleet_connected = false;
+  uint64_t fleet_messages_sent = 0;
+  uint64_t fleet_messages_applied = 0;
+  uint64_t fleet_gaps = 0;
+};
+
+class Metrics {
+ public:
+  explicit Metrics(unsigned workers);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  unsigned worker_count() const { return static_cast<unsigned>(workers_.size()); }
+  WorkerMetrics& worker(unsigned index) { return *workers_.at(index); }
+
+  // A SIGHUP reload finished; `ok` false when the new config was rejected. Main thread only.
+  void record_reload(bool ok);
+  uint64_t reloads() const { return reloads_.load(std::memory_order_relaxed); }
+  uint64_t reload_failures() const { return reload_failures_.load(std::memory_order_relaxed); }
+
+  // The whole exposition (Prometheus text format 0.0.4). Thread-safe.
+  std::string render(const cache::CacheStats& cache, const ProcessGauges& process) const;
+
+ private:
+  std::vector<std::unique_ptr<WorkerMetrics>> workers_;
+  std::atomic<uint64_t> reloads_{0};
+  std::atomic<uint64_t> reload_failures_{0};
+  int64_t start_unix_seconds_;
+};
+
+// The Content-Type of render()'s output.
+inline constexpr std::string_view kPrometheusContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+}  // namespace etagd::ops

@@ -1,0 +1,260 @@
+#include "ops/metrics.h"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+namespace etagd::ops {
+namespace {
+
+// A strict reader of the Prometheus text format 0.0.4 as etagd writes it: every sample
+// belongs to a family announced by # HELP and # TYPE before its first sample, names and
+// labels are well-formed, values parse. Samples are keyed by their full series text
+// ("name{labels}").
+struct Exposition {
+  std::map<std::string, std::string> types;  // family -> counter/gauge/histogram
+  std::map<std::string, double> samples;
+  std::vector<std::string> order;  // series in output order
+
+  double at(const std::string& series) const {
+    auto it = samples.find(series);
+    if (it == samples.end()) FAIL("no series " << series);
+    return it->second;
+  }
+  bool has(const std::string& series) const { return samples.count(series) != 0; }
+};
+
+std::string family_of(const std::string& name, const std::map<std::string, std::string>& types) {
+  for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+    std::string s = suffix;
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
+      std::string base = name.substr(0, name.size() - s.size());
+      auto it = types.find(base);
+      if (it != types.end() && it->second == "histogram") return base;
+    }
+  }
+  return name;
+}
+
+Exposition parse(const std::string& text) {
+  static const std::regex help(R"(# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) \S.*)");
+  static const std::regex type(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
+  // name{label="value",...} value -- label values here never need escapes.
+  static const std::string label = R"([a-zA-Z_][a-zA-Z0-9_]*="[^"\\\n]*")";
+  static const std::regex sample(R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{()" + label + ")(," + label +
+                                 R"()*\})? (\S+))");
+  Exposition e;
+  std::set<std::string> helped;
+  REQUIRE(!text.empty());
+  REQUIRE(text.back() == '\n');
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, help)) {
+      CHECK_MESSAGE(helped.insert(m[1]).second, "HELP twice for " << m[1]);
+    } else if (std::regex_match(line, m, type)) {
+      CHECK_MESSAGE(helped.count(m[1]) == 1, "TYPE before HELP for " << m[1]);
+      CHECK_MESSAGE(e.types.emplace(m[1], m[2]).second, "TYPE twice for " << m[1]);
+    } else if (std::regex_match(line, m, sample)) {
+      std::string name = m[1];
+      std::string family = family_of(name, e.types);
+      CHECK_MESSAGE(e.types.count(family) == 1, "sample before its TYPE: " << line);
+      CHECK_MESSAGE(name.rfind("etagd_", 0) == 0, "unprefixed name: " << name);
+      std::string series = name + std::string(m[2]);
+      std::string value = m[5];
+      double v = value == "+Inf" ? 1e300 : std::stod(value);
+      CHECK_MESSAGE(e.samples.emplace(series, v).second, "duplicate series " << series);
+      e.order.push_back(series);
+    } else {
+      FAIL("not exposition format: [" << line << "]");
+    }
+  }
+  return e;
+}
+
+ExchangeRecord exchange(http::Method method, int status, CacheStatus cache, uint64_t bytes = 100) {
+  ExchangeRecord r;
+  r.method = method;
+  r.status = status;
+  r.cache_status = cache;
+  r.body_bytes = bytes;
+  return r;
+}
+
+std::string render(const Metrics& m) { return m.render(cache::CacheStats{}, ProcessGauges{}); }
+
+TEST_CASE("a fresh registry renders every family with HELP and TYPE, and no request series") {
+  Metrics m(2);
+  Exposition e = parse(render(m));
+  CHECK(e.types.at("etagd_requests_total") == "counter");
+  CHECK(e.types.at("etagd_upstream_latency_seconds") == "histogram");
+  CHECK(e.types.at("etagd_cache_entries") == "gauge");
+  for (const auto& [series, value] : e.samples) {
+    CHECK_MESSAGE(series.rfind("etagd_requests_total", 0) != 0, "zero series shown: " << series);
+  }
+  CHECK(e.at("etagd_local_not_modified_total") == 0);
+  CHECK(e.at("etagd_upstream_latency_seconds_count") == 0);
+  CHECK(e.at("etagd_workers") == 2);
+}
+
+TEST_CASE("requests are counted by method, status class and cache status, summed over workers") {
+  Metrics m(2);
+  m.worker(0).record_exchange(exchange(http::Method::Get, 200, CacheStatus::Hit));
+  m.worker(1).record_exchange(exchange(http::Method::Get, 204, CacheStatus::Hit));
+  m.worker(1).record_exchange(exchange(http::Method::Get, 200, CacheStatus::Miss));
+  m.worker(0).record_exchange(exchange(http::Method::Post, 503, CacheStatus::Bypass));
+  m.worker(0).record_exchange(exchange(http::Method::Head, 404, CacheStatus::Miss));
+  m.worker(0).record_exchange(exchange(http::Method::Other, 0, CacheStatus::None));
+
+  Exposition e = parse(render(m));
+  CHECK(e.at(R"(etagd_requests_total{method="GET",status="2xx",cache="HIT"})") == 2);
+  CHECK(e.at(R"(etagd_requests_total{method="GET",status="2xx",cache="MISS"})") == 1);
+  CHECK(e.at(R"(etagd_requests_total{method="POST",status="5xx",cache="BYPASS"})") == 1);
+  CHECK(e.at(R"(etagd_requests_total{method="HEAD",status="4xx",cache="MISS"})") == 1);
+  CHECK(e.at(R"(etagd_requests_total{method="OTHER",status="other",cache="NONE"})") == 1);
+  CHECK_FALSE(e.has(R"(etagd_requests_total{method="GET",status="3xx",cache="HIT"})"));
+  CHECK(e.at("etagd_response_body_bytes_total") == 600);
+}
+
+TEST_CASE("counters move between scrapes as requests are made") {
+  Metrics m(1);
+  m.worker(0).record_exchange(exchange(http::Method::Get, 200, CacheStatus::Miss));
+  double before =
+      parse(render(m)).at(R"(etagd_requests_total{method="GET",status="2xx",cache="MISS"})");
+  m.worker(0).record_exchange(exchange(http::Method::Get, 200, CacheStatus::Miss));
+  m.worker(0).record_exchange(exchange(http::Method::Get, 200, CacheStatus::Miss));
+  double after =
+      parse(render(m)).at(R"(etagd_requests_total{method="GET",status="2xx",cache="MISS"})");
+  CHECK(before == 1);
+  CHECK(after == 3);
+}
+
+TEST_CASE("a local 304 counts as one and adds the body bytes it did not send") {
+  Metrics m(1);
+  ExchangeRecord r = exchange(http::Method::Get, 304, CacheStatus::Hit, 0);
+  r.local_304 = true;
+  r.bytes_saved = 4096;
+  m.worker(0).record_exchange(r);
+  m.worker(0).record_exchange(r);
+  // A 304 relayed from the upstream is not etagd's saving.
+  m.worker(0).record_exchange(exchange(http::Method::Get, 304, CacheStatus::Revalidated, 0));
+
+  Exposition e = parse(render(m));
+  CHECK(e.at("etagd_local_not_modified_total") == 2);
+  CHECK(e.at("etagd_saved_body_bytes_total") == 8192);
+  CHECK(e.at(R"(etagd_requests_total{method="GET",status="3xx",cache="HIT"})") == 2);
+  CHECK(e.at(R"(etagd_requests_total{method="GET",status="3xx",cache="REVALIDATED"})") == 1);
+}
+
+TEST_CASE("upstream latency fills cumulative histogram buckets with a matching sum and count") {
+  Metrics m(2);
+  m.worker(0).record_upstream_request(500);         // 0.5 ms -> le 0.001
+  m.worker(0).record_upstream_request(1000);        // exactly 1 ms -> le 0.001 (bounds are <=)
+  m.worker(1).record_upstream_request(30'000);      // 30 ms -> le 0.05
+  m.worker(1).record_upstream_request(20'000'000);  // 20 s -> only +Inf
+
+  Exposition e = parse(render(m));
+  auto bucket = [&](const std::string& le) {
+    return e.at("etagd_upstream_latency_seconds_bucket{le=\"" + le + "\"}");
+  };
+  CHECK(bucket("0.001") == 2);
+  CHECK(bucket("0.025") == 2);
+  CHECK(bucket("0.05") == 3);
+  CHECK(bucket("10") == 3);
+  CHECK(bucket("+Inf") == 4);
+  CHECK(e.at("etagd_upstream_latency_seconds_count") == 4);
+  CHECK(e.at("etagd_upstream_latency_seconds_sum") == doctest::Approx(20.0315));
+  CHECK(e.at("etagd_upstream_requests_total") == 4);
+
+  // Buckets are in increasing le order and never decrease.
+  double last = -1;
+  for (const std::string& series : e.order) {
+    if (series.rfind("etagd_upstream_latency_seconds_bucket", 0) != 0) continue;
+    CHECK(e.at(series) >= last);
+    last = e.at(series);
+  }
+}
+
+TEST_CASE("upstream errors are counted by kind, and an unknown kind as other") {
+  Metrics m(1);
+  m.worker(0).record_upstream_error("connect_timeout");
+  m.worker(0).record_upstream_error("connect_timeout");
+  m.worker(0).record_upstream_error("truncated");
+  m.worker(0).record_upstream_error("no such kind");
+
+  Exposition e = parse(render(m));
+  CHECK(e.at(R"(etagd_upstream_errors_total{kind="connect_timeout"})") == 2);
+  CHECK(e.at(R"(etagd_upstream_errors_total{kind="truncated"})") == 1);
+  CHECK(e.at(R"(etagd_upstream_errors_total{kind="other"})") == 1);
+  // Every known kind is shown, even at zero, so rate() works from the first error.
+  for (std::string_view kind : kUpstreamErrorKinds) {
+    CHECK(e.has("etagd_upstream_errors_total{kind=\"" + std::string(kind) + "\"}"));
+  }
+}
+
+TEST_CASE("coalesced waits and config reloads are counted") {
+  Metrics m(1);
+  m.worker(0).record_coalesced_wait();
+  m.record_reload(true);
+  m.record_reload(true);
+  m.record_reload(false);
+  CHECK(m.reloads() == 2);
+  CHECK(m.reload_failures() == 1);
+  Exposition e = parse(render(m));
+  CHECK(e.at("etagd_coalesced_waits_total") == 1);
+  CHECK(e.at("etagd_config_reloads_total") == 2);
+  CHECK(e.at("etagd_config_reload_failures_total") == 1);
+}
+
+TEST_CASE("cache statistics and process gauges are rendered as given") {
+  Metrics m(1);
+  cache::CacheStats stats;
+  stats.entries = 12;
+  stats.bytes = 34567;
+  stats.inserts = 20;
+  stats.evictions = 5;
+  stats.invalidations = 3;
+  stats.purged = 2;
+  ProcessGauges g;
+  g.draining = true;
+  g.cache_max_bytes = 1 << 20;
+  g.log_messages_dropped = 7;
+  g.fleet_enabled = true;
+  g.fleet_connected = true;
+  g.fleet_messages_sent = 9;
+  g.fleet_messages_applied = 8;
+  g.fleet_gaps = 1;
+
+  Exposition e = parse(m.render(stats, g));
+  CHECK(e.at("etagd_cache_entries") == 12);
+  CHECK(e.at("etagd_cache_bytes") == 34567);
+  CHECK(e.at("etagd_cache_max_bytes") == 1 << 20);
+  CHECK(e.at("etagd_cache_inserts_total") == 20);
+  CHECK(e.at("etagd_cache_evictions_total") == 5);
+  CHECK(e.at("etagd_cache_invalidations_total") == 3);
+  CHECK(e.at("etagd_cache_purged_entries_total") == 2);
+  CHECK(e.at("etagd_draining") == 1);
+  CHECK(e.at("etagd_log_messages_dropped_total") == 7);
+  CHECK(e.at("etagd_fleet_connected") == 1);
+  CHECK(e.at("etagd_fleet_messages_sent_total") == 9);
+  CHECK(e.at("etagd_fleet_messages_applied_total") == 8);
+  CHECK(e.at("etagd_fleet_gaps_total") == 1);
+  CHECK(e.at("etagd_start_time_seconds") > 1.6e9);
+}
+
+TEST_CASE("cache status names are the X-Cache values") {
+  CHECK(cache_status_name(CacheStatus::Hit) == "HIT");
+  CHECK(cache_status_name(CacheStatus::Miss) == "MISS");
+  CHECK(cache_status_name(CacheStatus::Stale) == "STALE");
+  CHECK(cache_status_name(CacheStatus::Revalidated) == "REVALIDATED");
+  CHECK(cache_status_name(CacheStatus::Bypass) == "BYPASS");
+  CHECK(cache_status_name(CacheStatus::None) == "NONE");
+}
+
+}  // namespace
+}  // namespace etagd::ops
