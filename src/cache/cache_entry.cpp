@@ -1,0 +1,274 @@
+#include "cache/cache_entry.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <stdexcept>
+
+#include "cache/cache_store.h"
+#include "cache/heap_bytes.h"
+#include "http/token.h"
+
+namespace etagd::cache {
+
+// The one allocation behind an entry: std::allocate_shared's control block (which holds the
+// CacheEntry itself), followed by `tail_bytes` of text. The allocator below reports where the
+// tail landed; the constructor copies the key, header block, ETag and variant fields there.
+struct CacheEntry::Layout {
+  size_t tail_bytes = 0;
+  size_t etag_in_block = std::string_view::npos;  // offset of the ETag text in header_block
+  size_t variant_offset = 0;
+  char* tail = nullptr;    // set by the allocator
+  size_t block_bytes = 0;  // set by the allocator
+};
+
+namespace {
+
+// A std::allocate_shared allocator that over-allocates the control block by layout->tail_bytes.
+// Its only state is a pointer to the Layout on make()'s stack; the copy kept in the control
+// block is used only to deallocate, which needs no state.
+template <typename T, typename Layout>
+class TailAllocator {
+ public:
+  using value_type = T;
+
+  explicit TailAllocator(Layout* layout) : layout_(layout) {}
+  template <typename U>
+  TailAllocator(const TailAllocator<U, Layout>& other) : layout_(other.layout()) {}
+
+  T* allocate(size_t n) {
+    size_t head = n * sizeof(T);
+    size_t bytes = head + layout_->tail_bytes;
+    void* p = ::operator new(bytes);
+    layout_->tail = static_cast<char*>(p) + head;
+    layout_->block_bytes = bytes;
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) { ::operator delete(p); }
+
+  Layout* layout() const { return layout_; }
+
+  template <typename U>
+  bool operator==(const TailAllocator<U, Layout>& other) const {
+    return layout_ == other.layout();
+  }
+
+ private:
+  Layout* layout_;
+};
+
+// RFC 9111 §1.2.2: a delta too large to represent is taken as 2^31.
+constexpr int64_t kDeltaCap = int64_t{1} << 31;
+
+uint32_t pack_seconds(int64_t v) {
+  return static_cast<uint32_t>(std::clamp<int64_t>(v, 0, kDeltaCap));
+}
+
+int32_t pack_delta(int64_t later, int64_t earlier) {
+  int64_t d = 0;
+  if (__builtin_sub_overflow(later, earlier, &d)) {
+    d = later > earlier ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+  }
+  return static_cast<int32_t>(std::clamp<int64_t>(d, std::numeric_limits<int32_t>::min(),
+                                                  std::numeric_limits<int32_t>::max()));
+}
+
+// Compares the stored value of a varying field with the request's field lines, as
+// HeaderList::combined() would join them (", " between lines), without building the string.
+bool equals_combined(const http::HeaderList& request, std::string_view name,
+                     std::string_view stored) {
+  size_t pos = 0;
+  for (const http::HeaderField& f : request) {
+    if (!http::iequals(f.name, name)) continue;
+    if (pos > 0) {
+      if (stored.substr(pos, 2) != ", ") return false;
+      pos += 2;
+    }
+    if (stored.substr(pos, f.value.size()) != f.value) return false;
+    pos += f.value.size();
+  }
+  return pos == stored.size();
+}
+
+// The shared_ptr<const std::string> control block make_shared builds for a body.
+constexpr size_t kBodyHolderBytes = heap_bytes(2 * sizeof(void*) + sizeof(std::string));
+// The store's hash bucket slot: an 8-byte bucket pointer per entry at a load factor of 1/2
+// (entry_table.h keeps it between 1/4 and 1).
+constexpr size_t kStoreSlotBytes = 2 * sizeof(void*);
+
+// Copies `text` to `out` and returns the end (memcpy must not see the null data() of an
+// empty view).
+char* put(char* out, std::string_view text) {
+  if (!text.empty()) std::memcpy(out, text.data(), text.size());
+  return out + text.size();
+}
+
+}  // namespace
+
+CacheEntry::CacheEntry(Token, const Layout& layout, std::string_view url_key, ResponseToStore&& r)
+    : body_(std::move(r.body)),
+      bytes_(layout.tail),
+      seq_(r.seq != 0 ? r.seq : CacheStore::current_seq()),
+      response_time_(r.freshness.response_time),
+      last_modified_(r.last_modified.value_or(0)),
+      request_delay_(pack_delta(r.freshness.response_time, r.freshness.request_time)),
+      date_skew_(pack_delta(r.freshness.response_time, r.freshness.date_value)),
+      age_value_(pack_seconds(r.freshness.age_value)),
+      lifetime_(pack_seconds(r.freshness.lifetime)),
+      stale_if_error_(pack_seconds(r.freshness.stale_if_error)),
+      stale_while_revalidate_(pack_seconds(r.freshness.stale_while_revalidate)),
+      key_len_(static_cast<uint32_t>(url_key.size())),
+      header_len_(static_cast<uint32_t>(r.header_block.size())),
+      etag_offset_(0),
+      block_bytes_(static_cast<uint32_t>(layout.block_bytes)),
+      etag_len_(static_cast<uint32_t>(r.etag.size())),
+      variant_offset_(static_cast<uint32_t>(layout.variant_offset)),
+      variant_count_(static_cast<uint16_t>(r.variant.size())),
+      status_(static_cast<uint16_t>(std::clamp(r.status, 0, 999))),
+      flags_(0) {
+  char* out = put(layout.tail, url_key);
+  out = put(out, r.header_block);
+  if (layout.etag_in_block != std::string_view::npos) {
+    etag_offset_ = static_cast<uint32_t>(key_len_ + layout.etag_in_block);
+  } else {
+    etag_offset_ = key_len_ + header_len_;
+    out = put(out, r.etag);
+  }
+  for (const VaryField& v : r.variant) {
+    uint32_t lengths[2] = {static_cast<uint32_t>(v.name.size()),
+                           static_cast<uint32_t>(v.value.size())};
+    std::memcpy(out, lengths, sizeof lengths);
+    out = put(out + sizeof lengths, v.name);
+    out = put(out, v.value);
+  }
+  if (r.etag_from_upstream) flags_ |= kEtagFromUpstream;
+  if (r.last_modified) flags_ |= kHasLastModified;
+  if (r.freshness.must_revalidate) flags_ |= kMustRevalidate;
+  if (r.freshness.no_cache) flags_ |= kNoCache;
+}
+
+EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r) {
+  Layout layout;
+  // The ETag is normally one of the header block's field values: point at it there.
+  if (!r.etag.empty()) layout.etag_in_block = r.header_block.find(r.etag);
+  layout.variant_offset = url_key.size() + r.header_block.size() +
+                          (layout.etag_in_block == std::string_view::npos ? r.etag.size() : 0);
+  layout.tail_bytes = layout.variant_offset;
+  for (const VaryField& v : r.variant) {
+    layout.tail_bytes += 2 * sizeof(uint32_t) + v.name.size() + v.value.size();
+  }
+  // Header text is bounded by the head size limits long before this; the check keeps the
+  // 32-bit offsets honest whatever the caller does.
+  if (layout.tail_bytes > std::numeric_limits<uint32_t>::max() / 2 ||
+      r.variant.size() > std::numeric_limits<uint16_t>::max()) {
+    throw std::length_error("cache entry with more than 2 GiB of header text");
+  }
+  return std::allocate_shared<CacheEntry>(TailAllocator<CacheEntry, Layout>(&layout), Token{},
+                                          layout, url_key, std::move(r));
+}
+
+EntryRef CacheEntry::make(std::string_view url_key, ResponseToStore&& r) {
+  return build(url_key, std::move(r));
+}
+
+EntryRef CacheEntry::refreshed(const CacheEntry& old, ResponseToStore&& r) {
+  r.status = old.status_;
+  r.body = old.body_;
+  r.variant = old.variant();
+  return build(old.url_key(), std::move(r));
+}
+
+template <typename Fn>
+bool CacheEntry::for_each_vary_field(Fn&& fn) const {
+  const char* p = bytes_ + variant_offset_;
+  for (uint16_t i = 0; i < variant_count_; ++i) {
+    uint32_t lengths[2];
+    std::memcpy(lengths, p, sizeof lengths);
+    p += sizeof lengths;
+    std::string_view name(p, lengths[0]);
+    std::string_view value(p + lengths[0], lengths[1]);
+    p += lengths[0] + lengths[1];
+    if (!fn(name, value)) return false;
+  }
+  return true;
+}
+
+std::optional<int64_t> CacheEntry::last_modified() const {
+  if ((flags_ & kHasLastModified) == 0) return std::nullopt;
+  return last_modified_;
+}
+
+Freshness CacheEntry::freshness() const {
+  Freshness f;
+  f.response_time = response_time_;
+  f.request_time = response_time_ - request_delay_;
+  f.date_value = response_time_ - date_skew_;
+  f.age_value = age_value_;
+  f.lifetime = lifetime_;
+  f.stale_if_error = stale_if_error_;
+  f.stale_while_revalidate = stale_while_revalidate_;
+  f.must_revalidate = (flags_ & kMustRevalidate) != 0;
+  f.no_cache = (flags_ & kNoCache) != 0;
+  return f;
+}
+
+std::vector<VaryField> CacheEntry::variant() const {
+  std::vector<VaryField> fields;
+  fields.reserve(variant_count_);
+  for_each_vary_field([&](std::string_view name, std::string_view value) {
+    fields.push_back({std::string(name), std::string(value)});
+    return true;
+  });
+  return fields;
+}
+
+bool CacheEntry::matches_variant(const http::HeaderList& request) const {
+  return for_each_vary_field([&](std::string_view name, std::string_view value) {
+    return equals_combined(request, name, value);
+  });
+}
+
+bool CacheEntry::same_variant_as(const CacheEntry& other) const {
+  // Order does not matter: "Vary: A, B" and "Vary: B, A" select the same responses.
+  if (variant_count_ != other.variant_count_) return false;
+  return for_each_vary_field([&](std::string_view name, std::string_view value) {
+    return !other.for_each_vary_field([&](std::string_view n, std::string_view v) {
+      return !(n == name && v == value);  // stop (false) at the equal field
+    });
+  });
+}
+
+int64_t CacheEntry::current_age(int64_t now) const {
+  // RFC 9111 §4.2.3. Negative intervals (clocks that disagree, or went backwards) count as 0,
+  // so an age never goes below what the response said it was.
+  int64_t apparent_age = std::max<int64_t>(0, date_skew_);
+  int64_t response_delay = std::max<int64_t>(0, request_delay_);
+  int64_t corrected_age_value = int64_t{age_value_} + response_delay;
+  int64_t corrected_initial_age = std::max(apparent_age, corrected_age_value);
+  int64_t resident_time = now > response_time_ ? now - response_time_ : 0;
+  return corrected_initial_age + std::min(resident_time, int64_t{1} << 40);
+}
+
+bool CacheEntry::is_fresh(int64_t now) const {
+  return (flags_ & kNoCache) == 0 && current_age(now) < int64_t{lifetime_};
+}
+
+bool CacheEntry::usable_on_error(int64_t now) const {
+  // RFC 9111 §4.2.4: no-cache and must-revalidate forbid sending it stale, errors included.
+  if ((flags_ & (kMustRevalidate | kNoCache)) != 0) return false;
+  return current_age(now) < int64_t{lifetime_} + int64_t{stale_if_error_};
+}
+
+bool CacheEntry::usable_while_revalidating(int64_t now) const {
+  if ((flags_ & (kMustRevalidate | kNoCache)) != 0) return false;
+  return current_age(now) < int64_t{lifetime_} + int64_t{stale_while_revalidate_};
+}
+
+size_t CacheEntry::charge() const {
+  size_t bytes = heap_bytes(block_bytes_) + kStoreSlotBytes;
+  if (body_) bytes += kBodyHolderBytes + string_heap_bytes(*body_);
+  return bytes;
+}
+
+}  // namespace etagd::cache

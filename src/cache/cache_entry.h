@@ -1,0 +1,173 @@
+// One stored response: immutable once built, shared by every request that sends it.
+// The body is a separately shared buffer so an upstream 304 can refresh the headers of an
+// entry (a new CacheEntry) without copying the body (RFC 9111 §4.3.4).
+//
+// Memory layout (LevelDB-style handle): the entry, its shared_ptr control block, its URL key,
+// header block, ETag and variant fields live in ONE heap allocation; the store's hash-chain and
+// LRU links live inside the entry too, so storing it costs no separate node. charge() counts
+// all of it plus the body, so the cache budget tracks process memory (bench/cache_overhead).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/header_list.h"
+
+namespace etagd::cache {
+
+using Body = std::shared_ptr<const std::string>;
+
+class CacheEntry;
+using EntryRef = std::shared_ptr<const CacheEntry>;
+
+// Timing of a stored response in seconds since the epoch; names follow RFC 9111 §4.2.3.
+struct Freshness {
+  int64_t request_time = 0;            // when the request that fetched it was sent
+  int64_t response_time = 0;           // when its response arrived
+  int64_t date_value = 0;              // its Date header (response_time when absent or invalid)
+  int64_t age_value = 0;               // its Age header (0 when absent)
+  int64_t lifetime = 0;                // freshness lifetime (rule ttl, or s-maxage/max-age/Expires)
+  int64_t stale_if_error = 0;          // seconds past lifetime it may stand in for an error
+  int64_t stale_while_revalidate = 0;  // seconds past lifetime it may be sent while refreshing
+  bool must_revalidate = false;  // must-revalidate/proxy-revalidate/s-maxage: never sent stale
+  bool no_cache = false;         // response no-cache: revalidate before every use
+};
+
+// A request header a stored response varies on, with the value the storing request had
+// ("" when absent). key_headers of the rule come first, then the response's Vary fields;
+// each name appears once.
+struct VaryField {
+  std::string name;  // lowercase
+  std::string value;
+};
+
+// What the proxy hands over to build an entry.
+struct ResponseToStore {
+  int status = 200;
+  // Field lines exactly as clients get them ("Name: value\r\n" each): rewritten
+  // Cache-Control, ETag, Last-Modified, Vary... Never Date, Age, Content-Length, the cache
+  // status header, or hop-by-hop fields: those are written per response.
+  std::string header_block;
+  std::string etag;                 // as sent: "\"...\"" or "W/\"...\""; may be empty
+  bool etag_from_upstream = false;  // the upstream's own tag, usable in If-None-Match upstream
+  std::optional<int64_t> last_modified;
+  Freshness freshness;
+  std::vector<VaryField> variant;
+  Body body;
+  // CacheStore::current_seq() when the upstream request was sent; 0 = read it in make().
+  // Reading it before the fetch closes a race: a response fetched before an invalidate_prefix
+  // but stored after it is then still treated as invalidated.
+  uint64_t seq = 0;
+};
+
+// The store's bookkeeping inside an entry (intrusive links, as LevelDB's LRUHandle).
+// Only the cache store (cache_store.cpp, entry_table.h, lru_list.h) touches it, through
+// store_hooks(), under the mutex of the shard that holds the entry.
+struct StoreHooks {
+  const CacheEntry* lru_prev = nullptr;
+  const CacheEntry* lru_next = nullptr;
+  const CacheEntry* chain_next = nullptr;  // next entry in the same hash bucket
+  EntryRef pin;                            // the store's own reference while stored
+  uint32_t hash = 0;                       // low bits of the URL-key hash (bucket choice)
+  std::atomic<bool> claimed{false};        // stored in some shard (an entry is stored once)
+};
+
+class CacheEntry {
+  struct Token {};  // only make()/refreshed() can name it, so only they can construct
+  struct Layout;    // where make() put the entry's bytes (cache_entry.cpp)
+
+ public:
+  // Builds an entry for the response at `url_key` (see cache_key.h).
+  static std::shared_ptr<const CacheEntry> make(std::string_view url_key, ResponseToStore&& r);
+  // A copy of `old` with new header block, validators and freshness but the same body:
+  // what an upstream 304 turns a stale entry into (RFC 9111 §4.3.4). Status, body and variant
+  // fields are taken from `old`; those of `r` are ignored.
+  static std::shared_ptr<const CacheEntry> refreshed(const CacheEntry& old, ResponseToStore&& r);
+
+  std::string_view url_key() const { return {bytes_, key_len_}; }
+  int status() const { return status_; }
+  std::string_view header_block() const { return {bytes_ + key_len_, header_len_}; }
+  std::string_view etag() const { return {bytes_ + etag_offset_, etag_len_}; }
+  bool etag_from_upstream() const { return (flags_ & kEtagFromUpstream) != 0; }
+  std::optional<int64_t> last_modified() const;
+  // Returned by value: stored packed (32-bit deltas), see cache_entry.cpp.
+  Freshness freshness() const;
+  const Body& body() const { return body_; }
+  // Returned by value: the fields are stored packed in the entry's own allocation.
+  std::vector<VaryField> variant() const;
+
+  // True if `request` has the same value for every field this entry varies on.
+  // A repeated request field compares as its combined value (RFC 9110 §5.3).
+  bool matches_variant(const http::HeaderList& request) const;
+  // True if both vary on the same fields with the same values, in any order (the store keeps
+  // one entry per such set and URL). Field names within one entry are unique.
+  bool same_variant_as(const CacheEntry& other) const;
+
+  // RFC 9111 §4.2.3 current_age at `now`.
+  int64_t current_age(int64_t now) const;
+  // current_age < lifetime and not no_cache.
+  bool is_fresh(int64_t now) const;
+  // May stand in for an upstream error at `now` (stale-if-error window, not must_revalidate).
+  bool usable_on_error(int64_t now) const;
+  // May be sent while one background request refreshes it (stale-while-revalidate window).
+  bool usable_while_revalidating(int64_t now) const;
+
+  // Bytes charged against the cache budget: everything the entry holds, including its key,
+  // header block, body, variant data and bookkeeping (and the store's per-entry overhead).
+  size_t charge() const;
+
+  // Store bookkeeping: the invalidation sequence number current when this entry was built.
+  uint64_t seq() const { return seq_; }
+
+  // Public for std::allocate_shared; the Token keeps everyone but make()/refreshed() out.
+  CacheEntry(Token, const Layout& layout, std::string_view url_key, ResponseToStore&& r);
+  CacheEntry(const CacheEntry&) = delete;
+  CacheEntry& operator=(const CacheEntry&) = delete;
+
+ private:
+  static constexpr uint8_t kEtagFromUpstream = 1;
+  static constexpr uint8_t kHasLastModified = 2;
+  static constexpr uint8_t kMustRevalidate = 4;
+  static constexpr uint8_t kNoCache = 8;
+
+  friend StoreHooks& store_hooks(const CacheEntry& e) { return e.hooks_; }
+
+  static EntryRef build(std::string_view url_key, ResponseToStore&& r);
+  // Calls fn(name, value) for each field this entry varies on, until fn returns false.
+  template <typename Fn>
+  bool for_each_vary_field(Fn&& fn) const;
+
+  mutable StoreHooks hooks_;
+  Body body_;
+  // url_key, header_block, the ETag unless the block contains it, then per VaryField:
+  // name length and value length (uint32_t each, unaligned), name, value.
+  const char* bytes_;
+  uint64_t seq_;
+  int64_t response_time_;
+  int64_t last_modified_;
+  // Freshness packed as 32-bit deltas from response_time (values clamp at 2^31, which
+  // RFC 9111 §1.2.2 allows for any delta-seconds too large to represent).
+  int32_t request_delay_;  // response_time - request_time
+  int32_t date_skew_;      // response_time - date_value
+  uint32_t age_value_;
+  uint32_t lifetime_;
+  uint32_t stale_if_error_;
+  uint32_t stale_while_revalidate_;
+  uint32_t key_len_;
+  uint32_t header_len_;
+  uint32_t etag_offset_;  // from bytes_
+  uint32_t block_bytes_;  // size of the one allocation (control block + entry + bytes)
+  uint32_t etag_len_;
+  uint32_t variant_offset_;  // from bytes_
+  uint16_t variant_count_;
+  uint16_t status_;
+  uint8_t flags_;
+};
+
+}  // namespace etagd::cache

@@ -1,0 +1,69 @@
+#include "cache/cache_key.h"
+
+#include "http/token.h"
+
+namespace etagd::cache {
+
+namespace {
+
+// RFC 9110 §4.2.3: an empty port, or the scheme's default (80 for http), is the same origin as
+// no port at all.
+std::string_view without_default_port(std::string_view host) {
+  if (host.ends_with(":80")) {
+    host.remove_suffix(3);
+  } else if (host.ends_with(':')) {
+    host.remove_suffix(1);
+  }
+  return host;
+}
+
+// A request to a reverse proxy normally has origin-form ("/path?query"); absolute-form
+// ("http://host/path", RFC 9112 §3.2.2) is reduced to its path and query. Anything else
+// (asterisk-form, an empty target) keys as "/".
+std::string_view origin_form(std::string_view target) {
+  if (target.starts_with('/')) return target;
+  size_t scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos) return "/";
+  size_t path = target.find_first_of("/?", scheme_end + 3);
+  if (path == std::string_view::npos) return "/";
+  return target.substr(path);
+}
+
+}  // namespace
+
+std::string make_url_key(std::string_view host, std::string_view path_and_query) {
+  host = without_default_port(host);
+  std::string_view target = origin_form(path_and_query);
+  std::string key;
+  key.reserve(host.size() + target.size() + 1);
+  for (char c : host) {
+    // A valid Host has none of these (RFC 3986 reg-name); escaping them keeps the key
+    // injective and keeps url_key_path() right even for a bogus Host.
+    switch (c) {
+      case '/':
+        key += "%2f";
+        break;
+      case '?':
+        key += "%3f";
+        break;
+      case '%':
+        key += "%25";
+        break;
+      default:
+        key += http::ascii_lower(c);
+    }
+  }
+  if (target.starts_with('?')) key += '/';  // "http://h?q" has an empty path, i.e. "/"
+  key += target;
+  return key;
+}
+
+std::string_view url_key_path(std::string_view url_key) {
+  // make_url_key escapes '/' and '?' in the host, so the path starts at the first '/'.
+  size_t start = url_key.find('/');
+  if (start == std::string_view::npos) return {};
+  std::string_view rest = url_key.substr(start);
+  return rest.substr(0, rest.find('?'));
+}
+
+}  // namespace etagd::cache

@@ -1,0 +1,130 @@
+#include "cache/freshness.h"
+
+#include <algorithm>
+#include <array>
+
+#include "http/http_date.h"
+#include "http/token.h"
+
+namespace etagd::cache {
+
+namespace {
+
+constexpr int64_t kDeltaCap = int64_t{1} << 31;  // RFC 9111 §1.2.2
+
+// RFC 9111 §5.1: a list-valued Age uses its first member; an invalid one is ignored.
+int64_t parse_age(const http::HeaderList& headers) {
+  std::string_view value = headers.get("age");
+  int64_t age = 0;
+  bool valid = false;
+  http::for_each_list_member(value, [&](std::string_view first) {
+    valid = !first.empty();
+    for (char c : first) {
+      if (c < '0' || c > '9') {
+        valid = false;
+        break;
+      }
+      if (age < kDeltaCap) age = age * 10 + (c - '0');
+    }
+    return false;  // only the first member counts
+  });
+  return valid ? std::min(age, kDeltaCap) : 0;
+}
+
+// RFC 9111 §5.3: Expires - Date, where an Expires that does not parse (classically "0") is a
+// time in the past. Several Expires lines are not a valid singleton value either.
+int64_t lifetime_from_expires(const http::HeaderList& headers, int64_t date_value) {
+  if (headers.count("expires") != 1) return 0;
+  std::optional<int64_t> expires = http::parse_http_date(headers.get("expires"));
+  if (!expires) return 0;
+  return std::clamp<int64_t>(*expires - date_value, 0, kDeltaCap);
+}
+
+// RFC 9110 §15.1: status codes a cache may store without explicit freshness information.
+constexpr std::array kHeuristicallyCacheable = {200, 203, 204, 300, 301, 308,
+                                                404, 405, 410, 414, 501};
+// The statuses a rule ttl may store (a deliberately short list: successes, permanent
+// redirects and "not there" answers; never temporary errors).
+constexpr std::array kStorableUnderRuleTtl = {200, 203, 204, 300, 301, 308, 404, 410};
+
+template <size_t N>
+bool listed(const std::array<int, N>& statuses, int status) {
+  return std::find(statuses.begin(), statuses.end(), status) != statuses.end();
+}
+
+bool varies_on_everything(const http::HeaderList& headers) {
+  for (const http::HeaderField& f : headers) {
+    if (!http::iequals(f.name, "vary")) continue;
+    bool star = false;
+    http::for_each_list_member(f.value, [&](std::string_view member) {
+      star = member == "*";
+      return !star;
+    });
+    if (star) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Freshness compute_freshness(const http::HeaderList& response_headers, const http::CacheControl& cc,
+                            const FreshnessPolicy& policy, int64_t request_time,
+                            int64_t response_time) {
+  Freshness f;
+  f.request_time = request_time;
+  f.response_time = response_time;
+  std::optional<int64_t> date = http::parse_http_date(response_headers.get("date"));
+  f.date_value = date ? *date : response_time;
+  f.age_value = parse_age(response_headers);
+
+  if (policy.ttl) {
+    f.lifetime = std::clamp<int64_t>(*policy.ttl, 0, kDeltaCap);
+    f.stale_if_error = policy.stale_if_error;
+    f.stale_while_revalidate = policy.stale_while_revalidate;
+    return f;
+  }
+  // RFC 9111 §4.2.1: a shared cache prefers s-maxage, then max-age, then Expires.
+  if (cc.s_maxage) {
+    f.lifetime = *cc.s_maxage;
+  } else if (cc.max_age) {
+    f.lifetime = *cc.max_age;
+  } else {
+    f.lifetime = lifetime_from_expires(response_headers, f.date_value);
+  }
+  f.stale_if_error = std::max(policy.stale_if_error, cc.stale_if_error.value_or(0));
+  f.stale_while_revalidate =
+      std::max(policy.stale_while_revalidate, cc.stale_while_revalidate.value_or(0));
+  f.must_revalidate = cc.must_revalidate || cc.proxy_revalidate || cc.s_maxage.has_value();
+  f.no_cache = cc.no_cache;
+  return f;
+}
+
+std::string_view why_not_storable(const StorabilityInput& in) {
+  static const http::CacheControl kNoDirectives;
+  static const http::HeaderList kNoHeaders;
+  const http::CacheControl& cc = in.response_cc ? *in.response_cc : kNoDirectives;
+  const http::HeaderList& headers = in.response_headers ? *in.response_headers : kNoHeaders;
+
+  // RFC 9111 §3: only methods the cache understands as cacheable; etagd stores GET responses.
+  if (in.method != http::Method::Get) return "method";
+  // Final responses only; etagd does not combine partial content (§3.3), and a 304 is not a
+  // representation to store but an answer to update one with (§4.3.4).
+  if (in.status < 200 || in.status > 999 || in.status == 206 || in.status == 304) return "status";
+  if (cc.no_store) return "no-store";
+  if (cc.private_) return "private";  // §5.2.2.7: a shared cache must not store it
+  if (headers.contains("set-cookie")) return "set-cookie";
+  if (varies_on_everything(headers)) return "vary *";  // §4.1: never matches a later request
+  if (in.request_has_authorization && !in.keyed_on_authorization &&
+      !(cc.public_ || cc.s_maxage || cc.must_revalidate)) {
+    return "authorization";  // §3.5
+  }
+  if (in.rule_ttl) return listed(kStorableUnderRuleTtl, in.status) ? "" : "status";
+
+  bool explicit_freshness = cc.s_maxage || cc.max_age || headers.contains("expires");
+  if (explicit_freshness) return "";
+  if (!cc.public_ && !listed(kHeuristicallyCacheable, in.status)) return "status";
+  bool has_validator = headers.contains("etag") || headers.contains("last-modified");
+  return has_validator ? "" : "no validator or freshness";
+}
+
+}  // namespace etagd::cache

@@ -1,0 +1,60 @@
+// How long a response stays fresh (RFC 9111 §4.2) and whether a shared cache may store it (§3).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "cache/cache_entry.h"
+#include "http/cache_control.h"
+#include "http/header_list.h"
+#include "http/method.h"
+
+namespace etagd::cache {
+
+struct FreshnessPolicy {
+  // Rule ttl: a fixed lifetime that replaces the upstream's (nullopt = follow the upstream).
+  std::optional<int64_t> ttl;
+  int64_t stale_if_error = 0;          // rule values; the upstream's RFC 5861 directives,
+  int64_t stale_while_revalidate = 0;  // when larger, apply under ttl origin
+};
+
+// Freshness of a response with these headers (parsed Cache-Control passed in `cc`).
+// date_value from Date (response_time when absent or invalid), age_value from the first member
+// of Age (0 when absent or invalid, RFC 9111 §5.1).
+// Under ttl origin: s-maxage, else max-age, else Expires - Date (RFC 9111 §4.2.1; an invalid
+// Expires, e.g. "0", means already expired, §5.3); no heuristic freshness (§4.2.2): etagd
+// fronts APIs that rarely say how long data stays valid, and guessing from Last-Modified would
+// serve stale API data nobody asked to cache; an operator who wants that sets a rule ttl.
+// must_revalidate from must-revalidate, proxy-revalidate or s-maxage (§3.5, §5.2.2.8),
+// no_cache from no-cache; stale windows are the larger of the rule's and the upstream's.
+// Under a rule ttl the operator's policy replaces the upstream's: lifetime = ttl, stale windows
+// from the rule, and the upstream's no-cache/must-revalidate are not applied (the rule's
+// Cache-Control rewrite is what clients see). no-store/private still prevent storing.
+Freshness compute_freshness(const http::HeaderList& response_headers, const http::CacheControl& cc,
+                            const FreshnessPolicy& policy, int64_t request_time,
+                            int64_t response_time);
+
+struct StorabilityInput {
+  http::Method method = http::Method::Get;  // of the request (HEAD is fetched as GET)
+  int status = 200;
+  const http::CacheControl* response_cc = nullptr;
+  const http::HeaderList* response_headers = nullptr;
+  bool request_has_authorization = false;
+  bool keyed_on_authorization = false;  // rule key_headers include Authorization
+  bool rule_ttl = false;                // the rule gives a fixed ttl (explicit operator intent)
+};
+
+// Empty when a shared cache may store the response (RFC 9111 §3, §3.5), else a short reason
+// ("no-store", "private", "set-cookie", "vary *", "status", "authorization", "no validator or
+// freshness"...). Rules cannot override no-store/private/Set-Cookie/Vary: * ; a rule ttl makes
+// statuses 200/203/204/300/301/308/404/410 storable without explicit freshness (and only those).
+// Never stored: a method other than GET ("method"), 1xx, 206 and 304 ("status").
+// Under ttl origin a response needs explicit freshness (s-maxage, max-age or Expires), or else
+// a validator (ETag or Last-Modified: stored stale, revalidated on every use) together with a
+// heuristically cacheable status or "public". A request with Authorization is stored only if
+// the response says public, s-maxage or must-revalidate (§3.5), or the rule keys on
+// Authorization (each credential then has its own variant, so no one else is served it).
+std::string_view why_not_storable(const StorabilityInput& in);
+
+}  // namespace etagd::cache

@@ -1,0 +1,29 @@
+// What an allocation really costs in process memory, for honest cache charges.
+// The figures model glibc malloc on 64-bit Linux (Debian's allocator): a chunk is the request
+// plus an 8-byte size header, rounded up to 16 bytes, at least 32; requests above the mmap
+// threshold (128 KiB by default) get whole pages. Another allocator differs by a few bytes per
+// chunk; the estimate is meant to make RSS follow the budget, not to be exact.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace etagd::cache {
+
+constexpr size_t kMmapThreshold = 128 * 1024;
+constexpr size_t kPageSize = 4096;
+
+constexpr size_t heap_bytes(size_t request) {
+  if (request == 0) return 0;
+  if (request >= kMmapThreshold) return (request + 16 + kPageSize - 1) / kPageSize * kPageSize;
+  size_t chunk = (request + 8 + 15) / 16 * 16;
+  return chunk < 32 ? 32 : chunk;
+}
+
+// The heap buffer behind a std::string (none while the text fits the inline buffer).
+inline size_t string_heap_bytes(const std::string& s) {
+  static const size_t inline_capacity = std::string().capacity();
+  return s.capacity() > inline_capacity ? heap_bytes(s.capacity() + 1) : 0;
+}
+
+}  // namespace etagd::cache

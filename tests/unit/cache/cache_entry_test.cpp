@@ -1,0 +1,308 @@
+#include "cache/cache_entry.h"
+
+#include <doctest/doctest.h>
+
+#include "cache/cache_store.h"
+#include "entry_builder.h"
+
+using etagd::cache::CacheEntry;
+using etagd::cache::CacheStore;
+using etagd::cache::EntryRef;
+using etagd::cache::Freshness;
+using etagd::cache::ResponseToStore;
+using etagd::cache::VaryField;
+using etagd::cache::testing::entry;
+using etagd::cache::testing::response;
+using etagd::http::HeaderList;
+
+namespace {
+
+// An entry whose timing is exactly `f`.
+EntryRef timed(const Freshness& f) {
+  ResponseToStore r = response();
+  r.freshness = f;
+  return CacheEntry::make("h/t", std::move(r));
+}
+
+bool within(std::string_view inner, std::string_view outer) {
+  return inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size();
+}
+
+}  // namespace
+
+TEST_CASE("an entry keeps the key, status, header block, validators and body it was built from") {
+  ResponseToStore r = response(5);
+  r.status = 203;
+  r.etag_from_upstream = true;
+  r.last_modified = 784111777;
+  std::string block = r.header_block;
+  etagd::cache::Body body = r.body;
+  EntryRef e = CacheEntry::make("api.example.com/items?page=2", std::move(r));
+  CHECK(e->url_key() == "api.example.com/items?page=2");
+  CHECK(e->status() == 203);
+  CHECK(e->header_block() == block);
+  CHECK(e->etag() == "\"0123456789abcdefghijkl\"");
+  CHECK(e->etag_from_upstream());
+  CHECK(e->last_modified() == 784111777);
+  CHECK(e->body() == body);  // shared, not copied
+  CHECK(e->variant().empty());
+}
+
+TEST_CASE("an ETag that appears in the header block is not stored twice") {
+  EntryRef in_block = entry("h/a");
+  CHECK(within(in_block->etag(), in_block->header_block()));
+
+  ResponseToStore r = response();
+  r.etag = "W/\"not-in-the-block\"";
+  EntryRef separate = CacheEntry::make("h/a", std::move(r));
+  CHECK(separate->etag() == "W/\"not-in-the-block\"");
+  CHECK(!within(separate->etag(), separate->header_block()));
+}
+
+TEST_CASE("an entry without ETag, Last-Modified or body reports them absent") {
+  ResponseToStore r;
+  r.status = 204;
+  EntryRef e = CacheEntry::make("h/", std::move(r));
+  CHECK(e->etag().empty());
+  CHECK(!e->etag_from_upstream());
+  CHECK(!e->last_modified());
+  CHECK(e->body() == nullptr);
+  CHECK(e->header_block().empty());
+  CHECK(e->charge() > 0);
+}
+
+TEST_CASE("freshness comes back as it was given") {
+  Freshness f;
+  f.request_time = 1'700'000'000;
+  f.response_time = 1'700'000'003;
+  f.date_value = 1'699'999'990;
+  f.age_value = 42;
+  f.lifetime = 3600;
+  f.stale_if_error = 86400;
+  f.stale_while_revalidate = 30;
+  f.must_revalidate = true;
+  f.no_cache = true;
+  Freshness g = timed(f)->freshness();
+  CHECK(g.request_time == f.request_time);
+  CHECK(g.response_time == f.response_time);
+  CHECK(g.date_value == f.date_value);
+  CHECK(g.age_value == 42);
+  CHECK(g.lifetime == 3600);
+  CHECK(g.stale_if_error == 86400);
+  CHECK(g.stale_while_revalidate == 30);
+  CHECK(g.must_revalidate);
+  CHECK(g.no_cache);
+}
+
+TEST_CASE("delta-seconds beyond 2^31 are taken as 2^31 (RFC 9111 1.2.2)") {
+  Freshness f;
+  f.response_time = 1000;
+  f.request_time = 1000;
+  f.date_value = 1000;
+  f.lifetime = int64_t{1} << 40;
+  f.age_value = -5;  // nonsense from a caller: no negative age
+  Freshness g = timed(f)->freshness();
+  CHECK(g.lifetime == int64_t{1} << 31);
+  CHECK(g.age_value == 0);
+}
+
+TEST_CASE("current_age adds resident time to the corrected initial age (RFC 9111 4.2.3)") {
+  Freshness f;
+  f.request_time = 1000;
+  f.response_time = 1002;  // response_delay = 2
+  f.date_value = 995;      // apparent_age = 7
+  f.age_value = 3;         // corrected_age_value = 3 + 2 = 5
+  f.lifetime = 20;
+  EntryRef e = timed(f);
+  CHECK(e->current_age(1002) == 7);  // max(7, 5) + 0
+  CHECK(e->current_age(1012) == 17);
+}
+
+TEST_CASE("an Age header from an upstream cache outweighs a recent Date") {
+  Freshness f;
+  f.request_time = 1000;
+  f.response_time = 1001;
+  f.date_value = 1001;  // apparent_age 0
+  f.age_value = 50;     // corrected_age_value 51
+  f.lifetime = 60;
+  EntryRef e = timed(f);
+  CHECK(e->current_age(1001) == 51);
+  CHECK(e->is_fresh(1009));
+  CHECK(!e->is_fresh(1010));  // 60 is not < 60
+}
+
+TEST_CASE("a Date in the future or a clock going back never makes the age negative") {
+  Freshness f;
+  f.request_time = 1000;
+  f.response_time = 1000;
+  f.date_value = 1500;  // origin clock ahead
+  f.lifetime = 10;
+  EntryRef e = timed(f);
+  CHECK(e->current_age(1000) == 0);
+  CHECK(e->current_age(900) == 0);
+  CHECK(e->current_age(1004) == 4);
+}
+
+TEST_CASE("a response is fresh while its current age is below its lifetime") {
+  Freshness f;
+  f.request_time = f.response_time = f.date_value = 1000;
+  f.lifetime = 60;
+  EntryRef e = timed(f);
+  CHECK(e->is_fresh(1000));
+  CHECK(e->is_fresh(1059));
+  CHECK(!e->is_fresh(1060));
+
+  f.lifetime = 0;
+  CHECK(!timed(f)->is_fresh(1000));
+}
+
+TEST_CASE("a no-cache response is never fresh: every use is revalidated") {
+  Freshness f;
+  f.request_time = f.response_time = f.date_value = 1000;
+  f.lifetime = 60;
+  f.no_cache = true;
+  EntryRef e = timed(f);
+  CHECK(!e->is_fresh(1000));
+  CHECK(!e->usable_on_error(1000));
+  CHECK(!e->usable_while_revalidating(1000));
+}
+
+TEST_CASE("stale-if-error and stale-while-revalidate windows extend past the lifetime") {
+  Freshness f;
+  f.request_time = f.response_time = f.date_value = 1000;
+  f.lifetime = 60;
+  f.stale_if_error = 100;
+  f.stale_while_revalidate = 10;
+  EntryRef e = timed(f);
+  CHECK(e->usable_on_error(1159));
+  CHECK(!e->usable_on_error(1160));
+  CHECK(e->usable_while_revalidating(1069));
+  CHECK(!e->usable_while_revalidating(1070));
+}
+
+TEST_CASE("must-revalidate forbids serving stale, on error or while revalidating") {
+  Freshness f;
+  f.request_time = f.response_time = f.date_value = 1000;
+  f.lifetime = 60;
+  f.stale_if_error = 100;
+  f.stale_while_revalidate = 100;
+  f.must_revalidate = true;
+  EntryRef e = timed(f);
+  CHECK(e->is_fresh(1010));
+  CHECK(!e->usable_on_error(1070));
+  CHECK(!e->usable_while_revalidating(1070));
+}
+
+TEST_CASE("an entry matches a request with the same values of every field it varies on") {
+  EntryRef e = entry("h/v", 10,
+                     {{"authorization", "Bearer A"}, {"accept-encoding", "gzip"}, {"x-empty", ""}});
+  HeaderList same;
+  same.add("Accept-Encoding", "gzip");
+  same.add("AUTHORIZATION", "Bearer A");
+  CHECK(e->matches_variant(same));
+
+  HeaderList other_tenant;
+  other_tenant.add("Authorization", "Bearer B");
+  other_tenant.add("Accept-Encoding", "gzip");
+  CHECK(!e->matches_variant(other_tenant));
+
+  HeaderList missing;  // absent compares as ""
+  missing.add("Accept-Encoding", "gzip");
+  CHECK(!e->matches_variant(missing));
+
+  HeaderList empty_present = same;
+  empty_present.add("X-Empty", "");
+  CHECK(e->matches_variant(empty_present));
+  HeaderList nonempty = same;
+  nonempty.add("X-Empty", "1");
+  CHECK(!e->matches_variant(nonempty));
+}
+
+TEST_CASE("a repeated request field matches as its combined value") {
+  EntryRef e = entry("h/v", 10, {{"accept", "text/html, application/json"}});
+  HeaderList two_lines;
+  two_lines.add("Accept", "text/html");
+  two_lines.add("Accept", "application/json");
+  CHECK(e->matches_variant(two_lines));
+  HeaderList one_line;
+  one_line.add("Accept", "text/html, application/json");
+  CHECK(e->matches_variant(one_line));
+  HeaderList first_only;
+  first_only.add("Accept", "text/html");
+  CHECK(!e->matches_variant(first_only));
+  HeaderList reordered;
+  reordered.add("Accept", "application/json");
+  reordered.add("Accept", "text/html");
+  CHECK(!e->matches_variant(reordered));
+}
+
+TEST_CASE("the fields an entry varies on come back in order, empty values included") {
+  EntryRef e = entry("h/v", 10, {{"authorization", "Bearer A"}, {"accept", ""}, {"x", "1"}});
+  std::vector<VaryField> v = e->variant();
+  REQUIRE(v.size() == 3);
+  CHECK(v[0].name == "authorization");
+  CHECK(v[0].value == "Bearer A");
+  CHECK(v[1].name == "accept");
+  CHECK(v[1].value.empty());
+  CHECK(v[2].name == "x");
+  CHECK(v[2].value == "1");
+}
+
+TEST_CASE("an entry that varies on nothing matches every request") {
+  HeaderList anything;
+  anything.add("Accept", "x");
+  CHECK(entry("h/n")->matches_variant(anything));
+  CHECK(entry("h/n")->matches_variant(HeaderList()));
+}
+
+TEST_CASE("variant lists compare by names and values in any order") {
+  EntryRef ab = entry("h/v", 1, {{"a", "1"}, {"b", "2"}});
+  EntryRef ba = entry("h/v", 1, {{"b", "2"}, {"a", "1"}});
+  EntryRef a = entry("h/v", 1, {{"a", "1"}});
+  EntryRef ab3 = entry("h/v", 1, {{"a", "1"}, {"b", "3"}});
+  CHECK(ab->same_variant_as(*ba));
+  CHECK(!ab->same_variant_as(*a));
+  CHECK(!ab->same_variant_as(*ab3));
+  CHECK(entry("h/v")->same_variant_as(*entry("h/v")));
+}
+
+TEST_CASE("a refreshed entry has new headers and freshness but the same key, status and body") {
+  EntryRef old = entry("h/r", 1000, {{"accept", "json"}});
+  ResponseToStore r;
+  r.header_block = "ETag: \"v2\"\r\n";
+  r.etag = "\"v2\"";
+  r.etag_from_upstream = true;
+  r.freshness.response_time = 5000;
+  r.freshness.request_time = 4999;
+  r.freshness.date_value = 5000;
+  r.freshness.lifetime = 30;
+  EntryRef fresh = CacheEntry::refreshed(*old, std::move(r));
+  CHECK(fresh->url_key() == "h/r");
+  CHECK(fresh->status() == old->status());
+  CHECK(fresh->body() == old->body());
+  CHECK(fresh->header_block() == "ETag: \"v2\"\r\n");
+  CHECK(fresh->etag() == "\"v2\"");
+  CHECK(fresh->variant().size() == 1);
+  CHECK(fresh->variant()[0].value == "json");
+  CHECK(fresh->is_fresh(5010));
+  CHECK(fresh->seq() >= old->seq());
+}
+
+TEST_CASE("an entry takes the current invalidation sequence unless told the fetch's") {
+  uint64_t now = CacheStore::current_seq();
+  CHECK(entry("h/s")->seq() == now);
+  ResponseToStore r = response();
+  r.seq = 1;
+  CHECK(CacheEntry::make("h/s", std::move(r))->seq() == 1);
+}
+
+TEST_CASE("the charge counts the key, header block, body, variants and bookkeeping") {
+  EntryRef small = entry("h/c", 100);
+  EntryRef big = entry("h/c", 100'000);
+  size_t fixed = small->header_block().size() + small->url_key().size() + 100;
+  CHECK(small->charge() > fixed + sizeof(CacheEntry));
+  CHECK(big->charge() - small->charge() >= 100'000 - 100);
+  // The fields an entry varies on are stored with it.
+  EntryRef varied = entry("h/c", 100, {{"authorization", std::string(200, 'k')}});
+  CHECK(varied->charge() >= small->charge() + 200 + std::string_view("authorization").size());
+}

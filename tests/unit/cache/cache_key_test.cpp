@@ -1,0 +1,46 @@
+#include "cache/cache_key.h"
+
+#include <doctest/doctest.h>
+
+using etagd::cache::make_url_key;
+using etagd::cache::url_key_path;
+
+TEST_CASE("a URL key is the lowercased host followed by the target as sent") {
+  CHECK(make_url_key("API.Example.COM", "/Items?Page=2") == "api.example.com/Items?Page=2");
+  CHECK(make_url_key("api.example.com", "/a%2Fb?x=1&y=2") == "api.example.com/a%2Fb?x=1&y=2");
+}
+
+TEST_CASE("the default port and an empty port are the same origin as no port") {
+  CHECK(make_url_key("example.com:80", "/x") == "example.com/x");
+  CHECK(make_url_key("example.com:", "/x") == "example.com/x");
+  CHECK(make_url_key("[::1]:80", "/x") == "[::1]/x");
+  CHECK(make_url_key("example.com:8080", "/x") == "example.com:8080/x");
+  CHECK(make_url_key("example.com:8080", "/x") != make_url_key("example.com", "/x"));
+}
+
+TEST_CASE("an empty or asterisk-form target keys as the root path") {
+  CHECK(make_url_key("h", "") == "h/");
+  CHECK(make_url_key("h", "*") == "h/");
+}
+
+TEST_CASE("an absolute-form target keys by its path and query") {
+  CHECK(make_url_key("h", "http://h/a/b?c=d") == "h/a/b?c=d");
+  CHECK(make_url_key("h", "http://h") == "h/");
+  CHECK(make_url_key("h", "http://h?q=1") == "h/?q=1");
+}
+
+TEST_CASE("bytes that cannot be in a Host are escaped so hosts never collide") {
+  CHECK(make_url_key("a/b", "/x") == "a%2fb/x");
+  CHECK(make_url_key("a?b", "/x") == "a%3fb/x");
+  CHECK(make_url_key("a%2fb", "/x") == "a%252fb/x");
+  CHECK(make_url_key("a/b", "/x") != make_url_key("a%2fb", "/x"));
+  CHECK(url_key_path(make_url_key("evil/prefix", "/x")) == "/x");
+}
+
+TEST_CASE("url_key_path is the path without host and query") {
+  CHECK(url_key_path("h/a/b?x=/y") == "/a/b");
+  CHECK(url_key_path("h/a/b") == "/a/b");
+  CHECK(url_key_path("h/") == "/");
+  CHECK(url_key_path("h:8080/p?") == "/p");
+  CHECK(url_key_path("nohost").empty());
+}

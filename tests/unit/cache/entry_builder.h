@@ -1,0 +1,33 @@
+// Building cache entries in tests: a plausible response with a body of a chosen size.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "cache/cache_entry.h"
+
+namespace etagd::cache::testing {
+
+inline ResponseToStore response(size_t body_size = 100, std::vector<VaryField> variant = {}) {
+  ResponseToStore r;
+  r.status = 200;
+  r.etag = "\"0123456789abcdefghijkl\"";
+  r.header_block =
+      "Content-Type: application/json\r\nETag: " + r.etag + "\r\nCache-Control: max-age=60\r\n";
+  r.freshness.request_time = 1000;
+  r.freshness.response_time = 1000;
+  r.freshness.date_value = 1000;
+  r.freshness.lifetime = 60;
+  r.variant = std::move(variant);
+  r.body = std::make_shared<const std::string>(body_size, 'x');
+  return r;
+}
+
+inline EntryRef entry(std::string_view url_key, size_t body_size = 100,
+                      std::vector<VaryField> variant = {}) {
+  return CacheEntry::make(url_key, response(body_size, std::move(variant)));
+}
+
+}  // namespace etagd::cache::testing

@@ -1,0 +1,240 @@
+#include "cache/freshness.h"
+
+#include <doctest/doctest.h>
+
+#include <initializer_list>
+#include <utility>
+
+#include "http/token.h"
+
+using etagd::cache::compute_freshness;
+using etagd::cache::Freshness;
+using etagd::cache::FreshnessPolicy;
+using etagd::cache::StorabilityInput;
+using etagd::cache::why_not_storable;
+using etagd::http::CacheControl;
+using etagd::http::HeaderList;
+using etagd::http::Method;
+
+namespace {
+
+using Fields = std::initializer_list<std::pair<const char*, const char*>>;
+
+HeaderList headers(Fields fields) {
+  HeaderList h;
+  for (const auto& [name, value] : fields) h.add(name, value);
+  return h;
+}
+
+CacheControl cache_control(const HeaderList& h) {
+  CacheControl cc;
+  for (const auto& f : h) {
+    if (etagd::http::iequals(f.name, "cache-control")) {
+      etagd::http::parse_cache_control(f.value, cc);
+    }
+  }
+  return cc;
+}
+
+// Freshness of a response with these fields, requested at 1000 and received at 1001.
+Freshness origin(Fields fields, FreshnessPolicy policy = {}) {
+  HeaderList h = headers(fields);
+  return compute_freshness(h, cache_control(h), policy, 1000, 1001);
+}
+
+// "Sun, 06 Nov 1994 08:49:37 GMT" is 784111777.
+constexpr const char* kDate = "Sun, 06 Nov 1994 08:49:37 GMT";
+constexpr int64_t kDateSeconds = 784111777;
+
+std::string_view storable(Fields fields, int status = 200, bool rule_ttl = false,
+                          Method method = Method::Get, bool authorization = false,
+                          bool keyed_on_authorization = false) {
+  static HeaderList h;
+  static CacheControl cc;
+  h = headers(fields);
+  cc = cache_control(h);
+  StorabilityInput in;
+  in.method = method;
+  in.status = status;
+  in.response_cc = &cc;
+  in.response_headers = &h;
+  in.request_has_authorization = authorization;
+  in.keyed_on_authorization = keyed_on_authorization;
+  in.rule_ttl = rule_ttl;
+  return why_not_storable(in);
+}
+
+}  // namespace
+
+TEST_CASE("times and Date/Age are recorded for the age calculation") {
+  Freshness f = origin({{"Date", kDate}, {"Age", "12"}, {"Cache-Control", "max-age=5"}});
+  CHECK(f.request_time == 1000);
+  CHECK(f.response_time == 1001);
+  CHECK(f.date_value == kDateSeconds);
+  CHECK(f.age_value == 12);
+}
+
+TEST_CASE("a missing or invalid Date counts as the response time") {
+  CHECK(origin({}).date_value == 1001);
+  CHECK(origin({{"Date", "yesterday"}}).date_value == 1001);
+}
+
+TEST_CASE("Age uses its first member and ignores an invalid value (RFC 9111 5.1)") {
+  CHECK(origin({{"Age", "10, 20"}}).age_value == 10);
+  CHECK(origin({{"Age", "abc"}}).age_value == 0);
+  CHECK(origin({{"Age", "-3"}}).age_value == 0);
+  CHECK(origin({{"Age", "99999999999999"}}).age_value == int64_t{1} << 31);
+  CHECK(origin({}).age_value == 0);
+}
+
+TEST_CASE("a shared cache takes s-maxage over max-age over Expires (RFC 9111 4.2.1)") {
+  CHECK(origin({{"Cache-Control", "max-age=10, s-maxage=20"}, {"Expires", kDate}}).lifetime == 20);
+  CHECK(origin({{"Cache-Control", "max-age=10"},
+                {"Date", kDate},
+                {"Expires", "Sun, 06 Nov 1994 09:49:37 GMT"}})
+            .lifetime == 10);
+  CHECK(origin({{"Date", kDate}, {"Expires", "Sun, 06 Nov 1994 09:49:37 GMT"}}).lifetime == 3600);
+}
+
+TEST_CASE("Expires is measured from Date, or from the response time without one") {
+  CHECK(origin({{"Date", kDate}, {"Expires", "Sun, 06 Nov 1994 08:50:37 GMT"}}).lifetime == 60);
+  // No Date: measured from the response time, 1001.
+  CHECK(origin({{"Expires", kDate}}).lifetime == kDateSeconds - 1001);
+  CHECK(origin({{"Date", "Sun, 06 Nov 1994 08:50:37 GMT"}, {"Expires", kDate}}).lifetime == 0);
+}
+
+TEST_CASE("an invalid Expires such as 0 means already expired (RFC 9111 5.3)") {
+  CHECK(origin({{"Expires", "0"}}).lifetime == 0);
+  CHECK(origin({{"Date", kDate}, {"Expires", kDate}, {"Expires", kDate}}).lifetime == 0);
+}
+
+TEST_CASE("without explicit freshness the lifetime is zero: no heuristics") {
+  CHECK(origin({{"Last-Modified", kDate}}).lifetime == 0);
+  CHECK(origin({{"Cache-Control", "public"}}).lifetime == 0);
+}
+
+TEST_CASE("must-revalidate, proxy-revalidate and s-maxage forbid serving stale") {
+  CHECK(origin({{"Cache-Control", "max-age=5, must-revalidate"}}).must_revalidate);
+  CHECK(origin({{"Cache-Control", "max-age=5, proxy-revalidate"}}).must_revalidate);
+  CHECK(origin({{"Cache-Control", "s-maxage=5"}}).must_revalidate);
+  CHECK(!origin({{"Cache-Control", "max-age=5"}}).must_revalidate);
+}
+
+TEST_CASE("no-cache from the upstream means revalidate every use") {
+  CHECK(origin({{"Cache-Control", "no-cache, max-age=60"}}).no_cache);
+  CHECK(!origin({{"Cache-Control", "max-age=60"}}).no_cache);
+}
+
+TEST_CASE("stale windows are the larger of the rule's and the upstream's") {
+  FreshnessPolicy p;
+  p.stale_if_error = 100;
+  p.stale_while_revalidate = 5;
+  Freshness f =
+      origin({{"Cache-Control", "max-age=1, stale-if-error=50, stale-while-revalidate=30"}}, p);
+  CHECK(f.stale_if_error == 100);
+  CHECK(f.stale_while_revalidate == 30);
+}
+
+TEST_CASE("a rule ttl replaces the upstream's freshness and its revalidation demands") {
+  FreshnessPolicy p;
+  p.ttl = 300;
+  p.stale_if_error = 60;
+  Freshness f =
+      origin({{"Date", kDate},
+              {"Age", "4"},
+              {"Cache-Control", "no-cache, must-revalidate, max-age=1, stale-if-error=999"}},
+             p);
+  CHECK(f.lifetime == 300);
+  CHECK(f.stale_if_error == 60);
+  CHECK(!f.no_cache);
+  CHECK(!f.must_revalidate);
+  CHECK(f.age_value == 4);  // the age still counts: an upstream cache held it that long
+  CHECK(f.date_value == kDateSeconds);
+}
+
+TEST_CASE("a response with explicit freshness is storable") {
+  CHECK(storable({{"Cache-Control", "max-age=60"}}) == "");
+  CHECK(storable({{"Cache-Control", "s-maxage=60"}}) == "");
+  CHECK(storable({{"Expires", kDate}}) == "");
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 500) == "");  // any final status may say so
+}
+
+TEST_CASE("no-store, private, Set-Cookie and Vary: * are never stored, rule or not") {
+  for (bool rule : {false, true}) {
+    CAPTURE(rule);
+    CHECK(storable({{"Cache-Control", "no-store, max-age=60"}}, 200, rule) == "no-store");
+    CHECK(storable({{"Cache-Control", "private, max-age=60"}}, 200, rule) == "private");
+    CHECK(storable({{"Cache-Control", "private=\"x\", max-age=60"}}, 200, rule) == "private");
+    CHECK(storable({{"Cache-Control", "max-age=60"}, {"Set-Cookie", "a=b"}}, 200, rule) ==
+          "set-cookie");
+    CHECK(storable({{"Cache-Control", "max-age=60"}, {"Vary", "*"}}, 200, rule) == "vary *");
+    CHECK(storable({{"Cache-Control", "max-age=60"}, {"Vary", "Accept, *"}}, 200, rule) ==
+          "vary *");
+    CHECK(storable({{"Cache-Control", "max-age=60"}, {"Vary", "Accept"}, {"Vary", "*"}}, 200,
+                   rule) == "vary *");
+  }
+}
+
+TEST_CASE("only GET responses are stored") {
+  for (Method m : {Method::Head, Method::Post, Method::Put, Method::Delete, Method::Other}) {
+    CHECK(storable({{"Cache-Control", "max-age=60"}}, 200, true, m) == "method");
+  }
+}
+
+TEST_CASE("interim, partial and 304 responses are not stored") {
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 100) == "status");
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 206) == "status");
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 304) == "status");
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 206, true) == "status");
+}
+
+TEST_CASE("a request with Authorization is stored only if the response allows it (RFC 9111 3.5)") {
+  auto with_auth = [](Fields fields, bool keyed = false) {
+    return storable(fields, 200, false, Method::Get, true, keyed);
+  };
+  CHECK(with_auth({{"Cache-Control", "max-age=60"}}) == "authorization");
+  CHECK(with_auth({{"Cache-Control", "max-age=60, public"}}) == "");
+  CHECK(with_auth({{"Cache-Control", "s-maxage=60"}}) == "");
+  CHECK(with_auth({{"Cache-Control", "max-age=60, must-revalidate"}}) == "");
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 200, true, Method::Get, true) ==
+        "authorization");
+}
+
+TEST_CASE("a rule keyed on Authorization stores per-credential responses") {
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 200, false, Method::Get, true, true) == "");
+  CHECK(storable({}, 200, true, Method::Get, true, true) == "");
+}
+
+TEST_CASE("without explicit freshness a response needs a validator to be stored") {
+  CHECK(storable({}) == "no validator or freshness");
+  CHECK(storable({{"Cache-Control", "public"}}) == "no validator or freshness");
+  CHECK(storable({{"ETag", "\"a\""}}) == "");
+  CHECK(storable({{"Last-Modified", kDate}}) == "");
+  CHECK(storable({{"ETag", "\"a\""}, {"Cache-Control", "no-cache"}}) == "");
+  CHECK(storable({{"ETag", "\"a\""}}, 404) == "");
+}
+
+TEST_CASE("without explicit freshness only heuristically cacheable statuses are stored") {
+  CHECK(storable({{"ETag", "\"a\""}}, 302) == "status");
+  CHECK(storable({{"ETag", "\"a\""}}, 500) == "status");
+  CHECK(storable({{"ETag", "\"a\""}, {"Cache-Control", "public"}}, 302) == "");
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 302) == "");
+}
+
+TEST_CASE("a rule ttl stores successes, permanent redirects and not-found without freshness") {
+  for (int status : {200, 203, 204, 300, 301, 308, 404, 410}) {
+    CAPTURE(status);
+    CHECK(storable({}, status, true) == "");
+  }
+  for (int status : {201, 302, 303, 307, 400, 401, 403, 429, 500, 502, 503}) {
+    CAPTURE(status);
+    CHECK(storable({{"Cache-Control", "max-age=60"}}, status, true) == "status");
+  }
+}
+
+TEST_CASE("missing Cache-Control and headers are treated as empty") {
+  StorabilityInput in;
+  CHECK(why_not_storable(in) == "no validator or freshness");
+  in.rule_ttl = true;
+  CHECK(why_not_storable(in) == "");
+}
