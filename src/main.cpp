@@ -3,7 +3,6 @@
 // config, start the workers, then turn signals into reload / reopen / drain.
 #include <event2/event.h>
 #include <signal.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
@@ -12,6 +11,10 @@
 #include <string>
 
 #include "config/config_loader.h"
+#include "ops/access_log.h"
+#include "ops/admin_server.h"
+#include "ops/logging.h"
+#include "ops/systemd_notify.h"
 #include "proxy/event_handles.h"
 #include "proxy/server.h"
 #include "version.h"
@@ -101,6 +104,7 @@ void on_terminate(evutil_socket_t sig, short, void* arg) {
   auto* lc = static_cast<Lifecycle*>(arg);
   if (lc->draining) return;
   lc->draining = true;
+  etagd::ops::notify_stopping();
   spdlog::info("received {}, draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
   lc->server->begin_drain();
   auto timeout = lc->server->config()->timeouts.shutdown;
@@ -113,8 +117,22 @@ void on_terminate(evutil_socket_t sig, short, void* arg) {
   event_add(lc->drain_poll.get(), &poll);
 }
 
+void on_reopen_logs(evutil_socket_t, short, void*) {
+  etagd::ops::reopen_logs();
+  spdlog::info("received SIGUSR1, log files reopened");
+}
+
+bool reload(Lifecycle* lc);
+
 void on_reload(evutil_socket_t, short, void* arg) {
   auto* lc = static_cast<Lifecycle*>(arg);
+  etagd::ops::notify_reloading();
+  bool ok = reload(lc);
+  lc->server->shared().metrics().record_reload(ok);
+  etagd::ops::notify_ready(ok ? "configuration reloaded" : "reload rejected; previous configuration kept");
+}
+
+bool reload(Lifecycle* lc) {
   spdlog::info("received SIGHUP, reloading {}", lc->config_path);
   etagd::config::LoadResult r = etagd::config::load_config_file(lc->config_path);
   for (const auto& d : r.diagnostics) {
@@ -126,18 +144,25 @@ void on_reload(evutil_socket_t, short, void* arg) {
   }
   if (!r.ok()) {
     spdlog::error("reload rejected; keeping the running configuration");
-    return;
+    return false;
   }
-  for (const std::string& change :
-       etagd::config::restart_required_changes(*lc->server->config(), *r.config)) {
+  std::shared_ptr<const etagd::config::Config> running = lc->server->config();
+  for (const std::string& change : etagd::config::restart_required_changes(*running, *r.config)) {
     spdlog::warn("{}", change);
   }
   std::string error;
   if (!lc->server->reload(r.config, error)) {
     spdlog::error("reload rejected: {}; keeping the running configuration", error);
-    return;
+    return false;
   }
+  if (r.config->log.error_log != running->log.error_log) {
+    if (!etagd::ops::configure_error_log(r.config->log, error)) {
+      spdlog::error("error_log: {}; keeping the previous error log", error);
+    }
+  }
+  etagd::ops::set_log_level(r.config->log.level);
   spdlog::info("configuration reloaded");
+  return true;
 }
 
 }  // namespace
@@ -159,7 +184,11 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  spdlog::set_default_logger(spdlog::stderr_color_mt("etagd"));
+  std::string error;
+  if (!etagd::ops::configure_error_log(loaded.config->log, error)) {
+    std::fprintf(stderr, "etagd: error_log: %s\n", error.c_str());
+    return 1;
+  }
   signal(SIGPIPE, SIG_IGN);
   // Workers block every signal; the main thread's loop receives them.
   etagd::proxy::EventBasePtr base(event_base_new());
@@ -172,20 +201,52 @@ int main(int argc, char** argv) {
   etagd::proxy::EventPtr sigterm(evsignal_new(base.get(), SIGTERM, on_terminate, &lc));
   etagd::proxy::EventPtr sigint(evsignal_new(base.get(), SIGINT, on_terminate, &lc));
   etagd::proxy::EventPtr sighup(evsignal_new(base.get(), SIGHUP, on_reload, &lc));
-  event_add(sigterm.get(), nullptr);
-  event_add(sigint.get(), nullptr);
-  event_add(sighup.get(), nullptr);
+  etagd::proxy::EventPtr sigusr1(evsignal_new(base.get(), SIGUSR1, on_reopen_logs, &lc));
+  for (event* ev : {sigterm.get(), sigint.get(), sighup.get(), sigusr1.get()}) {
+    event_add(ev, nullptr);
+  }
 
-  std::string error;
   if (!server.start(error)) {
-    std::fprintf(stderr, "etagd: %s\n", error.c_str());
+    spdlog::critical("{}", error);
+    etagd::ops::flush_logs();
     return 1;
   }
+
+  std::unique_ptr<etagd::ops::AdminServer> admin;
+  if (loaded.config->admin.enabled) {
+    etagd::ops::AdminDeps deps{
+        server.shared().cache(),
+        server.shared().metrics(),
+        [&server] {
+          etagd::ops::ProcessGauges g;
+          g.draining = server.shared().draining();
+          g.workers = static_cast<unsigned>(server.workers().size());
+          return g;
+        },
+        [&server] { return server.config(); },
+        [](std::string_view, std::string_view) {}};
+    admin = std::make_unique<etagd::ops::AdminServer>(std::move(deps), loaded.config->admin.listen);
+    if (!admin->start(error)) {
+      spdlog::critical("admin.listen: {}", error);
+      server.stop_now();
+      etagd::ops::flush_logs();
+      return 1;
+    }
+  }
+
+  // A worker that has not run its heartbeat (1 s) for 3 s is stuck: stop petting systemd.
+  etagd::ops::Watchdog watchdog(base.get(), etagd::ops::watchdog_interval(),
+                                [&server] { return server.all_workers_alive(3000); });
+  watchdog.start();
   spdlog::info("etagd {} started: {} worker(s), upstream {}", ETAGD_VERSION,
                server.workers().size(), loaded.config->upstream.url);
+  etagd::ops::notify_ready("serving");
 
   event_base_dispatch(base.get());
+  watchdog.stop();
   server.join();
+  if (admin) admin->stop();
   spdlog::info("etagd stopped");
+  etagd::ops::flush_logs();
   return 0;
 }

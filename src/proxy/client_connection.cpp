@@ -245,7 +245,7 @@ void ClientConnection::dispatch() {
   head_started_ = false;
   timer_.cancel();
   if (!request_.keep_alive) close_after_answer_ = true;
-  exchange_ = std::make_unique<Exchange>(worker_, *this, request_, body_.get());
+  exchange_ = std::make_unique<Exchange>(worker_, this, peer_address_, request_, body_.get());
   exchange_->start();
 }
 

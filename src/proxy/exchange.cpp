@@ -73,9 +73,13 @@ void add_body_reference(evbuffer* out, const cache::Body& body) {
 
 }  // namespace
 
-Exchange::Exchange(Worker& worker, ClientConnection& client, const http::RequestHead& request,
-                   evbuffer* body)
-    : worker_(worker), client_(client), request_(request), request_body_(body) {}
+Exchange::Exchange(Worker& worker, ClientConnection* client, std::string_view client_address,
+                   const http::RequestHead& request, evbuffer* body)
+    : worker_(worker),
+      client_(client),
+      client_address_(client_address),
+      request_(request),
+      request_body_(body) {}
 
 Exchange::~Exchange() {
   if (waiter_id_ != 0) worker_.unregister_waiter(waiter_id_);
@@ -95,30 +99,46 @@ void Exchange::abandon() {
   lead_.release();
 }
 
-void Exchange::start() {
+void Exchange::prepare() {
+  start_us_ = Worker::monotonic_us();
+  timeval tv;
+  event_base_gettimeofday_cached(worker_.base(), &tv);
+  start_unix_ms_ = static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
   running_ = worker_.running();
-  const config::Config& cfg = *running_->config;
   host_ = normalized_host(request_.host);
-  actions_ = cfg.rules.match(request_.method, host_, request_.path).actions;
+  actions_ = running_->config->rules.match(request_.method, host_, request_.path).actions;
   request_time_ = worker_.now();
+}
+
+void Exchange::start_refresh(cache::EntryRef stale, std::string key) {
+  prepare();
+  pass_status_ = ops::CacheStatus::Miss;
+  url_key_ = std::string(stale->url_key());
+  lead_.hold(worker_.shared().coalescer(), std::move(key));
+  stale_ = std::move(stale);
+  fetch(Purpose::Revalidate);
+}
+
+void Exchange::start() {
+  prepare();
 
   bool safe_read = request_.method == http::Method::Get || request_.method == http::Method::Head;
   if (!safe_read) {
-    pass_status_ = "BYPASS";
+    pass_status_ = ops::CacheStatus::Bypass;
     fetch(Purpose::Forward);
     return;
   }
   switch (actions_->cache) {
     case config::CacheMode::Bypass:
-      pass_status_ = "BYPASS";
+      pass_status_ = ops::CacheStatus::Bypass;
       fetch(Purpose::Forward);
       return;
     case config::CacheMode::Validate:
-      pass_status_ = "MISS";
+      pass_status_ = ops::CacheStatus::Miss;
       fetch(Purpose::Fetch);
       return;
     case config::CacheMode::Store:
-      pass_status_ = "MISS";
+      pass_status_ = ops::CacheStatus::Miss;
       url_key_ = cache::make_url_key(request_.host, request_.target);
       serve_from_cache();
       return;
@@ -142,10 +162,16 @@ void Exchange::serve_from_cache() {
   int64_t now = worker_.now();
   if (found.entry) {
     if (!found.forced_stale && found.entry->is_fresh(now)) {
-      serve_entry(found.entry, "HIT");
+      serve_entry(found.entry, ops::CacheStatus::Hit);
       return;
     }
     stale_ = found.entry;
+    // RFC 5861 stale-while-revalidate: answer now, refresh with one background request.
+    if (!found.forced_stale && stale_->usable_while_revalidating(now)) {
+      worker_.refresh_in_background(stale_, request_, client_address_, coalescing_key());
+      serve_entry(stale_, ops::CacheStatus::Stale);
+      return;
+    }
   }
   if (!coalesced_) {
     std::string key = coalescing_key();
@@ -186,6 +212,8 @@ void Exchange::on_coalescing_done() {
 
 void Exchange::fetch(Purpose purpose) {
   purpose_ = purpose;
+  // An invalidation that happens while this request is upstream must win over its response.
+  fetch_seq_ = cache::CacheStore::current_seq();
   UpstreamRequestOptions opts;
   // A HEAD that etagd must hash or store is fetched as GET (as nginx's proxy_cache_convert_head).
   upstream_method_ = (request_.method == http::Method::Head && purpose != Purpose::Forward)
@@ -199,7 +227,7 @@ void Exchange::fetch(Purpose purpose) {
     opts.if_modified_since = stale_->last_modified();
     if (opts.if_none_match.empty() && !opts.if_modified_since) purpose_ = Purpose::Fetch;
   }
-  opts.client_address = client_.peer_address();
+  opts.client_address = client_address_;
   opts.body_length = request_body_ ? evbuffer_get_length(request_body_) : 0;
 
   upstream_request_ = make_evbuffer();
@@ -209,6 +237,7 @@ void Exchange::fetch(Purpose purpose) {
 }
 
 void Exchange::connect_upstream(bool fresh) {
+  upstream_start_us_ = Worker::monotonic_us();
   std::string error;
   upstream_ = worker_.upstream_pool().acquire(fresh, error);
   if (!upstream_) {
@@ -228,6 +257,13 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
   }
   if (purpose_ == Purpose::Forward) {
     begin_streaming(head, pass_status_);
+    return;
+  }
+  if (client_ == nullptr && head.status != 304 && head.status != 200) {
+    // A background refresh only ever updates the cache; anything else is left for the next
+    // client request to fetch (and see) itself.
+    release_upstream();
+    finish(true);
     return;
   }
   if (purpose_ == Purpose::Revalidate && head.status == 304) {
@@ -259,6 +295,10 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
   if (!wanted || !fits) {
     storable_ = false;
     lead_.release();  // nothing will be stored: waiters go upstream themselves
+    if (client_ == nullptr) {
+      finish(true);
+      return;
+    }
     begin_streaming(head, pass_status_);
     return;
   }
@@ -271,8 +311,10 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
   }
 }
 
-void Exchange::begin_streaming(const http::ResponseHead& head, std::string_view cache_status) {
+void Exchange::begin_streaming(const http::ResponseHead& head, ops::CacheStatus cache_status) {
   streaming_ = true;
+  status_sent_ = head.status;
+  cache_status_ = cache_status;
   std::string fields;
   ClientFieldOptions fo;
   fo.actions = actions_;
@@ -286,7 +328,7 @@ void Exchange::begin_streaming(const http::ResponseHead& head, std::string_view 
   o.date = worker_.http_date();
   o.age = parse_age(head.headers.get("age"));
   o.status_header = running_->config->cache.status_header;
-  o.cache_status = cache_status;
+  o.cache_status = ops::cache_status_name(cache_status);
   bool no_body = head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
   if (no_body) {
     client_framing_ = BodyFraming::None;
@@ -301,23 +343,24 @@ void Exchange::begin_streaming(const http::ResponseHead& head, std::string_view 
     client_framing_ = BodyFraming::CloseDelimited;
   }
   o.framing = client_framing_;
-  o.close = client_.must_close_after_answer() || client_framing_ == BodyFraming::CloseDelimited;
-  write_client_head(client_.output(), fields, o);
+  o.close = client_->must_close_after_answer() || client_framing_ == BodyFraming::CloseDelimited;
+  write_client_head(client_->output(), fields, o);
   if (request_.method == http::Method::Head) client_framing_ = BodyFraming::None;
-  client_.flush();
+  client_->flush();
 }
 
 void Exchange::stream_body(const char* data, size_t len) {
   if (client_framing_ == BodyFraming::None || len == 0) return;
+  body_bytes_ += len;
   if (client_framing_ == BodyFraming::Chunked) {
-    write_chunk(client_.output(), data, len);
+    write_chunk(client_->output(), data, len);
   } else {
-    evbuffer_add(client_.output(), data, len);
+    evbuffer_add(client_->output(), data, len);
   }
-  if (!client_.flush()) return;  // client gone: we were abandoned
-  if (client_.output_pending() > ClientConnection::kHighWatermark && upstream_) {
+  if (!client_->flush()) return;  // client gone: we were abandoned
+  if (client_->output_pending() > ClientConnection::kHighWatermark && upstream_) {
     upstream_->pause_reading();
-    client_.wait_for_drain();
+    client_->wait_for_drain();
   }
 }
 
@@ -333,6 +376,11 @@ void Exchange::on_upstream_body(const char* data, size_t len) {
   }
   if (!buffering_) return;  // 304 to a revalidation, or a stale answer already sent
   if (body_buf_.size() + len > running_->config->cache.max_object_size) {
+    if (client_ == nullptr) {
+      lead_.release();
+      finish(true);
+      return;
+    }
     fall_back_to_streaming();
     stream_body(data, len);
     return;
@@ -354,10 +402,10 @@ void Exchange::fall_back_to_streaming() {
 void Exchange::on_upstream_complete() {
   if (abandoned_) return;
   if (streaming_) {
-    if (client_framing_ == BodyFraming::Chunked) write_last_chunk(client_.output());
+    if (client_framing_ == BodyFraming::Chunked) write_last_chunk(client_->output());
     bool close = client_framing_ == BodyFraming::CloseDelimited;
     release_upstream();
-    client_.flush();
+    client_->flush();
     finish(close);
     return;
   }
@@ -416,6 +464,7 @@ void Exchange::finish_fetch() {
     });
   }
   r.body = std::make_shared<const std::string>(std::move(body_buf_));
+  r.seq = fetch_seq_;
   cache::EntryRef entry = cache::CacheEntry::make(url_key_, std::move(r));
   if (storable_) worker_.shared().cache().insert(entry);
   release_upstream();
@@ -468,11 +517,12 @@ void Exchange::finish_revalidation() {
   r.freshness = cache::compute_freshness(merged.headers, cc, policy, request_time_, worker_.now());
   r.variant = stale_->variant();
   r.body = stale_->body();
+  r.seq = fetch_seq_;
   cache::EntryRef fresh = cache::CacheEntry::refreshed(*stale_, std::move(r));
   worker_.shared().cache().replace(stale_, fresh);
   release_upstream();
   lead_.release();
-  serve_entry(fresh, "REVALIDATED");
+  serve_entry(fresh, ops::CacheStatus::Revalidated);
 }
 
 bool Exchange::request_is_not_modified(const cache::CacheEntry& entry) const {
@@ -490,7 +540,12 @@ bool Exchange::request_is_not_modified(const cache::CacheEntry& entry) const {
   return since && *entry.last_modified() <= *since;
 }
 
-void Exchange::serve_entry(const cache::EntryRef& entry, std::string_view cache_status) {
+void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus cache_status) {
+  cache_status_ = cache_status;
+  if (client_ == nullptr) {
+    finish(false);
+    return;
+  }
   bool not_modified = entry->status() == 200 && request_is_not_modified(*entry);
   std::string_view block = entry->header_block();
   ClientHeadOptions o;
@@ -499,9 +554,12 @@ void Exchange::serve_entry(const cache::EntryRef& entry, std::string_view cache_
   o.date = worker_.http_date();
   o.age = entry->current_age(worker_.now());
   o.status_header = running_->config->cache.status_header;
-  o.cache_status = cache_status;
-  o.close = client_.must_close_after_answer();
+  o.cache_status = ops::cache_status_name(cache_status);
+  o.close = client_->must_close_after_answer();
   const std::string& body = *entry->body();
+  status_sent_ = o.status;
+  local_304_ = not_modified;  // etagd made this 304 (the upstream sent the full body, or nothing)
+  if (not_modified) bytes_saved_ = body.size();
   if (not_modified || o.status == 204) {
     o.framing = BodyFraming::None;
     if (not_modified) block = block.substr(0, not_modified_prefix(block));
@@ -509,12 +567,13 @@ void Exchange::serve_entry(const cache::EntryRef& entry, std::string_view cache_
     o.framing = BodyFraming::ContentLength;
     o.content_length = body.size();
   }
-  write_client_head(client_.output(), block, o);
+  write_client_head(client_->output(), block, o);
   if (o.framing == BodyFraming::ContentLength && request_.method != http::Method::Head &&
       !body.empty()) {
-    add_body_reference(client_.output(), entry->body());
+    add_body_reference(client_->output(), entry->body());
+    body_bytes_ = body.size();
   }
-  if (!client_.flush()) return;
+  if (!client_->flush()) return;
   finish(false);
 }
 
@@ -526,12 +585,13 @@ bool Exchange::serve_stale_on_error() {
     worker_.retire(std::move(upstream_));
   }
   lead_.release();
-  serve_entry(stale_, "STALE");
+  serve_entry(stale_, ops::CacheStatus::Stale);
   return true;
 }
 
 void Exchange::on_upstream_error(UpstreamError error) {
   if (abandoned_) return;
+  worker_.metrics().record_upstream_error(ops::kUpstreamErrorKinds[static_cast<size_t>(error)]);
   bool reused = upstream_ && upstream_->reused();
   if (upstream_) {
     upstream_->detach();
@@ -549,7 +609,7 @@ void Exchange::on_upstream_error(UpstreamError error) {
   }
   if (streaming_) {
     // The head is out: the only honest signal left is to cut the connection.
-    client_.close();
+    client_->close();
     return;
   }
   if (serve_stale_on_error()) return;
@@ -559,22 +619,51 @@ void Exchange::on_upstream_error(UpstreamError error) {
 }
 
 void Exchange::respond_error(int status, std::string_view reason) {
-  write_error_response(client_.output(), status, reason, worker_.http_date(),
-                       request_.version_minor, client_.must_close_after_answer(),
+  status_sent_ = status;
+  if (client_ == nullptr) {
+    finish(true);
+    return;
+  }
+  write_error_response(client_->output(), status, reason, worker_.http_date(),
+                       request_.version_minor, client_->must_close_after_answer(),
                        request_.method == http::Method::Head);
-  if (!client_.flush()) return;
+  if (!client_->flush()) return;
   finish(false);
 }
 
 void Exchange::release_upstream() {
   if (!upstream_) return;
+  upstream_us_ = Worker::monotonic_us() - upstream_start_us_;
+  worker_.metrics().record_upstream_request(upstream_us_);
   worker_.upstream_pool().release(std::move(upstream_));
 }
 
 void Exchange::finish(bool close_connection) {
   if (done_) return;
   done_ = true;
-  client_.answer_complete(close_connection);  // retires this exchange: nothing after this
+  if (client_ != nullptr) {
+    ops::ExchangeRecord r;
+    r.start_unix_ms = start_unix_ms_;
+    r.client = client_address_;
+    r.method = request_.method;
+    r.method_token = request_.method_token;
+    r.target = request_.target;
+    r.status = status_sent_;
+    r.body_bytes = body_bytes_;
+    r.cache_status = cache_status_;
+    r.local_304 = local_304_;
+    r.bytes_saved = bytes_saved_;
+    r.upstream_us = upstream_us_;
+    r.total_us = Worker::monotonic_us() - start_us_;
+    worker_.metrics().record_exchange(r);
+    if (ops::AccessLog* log = running_->access_log.get()) log->write(r);
+  }
+  // Both retire this exchange: nothing may follow.
+  if (client_ == nullptr) {
+    worker_.end_background_refresh(this);
+  } else {
+    client_->answer_complete(close_connection);
+  }
 }
 
 }  // namespace etagd::proxy

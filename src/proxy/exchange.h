@@ -21,6 +21,7 @@
 #include "http/cache_control.h"
 #include "http/content_etag.h"
 #include "http/message_head.h"
+#include "ops/exchange_record.h"
 #include "proxy/coalescing_lead.h"
 #include "proxy/event_handles.h"
 #include "proxy/response_writer.h"
@@ -35,13 +36,17 @@ class Worker;
 class Exchange final : public UpstreamObserver {
  public:
   // `body` holds the complete request body (its chains are moved into the upstream request).
-  Exchange(Worker& worker, ClientConnection& client, const http::RequestHead& request,
-           evbuffer* body);
+  // `client` is null for a background refresh (stale-while-revalidate): nobody is answered,
+  // the cache is updated.
+  Exchange(Worker& worker, ClientConnection* client, std::string_view client_address,
+           const http::RequestHead& request, evbuffer* body);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
 
   void start();
+  // Background refresh of `stale` (whose coalescing key `key` the caller already leads).
+  void start_refresh(cache::EntryRef stale, std::string key);
   // The client is gone: stop everything, make no more calls to it.
   void abandon();
   // The client's output fell below the low watermark: resume streaming.
@@ -62,17 +67,18 @@ class Exchange final : public UpstreamObserver {
     Revalidate,  // conditional request for a stale stored entry (RFC 9111 §4.3.1)
   };
 
+  void prepare();
   void serve_from_cache();
   void wait_for_leader();
   static void on_wait_timeout(void* self);
   void fetch(Purpose purpose);
   void connect_upstream(bool fresh);
-  void begin_streaming(const http::ResponseHead& head, std::string_view cache_status);
+  void begin_streaming(const http::ResponseHead& head, ops::CacheStatus cache_status);
   void stream_body(const char* data, size_t len);
   void fall_back_to_streaming();
   void finish_fetch();
   void finish_revalidation();
-  void serve_entry(const cache::EntryRef& entry, std::string_view cache_status);
+  void serve_entry(const cache::EntryRef& entry, ops::CacheStatus cache_status);
   bool request_is_not_modified(const cache::CacheEntry& entry) const;
   bool serve_stale_on_error();
   void respond_error(int status, std::string_view reason);
@@ -81,7 +87,8 @@ class Exchange final : public UpstreamObserver {
   std::string coalescing_key() const;
 
   Worker& worker_;
-  ClientConnection& client_;
+  ClientConnection* client_;
+  std::string_view client_address_;
   const http::RequestHead& request_;
   evbuffer* request_body_;
   std::shared_ptr<const RunningConfig> running_;
@@ -93,7 +100,7 @@ class Exchange final : public UpstreamObserver {
   bool done_ = false;
   Purpose purpose_ = Purpose::Forward;
   http::Method upstream_method_ = http::Method::Get;
-  std::string_view pass_status_;  // X-Cache value for streamed answers
+  ops::CacheStatus pass_status_ = ops::CacheStatus::Miss;  // for answers fetched upstream
 
   // Cache state.
   cache::EntryRef stale_;      // stored entry being revalidated, or kept for stale-if-error
@@ -107,7 +114,19 @@ class Exchange final : public UpstreamObserver {
   std::unique_ptr<UpstreamConnection> upstream_;
   bool retried_ = false;
   int64_t request_time_ = 0;
+  uint64_t fetch_seq_ = 0;  // CacheStore::current_seq() when the request went upstream
   const http::ResponseHead* upstream_head_ = nullptr;  // valid while upstream_ is held
+
+  // What the access log and the metrics get.
+  int64_t start_us_ = 0;
+  int64_t start_unix_ms_ = 0;
+  int64_t upstream_start_us_ = -1;
+  int64_t upstream_us_ = -1;
+  int status_sent_ = 0;
+  uint64_t body_bytes_ = 0;
+  ops::CacheStatus cache_status_ = ops::CacheStatus::None;
+  bool local_304_ = false;
+  uint64_t bytes_saved_ = 0;
 
   // Response state.
   bool streaming_ = false;       // head sent; body goes straight to the client

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "ops/access_log.h"
 
 namespace etagd::proxy {
 
@@ -28,6 +29,8 @@ std::string address_text(const sockaddr* sa);
 struct RunningConfig {
   std::shared_ptr<const config::Config> config;
   SocketAddress upstream;
+  // Opened by the main thread; a reload that keeps destination and format keeps the object.
+  std::shared_ptr<ops::AccessLog> access_log;
   uint64_t generation = 0;  // increases with every successful reload
 };
 

@@ -19,13 +19,18 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Resolves the upstream, opens every listening socket (one per worker and address) and
-  // starts the workers. On failure returns false with a message naming what failed.
+  // Resolves the upstream, opens the access log and every listening socket (one per worker
+  // and address) and starts the workers. On failure returns false with a message naming
+  // what failed.
   bool start(std::string& error);
 
   // Publishes a new config to every worker; requests in flight keep the one they started with.
-  // Returns false (and changes nothing) if the upstream cannot be resolved.
+  // Returns false (and changes nothing) if the upstream cannot be resolved or a new access log
+  // cannot be opened.
   bool reload(std::shared_ptr<const config::Config> config, std::string& error);
+
+  // Every worker's loop ran within `max_silence_ms` (the watchdog's liveness test).
+  bool all_workers_alive(int64_t max_silence_ms) const;
 
   void begin_drain();
   bool all_workers_stopped() const;
@@ -40,6 +45,7 @@ class Server {
   std::unique_ptr<SharedState> shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint64_t generation_ = 1;
+  unsigned worker_count_;
 };
 
 // Number of workers for `configured` (0 = one per CPU).

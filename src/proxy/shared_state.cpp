@@ -3,8 +3,11 @@
 namespace etagd::proxy {
 
 SharedState::SharedState(std::shared_ptr<const RunningConfig> initial,
-                         cache::CacheStoreOptions cache_options)
-    : cache_(cache_options), coalescer_(cache_options.shards), config_(std::move(initial)) {
+                         cache::CacheStoreOptions cache_options, unsigned workers)
+    : cache_(cache_options),
+      coalescer_(cache_options.shards),
+      metrics_(workers),
+      config_(std::move(initial)) {
   generation_.store(config_->generation, std::memory_order_release);
 }
 

@@ -9,16 +9,19 @@
 
 #include "cache/cache_store.h"
 #include "cache/coalescer.h"
+#include "ops/metrics.h"
 #include "proxy/running_config.h"
 
 namespace etagd::proxy {
 
 class SharedState {
  public:
-  SharedState(std::shared_ptr<const RunningConfig> initial, cache::CacheStoreOptions cache_options);
+  SharedState(std::shared_ptr<const RunningConfig> initial, cache::CacheStoreOptions cache_options,
+              unsigned workers);
 
   cache::CacheStore& cache() { return cache_; }
   cache::Coalescer& coalescer() { return coalescer_; }
+  ops::Metrics& metrics() { return metrics_; }
 
   uint64_t config_generation() const { return generation_.load(std::memory_order_acquire); }
   std::shared_ptr<const RunningConfig> running_config() const;
@@ -30,6 +33,7 @@ class SharedState {
  private:
   cache::CacheStore cache_;
   cache::Coalescer coalescer_;
+  ops::Metrics metrics_;
   mutable std::mutex config_mu_;
   std::shared_ptr<const RunningConfig> config_;
   std::atomic<uint64_t> generation_{0};

@@ -26,6 +26,7 @@ Worker::Worker(unsigned index, SharedState& shared, std::vector<UniqueFd> listen
                uint32_t max_connections)
     : index_(index),
       shared_(shared),
+      metrics_(shared.metrics().worker(index)),
       base_(event_base_new()),
       mailbox_(base_.get()),
       pool_(std::make_unique<UpstreamPool>(*this)),
@@ -41,8 +42,17 @@ Worker::Worker(unsigned index, SharedState& shared, std::vector<UniqueFd> listen
   heartbeat_ms_.store(steady_ms(), std::memory_order_relaxed);
 }
 
+// A request copied out of its connection, with the Exchange refreshing the cache for it.
+struct Worker::BackgroundRefresh {
+  std::string head_bytes;
+  std::string client_address;
+  http::RequestHead request;
+  std::unique_ptr<Exchange> exchange;
+};
+
 Worker::~Worker() {
   // Connections reference the event base and the pool: destroy them first.
+  refreshes_.clear();
   connections_.clear();
   graveyard_.clear();
   pool_.reset();
@@ -91,6 +101,12 @@ int64_t Worker::now() const {
 }
 
 int64_t Worker::now_ms() const { return steady_ms(); }
+
+int64_t Worker::monotonic_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 std::string_view Worker::http_date() {
   int64_t sec = now();
@@ -147,6 +163,39 @@ void Worker::wake_waiter(uint64_t id) {
   auto it = waiters_.find(id);
   if (it == waiters_.end()) return;  // gave up waiting, or its client left
   it->second->on_coalescing_done();
+}
+
+void Worker::refresh_in_background(const cache::EntryRef& stale,
+                                   const http::RequestHead& request,
+                                   std::string_view client_address, std::string key) {
+  if (draining_) return;
+  if (!shared_.coalescer().join(key, [] {})) return;  // someone is fetching it already
+  auto r = std::make_unique<BackgroundRefresh>();
+  // Rebuild a RequestHead over our own copy of the request line and fields.
+  r->head_bytes.append(request.method_token).append(" ").append(request.target).append(" HTTP/1.1\r\n");
+  for (const http::HeaderField& f : request.headers) {
+    r->head_bytes.append(f.name).append(": ").append(f.value).append("\r\n");
+  }
+  r->head_bytes.append("\r\n");
+  r->client_address = client_address;
+  http::HeadScan scan;
+  scan.status = http::HeadScan::Status::Complete;
+  scan.length = r->head_bytes.size();
+  if (!http::parse_request_head(r->head_bytes, scan, r->request).empty()) {
+    shared_.coalescer().finish(key);
+    return;
+  }
+  r->exchange = std::make_unique<Exchange>(*this, nullptr, r->client_address, r->request, nullptr);
+  Exchange* e = r->exchange.get();
+  refreshes_.emplace(e, std::move(r));
+  e->start_refresh(stale, std::move(key));
+}
+
+void Worker::end_background_refresh(Exchange* e) {
+  auto it = refreshes_.find(e);
+  if (it == refreshes_.end()) return;
+  retire(std::move(it->second));
+  refreshes_.erase(it);
 }
 
 void Worker::begin_drain() {

@@ -11,7 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cache/cache_entry.h"
 #include "http/http_date.h"
+#include "http/message_head.h"
 #include "proxy/event_handles.h"
 #include "proxy/listener.h"
 #include "proxy/mailbox.h"
@@ -51,6 +53,7 @@ class Worker {
   // --- the worker's own thread ---
   event_base* base() const { return base_.get(); }
   SharedState& shared() { return shared_; }
+  ops::WorkerMetrics& metrics() { return metrics_; }
   // The config new requests use; refreshed when a reload published a new one.
   const std::shared_ptr<const RunningConfig>& running();
   UpstreamPool& upstream_pool() { return *pool_; }
@@ -58,8 +61,9 @@ class Worker {
   // Wall-clock seconds, cached per loop iteration, and the matching Date field value.
   int64_t now() const;
   std::string_view http_date();
-  // Steady clock in milliseconds, cached per loop iteration.
+  // Steady clock in milliseconds and microseconds (not cached).
   int64_t now_ms() const;
+  static int64_t monotonic_us();
 
   // Destroys `p` after the current callback returns (objects are never deleted while their
   // own code may still be on the stack).
@@ -78,6 +82,13 @@ class Worker {
 
   bool draining() const { return draining_; }
 
+  // Starts one background request that refreshes `stale` (stale-while-revalidate), unless a
+  // request for the same coalescing key is already under way. The request head is copied:
+  // the client's connection moves on to its next request.
+  void refresh_in_background(const cache::EntryRef& stale, const http::RequestHead& request,
+                             std::string_view client_address, std::string key);
+  void end_background_refresh(Exchange* e);
+
  private:
   void run();
   void accept(UniqueFd fd, const sockaddr* peer);
@@ -89,6 +100,7 @@ class Worker {
 
   unsigned index_;
   SharedState& shared_;
+  ops::WorkerMetrics& metrics_;
   EventBasePtr base_;
   Mailbox mailbox_;
   std::vector<std::unique_ptr<Listener>> listeners_;
@@ -103,6 +115,8 @@ class Worker {
   std::atomic<int64_t> heartbeat_ms_{0};
   std::atomic<bool> stopped_{false};
   std::unordered_map<uint64_t, Exchange*> waiters_;
+  struct BackgroundRefresh;
+  std::unordered_map<Exchange*, std::unique_ptr<BackgroundRefresh>> refreshes_;
   uint64_t next_waiter_id_ = 1;
   bool draining_ = false;
   int64_t date_second_ = -1;
