@@ -1,0 +1,152 @@
+// The admin listener: metrics that move, purge, health, and nothing of it on the public side.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "support/etagd_process.h"
+#include "support/free_port.h"
+#include "support/http_client.h"
+#include "support/origin_scripts.h"
+#include "support/scripted_origin.h"
+
+using namespace etagd::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct AdminSetup {
+  ScriptedOrigin origin;
+  uint16_t port = free_port();
+  uint16_t admin_port = free_port();
+  std::string config() const {
+    std::string yaml = "listen: [\"127.0.0.1:" + std::to_string(port) + "\"]\n" +
+                       "upstream: { url: \"http://127.0.0.1:" + std::to_string(origin.port()) +
+                       "\" }\nworkers: 2\nadmin: { listen: \"127.0.0.1:" +
+                       std::to_string(admin_port) + "\" }\n" +
+                       "rules:\n  - match: { prefix: /api/ }\n    cache: store\n    ttl: 60s\n";
+    return yaml;
+  }
+};
+
+// The value of one series in a Prometheus exposition, or -1 when absent.
+double metric(const std::string& text, const std::string& series) {
+  size_t pos = 0;
+  while ((pos = text.find(series, pos)) != std::string::npos) {
+    bool line_start = pos == 0 || text[pos - 1] == '\n';
+    size_t after = pos + series.size();
+    if (line_start && after < text.size() && text[after] == ' ') {
+      return std::stod(text.substr(after + 1, text.find('\n', after) - after - 1));
+    }
+    pos = after;
+  }
+  return -1;
+}
+
+std::string scrape(uint16_t admin_port) {
+  HttpResponse r = http_get(admin_port, "/metrics");
+  REQUIRE(r.status == 200);
+  return r.body;
+}
+
+}  // namespace
+
+TEST_CASE("metrics count requests by method, status class and cache status as they happen") {
+  AdminSetup s;
+  EtagdProcess etagd(s.config(), s.port);
+  etagd.wait_ready();
+  const std::string miss = "etagd_requests_total{method=\"GET\",status=\"2xx\",cache=\"MISS\"}";
+  const std::string hit = "etagd_requests_total{method=\"GET\",status=\"2xx\",cache=\"HIT\"}";
+
+  HttpResponse first = http_get(s.port, "/api/m");
+  REQUIRE(first.status == 200);
+  std::string before = scrape(s.admin_port);
+  CHECK(metric(before, miss) == 1);
+  double hits_before = std::max(0.0, metric(before, hit));
+
+  for (int i = 0; i < 3; ++i) CHECK(http_get(s.port, "/api/m").headers.get("X-Cache") == "HIT");
+  // A revalidation the cache answers itself counts as a local 304 and saves the body bytes.
+  HttpResponse not_modified =
+      http_get(s.port, "/api/m", {{"If-None-Match", first.headers.get("ETag")}});
+  CHECK(not_modified.status == 304);
+
+  std::string after = scrape(s.admin_port);
+  CHECK(metric(after, hit) == hits_before + 3);
+  CHECK(metric(after, "etagd_requests_total{method=\"GET\",status=\"3xx\",cache=\"HIT\"}") == 1);
+  CHECK(metric(after, "etagd_local_not_modified_total") == 1);
+  CHECK(metric(after, "etagd_saved_body_bytes_total") == static_cast<double>(first.body.size()));
+  CHECK(metric(after, "etagd_upstream_requests_total") == 1);
+  CHECK(metric(after, "etagd_cache_entries") == 1);
+}
+
+TEST_CASE("an admin purge removes the entry and the next request is a MISS") {
+  AdminSetup s;
+  EtagdProcess etagd(s.config(), s.port);
+  etagd.wait_ready();
+  REQUIRE(http_get(s.port, "/api/p").headers.get("X-Cache") == "MISS");
+  REQUIRE(http_get(s.port, "/api/p").headers.get("X-Cache") == "HIT");
+
+  std::string url = "http://127.0.0.1:" + std::to_string(s.port) + "/api/p";
+  HttpResponse purge = http_request(s.admin_port, "POST", "/purge?url=" + url);
+  CHECK(purge.status == 200);
+  CHECK(purge.body.find("\"purged\":1") != std::string::npos);
+  CHECK(http_get(s.port, "/api/p").headers.get("X-Cache") == "MISS");
+  CHECK(s.origin.request_count("/api/p") == 2);
+
+  // Prefix purge, with the PURGE method.
+  REQUIRE(http_get(s.port, "/api/q1").status == 200);
+  REQUIRE(http_get(s.port, "/api/q2").status == 200);
+  HttpResponse prefix = http_request(s.admin_port, "PURGE", "/purge?prefix=/api/q");
+  CHECK(prefix.status == 200);
+  CHECK(prefix.body.find("\"purged\":2") != std::string::npos);
+  CHECK(http_get(s.port, "/api/q1").headers.get("X-Cache") == "MISS");
+}
+
+TEST_CASE("admin paths are not served on the public listener: they go to the upstream") {
+  AdminSetup s;
+  s.origin.set_default(script::respond(404, {{"Content-Type", "text/plain"}}, "origin 404"));
+  EtagdProcess etagd(s.config(), s.port);
+  etagd.wait_ready();
+  for (const char* path : {"/metrics", "/healthz", "/config"}) {
+    HttpResponse r = http_get(s.port, path);
+    CHECK(r.status == 404);
+    CHECK(r.body == "origin 404");
+    CHECK(s.origin.request_count(path) == 1);
+  }
+  HttpResponse purge = http_request(s.port, "POST", "/purge?prefix=/");
+  CHECK(purge.status == 404);
+  CHECK(s.origin.request_count("/purge") == 1);
+}
+
+TEST_CASE("healthz answers 200 while serving and 503 while draining") {
+  AdminSetup s;
+  s.origin.route("/api/slow", script::delayed(1500ms, script::respond(200, {}, "slow")));
+  EtagdProcess etagd(s.config(), s.port);
+  etagd.wait_ready();
+  CHECK(http_get(s.admin_port, "/healthz").status == 200);
+
+  HttpClient slow(s.port);
+  slow.send_request("GET", "/api/slow");
+  REQUIRE(s.origin.wait_for_requests("/api/slow", 1, 3000ms));
+  etagd.signal(SIGTERM);
+  std::this_thread::sleep_for(200ms);
+  CHECK(http_get(s.admin_port, "/healthz").status == 503);
+  // The request in flight still gets its answer.
+  CHECK(slow.read_response().status == 200);
+  auto exit = etagd.wait_exit(5000ms);
+  REQUIRE(exit.has_value());
+  CHECK(exit->success());
+}
+
+TEST_CASE("GET /config shows the effective configuration, rules included") {
+  AdminSetup s;
+  EtagdProcess etagd(s.config(), s.port);
+  etagd.wait_ready();
+  HttpResponse r = http_get(s.admin_port, "/config");
+  CHECK(r.status == 200);
+  CHECK(r.body.find("\"prefix\"") != std::string::npos);
+  CHECK(r.body.find("/api/") != std::string::npos);
+  CHECK(r.body.find(std::to_string(s.origin.port())) != std::string::npos);
+}

@@ -1,0 +1,140 @@
+// The policy of conf/etagd.yaml, through the real binary: Cache-Control per method and status
+// class, header edits, and what each mode does to a response.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "support/etagd_process.h"
+#include "support/free_port.h"
+#include "support/http_client.h"
+#include "support/origin_scripts.h"
+#include "support/scripted_origin.h"
+
+using namespace etagd::testing;
+
+namespace {
+
+const char* kApiRules = R"(rules:
+  - name: api-reads
+    match: { methods: [GET, HEAD], prefix: /api/ }
+    cache: store
+    ttl: 60s
+    key_headers: [Authorization]
+    cache_control:
+      2xx: "max-age=60, must-revalidate"
+      other: "no-store"
+    headers:
+      remove: [Server, X-Powered-By]
+      set: { X-Frame-Options: DENY }
+      add: { X-Served-By: etagd-test }
+  - name: api-writes
+    match: { methods: [POST, PUT, PATCH, DELETE], prefix: /api/ }
+    cache: bypass
+    cache_control: "no-cache, no-store, must-revalidate"
+    invalidate: [$parent]
+)";
+
+struct Setup {
+  ScriptedOrigin origin;
+  uint16_t port = free_port();
+  Setup() {
+    origin.route("/api/*", [](const OriginRequest& req, OriginReply& reply) {
+      if (req.path == "/api/missing") {
+        reply.reply(404, {{"Cache-Control", "max-age=5"}}, "not here");
+        return;
+      }
+      reply.reply(200,
+                  {{"Content-Type", "application/json"},
+                   {"Cache-Control", "max-age=3"},
+                   {"Server", "legacy/1.0"},
+                   {"X-Powered-By", "PHP/5.2"},
+                   {"X-Frame-Options", "SAMEORIGIN"}},
+                  "{\"path\":\"" + req.path + "\",\"method\":\"" + req.method + "\"}");
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("GET 2xx under /api/ gets the rule's Cache-Control instead of the upstream's") {
+  Setup s;
+  EtagdProcess etagd(basic_config(s.port, s.origin.port(), kApiRules), s.port);
+  etagd.wait_ready();
+  HttpResponse r = http_get(s.port, "/api/items/1");
+  CHECK(r.status == 200);
+  CHECK(r.headers.get("Cache-Control") == "max-age=60, must-revalidate");
+  CHECK(r.headers.count("Cache-Control") == 1);
+  // Stored for the rule's 60 s, not the upstream's 3 s.
+  CHECK(http_get(s.port, "/api/items/1").headers.get("X-Cache") == "HIT");
+  // HEAD follows the same rule.
+  HttpClient c(s.port);
+  HttpResponse head = c.request("HEAD", "/api/items/1");
+  CHECK(head.headers.get("Cache-Control") == "max-age=60, must-revalidate");
+  CHECK(head.body.empty());
+}
+
+TEST_CASE("non-2xx answers get the rule's `other` Cache-Control") {
+  Setup s;
+  EtagdProcess etagd(basic_config(s.port, s.origin.port(), kApiRules), s.port);
+  etagd.wait_ready();
+  HttpResponse r = http_get(s.port, "/api/missing");
+  CHECK(r.status == 404);
+  CHECK(r.headers.get("Cache-Control") == "no-store");
+}
+
+TEST_CASE("POST, PUT, PATCH and DELETE get no-cache, no-store, must-revalidate") {
+  Setup s;
+  EtagdProcess etagd(basic_config(s.port, s.origin.port(), kApiRules), s.port);
+  etagd.wait_ready();
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
+    HttpResponse r = http_request(s.port, method, "/api/items/1", {}, "{}");
+    CAPTURE(method);
+    CHECK(r.status == 200);
+    CHECK(r.headers.get("Cache-Control") == "no-cache, no-store, must-revalidate");
+    CHECK(r.headers.get("X-Cache") == "BYPASS");
+    CHECK(r.body.find(method) != std::string::npos);
+  }
+}
+
+TEST_CASE("header edits remove, set and add response fields") {
+  Setup s;
+  EtagdProcess etagd(basic_config(s.port, s.origin.port(), kApiRules), s.port);
+  etagd.wait_ready();
+  for (int i = 0; i < 2; ++i) {  // from the upstream, then from the cache
+    HttpResponse r = http_get(s.port, "/api/edits");
+    CHECK_FALSE(r.headers.contains("Server"));
+    CHECK_FALSE(r.headers.contains("X-Powered-By"));
+    CHECK(r.headers.get("X-Frame-Options") == "DENY");
+    CHECK(r.headers.count("X-Frame-Options") == 1);
+    CHECK(r.headers.get("X-Served-By") == "etagd-test");
+  }
+  // A path outside the rules keeps the upstream's fields.
+  HttpResponse other = http_get(s.port, "/elsewhere");
+  CHECK(other.status == 200);
+}
+
+TEST_CASE("a write invalidates the collection named by $parent") {
+  Setup s;
+  EtagdProcess etagd(basic_config(s.port, s.origin.port(), kApiRules), s.port);
+  etagd.wait_ready();
+  REQUIRE(http_get(s.port, "/api/items").status == 200);
+  REQUIRE(http_get(s.port, "/api/items?page=2").status == 200);
+  REQUIRE(http_get(s.port, "/api/items?page=2").headers.get("X-Cache") == "HIT");
+  REQUIRE(http_request(s.port, "PUT", "/api/items/7", {}, "{}").status == 200);
+  CHECK(http_get(s.port, "/api/items").headers.get("X-Cache") == "MISS");
+  CHECK(http_get(s.port, "/api/items?page=2").headers.get("X-Cache") == "MISS");
+}
+
+TEST_CASE("requests with different Authorization never share a cached response") {
+  Setup s;
+  s.origin.route("/api/me", [](const OriginRequest& req, OriginReply& reply) {
+    reply.reply(200, {}, "user " + req.headers.get("Authorization"));
+  });
+  EtagdProcess etagd(basic_config(s.port, s.origin.port(), kApiRules), s.port);
+  etagd.wait_ready();
+  CHECK(http_get(s.port, "/api/me", {{"Authorization", "Bearer alice"}}).body == "user Bearer alice");
+  CHECK(http_get(s.port, "/api/me", {{"Authorization", "Bearer bob"}}).body == "user Bearer bob");
+  HttpResponse again = http_get(s.port, "/api/me", {{"Authorization", "Bearer alice"}});
+  CHECK(again.body == "user Bearer alice");
+  CHECK(again.headers.get("X-Cache") == "HIT");
+}
