@@ -1,5 +1,8 @@
 #include "proxy/socket_channel.h"
 
+#include <sys/uio.h>
+
+#include <algorithm>
 #include <cerrno>
 
 namespace etagd::proxy {
@@ -53,14 +56,40 @@ bool SocketChannel::flush() {
 
 void SocketChannel::await_writable() { arm_write(true); }
 
+// evbuffer_read() asks the kernel how much is readable (ioctl FIONREAD) before every read: a
+// third syscall per request on the hit path. Reading straight into reserved space avoids it.
+ssize_t SocketChannel::read_into_input() {
+  evbuffer_iovec vec[2];
+  int n_vec = evbuffer_reserve_space(input_.get(), read_size_, vec, 2);
+  if (n_vec <= 0) {
+    errno = ENOMEM;
+    return -1;
+  }
+  ssize_t n;
+  do {
+    n = readv(fd_.get(), reinterpret_cast<iovec*>(vec), n_vec);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) {
+    evbuffer_commit_space(input_.get(), vec, 0);
+    return n;
+  }
+  size_t left = static_cast<size_t>(n);
+  for (int i = 0; i < n_vec; ++i) {
+    vec[i].iov_len = std::min(vec[i].iov_len, left);
+    left -= vec[i].iov_len;
+  }
+  evbuffer_commit_space(input_.get(), vec, n_vec);
+  return n;
+}
+
 void SocketChannel::on_read(evutil_socket_t, short, void* self) {
   auto* ch = static_cast<SocketChannel*>(self);
-  int n = evbuffer_read(ch->input_.get(), ch->fd_.get(), ch->read_size_);
+  ssize_t n = ch->read_into_input();
   if (n == 0) {
     ch->eof_ = true;
     ch->set_reading(false);
   } else if (n < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
     ch->error_ = errno;
     ch->set_reading(false);
   }

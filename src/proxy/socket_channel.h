@@ -6,6 +6,8 @@
 // is explicit: the owner checks output_length() against its watermarks and pauses its producer.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 
 #include "proxy/event_handles.h"
@@ -55,6 +57,7 @@ class SocketChannel {
   static void on_read(evutil_socket_t, short, void* self);
   static void on_write(evutil_socket_t, short, void* self);
   void arm_write(bool on);
+  ssize_t read_into_input();
 
   UniqueFd fd_;
   ChannelHandler& handler_;
