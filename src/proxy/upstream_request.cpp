@@ -34,6 +34,17 @@ bool replaced_by_proxy(std::string_view name, bool strip_conditionals) {
   return false;
 }
 
+// Writes the combined value of every `name` line, then `last`.
+void append_list_with(std::string& s, const http::HeaderList& headers, std::string_view name,
+                      std::string_view last) {
+  for (const http::HeaderField& f : headers) {
+    if (!http::iequals(f.name, name) || f.value.empty()) continue;
+    append(s, f.value);
+    s += ", ";
+  }
+  append(s, last);
+}
+
 }  // namespace
 
 void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
@@ -62,17 +73,7 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
       break;
   }
 
-  std::string_view forwarded_for;
-  std::string_view via;
   for (const http::HeaderField& f : req.headers) {
-    if (http::iequals(f.name, "x-forwarded-for")) {
-      forwarded_for = f.value;  // the last line is the nearest proxy's
-      continue;
-    }
-    if (http::iequals(f.name, "via")) {
-      via = f.value;
-      continue;
-    }
     if (replaced_by_proxy(f.name, options.strip_conditionals)) continue;
     if (http::is_connection_specific(f.name, req.headers)) continue;
     append_field(head, f.name, f.value);
@@ -85,21 +86,15 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
     append_field(head, "If-Modified-Since", std::string_view(date, sizeof date));
   }
 
-  // RFC 7239 is richer, but X-Forwarded-* is what legacy upstreams read.
+  // RFC 7239 is richer, but X-Forwarded-* is what legacy upstreams read. Repeated lines form
+  // one list (RFC 9110 §5.3): every earlier hop is kept, in order, and ours goes last.
   head += "X-Forwarded-For: ";
-  if (!forwarded_for.empty()) {
-    append(head, forwarded_for);
-    head += ", ";
-  }
-  append(head, options.client_address);
+  append_list_with(head, req.headers, "x-forwarded-for", options.client_address);
   head += "\r\nX-Forwarded-Proto: http\r\n";
   // RFC 9110 §7.6.3: a proxy adds itself to Via.
   head += "Via: ";
-  if (!via.empty()) {
-    append(head, via);
-    head += ", ";
-  }
-  head += req.version_minor == 0 ? "1.0 etagd\r\n" : "1.1 etagd\r\n";
+  append_list_with(head, req.headers, "via", req.version_minor == 0 ? "1.0 etagd" : "1.1 etagd");
+  head += "\r\n";
 
   bool method_has_body = options.method == http::Method::Post ||
                          options.method == http::Method::Put ||
