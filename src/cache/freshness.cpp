@@ -110,8 +110,9 @@ std::string_view why_not_storable(const StorabilityInput& in) {
   // Final responses only; etagd does not combine partial content (§3.3), and a 304 is not a
   // representation to store but an answer to update one with (§4.3.4).
   if (in.status < 200 || in.status > 999 || in.status == 206 || in.status == 304) return "status";
-  if (cc.no_store) return "no-store";
-  if (cc.private_) return "private";  // §5.2.2.7: a shared cache must not store it
+  if (cc.no_store && !in.ignore_cache_control) return "no-store";
+  // §5.2.2.7: a shared cache must not store it (unless the operator overrides, keyed or not).
+  if (cc.private_ && !in.ignore_cache_control) return "private";
   if (headers.contains("set-cookie")) return "set-cookie";
   if (varies_on_everything(headers)) return "vary *";  // §4.1: never matches a later request
   if (in.request_has_authorization && !in.keyed_on_authorization &&

@@ -43,6 +43,8 @@ struct StorabilityInput {
   bool request_has_authorization = false;
   bool keyed_on_authorization = false;  // rule key_headers include Authorization
   bool rule_ttl = false;                // the rule gives a fixed ttl (explicit operator intent)
+  bool ignore_cache_control = false;    // rule ignore_upstream_cache_control: no-store/private
+                                        // (and their Authorization exception) no longer apply
 };
 
 // Empty when a shared cache may store the response (RFC 9111 §3, §3.5), else a short reason

@@ -85,6 +85,11 @@ struct RuleActions {
   std::vector<InvalidateTarget> invalidate;
   HeaderEdits headers;
   EtagPolicy etag = EtagPolicy::Preserve;
+  // The operator's explicit "store it anyway" (nginx: proxy_ignore_headers Cache-Control
+  // Expires): the upstream's Cache-Control and Expires no longer stop storing (private,
+  // no-store) or shorten the ttl. Needs a fixed ttl. Set-Cookie and Vary: * still prevent
+  // storing: a shared cache must never hand one client's cookie to another.
+  bool ignore_upstream_cache_control = false;
   std::chrono::seconds stale_if_error{0};          // serve stale on upstream failure, up to
   std::chrono::seconds stale_while_revalidate{0};  // serve stale while one request refreshes
 };

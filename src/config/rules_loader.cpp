@@ -15,7 +15,8 @@ namespace {
 
 const std::vector<std::string_view> kActionKeys = {
     "cache",   "ttl",  "key_headers",    "cache_control",         "invalidate",
-    "headers", "etag", "stale_if_error", "stale_while_revalidate"};
+    "headers", "etag", "stale_if_error", "stale_while_revalidate",
+    "ignore_upstream_cache_control"};
 
 // Methods a rule may name: every one etagd parses (http/method.h), Other excepted.
 constexpr std::array<http::Method, http::kMethodCount - 1> kNamedMethods = {
@@ -166,6 +167,20 @@ void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
   }
   if (const Field* f = s.find("stale_while_revalidate")) {
     if (auto secs = whole_seconds(*f)) a.stale_while_revalidate = *secs;
+  }
+  if (const Field* f = s.find("ignore_upstream_cache_control")) {
+    if (auto v = r_.choice<bool>(*f, {{"true", true}, {"false", false}})) {
+      a.ignore_upstream_cache_control = *v;
+    }
+  }
+  // Checked on the merged actions: the ttl may come from `defaults`.
+  if (a.ignore_upstream_cache_control && a.ttl.from_origin) {
+    const Field* at = s.find("ignore_upstream_cache_control");
+    if (at == nullptr) at = s.find("ttl");
+    if (at != nullptr) {
+      r_.error(*at, "ignore_upstream_cache_control needs a fixed ttl (e.g. ttl: 60s): with "
+                    "ttl: origin the upstream's Cache-Control is what decides");
+    }
   }
 }
 

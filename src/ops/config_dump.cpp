@@ -98,6 +98,7 @@ void write_actions(JsonWriter& w, const config::RuleActions& a) {
   w.key("etag").value(a.etag == config::EtagPolicy::Generate ? "generate" : "preserve");
   w.key("stale_if_error").value(format_duration(a.stale_if_error));
   w.key("stale_while_revalidate").value(format_duration(a.stale_while_revalidate));
+  w.key("ignore_upstream_cache_control").value(a.ignore_upstream_cache_control);
 }
 
 }  // namespace

@@ -286,6 +286,7 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
     in.request_has_authorization = request_.headers.contains("authorization");
     in.keyed_on_authorization = keyed_on(*actions_, "authorization");
     in.rule_ttl = !actions_->ttl.from_origin;
+    in.ignore_cache_control = actions_->ignore_upstream_cache_control;
     storable_ = cache::why_not_storable(in).empty();
   }
   // Buffer what will be stored, and 200s (to hash them for a content ETag), unless the body

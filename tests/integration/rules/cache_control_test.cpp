@@ -138,3 +138,23 @@ TEST_CASE("requests with different Authorization never share a cached response")
   CHECK(again.body == "user Bearer alice");
   CHECK(again.headers.get("X-Cache") == "HIT");
 }
+
+TEST_CASE("a private upstream response is stored only when the rule says to ignore its Cache-Control") {
+  ScriptedOrigin origin;
+  origin.route("/legacy/*", script::respond(200, {{"Cache-Control", "private, no-store"}}, "legacy"));
+  uint16_t port = free_port();
+  const char* rules = R"(rules:
+  - match: { prefix: /legacy/forced/ }
+    ttl: 60s
+    ignore_upstream_cache_control: true
+  - match: { prefix: /legacy/ }
+    ttl: 60s
+)";
+  EtagdProcess etagd(basic_config(port, origin.port(), rules), port);
+  etagd.wait_ready();
+  http_get(port, "/legacy/plain/1");
+  CHECK(http_get(port, "/legacy/plain/1").headers.get("X-Cache") == "MISS");
+  http_get(port, "/legacy/forced/1");
+  CHECK(http_get(port, "/legacy/forced/1").headers.get("X-Cache") == "HIT");
+  CHECK(origin.request_count("/legacy/forced/1") == 1);
+}

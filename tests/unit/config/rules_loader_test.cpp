@@ -281,3 +281,39 @@ TEST_CASE("shadowing is reported for each covering form, and not when a filter n
 
 }  // namespace
 }  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+TEST_CASE("ignore_upstream_cache_control is read and needs a fixed ttl") {
+  LoadResult ok = test::load_with_minimal(R"(
+rules:
+  - match: { prefix: /legacy/ }
+    ttl: 30s
+    ignore_upstream_cache_control: true
+)");
+  REQUIRE(ok.ok());
+  CHECK(ok.config->rules.rules()[0].actions.ignore_upstream_cache_control);
+  CHECK_FALSE(ok.config->rules.defaults().ignore_upstream_cache_control);
+
+  LoadResult origin = test::load_with_minimal(R"(
+rules:
+  - match: { prefix: /legacy/ }
+    ignore_upstream_cache_control: true
+)");
+  CHECK_FALSE(origin.ok());
+  CHECK(test::reports(origin, "test.yaml:6:36: error: rules[0].ignore_upstream_cache_control: "
+                              "ignore_upstream_cache_control needs a fixed ttl"));
+
+  LoadResult not_bool = test::load_with_minimal(R"(
+rules:
+  - match: { prefix: /legacy/ }
+    ttl: 30s
+    ignore_upstream_cache_control: maybe
+)");
+  CHECK_FALSE(not_bool.ok());
+  CHECK(test::reports(not_bool, "rules[0].ignore_upstream_cache_control: 'maybe' is not one of"));
+}
+
+}  // namespace
+}  // namespace etagd::config
