@@ -1,0 +1,241 @@
+// The command line (issue 2, point 3) and the YAML settings taking effect in the running
+// daemon (point 4): listen addresses, durations and sizes, refusal of unknown keys.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "proxy_harness.h"
+#include "support/child_process.h"
+#include "support/free_port.h"
+#include "support/temp_dir.h"
+
+namespace etagd::testing {
+namespace {
+
+ProcessResult run_etagd(std::vector<std::string> args) {
+  std::string binary = etagd_binary_path();
+  REQUIRE_MESSAGE(!binary.empty(), "no etagd binary to test");
+  args.insert(args.begin(), binary);
+  return run_process(std::move(args), 10000ms);
+}
+
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+}  // namespace
+
+TEST_CASE("--version prints the program name and a version number and exits 0") {
+  ProcessResult r = run_etagd({"--version"});
+  CHECK(r.exit.success());
+  CHECK(r.output.rfind("etagd ", 0) == 0);
+  CHECK(r.output.find_first_of("0123456789") != std::string::npos);
+  CHECK(run_etagd({"-v"}).output == r.output);
+}
+
+TEST_CASE("--help lists the options and the default config path and exits 0") {
+  ProcessResult r = run_etagd({"--help"});
+  CHECK(r.exit.success());
+  CHECK(contains(r.output, "--config"));
+  CHECK(contains(r.output, "--check-config"));
+  CHECK(contains(r.output, "--version"));
+  CHECK(contains(r.output, "/etc/etagd/etagd.yaml"));
+}
+
+TEST_CASE("an unknown option exits 2 and names the option") {
+  ProcessResult r = run_etagd({"--frobnicate"});
+  CHECK(r.exit.exited);
+  CHECK(r.exit.code == 2);
+  CHECK(contains(r.output, "--frobnicate"));
+}
+
+TEST_CASE("--config without a file name exits 2") {
+  ProcessResult r = run_etagd({"--config"});
+  CHECK(r.exit.code == 2);
+}
+
+TEST_CASE("--check-config accepts a valid file with exit 0 and starts nothing") {
+  TempDir dir;
+  uint16_t port = free_port();
+  auto path = dir.write("etagd.yaml", proxy_config(port, free_port(), {}));
+  ProcessResult r = run_etagd({"--check-config", "--config", path.string()});
+  CHECK_MESSAGE(r.exit.success(), r.output);
+  CHECK(contains(r.output, "successful"));
+  CHECK_FALSE(r.timed_out);
+  CHECK_FALSE(accepts_connections("127.0.0.1", port));
+}
+
+TEST_CASE("--check-config rejects a broken file with exit 1 and names file, line and key") {
+  TempDir dir;
+  auto path = dir.write("broken.yaml",
+                        "listen: [\"127.0.0.1:8080\"]\n"
+                        "upstream: { url: \"http://127.0.0.1:9000\" }\n"
+                        "timeouts:\n"
+                        "  client_header: soon\n");
+  ProcessResult r = run_etagd({"-t", "-c", path.string()});
+  CHECK(r.exit.exited);
+  CHECK(r.exit.code == 1);
+  CHECK_MESSAGE(contains(r.output, path.string() + ":4:"), r.output);
+  CHECK(contains(r.output, "client_header"));
+}
+
+TEST_CASE("--check-config reports a file that does not exist with exit 1") {
+  TempDir dir;
+  std::string missing = dir.file("nope.yaml").string();
+  ProcessResult r = run_etagd({"--check-config", "--config", missing});
+  CHECK(r.exit.code == 1);
+  CHECK(contains(r.output, missing));
+}
+
+TEST_CASE("a config with an unknown key refuses to start: exit 1 with file:line and the key") {
+  ScriptedOrigin origin;
+  uint16_t port = free_port();
+  std::string yaml = proxy_config(port, origin.port(), {}) + "limits: { max_header_bytez: 4KiB }\n";
+  // The typo is on the last line.
+  auto line = std::count(yaml.begin(), yaml.end(), '\n');
+  EtagdProcess etagd(yaml, port);
+  auto exit = etagd.wait_exit(5000ms);
+  REQUIRE_MESSAGE(exit.has_value(), "etagd started with an unknown key:\n", yaml);
+  CHECK(exit->exited);
+  CHECK(exit->code == 1);
+  CHECK_MESSAGE(contains(etagd.log(), etagd.config_path() + ":" + std::to_string(line) + ":"),
+                etagd.log());
+  CHECK(contains(etagd.log(), "max_header_bytez"));
+  CHECK_FALSE(accepts_connections("127.0.0.1", port));
+}
+
+TEST_CASE("a listen address already in use stops etagd with exit 1 and the address") {
+  ScriptedOrigin origin;
+  ScriptedOrigin squatter;  // holds a port on 127.0.0.1
+  ProxySettings s;
+  s.listen = {"127.0.0.1:" + std::to_string(squatter.port())};
+  EtagdProcess etagd(proxy_config(squatter.port(), origin.port(), s), squatter.port());
+  auto exit = etagd.wait_exit(5000ms);
+  REQUIRE(exit.has_value());
+  CHECK(exit->code == 1);
+  CHECK(contains(etagd.log(), std::to_string(squatter.port())));
+}
+
+TEST_CASE("etagd listens on every configured address, IPv4 and IPv6") {
+  if (!ipv6_loopback_available()) {
+    MESSAGE("skipped: this machine cannot bind [::1]");
+    return;
+  }
+  ScriptedOrigin origin;
+  uint16_t second = free_port();
+  ProxySettings s;
+  s.listen = {"127.0.0.1:$PORT", "[::1]:$PORT", "127.0.0.1:" + std::to_string(second)};
+  Proxy proxy(origin, s);
+
+  HttpClient v4(proxy.port());
+  CHECK(v4.get("/via-v4").status == 200);
+  HttpClient v6("::1", proxy.port());
+  HttpResponse r6 = v6.get("/via-v6");
+  CHECK(r6.status == 200);
+  CHECK(r6.body == "{\"method\":\"GET\",\"target\":\"/via-v6\"}");
+  HttpClient other(second);
+  CHECK(other.get("/via-second").status == 200);
+
+  REQUIRE(origin.wait_for_requests(3, 2000ms));
+  // The client address etagd reports upstream is the IPv6 one for the IPv6 listener.
+  for (const OriginRequest& req : origin.requests()) {
+    if (req.path == "/via-v6") CHECK(req.headers.get("X-Forwarded-For") == "::1");
+    if (req.path == "/via-v4") CHECK(req.headers.get("X-Forwarded-For") == "127.0.0.1");
+  }
+}
+
+TEST_CASE("an IPv6-only listen address answers on [::1] and not on 127.0.0.1") {
+  if (!ipv6_loopback_available()) {
+    MESSAGE("skipped: this machine cannot bind [::1]");
+    return;
+  }
+  ScriptedOrigin origin;
+  ProxySettings s;
+  s.listen = {"[::1]:$PORT"};
+  Proxy proxy(origin, s, "::1");
+  HttpClient v6("::1", proxy.port());
+  CHECK(v6.get("/six").status == 200);
+  CHECK_FALSE(accepts_connections("127.0.0.1", proxy.port()));
+}
+
+TEST_CASE("an IPv6 upstream URL is reached over IPv6") {
+  if (!ipv6_loopback_available()) {
+    MESSAGE("skipped: this machine cannot bind [::1]");
+    return;
+  }
+  ScriptedOrigin::Options options;
+  options.ipv6 = true;
+  ScriptedOrigin origin(options);
+  uint16_t port = free_port();
+  std::string yaml = proxy_config(port, origin.port(), {});
+  std::string v4 = "http://127.0.0.1:" + std::to_string(origin.port());
+  yaml.replace(yaml.find(v4), v4.size(), "http://[::1]:" + std::to_string(origin.port()));
+  EtagdProcess etagd(yaml, port);
+  etagd.wait_ready();
+  HttpResponse r = http_get(port, "/six", {{"Host", "api.example.com"}});
+  CHECK(r.status == 200);
+  REQUIRE(origin.last_request());
+  CHECK(origin.last_request()->path == "/six");
+  CHECK(etagd.stop().success());
+}
+
+TEST_CASE("an upstream URL with a host name is resolved") {
+  ScriptedOrigin::Options options;
+  options.ipv6 = ipv6_loopback_available();  // localhost may resolve to ::1 first
+  ScriptedOrigin origin(options);
+  uint16_t port = free_port();
+  std::string yaml = proxy_config(port, origin.port(), {});
+  std::string v4 = "http://127.0.0.1:";
+  yaml.replace(yaml.find(v4), v4.size(), "http://localhost:");
+  EtagdProcess etagd(yaml, port);
+  etagd.wait_ready();
+  CHECK(http_get(port, "/named").status == 200);
+  CHECK(origin.request_count("/named") == 1);
+  CHECK(etagd.stop().success());
+}
+
+TEST_CASE("workers: auto starts one worker per CPU, each with its own listening socket") {
+  ScriptedOrigin origin;
+  ProxySettings s;
+  s.workers = "auto";
+  Proxy proxy(origin, s);
+  CHECK(http_get(proxy.port(), "/auto").status == 200);
+  size_t cpus = std::thread::hardware_concurrency();
+  if (cpus > 0) CHECK(listening_sockets(proxy.port()) == cpus);
+}
+
+TEST_CASE("a duration setting takes effect: client_header 1s answers a stalled head with 408") {
+  ScriptedOrigin origin;
+  ProxySettings s;
+  s.timeouts = "client_header: 1s";
+  Proxy proxy(origin, s);
+  HttpClient c = proxy.client();
+  auto start = std::chrono::steady_clock::now();
+  c.send_raw("GET /stalled HTTP/1.1\r\nHost: a\r\n");  // the head never ends
+  HttpResponse r = c.read_response();
+  long took = elapsed_ms(start);
+  CHECK(r.status == 408);
+  CHECK(took >= 900);
+  CHECK(took < 3000);
+  CHECK(c.wait_closed(2000ms));
+  CHECK(origin.request_count() == 0);
+}
+
+TEST_CASE("a size setting takes effect: max_request_body 1KiB admits 1024 bytes, not 1025") {
+  ScriptedOrigin origin;
+  ProxySettings s;
+  s.limits = "max_request_body: 1KiB";
+  Proxy proxy(origin, s);
+  HttpResponse ok = http_request(proxy.port(), "POST", "/upload", {}, std::string(1024, 'a'));
+  CHECK(ok.status == 200);
+  HttpResponse big = http_request(proxy.port(), "POST", "/upload", {}, std::string(1025, 'a'));
+  CHECK(big.status == 413);
+  REQUIRE(origin.wait_for_requests(1, 2000ms));
+  CHECK(origin.request_count() == 1);
+  CHECK(origin.last_request()->body.size() == 1024);
+}
+
+}  // namespace etagd::testing
