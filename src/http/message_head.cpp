@@ -85,6 +85,48 @@ bool connection_has(const HeaderList& headers, std::string_view option) {
   return found;
 }
 
+// RFC 9112 §3.2: Host = uri-host [ ":" port ]; uri-host is an IP-literal in brackets, or a
+// reg-name of unreserved, pct-encoded and sub-delims characters (RFC 3986 §3.2.2). Anything
+// else (a space, '/', '@', a non-numeric port) gets a 400: the value feeds rule matching and
+// the cache key, and forwarding it lets a client smuggle a different authority upstream.
+bool is_valid_host(std::string_view host) {
+  std::string_view name = host;
+  std::string_view port;
+  if (!host.empty() && host[0] == '[') {
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    for (char c : host.substr(1, close - 1)) {
+      bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+                c == ':' || c == '.';
+      if (!ok) return false;
+    }
+    std::string_view rest = host.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return false;
+      port = rest.substr(1);
+    }
+    name = {};
+  } else {
+    size_t colon = host.find(':');
+    if (colon != std::string_view::npos) {
+      name = host.substr(0, colon);
+      port = host.substr(colon + 1);  // may be empty: port = *DIGIT
+    }
+  }
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    bool unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '.' || c == '_' || c == '~';
+    bool sub_delim = std::string_view("!$&'()*+,;=").find(c) != std::string_view::npos;
+    if (!(unreserved || sub_delim || c == '%') || u >= 0x80) return false;
+  }
+  if (port.size() > 5) return false;
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void RequestHead::clear() { *this = RequestHead{}; }
@@ -120,6 +162,7 @@ std::string_view parse_request_head(std::string_view head, const HeadScan& scan,
   if (hosts > 1) return "repeated Host";
   if (hosts == 0 && out.version_minor >= 1) return "missing Host";
   out.host = out.headers.get("host");
+  if (hosts == 1 && !is_valid_host(out.host)) return "invalid Host";
 
   out.content_length = scan.content_length;
   out.chunked = scan.chunked;
@@ -132,7 +175,7 @@ std::string_view parse_request_head(std::string_view head, const HeadScan& scan,
   }
   std::string_view expect = out.headers.get("expect");
   if (!expect.empty()) {
-    if (!iequals(expect, "100-continue")) return "unsupported Expect";
+    if (!iequals(expect, "100-continue")) return kUnsupportedExpectation;
     out.expect_continue = out.version_minor >= 1;
   }
   return {};

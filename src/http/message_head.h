@@ -43,6 +43,10 @@ struct ResponseHead {
   void clear();
 };
 
+// The error parse_request_head returns for an Expect other than 100-continue: the answer is
+// 417 (RFC 9110 §10.1.1), not 400.
+inline constexpr std::string_view kUnsupportedExpectation = "unsupported Expect";
+
 // Parses a request head (the `length` bytes HeadScanner reported, starting after `skip`).
 // On failure returns a short reason for the 400 answer; on success an empty view.
 // Refused here beyond the scanner's checks: a target that is not origin-form (absolute-form

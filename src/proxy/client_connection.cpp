@@ -113,8 +113,8 @@ void ClientConnection::on_channel_readable() {
   }
   if (state_ == State::Answering) {
     // Pipelined bytes wait in the input buffer; stop reading if they pile up. An EOF while
-    // answering is a half-close: finish the answer, then close.
-    if (channel_.eof()) close_after_answer_ = true;
+    // answering is a half-close (`printf ... | nc -N`): the requests already buffered are still
+    // answered, and read_head() closes once no complete head is left.
     if (evbuffer_get_length(channel_.input()) > kHighWatermark) channel_.set_reading(false);
     return;
   }
@@ -169,7 +169,7 @@ bool ClientConnection::read_head() {
   scanner_.reset();
   std::string_view error = http::parse_request_head(head_buf_, scan, request_);
   if (!error.empty()) {
-    reject(400, error);
+    reject(error == http::kUnsupportedExpectation ? 417 : 400, error);
     return false;
   }
   if (request_.content_length && *request_.content_length > cfg.limits.max_request_body) {

@@ -96,7 +96,9 @@ size_t write_client_fields(std::string& block, const http::ResponseHead& upstrea
 void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadOptions& o) {
   std::string head;
   head.reserve(128 + fields.size());
-  head += o.version_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  // RFC 9110 §6.2: a server sends its own version (1.1) even to HTTP/1.0 clients; what
+  // changes for them is keep-alive, which needs an explicit Connection: keep-alive.
+  head += "HTTP/1.1 ";
   append_number(head, static_cast<uint64_t>(o.status));
   head += ' ';
   append(head, http::reason_phrase(o.status));
