@@ -65,7 +65,20 @@ const llhttp_settings_t& settings() {
   return s;
 }
 
-bool run_llhttp(llhttp_type_t type, std::string_view head, ParseState& state, llhttp_t& parser) {
+// Clears a head for reuse without giving up its field vector's capacity (no allocation per
+// request once a connection has seen its largest head).
+template <typename Head>
+HeaderList& reset_keeping_capacity(Head& out) {
+  HeaderList headers = std::move(out.headers);
+  headers.clear();
+  out.clear();
+  out.headers = std::move(headers);
+  return out.headers;
+}
+
+bool run_llhttp(llhttp_type_t type, std::string_view head, HeaderList& headers, ParseState& state,
+                llhttp_t& parser) {
+  state.headers = &headers;
   llhttp_init(&parser, type, &settings());
   parser.data = &state;
   llhttp_errno_t err = llhttp_execute(&parser, head.data(), head.size());
@@ -83,6 +96,12 @@ bool connection_has(const HeaderList& headers, std::string_view option) {
     });
   }
   return found;
+}
+
+// RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
+bool wants_keep_alive(int version_minor, const HeaderList& headers) {
+  return version_minor >= 1 ? !connection_has(headers, "close")
+                            : connection_has(headers, "keep-alive");
 }
 
 // RFC 9112 §3.2: Host = uri-host [ ":" port ]; uri-host is an IP-literal in brackets, or a
@@ -134,15 +153,11 @@ void RequestHead::clear() { *this = RequestHead{}; }
 void ResponseHead::clear() { *this = ResponseHead{}; }
 
 std::string_view parse_request_head(std::string_view head, const HeadScan& scan, RequestHead& out) {
-  HeaderList headers = std::move(out.headers);  // keep the vector's capacity
-  headers.clear();
-  out.clear();
-  out.headers = std::move(headers);
-
   ParseState state;
-  state.headers = &out.headers;
   llhttp_t parser;
-  if (!run_llhttp(HTTP_REQUEST, head, state, parser)) return "malformed request";
+  if (!run_llhttp(HTTP_REQUEST, head, reset_keeping_capacity(out), state, parser)) {
+    return "malformed request";
+  }
   if (llhttp_get_http_major(&parser) != 1) return "unsupported HTTP version";
   out.version_minor = llhttp_get_http_minor(&parser);
 
@@ -168,11 +183,7 @@ std::string_view parse_request_head(std::string_view head, const HeadScan& scan,
   out.chunked = scan.chunked;
   if (out.chunked && out.version_minor == 0) return "Transfer-Encoding in HTTP/1.0";
 
-  if (out.version_minor >= 1) {
-    out.keep_alive = !connection_has(out.headers, "close");
-  } else {
-    out.keep_alive = connection_has(out.headers, "keep-alive");
-  }
+  out.keep_alive = wants_keep_alive(out.version_minor, out.headers);
   std::string_view expect = out.headers.get("expect");
   if (!expect.empty()) {
     if (!iequals(expect, "100-continue")) return kUnsupportedExpectation;
@@ -183,15 +194,11 @@ std::string_view parse_request_head(std::string_view head, const HeadScan& scan,
 
 std::string_view parse_response_head(std::string_view head, const HeadScan& scan,
                                      ResponseHead& out) {
-  HeaderList headers = std::move(out.headers);
-  headers.clear();
-  out.clear();
-  out.headers = std::move(headers);
-
   ParseState state;
-  state.headers = &out.headers;
   llhttp_t parser;
-  if (!run_llhttp(HTTP_RESPONSE, head, state, parser)) return "malformed response head";
+  if (!run_llhttp(HTTP_RESPONSE, head, reset_keeping_capacity(out), state, parser)) {
+    return "malformed response head";
+  }
   if (llhttp_get_http_major(&parser) != 1) return "unsupported HTTP version";
   out.version_minor = llhttp_get_http_minor(&parser);
   out.status = llhttp_get_status_code(&parser);
@@ -199,11 +206,7 @@ std::string_view parse_response_head(std::string_view head, const HeadScan& scan
   out.reason = state.reason;
   out.content_length = scan.content_length;
   out.chunked = scan.chunked;
-  if (out.version_minor >= 1) {
-    out.keep_alive = !connection_has(out.headers, "close");
-  } else {
-    out.keep_alive = connection_has(out.headers, "keep-alive");
-  }
+  out.keep_alive = wants_keep_alive(out.version_minor, out.headers);
   return {};
 }
 

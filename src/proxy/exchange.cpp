@@ -157,6 +157,23 @@ std::string Exchange::coalescing_key() const {
   return key;
 }
 
+ClientFieldOptions Exchange::field_options(int status, std::string_view etag) const {
+  ClientFieldOptions fo;
+  fo.actions = actions_;
+  fo.status_header = running_->config->cache.status_header;
+  fo.status = status;
+  fo.etag = etag;
+  return fo;
+}
+
+cache::FreshnessPolicy Exchange::freshness_policy() const {
+  cache::FreshnessPolicy policy;
+  if (!actions_->ttl.from_origin) policy.ttl = actions_->ttl.value.count();
+  policy.stale_if_error = actions_->stale_if_error.count();
+  policy.stale_while_revalidate = actions_->stale_while_revalidate.count();
+  return policy;
+}
+
 void Exchange::serve_from_cache() {
   cache::LookupResult found = worker_.shared().cache().lookup(url_key_, request_.headers);
   int64_t now = worker_.now();
@@ -317,11 +334,7 @@ void Exchange::begin_streaming(const http::ResponseHead& head, ops::CacheStatus 
   status_sent_ = head.status;
   cache_status_ = cache_status;
   std::string fields;
-  ClientFieldOptions fo;
-  fo.actions = actions_;
-  fo.status_header = running_->config->cache.status_header;
-  fo.status = head.status;
-  write_client_fields(fields, head, fo);
+  write_client_fields(fields, head, field_options(head.status, {}));
 
   ClientHeadOptions o;
   o.status = head.status;
@@ -424,7 +437,6 @@ void Exchange::on_upstream_complete() {
 
 void Exchange::finish_fetch() {
   const http::ResponseHead& head = *upstream_head_;
-  const config::Config& cfg = *running_->config;
   int64_t now = worker_.now();
 
   cache::ResponseToStore r;
@@ -437,20 +449,12 @@ void Exchange::finish_fetch() {
   } else if (head.status == 200 && hasher_) {
     r.etag = hasher_->etag();
   }
-  ClientFieldOptions fo;
-  fo.actions = actions_;
-  fo.status_header = cfg.cache.status_header;
-  fo.status = head.status;
-  fo.etag = r.etag;
-  write_client_fields(r.header_block, head, fo);
+  write_client_fields(r.header_block, head, field_options(head.status, r.etag));
   if (std::string_view lm = head.headers.get("last-modified"); !lm.empty()) {
     r.last_modified = http::parse_http_date(lm);
   }
-  cache::FreshnessPolicy policy;
-  if (!actions_->ttl.from_origin) policy.ttl = actions_->ttl.value.count();
-  policy.stale_if_error = actions_->stale_if_error.count();
-  policy.stale_while_revalidate = actions_->stale_while_revalidate.count();
-  r.freshness = cache::compute_freshness(head.headers, upstream_cc_, policy, request_time_, now);
+  r.freshness =
+      cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(), request_time_, now);
   for (const std::string& name : actions_->key_headers) {
     r.variant.push_back({name, request_.headers.combined(name)});
   }
@@ -476,7 +480,6 @@ void Exchange::finish_fetch() {
 void Exchange::finish_revalidation() {
   // RFC 9111 §4.3.4: the 304's fields replace the stored ones; the body stays.
   const http::ResponseHead& head = *upstream_head_;
-  const config::Config& cfg = *running_->config;
   cache::ResponseToStore r;
   r.status = stale_->status();
   r.etag = std::string(stale_->etag());
@@ -505,17 +508,9 @@ void Exchange::finish_revalidation() {
   for (const http::HeaderField& f : merged.headers) {
     if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
   }
-  ClientFieldOptions fo;
-  fo.actions = actions_;
-  fo.status_header = cfg.cache.status_header;
-  fo.status = r.status;
-  fo.etag = r.etag;
-  write_client_fields(r.header_block, merged, fo);
-  cache::FreshnessPolicy policy;
-  if (!actions_->ttl.from_origin) policy.ttl = actions_->ttl.value.count();
-  policy.stale_if_error = actions_->stale_if_error.count();
-  policy.stale_while_revalidate = actions_->stale_while_revalidate.count();
-  r.freshness = cache::compute_freshness(merged.headers, cc, policy, request_time_, worker_.now());
+  write_client_fields(r.header_block, merged, field_options(r.status, r.etag));
+  r.freshness =
+      cache::compute_freshness(merged.headers, cc, freshness_policy(), request_time_, worker_.now());
   r.variant = stale_->variant();
   r.body = stale_->body();
   r.seq = fetch_seq_;

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "cache/cache_entry.h"
+#include "cache/freshness.h"
 #include "config/rule_set.h"
 #include "http/cache_control.h"
 #include "http/content_etag.h"
@@ -85,6 +86,8 @@ class Exchange final : public UpstreamObserver {
   void release_upstream();
   void finish(bool close_connection);
   std::string coalescing_key() const;
+  ClientFieldOptions field_options(int status, std::string_view etag) const;
+  cache::FreshnessPolicy freshness_policy() const;
 
   Worker& worker_;
   ClientConnection* client_;

@@ -1,8 +1,8 @@
 #include "proxy/response_writer.h"
 
-#include <charconv>
 #include <cstdio>
 
+#include "http/field_writer.h"
 #include "http/hop_by_hop.h"
 #include "http/status.h"
 #include "http/token.h"
@@ -11,20 +11,8 @@ namespace etagd::proxy {
 
 namespace {
 
-void append(std::string& s, std::string_view a) { s.append(a.data(), a.size()); }
-
-void append_field(std::string& s, std::string_view name, std::string_view value) {
-  append(s, name);
-  s += ": ";
-  append(s, value);
-  s += "\r\n";
-}
-
-void append_number(std::string& s, uint64_t v) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  s.append(buf, end);
-}
+using http::append_decimal;
+using http::append_field;
 
 bool is_not_modified_field(std::string_view name) {
   return http::iequals(name, "cache-control") || http::iequals(name, "content-location") ||
@@ -99,16 +87,16 @@ void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadO
   // RFC 9110 §6.2: a server sends its own version (1.1) even to HTTP/1.0 clients; what
   // changes for them is keep-alive, which needs an explicit Connection: keep-alive.
   head += "HTTP/1.1 ";
-  append_number(head, static_cast<uint64_t>(o.status));
+  append_decimal(head, static_cast<uint64_t>(o.status));
   head += ' ';
-  append(head, http::reason_phrase(o.status));
+  head.append(http::reason_phrase(o.status));
   head += "\r\nDate: ";
-  append(head, o.date);
+  head.append(o.date);
   head += "\r\n";
-  append(head, fields);
+  head.append(fields);
   if (o.age >= 0) {
     head += "Age: ";
-    append_number(head, static_cast<uint64_t>(o.age));
+    append_decimal(head, static_cast<uint64_t>(o.age));
     head += "\r\n";
   }
   if (!o.cache_status.empty() && !o.status_header.empty()) {
@@ -119,7 +107,7 @@ void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadO
       break;
     case BodyFraming::ContentLength:
       head += "Content-Length: ";
-      append_number(head, o.content_length);
+      append_decimal(head, o.content_length);
       head += "\r\n";
       break;
     case BodyFraming::Chunked:
@@ -140,12 +128,12 @@ void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadO
 void write_error_response(evbuffer* out, int status, std::string_view reason, std::string_view date,
                           int version_minor, bool close, bool head_request) {
   std::string body;
-  append_number(body, static_cast<uint64_t>(status));
+  append_decimal(body, static_cast<uint64_t>(status));
   body += ' ';
-  append(body, http::reason_phrase(status));
+  body.append(http::reason_phrase(status));
   if (!reason.empty()) {
     body += ": ";
-    append(body, reason);
+    body.append(reason);
   }
   body += '\n';
   std::string fields = "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n";

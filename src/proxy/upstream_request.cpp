@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "http/field_writer.h"
 #include "http/hop_by_hop.h"
 #include "http/http_date.h"
 #include "http/token.h"
@@ -10,14 +11,7 @@ namespace etagd::proxy {
 
 namespace {
 
-void append(std::string& s, std::string_view a) { s.append(a.data(), a.size()); }
-
-void append_field(std::string& s, std::string_view name, std::string_view value) {
-  append(s, name);
-  s += ": ";
-  append(s, value);
-  s += "\r\n";
-}
+using http::append_field;
 
 // Fields etagd writes itself or must not pass on, beyond the hop-by-hop set.
 bool replaced_by_proxy(std::string_view name, bool strip_conditionals) {
@@ -39,10 +33,10 @@ void append_list_with(std::string& s, const http::HeaderList& headers, std::stri
                       std::string_view last) {
   for (const http::HeaderField& f : headers) {
     if (!http::iequals(f.name, name) || f.value.empty()) continue;
-    append(s, f.value);
+    s.append(f.value);
     s += ", ";
   }
-  append(s, last);
+  s.append(last);
 }
 
 }  // namespace
@@ -55,10 +49,10 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
   std::string_view method = options.method == http::Method::Other
                                 ? options.method_token
                                 : http::method_name(options.method);
-  append(head, method);
+  head.append(method);
   head += ' ';
-  append(head, upstream.base_path);
-  append(head, req.target);
+  head.append(upstream.base_path);
+  head.append(req.target);
   head += " HTTP/1.1\r\n";
 
   switch (upstream.host_header) {
