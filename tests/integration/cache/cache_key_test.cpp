@@ -1,0 +1,138 @@
+// What makes two requests share a stored response (issue 4 item 3): host, path and query, the
+// rule's key_headers, and the request fields the stored response's Vary names. And the
+// RFC 9111 §3.5 rule that keeps one user's authenticated response from another.
+#include <doctest/doctest.h>
+
+#include "cache_harness.h"
+#include "support/origin_scripts.h"
+
+namespace etagd::testing {
+namespace {
+
+// Answers with the caller's Authorization in the body, so a leak shows.
+OriginHandler echo_authorization(HeaderFields fields) {
+  return [fields](const OriginRequest& req, OriginReply& reply) {
+    const std::string* auth = req.headers.find("Authorization");
+    reply.reply(200, fields, auth ? "data of " + *auth : "public data");
+  };
+}
+
+}  // namespace
+
+TEST_CASE("tenants keyed on Authorization each get their own stored response") {
+  ScriptedOrigin origin;
+  origin.route("/api/me", echo_authorization({}));
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s, "
+                                        "key_headers: [Authorization] }"}});
+  const HeaderFields alice{{"Authorization", "Bearer alice"}};
+  const HeaderFields bob{{"Authorization", "Bearer bob"}};
+
+  CHECK(etagd.get("/api/me", alice).body == "data of Bearer alice");
+  CHECK(etagd.get("/api/me", bob).body == "data of Bearer bob");
+  CHECK(etagd.get("/api/me").body == "public data");
+  for (int round = 0; round < 2; ++round) {
+    HttpResponse a = etagd.get("/api/me", alice);
+    HttpResponse b = etagd.get("/api/me", bob);
+    HttpResponse anonymous = etagd.get("/api/me");
+    CHECK(cache_status(a) == "HIT");
+    CHECK(a.body == "data of Bearer alice");
+    CHECK(cache_status(b) == "HIT");
+    CHECK(b.body == "data of Bearer bob");
+    CHECK(cache_status(anonymous) == "HIT");
+    CHECK(anonymous.body == "public data");
+  }
+  CHECK(origin.request_count("/api/me") == 3);
+  // One tenant's ETag is no validator for another's response.
+  std::string alice_tag = etagd.get("/api/me", alice).headers.get("ETag");
+  HttpResponse bob_with_alice_tag =
+      etagd.get("/api/me", {{"Authorization", "Bearer bob"}, {"If-None-Match", alice_tag}});
+  CHECK(bob_with_alice_tag.status == 200);
+  CHECK(bob_with_alice_tag.body == "data of Bearer bob");
+}
+
+TEST_CASE("without a rule keying on Authorization, an authorized response is not stored") {
+  // RFC 9111 §3.5: a shared cache must not use a response to a request with Authorization
+  // for other requests, unless the response explicitly allows it.
+  ScriptedOrigin origin;
+  origin.route("/api/me", echo_authorization({{"Cache-Control", "max-age=60"}}));
+  CachingEtagd etagd(origin);  // no rules: defaults, ttl origin
+
+  HttpResponse first = etagd.get("/api/me", {{"Authorization", "Bearer alice"}});
+  HttpResponse second = etagd.get("/api/me", {{"Authorization", "Bearer alice"}});
+  CHECK(second.body == "data of Bearer alice");
+  CHECK(cache_status(second) != "HIT");
+  HttpResponse other = etagd.get("/api/me", {{"Authorization", "Bearer bob"}});
+  CHECK(other.body == "data of Bearer bob");
+  HttpResponse anonymous = etagd.get("/api/me");
+  CHECK(anonymous.body == "public data");
+  CHECK(origin.request_count("/api/me") == 4);
+}
+
+TEST_CASE("an authorized response marked public or with s-maxage is stored and shared") {
+  ScriptedOrigin origin;
+  origin.route("/api/public", echo_authorization({{"Cache-Control", "public, max-age=60"}}));
+  origin.route("/api/shared", echo_authorization({{"Cache-Control", "s-maxage=60"}}));
+  CachingEtagd etagd(origin);
+
+  for (const char* path : {"/api/public", "/api/shared"}) {
+    CAPTURE(path);
+    etagd.get(path, {{"Authorization", "Bearer alice"}});
+    HttpResponse again = etagd.get(path, {{"Authorization", "Bearer alice"}});
+    CHECK(cache_status(again) == "HIT");
+    CHECK(again.body == "data of Bearer alice");
+    CHECK(origin.request_count(path) == 1);
+  }
+}
+
+TEST_CASE("Vary: Accept-Language keeps one variant per language and serves each its own") {
+  ScriptedOrigin origin;
+  origin.route("/api/greeting", [](const OriginRequest& req, OriginReply& reply) {
+    std::string language = req.headers.get("Accept-Language");
+    std::string body = language == "de" ? "Hallo" : language == "fr" ? "Bonjour" : "Hello";
+    reply.reply(200, {{"Vary", "Accept-Language"}, {"Cache-Control", "max-age=60"}}, body);
+  });
+  CachingEtagd etagd(origin);
+
+  CHECK(etagd.get("/api/greeting", {{"Accept-Language", "de"}}).body == "Hallo");
+  CHECK(etagd.get("/api/greeting", {{"Accept-Language", "en"}}).body == "Hello");
+  CHECK(etagd.get("/api/greeting").body == "Hello");
+  HttpResponse de = etagd.get("/api/greeting", {{"Accept-Language", "de"}});
+  HttpResponse en = etagd.get("/api/greeting", {{"Accept-Language", "en"}});
+  HttpResponse none = etagd.get("/api/greeting");
+  CHECK(cache_status(de) == "HIT");
+  CHECK(de.body == "Hallo");
+  CHECK(de.headers.get("Vary") == "Accept-Language");
+  CHECK(cache_status(en) == "HIT");
+  CHECK(en.body == "Hello");
+  CHECK(cache_status(none) == "HIT");
+  CHECK(de.headers.get("ETag") != en.headers.get("ETag"));
+  CHECK(origin.request_count("/api/greeting") == 3);
+
+  HttpResponse fr = etagd.get("/api/greeting", {{"Accept-Language", "fr"}});
+  CHECK(cache_status(fr) == "MISS");
+  CHECK(fr.body == "Bonjour");
+  CHECK(origin.request_count("/api/greeting") == 4);
+}
+
+TEST_CASE("the query string and the host are part of the key") {
+  ScriptedOrigin origin;  // the default handler echoes method and target
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s }"}});
+
+  HttpResponse page1 = etagd.get("/api/items?page=1");
+  HttpResponse page2 = etagd.get("/api/items?page=2");
+  CHECK(page1.body != page2.body);
+  CHECK(cache_status(etagd.get("/api/items?page=1")) == "HIT");
+  CHECK(cache_status(etagd.get("/api/items?page=2")) == "HIT");
+  CHECK(cache_status(etagd.get("/api/items")) == "MISS");
+  CHECK(origin.request_count("/api/items") == 3);
+
+  HttpResponse a = etagd.get("/api/host", {{"Host", "a.example"}});
+  HttpResponse b = etagd.get("/api/host", {{"Host", "b.example"}});
+  CHECK(cache_status(a) == "MISS");
+  CHECK(cache_status(b) == "MISS");
+  CHECK(cache_status(etagd.get("/api/host", {{"Host", "A.EXAMPLE"}})) == "HIT");  // any case
+  CHECK(cache_status(etagd.get("/api/host", {{"Host", "a.example:80"}})) == "HIT");
+  CHECK(origin.request_count("/api/host") == 2);
+}
+
+}  // namespace etagd::testing
