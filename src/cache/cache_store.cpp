@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <bit>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "cache/cache_key.h"
 #include "cache/entry_table.h"
@@ -54,6 +56,27 @@ class CacheStore::Shard {
   }
 
   bool holds(const CacheEntry* e) const { return table_.contains(e); }
+
+  // An entry about to be stored whose fetch started before a URL invalidation of its key
+  // (a GET that was upstream while a PUT to the same URL succeeded) carries the old state.
+  bool invalidated_in_flight(const CacheEntry& e) const {
+    if (invalidated(e) || e.seq() < url_floor_seq_) return true;
+    if (recent_urls_.empty()) return false;
+    auto it = recent_urls_.find(std::string(e.url_key()));
+    return it != recent_urls_.end() && e.seq() < it->second;
+  }
+
+  // Remembers a URL invalidation for fetches still in flight. Bounded: when too many are
+  // remembered, every fetch that started before this one is refused instead (costs a store,
+  // never a stale entry).
+  void record_url(std::string_view url_key, uint64_t seq) {
+    if (recent_urls_.size() >= kMaxRecentUrls) {
+      recent_urls_.clear();
+      url_floor_seq_ = seq;
+      return;
+    }
+    recent_urls_[std::string(url_key)] = seq;
+  }
 
   // Adds `entry` (its charge passed in, computed before locking): replaces the stored entry
   // with the same variant, then evicts from the LRU end until it fits.
@@ -149,6 +172,9 @@ class CacheStore::Shard {
   LruList lru_;
   PrefixGenerations prefixes_;
   uint64_t floor_seq_ = 0;  // entries with a lower seq are invalidated (prefix record overflow)
+  static constexpr size_t kMaxRecentUrls = 1024;
+  std::unordered_map<std::string, uint64_t> recent_urls_;  // url_key -> seq of its invalidation
+  uint64_t url_floor_seq_ = 0;  // inserts with a lower seq are refused (recent_urls_ overflow)
 };
 
 CacheStore::CacheStore(CacheStoreOptions options) : options_(options) {
@@ -197,7 +223,7 @@ bool CacheStore::insert(const EntryRef& entry) {
   Shard& shard = shard_for(hash);
   Released released;
   std::lock_guard lock(shard.mu);
-  if (shard.invalidated(*entry)) {
+  if (shard.invalidated_in_flight(*entry)) {
     store_hooks(*entry).claimed.store(false, std::memory_order_release);
     return false;
   }
@@ -220,7 +246,7 @@ void CacheStore::replace(const EntryRef& old, const EntryRef& fresh) {
   std::lock_guard lock(shard.mu);
   bool stored = shard.holds(old.get());
   if (stored) shard.unlink(old.get(), released);
-  if (!stored || charge > shard_budget_ || shard.invalidated(*fresh)) {
+  if (!stored || charge > shard_budget_ || shard.invalidated_in_flight(*fresh)) {
     store_hooks(*fresh).claimed.store(false, std::memory_order_release);
     return;
   }
@@ -239,10 +265,12 @@ bool CacheStore::remove_if_stored(const EntryRef& entry) {
 
 size_t CacheStore::invalidate_url(std::string_view url_key) {
   invalidations_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t seq = next_seq();  // responses fetched from now on are newer than this write
   uint64_t hash = hash_key(url_key);
   Shard& shard = shard_for(hash);
   Released released;
   std::lock_guard lock(shard.mu);
+  shard.record_url(url_key, seq);
   return shard.remove_at(hash, url_key, released);
 }
 

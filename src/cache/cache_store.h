@@ -63,8 +63,9 @@ class CacheStore {
 
   // Stores `entry`, replacing a variant at the same URL with equal VaryField names and values.
   // Evicts least recently used entries of the shard until it fits. Returns false (and stores
-  // nothing) when the entry's charge exceeds the shard budget, when an invalidate_prefix made
-  // after the entry was built covers it, or when the entry is already stored (an entry is
+  // nothing) when the entry's charge exceeds the shard budget, when an invalidate_prefix or
+  // invalidate_url made after the entry's seq covers it (a fetch that was in flight while a
+  // write succeeded), or when the entry is already stored (an entry is
   // stored in at most one place; build a new one to store the same response twice).
   bool insert(const EntryRef& entry);
 
@@ -73,7 +74,9 @@ class CacheStore {
   // undone by a refresh that was in flight.
   void replace(const EntryRef& old, const EntryRef& fresh);
 
-  // Removes every variant stored at url_key; returns how many.
+  // Removes every variant stored at url_key; returns how many. Responses to fetches that
+  // started before this call are refused by insert()/replace() afterwards (the shard
+  // remembers the last 1,024 invalidated keys; beyond that it refuses every older fetch).
   size_t invalidate_url(std::string_view url_key);
   // Every entry whose path starts with `path_prefix` (any host) is treated as absent from now
   // on. O(shards x prefix length); the entries are dropped lazily, when looked up or evicted.

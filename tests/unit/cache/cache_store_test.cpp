@@ -467,3 +467,17 @@ TEST_CASE("concurrent lookups, inserts and invalidations keep the accounting exa
   CHECK(store.stats().bytes == 0);
   CHECK(store.stats().entries == 0);
 }
+
+TEST_CASE("a response fetched before a URL invalidation is not stored after it") {
+  CacheStore store(CacheStoreOptions{1 << 20, 4, 4096});
+  uint64_t fetch_started = CacheStore::current_seq();
+  store.invalidate_url("example.com/docs/1");  // a PUT to the URL succeeded meanwhile
+  ResponseToStore old_state = response(10);
+  old_state.seq = fetch_started;
+  CHECK_FALSE(store.insert(CacheEntry::make("example.com/docs/1", std::move(old_state))));
+  // Another URL is not affected, and a fetch that starts after the write is stored.
+  ResponseToStore other = response(10);
+  other.seq = fetch_started;
+  CHECK(store.insert(CacheEntry::make("example.com/docs/2", std::move(other))));
+  CHECK(store.insert(CacheEntry::make("example.com/docs/1", response(10))));
+}
