@@ -11,6 +11,7 @@
 #include <string>
 
 #include "config/config_loader.h"
+#include "fleet/fleet_channel.h"
 #include "ops/access_log.h"
 #include "ops/admin_server.h"
 #include "ops/logging.h"
@@ -198,6 +199,18 @@ int main(int argc, char** argv) {
 
   etagd::proxy::Server server(loaded.config);
   lc.server = &server;
+  // Fleet mode: the channel runs on its own thread and connects in the background, so a Redis
+  // that is down delays nothing; it is attached before the workers start so they all see it.
+  if (loaded.config->fleet.enabled) {
+    auto fleet = std::make_unique<etagd::fleet::FleetChannel>(loaded.config->fleet,
+                                                              server.shared().cache());
+    if (!fleet->start(error)) {
+      spdlog::critical("fleet: {}", error);
+      etagd::ops::flush_logs();
+      return 1;
+    }
+    server.shared().attach_fleet(std::move(fleet));
+  }
   etagd::proxy::EventPtr sigterm(evsignal_new(base.get(), SIGTERM, on_terminate, &lc));
   etagd::proxy::EventPtr sigint(evsignal_new(base.get(), SIGINT, on_terminate, &lc));
   etagd::proxy::EventPtr sighup(evsignal_new(base.get(), SIGHUP, on_reload, &lc));
@@ -221,10 +234,22 @@ int main(int argc, char** argv) {
           etagd::ops::ProcessGauges g;
           g.draining = server.shared().draining();
           g.workers = static_cast<unsigned>(server.workers().size());
+          if (etagd::fleet::FleetChannel* fleet = server.shared().fleet()) {
+            etagd::fleet::fill_gauges(fleet->status(), g);
+          }
           return g;
         },
         [&server] { return server.config(); },
-        [](std::string_view, std::string_view) {}};
+        // An admin purge reaches the other instances too.
+        [&server](std::string_view kind, std::string_view value) {
+          etagd::fleet::FleetChannel* fleet = server.shared().fleet();
+          if (fleet == nullptr) return;
+          if (kind == "url") {
+            fleet->publish_url(value);
+          } else {
+            fleet->publish_prefix(value);
+          }
+        }};
     admin = std::make_unique<etagd::ops::AdminServer>(std::move(deps), loaded.config->admin.listen);
     if (!admin->start(error)) {
       spdlog::critical("admin.listen: {}", error);

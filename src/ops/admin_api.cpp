@@ -145,10 +145,17 @@ AdminResponse AdminApi::metrics() const {
 }
 
 AdminResponse AdminApi::healthz() const {
-  bool draining = deps_.gauges && deps_.gauges().draining;
+  ProcessGauges g = deps_.gauges ? deps_.gauges() : ProcessGauges{};
   // A load balancer takes a draining instance out of rotation on the 503, while the instance
   // still finishes what it has.
-  return draining ? text(503, "draining\n") : text(200, "ok\n");
+  if (g.draining) return text(503, "draining\n");
+  if (!g.fleet_enabled) return text(200, "ok\n");
+  // Still 200 without the fleet channel: the instance answers correctly (it revalidates
+  // instead of trusting its cache), and a Redis outage must not take every instance out of
+  // rotation at once.
+  return text(200, g.fleet_connected
+                       ? "ok\nfleet: subscribed\n"
+                       : "ok\nfleet: not subscribed; cache hits are revalidated upstream\n");
 }
 
 AdminResponse AdminApi::config() const {

@@ -1,7 +1,8 @@
 // What the admin listener answers, independent of sockets (admin_server.h carries the bytes).
 //
 //   GET  /metrics               Prometheus text exposition (metrics.h)
-//   GET  /healthz               200 "ok" while serving, 503 "draining" during shutdown
+//   GET  /healthz               200 "ok" while serving, 503 "draining" during shutdown; in
+//                               fleet mode a second line: "fleet: subscribed" or not
 //   GET  /config                the effective configuration as JSON (config_dump.h)
 //   POST /purge?url=<url>       remove one URL's cached responses (every variant)
 //   POST /purge?prefix=<path>   remove every cached response whose path starts with <path>

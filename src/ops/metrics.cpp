@@ -242,6 +242,10 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
   e.counter("etagd_fleet_messages_applied_total",
             "Invalidations received from other instances and applied.",
             process.fleet_messages_applied);
+  e.counter("etagd_fleet_messages_dropped_total",
+            "Invalidations not published (queue full or Redis lost); each is covered by an "
+            "`all` message making the other instances revalidate everything.",
+            process.fleet_messages_dropped);
   e.counter("etagd_fleet_gaps_total",
             "Times the fleet channel was lost; each marks the whole cache stale.",
             process.fleet_gaps);

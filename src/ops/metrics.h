@@ -68,6 +68,7 @@ struct ProcessGauges {
   bool fleet_connected = false;
   uint64_t fleet_messages_sent = 0;
   uint64_t fleet_messages_applied = 0;
+  uint64_t fleet_messages_dropped = 0;
   uint64_t fleet_gaps = 0;
 };
 

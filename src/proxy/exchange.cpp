@@ -175,9 +175,14 @@ cache::FreshnessPolicy Exchange::freshness_policy() const {
 }
 
 void Exchange::serve_from_cache() {
+  // Fleet mode: sampled before the lookup, so that after a resubscription the lookup sees the
+  // cache already marked stale (fleet/hit_gate.h).
+  fleet::HitGate gate = worker_.shared().fleet_hit_gate();
   cache::LookupResult found = worker_.shared().cache().lookup(url_key_, request_.headers);
   int64_t now = worker_.now();
   if (found.entry) {
+    // An entry a missed fleet invalidation may have hit is revalidated, never served as is.
+    found.forced_stale = found.forced_stale || !gate.allows(*found.entry, now);
     if (!found.forced_stale && found.entry->is_fresh(now)) {
       serve_entry(found.entry, ops::CacheStatus::Hit);
       return;
@@ -270,7 +275,8 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
   const config::Config& cfg = *running_->config;
 
   if (!http::is_safe(request_.method) && head.status >= 200 && head.status < 400) {
-    invalidate_after_write(worker_.shared().cache(), request_, head, *actions_);
+    invalidate_after_write(worker_.shared().cache(), worker_.shared().fleet(), request_, head,
+                           *actions_);
   }
   if (purpose_ == Purpose::Forward) {
     begin_streaming(head, pass_status_);

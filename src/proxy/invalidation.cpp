@@ -30,24 +30,34 @@ std::string_view parent_path(std::string_view path) {
   return path.substr(0, slash);
 }
 
-void invalidate_after_write(cache::CacheStore& cache, const http::RequestHead& request,
+void invalidate_after_write(cache::CacheStore& cache, fleet::FleetChannel* fleet,
+                            const http::RequestHead& request,
                             const http::ResponseHead& response,
                             const config::RuleActions& actions) {
-  cache.invalidate_url(cache::make_url_key(request.host, request.target));
+  // Locally first, then the other instances (a non-blocking queue push).
+  auto url = [&](const std::string& key) {
+    cache.invalidate_url(key);
+    if (fleet != nullptr) fleet->publish_url(key);
+  };
+  auto prefix = [&](std::string_view path_prefix) {
+    cache.invalidate_prefix(path_prefix);
+    if (fleet != nullptr) fleet->publish_prefix(path_prefix);
+  };
+  url(cache::make_url_key(request.host, request.target));
   for (std::string_view name : {"location", "content-location"}) {
     std::string_view target = same_host_target(response.headers.get(name), request.host);
-    if (!target.empty()) cache.invalidate_url(cache::make_url_key(request.host, target));
+    if (!target.empty()) url(cache::make_url_key(request.host, target));
   }
   for (const config::InvalidateTarget& t : actions.invalidate) {
     switch (t.kind) {
       case config::InvalidateTarget::Kind::Literal:
-        cache.invalidate_prefix(t.value);
+        prefix(t.value);
         break;
       case config::InvalidateTarget::Kind::Path:
-        cache.invalidate_prefix(request.path);
+        prefix(request.path);
         break;
       case config::InvalidateTarget::Kind::Parent:
-        cache.invalidate_prefix(parent_path(request.path));
+        prefix(parent_path(request.path));
         break;
     }
   }

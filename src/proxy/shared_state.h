@@ -1,4 +1,5 @@
-// Process-wide state shared by every worker: the cache, the coalescer, the current config.
+// Process-wide state shared by every worker: the cache, the coalescer, the current config,
+// and in fleet mode the invalidation channel to the other instances.
 // Workers read the config through a generation counter, so the common case (no reload since
 // the last request) is one relaxed atomic load and no lock.
 #pragma once
@@ -9,6 +10,7 @@
 
 #include "cache/cache_store.h"
 #include "cache/coalescer.h"
+#include "fleet/fleet_channel.h"
 #include "ops/metrics.h"
 #include "proxy/running_config.h"
 
@@ -22,6 +24,13 @@ class SharedState {
   cache::CacheStore& cache() { return cache_; }
   cache::Coalescer& coalescer() { return coalescer_; }
   ops::Metrics& metrics() { return metrics_; }
+
+  // Fleet mode (fleet/fleet_channel.h); null without a `fleet:` block. Attached once by main
+  // before the workers start, and stopped after them (it is destroyed before the cache).
+  fleet::FleetChannel* fleet() { return fleet_.get(); }
+  void attach_fleet(std::unique_ptr<fleet::FleetChannel> fleet) { fleet_ = std::move(fleet); }
+  // What a cache hit may be trusted with (fleet/hit_gate.h): everything without fleet mode.
+  fleet::HitGate fleet_hit_gate() const { return fleet_ ? fleet_->hit_gate() : fleet::HitGate{}; }
 
   uint64_t config_generation() const { return generation_.load(std::memory_order_acquire); }
   std::shared_ptr<const RunningConfig> running_config() const;
@@ -38,6 +47,7 @@ class SharedState {
   std::shared_ptr<const RunningConfig> config_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> draining_{false};
+  std::unique_ptr<fleet::FleetChannel> fleet_;  // after cache_: stops before the cache goes
 };
 
 }  // namespace etagd::proxy
