@@ -51,7 +51,7 @@ bool Coalescer::join(std::string_view key, Wakeup wakeup) {
   return false;
 }
 
-void Coalescer::finish(std::string_view key) {
+void Coalescer::finish(std::string_view key, Coalescer::WakeReason reason) {
   Shard& shard = shard_for(key);
   std::vector<Wakeup> waiters;
   {
@@ -63,7 +63,7 @@ void Coalescer::finish(std::string_view key) {
   }
   // Outside the lock: a wake-up may post to a queue, or (in tests) join the key again.
   for (Wakeup& wake : waiters) {
-    if (wake) wake();
+    if (wake) wake(reason);
   }
 }
 

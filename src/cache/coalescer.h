@@ -18,7 +18,11 @@ namespace etagd::cache {
 
 class Coalescer {
  public:
-  using Wakeup = std::function<void()>;
+  // Why a waiter is woken. Finished: the leader is done (the response may or may not be in the
+  // cache; a miss means "go upstream yourself"). LeaderGaveUp: the leader stopped before it
+  // had a response (its client left): the waiters may coalesce again behind a new leader.
+  enum class WakeReason { Finished, LeaderGaveUp };
+  using Wakeup = std::function<void(WakeReason)>;
 
   explicit Coalescer(unsigned shards = 16);  // rounded up to a power of two
   ~Coalescer();
@@ -29,8 +33,9 @@ class Coalescer {
   // False: another request is fetching it; `wakeup` will be called once when it finishes.
   bool join(std::string_view key, Wakeup wakeup);
   // Ends the leader's fetch and calls every waiter's wakeup (outside the shard lock), on the
-  // calling thread. The next join(key) makes a new leader. No-op for a key without a leader.
-  void finish(std::string_view key);
+  // calling thread, passing `reason`. The next join(key) makes a new leader. No-op for a key
+  // without a leader.
+  void finish(std::string_view key, WakeReason reason = WakeReason::Finished);
 
   size_t in_flight() const;  // keys with a leader, for tests and metrics
 

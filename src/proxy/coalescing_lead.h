@@ -12,7 +12,8 @@ namespace etagd::proxy {
 class CoalescingLead {
  public:
   CoalescingLead() = default;
-  ~CoalescingLead() { release(); }
+  // Dropped without release(): the leader never got a response, let the waiters regroup.
+  ~CoalescingLead() { give_up(); }
   CoalescingLead(const CoalescingLead&) = delete;
   CoalescingLead& operator=(const CoalescingLead&) = delete;
 
@@ -21,14 +22,19 @@ class CoalescingLead {
     coalescer_ = &coalescer;
     key_ = std::move(key);
   }
-  // Wakes the waiters (they look the cache up again).
-  void release() {
-    if (coalescer_ == nullptr) return;
-    std::exchange(coalescer_, nullptr)->finish(key_);
-  }
+  // Wakes the waiters (they look the cache up again; a miss sends them upstream).
+  void release() { end(cache::Coalescer::WakeReason::Finished); }
+  // The fetch stopped before it had a response (its client left): the waiters may coalesce
+  // again behind one of them instead of all going upstream.
+  void give_up() { end(cache::Coalescer::WakeReason::LeaderGaveUp); }
   bool held() const { return coalescer_ != nullptr; }
 
  private:
+  void end(cache::Coalescer::WakeReason reason) {
+    if (coalescer_ == nullptr) return;
+    std::exchange(coalescer_, nullptr)->finish(key_, reason);
+  }
+
   cache::Coalescer* coalescer_ = nullptr;
   std::string key_;
 };

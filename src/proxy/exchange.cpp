@@ -96,7 +96,7 @@ void Exchange::abandon() {
     upstream_->detach();
     worker_.retire(std::move(upstream_));
   }
-  lead_.release();
+  lead_.give_up();
 }
 
 void Exchange::prepare() {
@@ -199,8 +199,9 @@ void Exchange::serve_from_cache() {
     std::string key = coalescing_key();
     uint64_t id = worker_.register_waiter(this);
     Worker* w = &worker_;
-    bool leader = worker_.shared().coalescer().join(
-        key, [w, id] { w->post([w, id] { w->wake_waiter(id); }); });
+    bool leader = worker_.shared().coalescer().join(key, [w, id](cache::Coalescer::WakeReason r) {
+      w->post([w, id, r] { w->wake_waiter(id, r); });
+    });
     if (!leader) {
       waiter_id_ = id;
       wait_for_leader();
@@ -219,15 +220,20 @@ void Exchange::wait_for_leader() {
 
 void Exchange::on_wait_timeout(void* self) {
   // The leader is slow: go upstream ourselves rather than wait without bound.
-  static_cast<Exchange*>(self)->on_coalescing_done();
+  static_cast<Exchange*>(self)->on_coalescing_done(cache::Coalescer::WakeReason::Finished);
 }
 
-void Exchange::on_coalescing_done() {
+void Exchange::on_coalescing_done(cache::Coalescer::WakeReason reason) {
   if (abandoned_ || waiter_id_ == 0) return;
   worker_.unregister_waiter(waiter_id_);
   waiter_id_ = 0;
   wait_timer_->cancel();
-  coalesced_ = true;
+  // A leader whose client left had no response for us: regroup behind a new leader (one of
+  // the waiters) rather than all going upstream. Twice at most, so the wait stays bounded.
+  constexpr int kMaxRegroups = 2;
+  bool regroup = reason == cache::Coalescer::WakeReason::LeaderGaveUp && regroups_ < kMaxRegroups;
+  regroups_ += regroup;
+  coalesced_ = !regroup;
   stale_.reset();
   serve_from_cache();
 }

@@ -53,7 +53,7 @@ class Exchange final : public UpstreamObserver {
   // The client's output fell below the low watermark: resume streaming.
   void on_client_drained();
   // Another request finished fetching what this one waited for (request coalescing).
-  void on_coalescing_done();
+  void on_coalescing_done(cache::Coalescer::WakeReason reason);
 
   // UpstreamObserver
   void on_upstream_head(const http::ResponseHead& head) override;
@@ -109,7 +109,8 @@ class Exchange final : public UpstreamObserver {
   cache::EntryRef stale_;      // stored entry being revalidated, or kept for stale-if-error
   CoalescingLead lead_;        // held while this exchange is the one fetching for its key
   uint64_t waiter_id_ = 0;     // non-zero while waiting for another exchange's fetch
-  bool coalesced_ = false;     // already waited once: never wait again
+  bool coalesced_ = false;     // waited and was served nothing: go upstream, never wait again
+  int regroups_ = 0;           // leaders that gave up on us; bounded so waits are bounded
   std::unique_ptr<Timer> wait_timer_;
 
   // Upstream state.

@@ -159,17 +159,19 @@ uint64_t Worker::register_waiter(Exchange* e) {
 
 void Worker::unregister_waiter(uint64_t id) { waiters_.erase(id); }
 
-void Worker::wake_waiter(uint64_t id) {
+void Worker::wake_waiter(uint64_t id, cache::Coalescer::WakeReason reason) {
   auto it = waiters_.find(id);
   if (it == waiters_.end()) return;  // gave up waiting, or its client left
-  it->second->on_coalescing_done();
+  it->second->on_coalescing_done(reason);
 }
 
 void Worker::refresh_in_background(const cache::EntryRef& stale,
                                    const http::RequestHead& request,
                                    std::string_view client_address, std::string key) {
   if (draining_) return;
-  if (!shared_.coalescer().join(key, [] {})) return;  // someone is fetching it already
+  if (!shared_.coalescer().join(key, [](cache::Coalescer::WakeReason) {})) {
+    return;  // someone is fetching it already
+  }
   auto r = std::make_unique<BackgroundRefresh>();
   // Rebuild a RequestHead over our own copy of the request line and fields.
   r->head_bytes.append(request.method_token).append(" ").append(request.target).append(" HTTP/1.1\r\n");

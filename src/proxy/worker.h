@@ -78,7 +78,7 @@ class Worker {
   // Exchanges waiting on another request's upstream fetch (request coalescing).
   uint64_t register_waiter(Exchange* e);
   void unregister_waiter(uint64_t id);
-  void wake_waiter(uint64_t id);
+  void wake_waiter(uint64_t id, cache::Coalescer::WakeReason reason);
 
   bool draining() const { return draining_; }
 

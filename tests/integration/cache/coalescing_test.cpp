@@ -202,12 +202,7 @@ TEST_CASE("waiters that hang up before the fetch completes do not disturb the ot
   CHECK(etagd.process().running());
 }
 
-// Known bug: Exchange::abandon() (src/proxy/exchange.cpp:92-99) detaches the upstream fetch and
-// releases the coalescing lead when the leader's client goes away; every waiter is woken with
-// coalesced_ = true and fetches on its own (exchange.cpp:176, 208), so one impatient client
-// turns N coalesced misses into N origin requests.
-TEST_CASE("when the fetching client hangs up, its waiters still share one origin request" *
-          doctest::may_fail()) {
+TEST_CASE("when the fetching client hangs up, its waiters still share one origin request") {
   ScriptedOrigin origin;
   origin.route("/api/hot", script::delayed(400ms, script::respond(200, {}, "hot data")));
   CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s }"}});

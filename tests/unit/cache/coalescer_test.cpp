@@ -9,13 +9,14 @@
 #include <vector>
 
 using etagd::cache::Coalescer;
+using Reason = etagd::cache::Coalescer::WakeReason;
 
 TEST_CASE("the first request for a key leads, and later ones wait and are woken once") {
   Coalescer c;
   int woken_a = 0, woken_b = 0;
-  CHECK(c.join("h/x", [] { FAIL("the leader is never woken"); }));
-  CHECK(!c.join("h/x", [&] { ++woken_a; }));
-  CHECK(!c.join("h/x", [&] { ++woken_b; }));
+  CHECK(c.join("h/x", [](Coalescer::WakeReason) { FAIL("the leader is never woken"); }));
+  CHECK(!c.join("h/x", [&](Coalescer::WakeReason) { ++woken_a; }));
+  CHECK(!c.join("h/x", [&](Coalescer::WakeReason) { ++woken_b; }));
   CHECK(c.in_flight() == 1);
   CHECK(woken_a == 0);
   c.finish("h/x");
@@ -31,7 +32,7 @@ TEST_CASE("after finish, the next request for the key leads a new fetch") {
   CHECK(c.join("k", nullptr));
   c.finish("k");
   CHECK(c.join("k", nullptr));
-  CHECK(!c.join("k", [] {}));
+  CHECK(!c.join("k", [](Coalescer::WakeReason) {}));
   c.finish("k");
 }
 
@@ -40,8 +41,8 @@ TEST_CASE("keys are independent: each has its own leader and waiters") {
   int woken_x = 0, woken_y = 0;
   CHECK(c.join("x", nullptr));
   CHECK(c.join("y", nullptr));
-  CHECK(!c.join("x", [&] { ++woken_x; }));
-  CHECK(!c.join("y", [&] { ++woken_y; }));
+  CHECK(!c.join("x", [&](Coalescer::WakeReason) { ++woken_x; }));
+  CHECK(!c.join("y", [&](Coalescer::WakeReason) { ++woken_y; }));
   CHECK(c.in_flight() == 2);
   c.finish("x");
   CHECK(woken_x == 1);
@@ -57,7 +58,7 @@ TEST_CASE("a wake-up may join again: it runs outside the lock") {
   Coalescer c(1);
   bool led_again = false;
   CHECK(c.join("k", nullptr));
-  CHECK(!c.join("k", [&] { led_again = c.join("k", nullptr); }));
+  CHECK(!c.join("k", [&](Coalescer::WakeReason) { led_again = c.join("k", nullptr); }));
   c.finish("k");
   CHECK(led_again);
   CHECK(c.in_flight() == 1);
@@ -74,7 +75,7 @@ TEST_CASE("many threads joining one key at once get exactly one leader") {
     for (int t = 0; t < kThreads; ++t) {
       threads.emplace_back([&] {
         start.arrive_and_wait();
-        if (c.join("shared/key", [&] { woken.fetch_add(1); })) {
+        if (c.join("shared/key", [&](Coalescer::WakeReason) { woken.fetch_add(1); })) {
           leaders.fetch_add(1);
         } else {
           waiters.fetch_add(1);
@@ -100,7 +101,7 @@ TEST_CASE("concurrent leaders finishing while others join wake every waiter exac
     threads.emplace_back([&, t] {
       for (int i = 0; i < kRounds; ++i) {
         std::string key = "k" + std::to_string((i + t) % 5);
-        if (c.join(key, [&] { woken.fetch_add(1); })) {
+        if (c.join(key, [&](Coalescer::WakeReason) { woken.fetch_add(1); })) {
           std::this_thread::yield();
           c.finish(key);
         } else {
@@ -112,4 +113,17 @@ TEST_CASE("concurrent leaders finishing while others join wake every waiter exac
   for (std::thread& t : threads) t.join();
   CHECK(c.in_flight() == 0);
   CHECK(woken.load() == joined_as_waiter.load());
+}
+
+TEST_CASE("waiters learn whether the leader finished or gave up") {
+  Coalescer c;
+  Reason seen = Reason::Finished;
+  CHECK(c.join("k", nullptr));
+  CHECK(!c.join("k", [&](Reason r) { seen = r; }));
+  c.finish("k", Reason::LeaderGaveUp);
+  CHECK(seen == Reason::LeaderGaveUp);
+  CHECK(c.join("k", nullptr));
+  CHECK(!c.join("k", [&](Reason r) { seen = r; }));
+  c.finish("k");
+  CHECK(seen == Reason::Finished);
 }
