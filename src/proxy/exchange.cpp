@@ -490,39 +490,38 @@ void Exchange::finish_fetch() {
 }
 
 void Exchange::finish_revalidation() {
-  // RFC 9111 §4.3.4: the 304's fields replace the stored ones; the body stays.
+  // RFC 9111 §4.3.4: the 304's fields update the stored response; the body stays.
   const http::ResponseHead& head = *upstream_head_;
+  int64_t now = worker_.now();
   cache::ResponseToStore r;
   r.status = stale_->status();
   r.etag = std::string(stale_->etag());
   r.etag_from_upstream = stale_->etag_from_upstream();
-  r.last_modified = stale_->last_modified();
   if (std::string_view et = head.headers.get("etag"); !et.empty() && r.etag_from_upstream) {
     r.etag = std::string(et);
   }
-  // Merge: the stored block's fields, with any field the 304 carries replaced by its value.
-  http::ResponseHead merged;
-  std::string_view block = stale_->header_block();
-  size_t pos = 0;
-  while (pos < block.size()) {
-    size_t eol = block.find("\r\n", pos);
-    if (eol == std::string_view::npos) break;
-    std::string_view line = block.substr(pos, eol - pos);
-    size_t colon = line.find(':');
-    std::string_view name = line.substr(0, colon);
-    if (!head.headers.contains(name) && !http::iequals(name, "via")) {
-      merged.headers.add(name, http::trim_ows(line.substr(colon + 1)));
+  r.last_modified = stale_->last_modified();
+  if (std::string_view lm = head.headers.get("last-modified"); !lm.empty()) {
+    if (auto t = http::parse_http_date(lm)) r.last_modified = t;
+  }
+  merge_not_modified_fields(r.header_block, stale_->header_block(), head,
+                            field_options(r.status, r.etag));
+  // The lifetime comes from the upstream, never from the Cache-Control rewritten for clients:
+  // the 304's own directives when it has any, else the stored lifetime from the start.
+  if (head.headers.contains("cache-control") || head.headers.contains("expires")) {
+    http::CacheControl cc;
+    for (const http::HeaderField& f : head.headers) {
+      if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
     }
-    pos = eol + 2;
+    r.freshness = cache::compute_freshness(head.headers, cc, freshness_policy(), request_time_, now);
+  } else {
+    r.freshness = stale_->freshness();
+    r.freshness.request_time = request_time_;
+    r.freshness.response_time = now;
+    std::optional<int64_t> date = http::parse_http_date(head.headers.get("date"));
+    r.freshness.date_value = date ? *date : now;
+    r.freshness.age_value = parse_age(head.headers.get("age"));
   }
-  for (const http::HeaderField& f : head.headers) merged.headers.add(f.name, f.value);
-  http::CacheControl cc;
-  for (const http::HeaderField& f : merged.headers) {
-    if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
-  }
-  write_client_fields(r.header_block, merged, field_options(r.status, r.etag));
-  r.freshness =
-      cache::compute_freshness(merged.headers, cc, freshness_policy(), request_time_, worker_.now());
   r.variant = stale_->variant();
   r.body = stale_->body();
   r.seq = fetch_seq_;

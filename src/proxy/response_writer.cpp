@@ -7,6 +7,8 @@
 #include "http/status.h"
 #include "http/token.h"
 
+#include <vector>
+
 namespace etagd::proxy {
 
 namespace {
@@ -68,7 +70,59 @@ void write_field_group(std::string& block, const http::ResponseHead& upstream,
   }
 }
 
+// A field of the 304 that may replace the stored one (see merge_not_modified_fields).
+bool updatable_by_304(std::string_view name, const http::ResponseHead& not_modified,
+                      const ClientFieldOptions& o) {
+  if (dropped(name, o) || http::iequals(name, "via") || http::iequals(name, "etag") ||
+      http::iequals(name, "transfer-encoding")) {
+    return false;
+  }
+  if (http::is_connection_specific(name, not_modified.headers)) return false;
+  const config::RuleActions* a = o.actions;
+  if (a == nullptr) return true;
+  if (http::iequals(name, "cache-control") && a->cache_control.for_status(o.status)) return false;
+  if (removed_by_rule(name, a->headers)) return false;
+  for (const auto& [n, v] : a->headers.add) {
+    if (http::iequals(name, n)) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+size_t merge_not_modified_fields(std::string& merged, std::string_view stored,
+                                 const http::ResponseHead& not_modified,
+                                 const ClientFieldOptions& options) {
+  // The stored lines that survive, then the 304's replacements; grouped as the 304 set first.
+  std::vector<http::HeaderField> fields;
+  size_t pos = 0;
+  while (pos < stored.size()) {
+    size_t eol = stored.find("\r\n", pos);
+    if (eol == std::string_view::npos) break;
+    std::string_view line = stored.substr(pos, eol - pos);
+    pos = eol + 2;
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string_view name = line.substr(0, colon);
+    if (http::iequals(name, "etag")) continue;
+    if (updatable_by_304(name, not_modified, options) && not_modified.headers.contains(name)) {
+      continue;
+    }
+    fields.push_back({name, http::trim_ows(line.substr(colon + 1))});
+  }
+  for (const http::HeaderField& f : not_modified.headers) {
+    if (updatable_by_304(f.name, not_modified, options)) fields.push_back(f);
+  }
+  size_t start = merged.size();
+  if (!options.etag.empty()) append_field(merged, "ETag", options.etag);
+  for (bool first_group : {true, false}) {
+    for (const http::HeaderField& f : fields) {
+      if (is_not_modified_field(f.name) == first_group) append_field(merged, f.name, f.value);
+    }
+    if (first_group) start = merged.size() - start;
+  }
+  return start;
+}
 
 size_t write_client_fields(std::string& block, const http::ResponseHead& upstream,
                            const ClientFieldOptions& options) {

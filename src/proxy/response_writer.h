@@ -28,6 +28,17 @@ struct ClientFieldOptions {
 size_t write_client_fields(std::string& block, const http::ResponseHead& upstream,
                            const ClientFieldOptions& options);
 
+// RFC 9111 §4.3.4: the fields of an upstream 304 replace the stored response's fields of the
+// same name. `stored` is a block write_client_fields() made; the result is that block with
+// every field the 304 carries merged in, except what etagd writes itself (framing, Date, Age,
+// the cache-status field, Via, hop-by-hop fields) and what the rule controls (a rewritten
+// Cache-Control, header edits): those keep their stored value, so an edit is never applied
+// twice however often an entry is revalidated. ETag lines become `options.etag`. The 304 set
+// stays first; the return value is its length, as for write_client_fields().
+size_t merge_not_modified_fields(std::string& merged, std::string_view stored,
+                                 const http::ResponseHead& not_modified,
+                                 const ClientFieldOptions& options);
+
 enum class BodyFraming { None, ContentLength, Chunked, CloseDelimited };
 
 struct ClientHeadOptions {
