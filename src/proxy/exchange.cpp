@@ -99,15 +99,25 @@ void Exchange::abandon() {
   lead_.give_up();
 }
 
-void Exchange::prepare() {
-  start_us_ = Worker::monotonic_us();
+int64_t Exchange::wall_ms() const {
   timeval tv;
   event_base_gettimeofday_cached(worker_.base(), &tv);
-  start_unix_ms_ = static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+std::pair<int64_t, int64_t> Exchange::request_and_response_time() const {
+  int64_t response_ms = wall_ms();
+  int64_t response_time = response_ms / 1000;
+  int64_t delay = std::max<int64_t>(0, response_ms - request_unix_ms_) / 1000;
+  return {response_time - delay, response_time};
+}
+
+void Exchange::prepare() {
+  start_us_ = Worker::monotonic_us();
+  start_unix_ms_ = wall_ms();
   running_ = worker_.running();
   host_ = normalized_host(request_.host);
   actions_ = running_->config->rules.match(request_.method, host_, request_.path).actions;
-  request_time_ = worker_.now();
 }
 
 void Exchange::start_refresh(cache::EntryRef stale, std::string key) {
@@ -266,6 +276,7 @@ void Exchange::fetch(Purpose purpose) {
 
 void Exchange::connect_upstream(bool fresh) {
   upstream_start_us_ = Worker::monotonic_us();
+  request_unix_ms_ = wall_ms();
   std::string error;
   upstream_ = worker_.upstream_pool().acquire(fresh, error);
   if (!upstream_) {
@@ -449,7 +460,7 @@ void Exchange::on_upstream_complete() {
 
 void Exchange::finish_fetch() {
   const http::ResponseHead& head = *upstream_head_;
-  int64_t now = worker_.now();
+  auto [request_time, now] = request_and_response_time();
 
   cache::ResponseToStore r;
   r.status = head.status;
@@ -466,7 +477,7 @@ void Exchange::finish_fetch() {
     r.last_modified = http::parse_http_date(lm);
   }
   r.freshness =
-      cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(), request_time_, now);
+      cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(), request_time, now);
   for (const std::string& name : actions_->key_headers) {
     r.variant.push_back({name, request_.headers.combined(name)});
   }
@@ -492,7 +503,7 @@ void Exchange::finish_fetch() {
 void Exchange::finish_revalidation() {
   // RFC 9111 §4.3.4: the 304's fields update the stored response; the body stays.
   const http::ResponseHead& head = *upstream_head_;
-  int64_t now = worker_.now();
+  auto [request_time, now] = request_and_response_time();
   cache::ResponseToStore r;
   r.status = stale_->status();
   r.etag = std::string(stale_->etag());
@@ -513,10 +524,10 @@ void Exchange::finish_revalidation() {
     for (const http::HeaderField& f : head.headers) {
       if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
     }
-    r.freshness = cache::compute_freshness(head.headers, cc, freshness_policy(), request_time_, now);
+    r.freshness = cache::compute_freshness(head.headers, cc, freshness_policy(), request_time, now);
   } else {
     r.freshness = stale_->freshness();
-    r.freshness.request_time = request_time_;
+    r.freshness.request_time = request_time;
     r.freshness.response_time = now;
     std::optional<int64_t> date = http::parse_http_date(head.headers.get("date"));
     r.freshness.date_value = date ? *date : now;

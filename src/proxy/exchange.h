@@ -88,6 +88,11 @@ class Exchange final : public UpstreamObserver {
   std::string coalescing_key() const;
   ClientFieldOptions field_options(int status, std::string_view etag) const;
   cache::FreshnessPolicy freshness_policy() const;
+  int64_t wall_ms() const;
+  // RFC 9111 §4.2.3 request_time and response_time in whole seconds, with the response delay
+  // rounded down: two whole-second clock readings would turn a 10 ms fetch across a second
+  // boundary into an Age of 1 (and a 1 s ttl into an entry stale on arrival).
+  std::pair<int64_t, int64_t> request_and_response_time() const;
 
   Worker& worker_;
   ClientConnection* client_;
@@ -117,7 +122,7 @@ class Exchange final : public UpstreamObserver {
   EvbufferPtr upstream_request_;
   std::unique_ptr<UpstreamConnection> upstream_;
   bool retried_ = false;
-  int64_t request_time_ = 0;
+  int64_t request_unix_ms_ = 0;  // when the request went upstream (RFC 9111 request_time)
   uint64_t fetch_seq_ = 0;  // CacheStore::current_seq() when the request went upstream
   const http::ResponseHead* upstream_head_ = nullptr;  // valid while upstream_ is held
 

@@ -52,14 +52,20 @@ void UpstreamConnection::start(evbuffer* request, bool head_request, UpstreamObs
   paused_ = false;
   scanner_.reset();
   chunked_.reset();
-  evbuffer_add_buffer_reference(channel_.output(), request);
-  const config::Timeouts& t = pool_.config().timeouts;
+  request_ = request;
   if (state_ == State::Connecting) {
-    timer_.arm(t.upstream_connect);
+    // The request waits until the connect has succeeded: writing it earlier would turn a
+    // refused connection into a "send failed".
+    timer_.arm(pool_.config().timeouts.upstream_connect);
     channel_.await_writable();
     return;
   }
+  send_request();
+}
+
+void UpstreamConnection::send_request() {
   state_ = State::Active;
+  evbuffer_add_buffer_reference(channel_.output(), request_);
   channel_.set_reading(true);
   arm_read_timeout();
   if (!channel_.flush()) fail(UpstreamError::SendFailed);
@@ -127,10 +133,7 @@ void UpstreamConnection::on_channel_wrote() {
       fail(UpstreamError::ConnectFailed);
       return;
     }
-    state_ = State::Active;
-    channel_.set_reading(true);
-    arm_read_timeout();
-    if (!channel_.flush()) fail(UpstreamError::SendFailed);
+    send_request();
   }
 }
 

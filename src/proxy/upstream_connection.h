@@ -85,12 +85,14 @@ class UpstreamConnection final : public ChannelHandler {
   bool read_body();   // false: wait for more (or failed)
   void complete();
   void arm_read_timeout();
+  void send_request();
 
   UpstreamPool& pool_;
   SocketChannel channel_;
   Timer timer_;
   State state_;
   UpstreamObserver* observer_ = nullptr;
+  evbuffer* request_ = nullptr;  // sent once the connection is established
   uint32_t requests_ = 0;
   bool head_request_ = false;
   bool paused_ = false;

@@ -276,6 +276,7 @@ TEST_CASE("connection refused upstream: 502 with a one-line reason, the client c
   HttpClient c = proxy.client();
   HttpResponse r = c.get("/anything");
   check_one_line_reason(r, 502, "upstream");
+  CHECK(r.body.find("connection failed") != std::string::npos);  // not "send failed"
   CHECK(r.headers.get("Content-Type").rfind("text/plain", 0) == 0);
   CHECK(r.keeps_alive());
   CHECK(c.get("/again").status == 502);
