@@ -2,6 +2,8 @@
 
 #include <llhttp.h>
 
+#include <string>
+
 #include "http/token.h"
 
 namespace etagd::http {
@@ -76,13 +78,40 @@ HeaderList& reset_keeping_capacity(Head& out) {
   return out.headers;
 }
 
-bool run_llhttp(llhttp_type_t type, std::string_view head, HeaderList& headers, ParseState& state,
-                llhttp_t& parser) {
+llhttp_errno_t run_llhttp(llhttp_type_t type, std::string_view head, HeaderList& headers,
+                          ParseState& state, llhttp_t& parser) {
   state.headers = &headers;
   llhttp_init(&parser, type, &settings());
   parser.data = &state;
   llhttp_errno_t err = llhttp_execute(&parser, head.data(), head.size());
-  return err == HPE_OK || err == HPE_PAUSED_UPGRADE;
+  return err == HPE_PAUSED_UPGRADE ? HPE_OK : err;
+}
+
+// llhttp 8.1 knows a fixed table of methods and refuses any other token, but a method is any
+// token (RFC 9110 §9.1) and extension methods are forwarded (and invalidate, RFC 9111 §4.4).
+// For those the head is parsed with GET in the method's place, in a scratch copy, and the
+// views are moved back onto `head`: past the method, both copies hold the same bytes.
+llhttp_errno_t run_llhttp_with_extension_method(std::string_view head, HeaderList& headers,
+                                                ParseState& state, llhttp_t& parser) {
+  size_t method_end = head.find(' ');
+  if (method_end == std::string_view::npos || !is_token(head.substr(0, method_end))) {
+    return HPE_INVALID_METHOD;
+  }
+  thread_local std::string scratch;  // reused: no allocation once it has grown
+  scratch.assign("GET");
+  scratch.append(head.substr(method_end));
+  HeaderList scratch_headers;
+  llhttp_errno_t err = run_llhttp(HTTP_REQUEST, scratch, scratch_headers, state, parser);
+  if (err != HPE_OK) return err;
+  auto moved = [&](std::string_view v) {
+    if (v.empty()) return v;
+    size_t offset = static_cast<size_t>(v.data() - scratch.data()) - 3 + method_end;
+    return head.substr(offset, v.size());
+  };
+  for (const HeaderField& f : scratch_headers) headers.add(moved(f.name), moved(f.value));
+  state.url = moved(state.url);
+  state.headers = &headers;
+  return HPE_OK;
 }
 
 // Connection options are a token list (RFC 9110 §7.6.1).
@@ -155,9 +184,14 @@ void ResponseHead::clear() { *this = ResponseHead{}; }
 std::string_view parse_request_head(std::string_view head, const HeadScan& scan, RequestHead& out) {
   ParseState state;
   llhttp_t parser;
-  if (!run_llhttp(HTTP_REQUEST, head, reset_keeping_capacity(out), state, parser)) {
-    return "malformed request";
+  HeaderList& headers = reset_keeping_capacity(out);
+  llhttp_errno_t err = run_llhttp(HTTP_REQUEST, head, headers, state, parser);
+  if (err == HPE_INVALID_METHOD) {
+    headers.clear();
+    state = ParseState{};
+    err = run_llhttp_with_extension_method(head, headers, state, parser);
   }
+  if (err != HPE_OK) return "malformed request";
   if (llhttp_get_http_major(&parser) != 1) return "unsupported HTTP version";
   out.version_minor = llhttp_get_http_minor(&parser);
 
@@ -196,7 +230,7 @@ std::string_view parse_response_head(std::string_view head, const HeadScan& scan
                                      ResponseHead& out) {
   ParseState state;
   llhttp_t parser;
-  if (!run_llhttp(HTTP_RESPONSE, head, reset_keeping_capacity(out), state, parser)) {
+  if (run_llhttp(HTTP_RESPONSE, head, reset_keeping_capacity(out), state, parser) != HPE_OK) {
     return "malformed response head";
   }
   if (llhttp_get_http_major(&parser) != 1) return "unsupported HTTP version";

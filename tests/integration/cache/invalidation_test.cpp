@@ -180,11 +180,7 @@ TEST_CASE("a method etagd does not know, such as MKCOL, is unsafe: success drops
   CHECK_FALSE(still_cached(etagd, "/docs/5"));
 }
 
-// Known bug: src/http/message_head.cpp parse_request_head() runs llhttp, which refuses method
-// tokens outside its built-in table (HPE_INVALID_METHOD), so etagd answers 400 to a valid
-// extension method (RFC 9110 §9.1) that method.h says is forwarded as Method::Other.
-TEST_CASE("an extension method is forwarded, and its success drops its target" *
-          doctest::may_fail()) {
+TEST_CASE("an extension method is forwarded, and its success drops its target") {
   ScriptedOrigin origin;
   serve_everything(origin);
   CachingEtagd etagd(origin, invalidation_setup());
