@@ -271,8 +271,12 @@ void ClientConnection::answer_complete(bool close_connection) {
 
 void ClientConnection::reject(int status, std::string_view reason) {
   // After a framing error the rest of the stream cannot be trusted: answer and close.
-  write_error_response(channel_.output(), status, reason, worker_.http_date(),
-                       request_.version_minor, /*close=*/true, /*head_request=*/false);
+  ClientHeadOptions head;
+  head.status = status;
+  head.version_minor = request_.version_minor;
+  head.date = worker_.http_date();
+  head.close = true;
+  write_error_response(channel_.output(), reason, head, /*head_request=*/false);
   if (exchange_) {
     exchange_->abandon();
     worker_.retire(std::move(exchange_));

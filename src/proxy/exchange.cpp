@@ -638,13 +638,22 @@ void Exchange::on_upstream_error(UpstreamError error) {
 
 void Exchange::respond_error(int status, std::string_view reason) {
   status_sent_ = status;
+  cache_status_ = pass_status_;
   if (client_ == nullptr) {
     finish(true);
     return;
   }
-  write_error_response(client_->output(), status, reason, worker_.http_date(),
-                       request_.version_minor, client_->must_close_after_answer(),
-                       request_.method == http::Method::Head);
+  // A proxied request's error still says how it was served (issue 4: Age and cache status
+  // on every response).
+  ClientHeadOptions head;
+  head.status = status;
+  head.version_minor = request_.version_minor;
+  head.date = worker_.http_date();
+  head.age = 0;
+  head.status_header = running_->config->cache.status_header;
+  head.cache_status = ops::cache_status_name(pass_status_);
+  head.close = client_->must_close_after_answer();
+  write_error_response(client_->output(), reason, head, request_.method == http::Method::Head);
   if (!client_->flush()) return;
   finish(false);
 }

@@ -179,26 +179,21 @@ void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadO
   evbuffer_add(out, head.data(), head.size());
 }
 
-void write_error_response(evbuffer* out, int status, std::string_view reason, std::string_view date,
-                          int version_minor, bool close, bool head_request) {
+void write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,
+                          bool head_request) {
   std::string body;
-  append_decimal(body, static_cast<uint64_t>(status));
+  append_decimal(body, static_cast<uint64_t>(head.status));
   body += ' ';
-  body.append(http::reason_phrase(status));
+  body.append(http::reason_phrase(head.status));
   if (!reason.empty()) {
     body += ": ";
     body.append(reason);
   }
   body += '\n';
   std::string fields = "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n";
-  ClientHeadOptions o;
-  o.status = status;
-  o.version_minor = version_minor;
-  o.date = date;
-  o.framing = BodyFraming::ContentLength;
-  o.content_length = body.size();
-  o.close = close;
-  write_client_head(out, fields, o);
+  head.framing = BodyFraming::ContentLength;
+  head.content_length = body.size();
+  write_client_head(out, fields, head);
   if (!head_request) evbuffer_add(out, body.data(), body.size());
 }
 

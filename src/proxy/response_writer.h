@@ -56,9 +56,11 @@ struct ClientHeadOptions {
 // Status line, Date, the field block, then Age, cache status, framing and Connection.
 void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadOptions& options);
 
-// etagd's own answer: a one-line text/plain reason, always with Content-Length.
-void write_error_response(evbuffer* out, int status, std::string_view reason, std::string_view date,
-                          int version_minor, bool close, bool head_request);
+// etagd's own answer: a one-line text/plain reason, always with Content-Length. `head` gives
+// status, version, date, close and (for answers to proxied requests) Age and cache status;
+// framing is filled in here.
+void write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,
+                          bool head_request);
 
 // Chunked transfer coding, for bodies of unknown length sent to HTTP/1.1 clients.
 void write_chunk(evbuffer* out, const char* data, size_t len);
