@@ -442,6 +442,7 @@ void Exchange::on_upstream_complete() {
     if (client_framing_ == BodyFraming::Chunked) write_last_chunk(client_->output());
     bool close = client_framing_ == BodyFraming::CloseDelimited;
     release_upstream();
+    record_answer();
     client_->flush();
     finish(close);
     return;
@@ -591,6 +592,7 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus cache_
     add_body_reference(client_->output(), entry->body());
     body_bytes_ = body.size();
   }
+  record_answer();
   if (!client_->flush()) return;
   finish(false);
 }
@@ -626,7 +628,9 @@ void Exchange::on_upstream_error(UpstreamError error) {
     return;
   }
   if (streaming_) {
-    // The head is out: the only honest signal left is to cut the connection.
+    // The head is out: the only honest signal left is to cut the connection. The access log
+    // still shows the answer, with the bytes that were sent.
+    record_answer();
     client_->close();
     return;
   }
@@ -654,6 +658,7 @@ void Exchange::respond_error(int status, std::string_view reason) {
   head.cache_status = ops::cache_status_name(pass_status_);
   head.close = client_->must_close_after_answer();
   write_error_response(client_->output(), reason, head, request_.method == http::Method::Head);
+  record_answer();
   if (!client_->flush()) return;
   finish(false);
 }
@@ -665,26 +670,31 @@ void Exchange::release_upstream() {
   worker_.upstream_pool().release(std::move(upstream_));
 }
 
+// Counted when the whole answer is in the output buffer, before it is flushed: whoever reads
+// the metrics after receiving the answer sees it counted.
+void Exchange::record_answer() {
+  if (client_ == nullptr || recorded_) return;
+  recorded_ = true;
+  ops::ExchangeRecord r;
+  r.start_unix_ms = start_unix_ms_;
+  r.client = client_address_;
+  r.method = request_.method;
+  r.method_token = request_.method_token;
+  r.target = request_.target;
+  r.status = status_sent_;
+  r.body_bytes = body_bytes_;
+  r.cache_status = cache_status_;
+  r.local_304 = local_304_;
+  r.bytes_saved = bytes_saved_;
+  r.upstream_us = upstream_us_;
+  r.total_us = Worker::monotonic_us() - start_us_;
+  worker_.metrics().record_exchange(r);
+  if (ops::AccessLog* log = running_->access_log.get()) log->write(r);
+}
+
 void Exchange::finish(bool close_connection) {
   if (done_) return;
   done_ = true;
-  if (client_ != nullptr) {
-    ops::ExchangeRecord r;
-    r.start_unix_ms = start_unix_ms_;
-    r.client = client_address_;
-    r.method = request_.method;
-    r.method_token = request_.method_token;
-    r.target = request_.target;
-    r.status = status_sent_;
-    r.body_bytes = body_bytes_;
-    r.cache_status = cache_status_;
-    r.local_304 = local_304_;
-    r.bytes_saved = bytes_saved_;
-    r.upstream_us = upstream_us_;
-    r.total_us = Worker::monotonic_us() - start_us_;
-    worker_.metrics().record_exchange(r);
-    if (ops::AccessLog* log = running_->access_log.get()) log->write(r);
-  }
   // Both retire this exchange: nothing may follow.
   if (client_ == nullptr) {
     worker_.end_background_refresh(this);

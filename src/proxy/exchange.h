@@ -84,6 +84,7 @@ class Exchange final : public UpstreamObserver {
   bool serve_stale_on_error();
   void respond_error(int status, std::string_view reason);
   void release_upstream();
+  void record_answer();
   void finish(bool close_connection);
   std::string coalescing_key() const;
   ClientFieldOptions field_options(int status, std::string_view etag) const;
@@ -135,6 +136,7 @@ class Exchange final : public UpstreamObserver {
   uint64_t body_bytes_ = 0;
   ops::CacheStatus cache_status_ = ops::CacheStatus::None;
   bool local_304_ = false;
+  bool recorded_ = false;
   uint64_t bytes_saved_ = 0;
 
   // Response state.
