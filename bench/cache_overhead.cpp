@@ -9,8 +9,7 @@
 // "vary" makes every entry vary on Accept-Encoding (the cost of one VaryField).
 //
 // Entries look like etagd's: a ~40-byte URL key, a ~300-byte header block holding a content
-// ETag, a 1-2 KiB body built the way the proxy builds it (an exactly reserved std::string in
-// a make_shared<const std::string>).
+// ETag, a 1-2 KiB body (copied into the entry's single allocation, as the proxy does).
 #include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -95,7 +94,7 @@ EntryRef make_entry(uint64_t i, std::mt19937_64& rng, Sizes& sizes) {
   r.freshness.request_time = r.freshness.response_time = r.freshness.date_value = 1000;
   r.freshness.lifetime = 60;
   if (g_vary) r.variant.push_back({"accept-encoding", "gzip"});
-  r.body = std::make_shared<const std::string>(std::move(body));
+  r.body = std::move(body);
   sizes.header += r.header_block.size();
   sizes.body += body_len;
   return CacheEntry::make(key, std::move(r));

@@ -19,6 +19,7 @@ struct CacheEntry::Layout {
   size_t tail_bytes = 0;
   size_t etag_in_block = std::string_view::npos;  // offset of the ETag text in header_block
   size_t variant_offset = 0;
+  size_t body_offset = 0;
   char* tail = nullptr;    // set by the allocator
   size_t block_bytes = 0;  // set by the allocator
 };
@@ -91,8 +92,6 @@ bool equals_combined(const http::HeaderList& request, std::string_view name,
   return pos == stored.size();
 }
 
-// The shared_ptr<const std::string> control block make_shared builds for a body.
-constexpr size_t kBodyHolderBytes = heap_bytes(2 * sizeof(void*) + sizeof(std::string));
 // The store's hash bucket slot: an 8-byte bucket pointer per entry at a load factor of 1/2
 // (entry_table.h keeps it between 1/4 and 1).
 constexpr size_t kStoreSlotBytes = 2 * sizeof(void*);
@@ -106,9 +105,9 @@ char* put(char* out, std::string_view text) {
 
 }  // namespace
 
-CacheEntry::CacheEntry(Token, const Layout& layout, std::string_view url_key, ResponseToStore&& r)
-    : body_(std::move(r.body)),
-      bytes_(layout.tail),
+CacheEntry::CacheEntry(Token, const Layout& layout, std::string_view url_key, ResponseToStore&& r,
+                       std::string_view body)
+    : bytes_(layout.tail),
       seq_(r.seq != 0 ? r.seq : CacheStore::current_seq()),
       response_time_(r.freshness.response_time),
       last_modified_(r.last_modified.value_or(0)),
@@ -121,7 +120,9 @@ CacheEntry::CacheEntry(Token, const Layout& layout, std::string_view url_key, Re
       key_len_(static_cast<uint32_t>(url_key.size())),
       header_len_(static_cast<uint32_t>(r.header_block.size())),
       etag_offset_(0),
-      block_bytes_(static_cast<uint32_t>(layout.block_bytes)),
+      block_bytes_(layout.block_bytes),
+      body_len_(body.size()),
+      body_offset_(static_cast<uint32_t>(layout.body_offset)),
       etag_len_(static_cast<uint32_t>(r.etag.size())),
       variant_offset_(static_cast<uint32_t>(layout.variant_offset)),
       variant_count_(static_cast<uint16_t>(r.variant.size())),
@@ -142,13 +143,14 @@ CacheEntry::CacheEntry(Token, const Layout& layout, std::string_view url_key, Re
     out = put(out + sizeof lengths, v.name);
     out = put(out, v.value);
   }
+  put(out, body);
   if (r.etag_from_upstream) flags_ |= kEtagFromUpstream;
   if (r.last_modified) flags_ |= kHasLastModified;
   if (r.freshness.must_revalidate) flags_ |= kMustRevalidate;
   if (r.freshness.no_cache) flags_ |= kNoCache;
 }
 
-EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r) {
+EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::string_view body) {
   Layout layout;
   // The ETag is normally one of the header block's field values: point at it there.
   if (!r.etag.empty()) layout.etag_in_block = r.header_block.find(r.etag);
@@ -159,24 +161,27 @@ EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r) {
     layout.tail_bytes += 2 * sizeof(uint32_t) + v.name.size() + v.value.size();
   }
   // Header text is bounded by the head size limits long before this; the check keeps the
-  // 32-bit offsets honest whatever the caller does.
+  // 32-bit offsets honest whatever the caller does. The body comes last: its length is a
+  // size_t, so it needs no such bound.
   if (layout.tail_bytes > std::numeric_limits<uint32_t>::max() / 2 ||
       r.variant.size() > std::numeric_limits<uint16_t>::max()) {
     throw std::length_error("cache entry with more than 2 GiB of header text");
   }
+  layout.body_offset = layout.tail_bytes;
+  layout.tail_bytes += body.size();
   return std::allocate_shared<CacheEntry>(TailAllocator<CacheEntry, Layout>(&layout), Token{},
-                                          layout, url_key, std::move(r));
+                                          layout, url_key, std::move(r), body);
 }
 
 EntryRef CacheEntry::make(std::string_view url_key, ResponseToStore&& r) {
-  return build(url_key, std::move(r));
+  std::string body = std::move(r.body);
+  return build(url_key, std::move(r), body);
 }
 
 EntryRef CacheEntry::refreshed(const CacheEntry& old, ResponseToStore&& r) {
   r.status = old.status_;
-  r.body = old.body_;
   r.variant = old.variant();
-  return build(old.url_key(), std::move(r));
+  return build(old.url_key(), std::move(r), old.body());
 }
 
 template <typename Fn>
@@ -265,10 +270,6 @@ bool CacheEntry::usable_while_revalidating(int64_t now) const {
   return current_age(now) < int64_t{lifetime_} + int64_t{stale_while_revalidate_};
 }
 
-size_t CacheEntry::charge() const {
-  size_t bytes = heap_bytes(block_bytes_) + kStoreSlotBytes;
-  if (body_) bytes += kBodyHolderBytes + string_heap_bytes(*body_);
-  return bytes;
-}
+size_t CacheEntry::charge() const { return heap_bytes(block_bytes_) + kStoreSlotBytes; }
 
 }  // namespace etagd::cache

@@ -1,6 +1,8 @@
 // One stored response: immutable once built, shared by every request that sends it.
-// The body is a separately shared buffer so an upstream 304 can refresh the headers of an
-// entry (a new CacheEntry) without copying the body (RFC 9111 §4.3.4).
+// Everything an entry holds (key, header block, variant fields, body) lives in one
+// allocation with its shared_ptr control block: no second allocation and no per-body
+// bookkeeping. A send keeps the entry itself alive (an EntryRef) until the kernel has taken
+// the body. An upstream 304 (RFC 9111 §4.3.4) builds a new entry and copies the body once.
 //
 // Memory layout (LevelDB-style handle): the entry, its shared_ptr control block, its URL key,
 // header block, ETag and variant fields live in ONE heap allocation; the store's hash-chain and
@@ -20,8 +22,6 @@
 #include "http/header_list.h"
 
 namespace etagd::cache {
-
-using Body = std::shared_ptr<const std::string>;
 
 class CacheEntry;
 using EntryRef = std::shared_ptr<const CacheEntry>;
@@ -59,7 +59,7 @@ struct ResponseToStore {
   std::optional<int64_t> last_modified;
   Freshness freshness;
   std::vector<VaryField> variant;
-  Body body;
+  std::string body;  // copied into the entry
   // CacheStore::current_seq() when the upstream request was sent; 0 = read it in make().
   // Reading it before the fetch closes a race: a response fetched before an invalidate_prefix
   // but stored after it is then still treated as invalidated.
@@ -98,7 +98,7 @@ class CacheEntry {
   std::optional<int64_t> last_modified() const;
   // Returned by value: stored packed (32-bit deltas), see cache_entry.cpp.
   Freshness freshness() const;
-  const Body& body() const { return body_; }
+  std::string_view body() const { return {bytes_ + body_offset_, body_len_}; }
   // Returned by value: the fields are stored packed in the entry's own allocation.
   std::vector<VaryField> variant() const;
 
@@ -126,7 +126,8 @@ class CacheEntry {
   uint64_t seq() const { return seq_; }
 
   // Public for std::allocate_shared; the Token keeps everyone but make()/refreshed() out.
-  CacheEntry(Token, const Layout& layout, std::string_view url_key, ResponseToStore&& r);
+  CacheEntry(Token, const Layout& layout, std::string_view url_key, ResponseToStore&& r,
+             std::string_view body);
   CacheEntry(const CacheEntry&) = delete;
   CacheEntry& operator=(const CacheEntry&) = delete;
 
@@ -138,13 +139,12 @@ class CacheEntry {
 
   friend StoreHooks& store_hooks(const CacheEntry& e) { return e.hooks_; }
 
-  static EntryRef build(std::string_view url_key, ResponseToStore&& r);
+  static EntryRef build(std::string_view url_key, ResponseToStore&& r, std::string_view body);
   // Calls fn(name, value) for each field this entry varies on, until fn returns false.
   template <typename Fn>
   bool for_each_vary_field(Fn&& fn) const;
 
   mutable StoreHooks hooks_;
-  Body body_;
   // url_key, header_block, the ETag unless the block contains it, then per VaryField:
   // name length and value length (uint32_t each, unaligned), name, value.
   const char* bytes_;
@@ -162,7 +162,9 @@ class CacheEntry {
   uint32_t key_len_;
   uint32_t header_len_;
   uint32_t etag_offset_;  // from bytes_
-  uint32_t block_bytes_;  // size of the one allocation (control block + entry + bytes)
+  size_t block_bytes_;    // size of the one allocation (control block + entry + bytes)
+  size_t body_len_;
+  uint32_t body_offset_;  // from bytes_
   uint32_t etag_len_;
   uint32_t variant_offset_;  // from bytes_
   uint16_t variant_count_;

@@ -20,10 +20,4 @@ constexpr size_t heap_bytes(size_t request) {
   return chunk < 32 ? 32 : chunk;
 }
 
-// The heap buffer behind a std::string (none while the text fits the inline buffer).
-inline size_t string_heap_bytes(const std::string& s) {
-  static const size_t inline_capacity = std::string().capacity();
-  return s.capacity() > inline_capacity ? heap_bytes(s.capacity() + 1) : 0;
-}
-
 }  // namespace etagd::cache

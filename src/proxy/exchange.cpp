@@ -56,17 +56,19 @@ size_t not_modified_prefix(std::string_view block) {
   return pos;
 }
 
-// Keeps a stored body alive while the kernel has not taken all of it: the evbuffer calls this
-// when it no longer references the bytes.
-void release_body(const void*, size_t, void* holder) {
-  std::unique_ptr<cache::Body> owned(static_cast<cache::Body*>(holder));
+// Keeps an entry (and so its body) alive while the kernel has not taken all of the body: the
+// evbuffer calls this when it no longer references the bytes. An entry evicted meanwhile is
+// freed here, after its last send.
+void release_entry(const void*, size_t, void* holder) {
+  std::unique_ptr<cache::EntryRef> owned(static_cast<cache::EntryRef*>(holder));
 }
 
-void add_body_reference(evbuffer* out, const cache::Body& body) {
-  auto holder = std::make_unique<cache::Body>(body);
-  const std::string& bytes = **holder;
-  if (evbuffer_add_reference(out, bytes.data(), bytes.size(), &release_body, holder.get()) == 0) {
-    holder.release();  // now owned by the evbuffer, freed in release_body
+// Adds the body of `entry` to `out` by reference: a hit copies no body byte.
+void add_body_reference(evbuffer* out, const cache::EntryRef& entry) {
+  auto holder = std::make_unique<cache::EntryRef>(entry);
+  std::string_view body = (*holder)->body();
+  if (evbuffer_add_reference(out, body.data(), body.size(), &release_entry, holder.get()) == 0) {
+    holder.release();  // now owned by the evbuffer, freed in release_entry
   }
 }
 
@@ -492,7 +494,7 @@ void Exchange::finish_fetch() {
       return true;
     });
   }
-  r.body = std::make_shared<const std::string>(std::move(body_buf_));
+  r.body = std::move(body_buf_);
   r.seq = fetch_seq_;
   cache::EntryRef entry = cache::CacheEntry::make(url_key_, std::move(r));
   if (storable_) worker_.shared().cache().insert(entry);
@@ -534,8 +536,6 @@ void Exchange::finish_revalidation() {
     r.freshness.date_value = date ? *date : now;
     r.freshness.age_value = parse_age(head.headers.get("age"));
   }
-  r.variant = stale_->variant();
-  r.body = stale_->body();
   r.seq = fetch_seq_;
   cache::EntryRef fresh = cache::CacheEntry::refreshed(*stale_, std::move(r));
   worker_.shared().cache().replace(stale_, fresh);
@@ -575,7 +575,7 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus cache_
   o.status_header = running_->config->cache.status_header;
   o.cache_status = ops::cache_status_name(cache_status);
   o.close = client_->must_close_after_answer();
-  const std::string& body = *entry->body();
+  std::string_view body = entry->body();
   status_sent_ = o.status;
   local_304_ = not_modified;  // etagd made this 304 (the upstream sent the full body, or nothing)
   if (not_modified) bytes_saved_ = body.size();
@@ -589,7 +589,7 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus cache_
   write_client_head(client_->output(), block, o);
   if (o.framing == BodyFraming::ContentLength && request_.method != http::Method::Head &&
       !body.empty()) {
-    add_body_reference(client_->output(), entry->body());
+    add_body_reference(client_->output(), entry);
     body_bytes_ = body.size();
   }
   record_answer();

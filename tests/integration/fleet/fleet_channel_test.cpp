@@ -72,7 +72,7 @@ EntryRef entry(std::string_view key) {
   r.etag = "\"x\"";
   r.freshness.response_time = r.freshness.request_time = r.freshness.date_value = 1000;
   r.freshness.lifetime = 3600;
-  r.body = std::make_shared<const std::string>("body");
+  r.body = "body";
   return CacheEntry::make(key, std::move(r));
 }
 

@@ -367,7 +367,7 @@ TEST_CASE("an evicted entry stays usable by whoever still holds it") {
   REQUIRE(store.insert(entry("h/2", 4000)));
   CHECK(get(store, "h/sending") == nullptr);
   CHECK(sending.use_count() == 1);  // the store let go; the send did not
-  CHECK(sending->body()->size() == 4000);
+  CHECK(sending->body().size() == 4000);
   CHECK(sending->header_block().find("ETag") != std::string_view::npos);
   CHECK(sending->url_key() == "h/sending");
   sending.reset();

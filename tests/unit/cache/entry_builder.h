@@ -21,7 +21,7 @@ inline ResponseToStore response(size_t body_size = 100, std::vector<VaryField> v
   r.freshness.date_value = 1000;
   r.freshness.lifetime = 60;
   r.variant = std::move(variant);
-  r.body = std::make_shared<const std::string>(body_size, 'x');
+  r.body = std::string(body_size, 'x');
   return r;
 }
 

@@ -18,7 +18,7 @@ inline cache::EntryRef entry(std::string_view url_key, int64_t validated_at = 10
   r.freshness.response_time = validated_at;
   r.freshness.date_value = validated_at;
   r.freshness.lifetime = 3600;
-  r.body = std::make_shared<const std::string>("body");
+  r.body = "body";
   return cache::CacheEntry::make(url_key, std::move(r));
 }
 

@@ -75,7 +75,7 @@ struct Fixture {
     r.header_block = "Content-Type: text/plain\r\n";
     r.etag = "\"abc\"";
     r.freshness.lifetime = 60;
-    r.body = std::make_shared<const std::string>("hello");
+    r.body = "hello";
     REQUIRE(store.insert(cache::CacheEntry::make(cache::make_url_key(host, target), std::move(r))));
   }
 
