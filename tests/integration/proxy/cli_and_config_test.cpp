@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy_harness.h"
+#include "support/proxy_harness.h"
 #include "support/child_process.h"
 #include "support/free_port.h"
 #include "support/temp_dir.h"

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy_harness.h"
+#include "support/proxy_harness.h"
 #include "support/origin_scripts.h"
 #include "support/wire_format.h"
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "proxy_harness.h"
+#include "support/proxy_harness.h"
 
 namespace etagd::testing {
 namespace {

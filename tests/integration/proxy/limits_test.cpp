@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "proxy_harness.h"
+#include "support/proxy_harness.h"
 #include "support/wire_format.h"
 
 namespace etagd::testing {

@@ -6,7 +6,7 @@
 #include <string>
 #include <thread>
 
-#include "proxy_harness.h"
+#include "support/proxy_harness.h"
 #include "support/origin_scripts.h"
 
 namespace etagd::testing {

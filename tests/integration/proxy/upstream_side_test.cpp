@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy_harness.h"
+#include "support/proxy_harness.h"
 #include "support/free_port.h"
 #include "support/origin_scripts.h"
 

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "proxy_harness.h"
+#include "support/proxy_harness.h"
 #include "support/origin_scripts.h"
 
 namespace etagd::testing {

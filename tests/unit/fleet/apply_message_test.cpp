@@ -87,7 +87,7 @@ TEST_CASE("another process with the same instance_id is another sender") {
   CHECK_FALSE(present(cache, "api.example.com/items/1"));
 }
 
-TEST_CASE("heartbeats change nothing; only this instance's own is reported as ours") {
+TEST_CASE("heartbeats change nothing, and only this instance's own is reported as ours") {
   CacheStore cache(small_store());
   cache.insert(entry("api.example.com/items/1"));
   CHECK(apply_message({kSelf, MessageKind::Heartbeat, "1"}, kSelf, cache) == Inbound::OwnHeartbeat);

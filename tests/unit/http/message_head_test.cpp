@@ -111,7 +111,7 @@ TEST_CASE("only origin-form targets are accepted by a reverse proxy") {
   CHECK(parse_request("CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n", r) == "CONNECT not supported");
 }
 
-TEST_CASE("Expect: 100-continue is recognised; any other expectation is refused") {
+TEST_CASE("Expect: 100-continue is recognised and any other expectation is refused") {
   RequestHead r;
   REQUIRE(parse_request("POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-Continue\r\n"
                         "Content-Length: 3\r\n\r\n", r).empty());

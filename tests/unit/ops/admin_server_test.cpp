@@ -242,7 +242,7 @@ TEST_CASE("unknown paths answer 404 and known paths with the wrong method 405 wi
   CHECK(f.purges.empty());
 }
 
-TEST_CASE("a request body is read and ignored; parameters come from the query") {
+TEST_CASE("a request body is read and ignored, parameters come from the query") {
   Fixture f;
   f.store_response("a.example.com", "/api/x");
   RawResponse res = test::parse_response(raw_exchange(

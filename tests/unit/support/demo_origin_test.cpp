@@ -45,7 +45,7 @@ TEST_CASE("the demo origin sends no validators and no Cache-Control") {
   }
 }
 
-TEST_CASE("GET of one item returns it; an unknown id is 404") {
+TEST_CASE("GET of one item returns it, and an unknown id is 404") {
   DemoOriginProcess demo;
   HttpClient client(demo.port());
   HttpResponse r = client.get("/api/items/3");

@@ -43,7 +43,7 @@ TEST_CASE("basic_config names the listen port, the upstream and appends extra ke
   CHECK(yaml.substr(yaml.size() - 32) == "timeouts: { upstream_read: 1s }\n");
 }
 
-TEST_CASE("wait_ready returns once the process listens; stop reports its clean exit") {
+TEST_CASE("wait_ready returns once the process listens, and stop reports its clean exit") {
   TempDir scripts;
   // Reads the port from the config it is given, like etagd, and serves the demo origin there.
   std::string fake = fake_etagd(

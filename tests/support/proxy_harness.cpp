@@ -1,4 +1,4 @@
-#include "proxy_harness.h"
+#include "support/proxy_harness.h"
 
 #include <doctest/doctest.h>
 

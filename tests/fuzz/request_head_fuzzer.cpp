@@ -1,0 +1,101 @@
+// Fuzz target: a client's request head, as the proxy reads it (client_connection.cpp):
+// raw bytes into HeadScanner, and when it says Complete, into parse_request_head.
+// Besides not crashing: the scanner keeps its contract (head_fuzzing.h), llhttp reads the head
+// the scanner accepted the same way, and a request parse_request_head accepts is one the rest
+// of the proxy can trust (origin-form target, a single valid Host, framing from the scanner).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "fuzz_check.h"
+#include "head_fuzzing.h"
+#include "http/message_head.h"
+#include "http/token.h"
+
+using etagd::fuzz::check_llhttp_agrees;
+using etagd::fuzz::check_scanner;
+using etagd::http::HeadKind;
+using etagd::http::HeadScan;
+using etagd::http::RequestHead;
+
+namespace {
+
+bool inside(std::string_view outer, std::string_view part) {
+  return part.empty() ||
+         (part.data() >= outer.data() && part.data() + part.size() <= outer.data() + outer.size());
+}
+
+bool same_request(const RequestHead& a, const RequestHead& b) {
+  if (a.headers.size() != b.headers.size()) return false;
+  for (auto ia = a.headers.begin(), ib = b.headers.begin(); ia != a.headers.end(); ++ia, ++ib) {
+    if (ia->name != ib->name || ia->value != ib->value) return false;
+  }
+  return a.method == b.method && a.method_token == b.method_token && a.target == b.target &&
+         a.path == b.path && a.query == b.query && a.version_minor == b.version_minor &&
+         a.host == b.host && a.content_length == b.content_length && a.chunked == b.chunked &&
+         a.keep_alive == b.keep_alive && a.expect_continue == b.expect_continue;
+}
+
+// What the rest of the proxy relies on once parse_request_head said yes.
+void check_accepted(std::string_view head, const HeadScan& scan, const RequestHead& req) {
+  FUZZ_CHECK(req.method_token == head.substr(0, head.find(' ')));
+  FUZZ_CHECK(req.method == etagd::http::parse_method(req.method_token));
+  FUZZ_CHECK(req.method != etagd::http::Method::Connect);
+  FUZZ_CHECK(!req.target.empty() && req.target[0] == '/');
+  FUZZ_CHECK(req.path.find('?') == std::string_view::npos);
+  FUZZ_CHECK(req.path.find('#') == std::string_view::npos);
+  if (req.path.size() < req.target.size()) {
+    FUZZ_CHECK(req.target[req.path.size()] == '?');
+    FUZZ_CHECK(req.query == req.target.substr(req.path.size() + 1));
+  } else {
+    FUZZ_CHECK(req.query.empty());
+  }
+  FUZZ_CHECK(req.version_minor >= 0 && req.version_minor <= 9);
+  // Host: exactly one in HTTP/1.1, at most one in 1.0, and nothing in it that could carry
+  // another authority, a path or white space into rule matching and the cache key.
+  size_t hosts = req.headers.count("host");
+  FUZZ_CHECK(hosts <= 1);
+  if (req.version_minor >= 1) FUZZ_CHECK(hosts == 1);
+  FUZZ_CHECK(req.host == req.headers.get("host"));
+  FUZZ_CHECK(req.host.find_first_of(" \t/?#@\\\"<>") == std::string_view::npos);
+  for (char c : req.host) FUZZ_CHECK(static_cast<unsigned char>(c) < 0x80);
+  FUZZ_CHECK(req.content_length == scan.content_length);
+  FUZZ_CHECK(req.chunked == scan.chunked);
+  FUZZ_CHECK(!(req.chunked && req.version_minor == 0));
+  if (!req.headers.contains("connection")) FUZZ_CHECK(req.keep_alive == (req.version_minor >= 1));
+  if (req.expect_continue) FUZZ_CHECK(req.version_minor >= 1);
+  for (const auto& f : req.headers) {
+    FUZZ_CHECK(inside(head, f.name) && inside(head, f.value));
+    FUZZ_CHECK(etagd::http::is_token(f.name));
+    FUZZ_CHECK(f.value == etagd::http::trim_ows(f.value));
+  }
+  FUZZ_CHECK(inside(head, req.target) && inside(head, req.host) && inside(head, req.method_token));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  HeadScan scan = check_scanner(HeadKind::Request, input);
+  if (scan.status != HeadScan::Status::Complete) return 0;
+  std::string_view head = input.substr(scan.skip, scan.length);
+  etagd::fuzz::LlhttpReading ll = check_llhttp_agrees(HeadKind::Request, head, scan);
+
+  RequestHead req;
+  std::string_view error = etagd::http::parse_request_head(head, scan, req);
+  if (ll.error != HPE_OK) FUZZ_CHECK(!error.empty());
+  if (error.empty()) check_accepted(head, scan, req);
+
+  // A connection reuses one RequestHead for all its requests: a head parsed after another
+  // must come out exactly as if parsed first.
+  static constexpr std::string_view kOther =
+      "POST /previous?x=1 HTTP/1.1\r\nHost: other.example\r\nContent-Length: 5\r\n"
+      "Connection: close\r\nExpect: 100-continue\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n";
+  etagd::http::HeadScanner other_scanner(HeadKind::Request, {});
+  HeadScan other_scan = other_scanner.scan(kOther);
+  RequestHead reused;
+  FUZZ_CHECK(etagd::http::parse_request_head(kOther, other_scan, reused).empty());
+  FUZZ_CHECK(etagd::http::parse_request_head(head, scan, reused) == error);
+  if (error.empty()) FUZZ_CHECK(same_request(req, reused));
+  return 0;
+}
