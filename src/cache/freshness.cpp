@@ -110,6 +110,10 @@ std::string_view why_not_storable(const StorabilityInput& in) {
   // Final responses only; etagd does not combine partial content (§3.3), and a 304 is not a
   // representation to store but an answer to update one with (§4.3.4).
   if (in.status < 200 || in.status > 999 || in.status == 206 || in.status == 304) return "status";
+  // A server error describes a moment of the origin, not the resource: serving it from the
+  // cache would keep an outage going after the origin recovered (and stale-if-error needs a
+  // good response to fall back on, not a stored error).
+  if (in.status >= 500) return "server error";
   if (cc.no_store && !in.ignore_cache_control) return "no-store";
   // §5.2.2.7: a shared cache must not store it (unless the operator overrides, keyed or not).
   if (cc.private_ && !in.ignore_cache_control) return "private";

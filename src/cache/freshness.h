@@ -48,8 +48,8 @@ struct StorabilityInput {
 };
 
 // Empty when a shared cache may store the response (RFC 9111 §3, §3.5), else a short reason
-// ("no-store", "private", "set-cookie", "vary *", "status", "authorization", "no validator or
-// freshness"...). Rules cannot override no-store/private/Set-Cookie/Vary: * ; a rule ttl makes
+// ("no-store", "private", "set-cookie", "vary *", "status", "server error", "authorization",
+// "no validator or freshness"...). 5xx responses are never stored, whatever their freshness. Rules cannot override no-store/private/Set-Cookie/Vary: * ; a rule ttl makes
 // statuses 200/203/204/300/301/308/404/410 storable without explicit freshness (and only those).
 // Never stored: a method other than GET ("method"), 1xx, 206 and 304 ("status").
 // Under ttl origin a response needs explicit freshness (s-maxage, max-age or Expires), or else

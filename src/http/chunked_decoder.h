@@ -24,6 +24,11 @@ class ChunkedDecoder {
   void reset() { *this = ChunkedDecoder(); }
   std::string_view error() const { return error_; }
   uint64_t body_bytes() const { return body_bytes_; }
+  // Body bytes decoded so far plus what the current chunk's size line announced: lets a caller
+  // refuse an oversized body at its size line instead of waiting for the bytes (413 at once).
+  uint64_t announced_bytes() const {
+    return body_bytes_ + (state_ == State::Data ? remaining_ : 0);
+  }
 
  private:
   enum class State {

@@ -231,7 +231,7 @@ bool ClientConnection::read_body() {
     reject(400, chunked_.error());
     return false;
   }
-  if (chunked_.body_bytes() > cfg.limits.max_request_body) {
+  if (chunked_.announced_bytes() > cfg.limits.max_request_body) {
     reject(413, "request body too large");
     return false;
   }

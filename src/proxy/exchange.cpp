@@ -9,6 +9,7 @@
 #include "http/etag.h"
 #include "http/http_date.h"
 #include "http/token.h"
+#include "proxy/cache_variant.h"
 #include "proxy/client_connection.h"
 #include "proxy/invalidation.h"
 #include "proxy/upstream_request.h"
@@ -135,7 +136,9 @@ void Exchange::start() {
   prepare();
 
   bool safe_read = request_.method == http::Method::Get || request_.method == http::Method::Head;
-  if (!safe_read) {
+  // A GET with content (which has no defined meaning, RFC 9110 §9.3.1) may get an answer that
+  // depends on it: never cache it, never hand it to others.
+  if (!safe_read || request_.has_body()) {
     pass_status_ = ops::CacheStatus::Bypass;
     fetch(Purpose::Forward);
     return;
@@ -158,15 +161,7 @@ void Exchange::start() {
 }
 
 std::string Exchange::coalescing_key() const {
-  // Requests that differ in a key header never share a response (tenant isolation).
-  std::string key = url_key_;
-  for (const std::string& name : actions_->key_headers) {
-    key += '\n';
-    key += name;
-    key += ':';
-    key += request_.headers.combined(name);
-  }
-  return key;
+  return proxy::coalescing_key(url_key_, request_, *actions_);
 }
 
 ClientFieldOptions Exchange::field_options(int status, std::string_view etag) const {
@@ -481,19 +476,7 @@ void Exchange::finish_fetch() {
   }
   r.freshness =
       cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(), request_time, now);
-  for (const std::string& name : actions_->key_headers) {
-    r.variant.push_back({name, request_.headers.combined(name)});
-  }
-  for (const http::HeaderField& f : head.headers) {
-    if (!http::iequals(f.name, "vary")) continue;
-    http::for_each_list_member(f.value, [&](std::string_view member) {
-      std::string name = http::lowercase(member);
-      bool present = std::any_of(r.variant.begin(), r.variant.end(),
-                                 [&](const cache::VaryField& v) { return v.name == name; });
-      if (!present) r.variant.push_back({name, request_.headers.combined(name)});
-      return true;
-    });
-  }
+  r.variant = response_variant(request_, *actions_, head.headers);
   r.body = std::move(body_buf_);
   r.seq = fetch_seq_;
   cache::EntryRef entry = cache::CacheEntry::make(url_key_, std::move(r));

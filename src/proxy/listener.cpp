@@ -39,33 +39,54 @@ UniqueFd open_listen_socket(const config::ListenAddress& address, std::string& e
 Listener::Listener(event_base* base, UniqueFd fd, AcceptFn on_accept)
     : fd_(std::move(fd)),
       on_accept_(std::move(on_accept)),
-      event_(event_new(base, fd_.get(), EV_READ | EV_PERSIST, &Listener::on_readable, this)) {}
+      event_(event_new(base, fd_.get(), EV_READ | EV_PERSIST, &Listener::on_readable, this)),
+      resume_(base, &Listener::on_resume, this) {}
 
 void Listener::set_accepting(bool on) {
-  if (on == accepting_ || !fd_.valid()) return;
   accepting_ = on;
-  if (on) {
+  update_event();
+}
+
+void Listener::update_event() {
+  bool arm = accepting_ && !out_of_resources_ && fd_.valid();
+  if (arm == armed_) return;
+  armed_ = arm;
+  if (arm) {
     event_add(event_.get(), nullptr);
   } else {
     event_del(event_.get());
   }
 }
 
+void Listener::on_resume(void* self) {
+  auto* l = static_cast<Listener*>(self);
+  l->out_of_resources_ = false;
+  l->update_event();
+}
+
 void Listener::close() {
-  set_accepting(false);
+  accepting_ = false;
+  update_event();
+  resume_.cancel();
   fd_.reset();
 }
 
 void Listener::on_readable(evutil_socket_t fd, short, void* self) {
   auto* l = static_cast<Listener*>(self);
   // Accept a bounded batch per wake-up so one busy listener cannot starve the loop.
-  for (int i = 0; i < 64 && l->accepting_; ++i) {
+  for (int i = 0; i < 64 && l->armed_; ++i) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
     int c = accept4(fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c < 0) {
-      // EAGAIN: queue empty. EMFILE/ENFILE/ENOBUFS: try again on the next wake-up.
-      return;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // The pending connection stays queued and the socket stays readable: without a pause
+        // the loop would spin on accept() until a descriptor frees up.
+        l->out_of_resources_ = true;
+        l->update_event();
+        l->resume_.arm(std::chrono::milliseconds(100));
+      }
+      return;  // EAGAIN: the queue is empty
     }
     int one = 1;
     setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

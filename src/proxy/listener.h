@@ -29,11 +29,16 @@ class Listener {
 
  private:
   static void on_readable(evutil_socket_t fd, short, void* self);
+  static void on_resume(void* self);
+  void update_event();
 
   UniqueFd fd_;
   AcceptFn on_accept_;
   EventPtr event_;
-  bool accepting_ = false;
+  Timer resume_;
+  bool accepting_ = false;       // what the worker wants
+  bool out_of_resources_ = false;  // accept() failed for lack of descriptors or memory
+  bool armed_ = false;
 };
 
 }  // namespace etagd::proxy

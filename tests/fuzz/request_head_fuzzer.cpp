@@ -5,8 +5,10 @@
 // of the proxy can trust (origin-form target, a single valid Host, framing from the scanner).
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
+#include "cache/cache_key.h"
 #include "fuzz_check.h"
 #include "head_fuzzing.h"
 #include "http/message_head.h"
@@ -72,6 +74,37 @@ void check_accepted(std::string_view head, const HeadScan& scan, const RequestHe
   FUZZ_CHECK(inside(head, req.target) && inside(head, req.host) && inside(head, req.method_token));
 }
 
+// The cache key of an accepted request names its host and target and nothing else: the host
+// part (up to the first '/') decodes back to the lowercased Host without a default port, and
+// the rest is the target as sent. Two requests that share a key therefore share both, which
+// is what keeps one site's (or one path's) response from being served for another.
+void check_cache_key(const RequestHead& req) {
+  std::string key = etagd::cache::make_url_key(req.host, req.target);
+  size_t slash = key.find('/');
+  FUZZ_CHECK(slash != std::string::npos);
+  FUZZ_CHECK(std::string_view(key).substr(slash) == req.target);
+  std::string host;
+  for (size_t i = 0; i < slash; ++i) {
+    if (key[i] != '%') {
+      FUZZ_CHECK(key[i] != '?');
+      host += key[i];
+      continue;
+    }
+    std::string_view escape = std::string_view(key).substr(i, 3);
+    FUZZ_CHECK(escape == "%2f" || escape == "%3f" || escape == "%25");
+    host += escape == "%2f" ? '/' : escape == "%3f" ? '?' : '%';
+    i += 2;
+  }
+  std::string_view expected = req.host;
+  if (expected.ends_with(":80")) {
+    expected.remove_suffix(3);
+  } else if (expected.ends_with(':')) {
+    expected.remove_suffix(1);
+  }
+  FUZZ_CHECK(host == etagd::http::lowercase(expected));
+  FUZZ_CHECK(etagd::cache::url_key_path(key) == req.path);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -84,7 +117,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RequestHead req;
   std::string_view error = etagd::http::parse_request_head(head, scan, req);
   if (ll.error != HPE_OK) FUZZ_CHECK(!error.empty());
-  if (error.empty()) check_accepted(head, scan, req);
+  if (error.empty()) {
+    check_accepted(head, scan, req);
+    check_cache_key(req);
+  }
 
   // A connection reuses one RequestHead for all its requests: a head parsed after another
   // must come out exactly as if parsed first.

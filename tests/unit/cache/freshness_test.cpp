@@ -156,7 +156,15 @@ TEST_CASE("a response with explicit freshness is storable") {
   CHECK(storable({{"Cache-Control", "max-age=60"}}) == "");
   CHECK(storable({{"Cache-Control", "s-maxage=60"}}) == "");
   CHECK(storable({{"Expires", kDate}}) == "");
-  CHECK(storable({{"Cache-Control", "max-age=60"}}, 500) == "");  // any final status may say so
+  CHECK(storable({{"Cache-Control", "max-age=60"}}, 302) == "");  // any non-error status may
+}
+
+TEST_CASE("a server error is never stored, whatever freshness it claims") {
+  for (int status : {500, 502, 503, 504}) {
+    CAPTURE(status);
+    CHECK(storable({{"Cache-Control", "max-age=60"}}, status) == "server error");
+    CHECK(storable({{"Cache-Control", "max-age=60"}}, status, true) == "server error");
+  }
 }
 
 TEST_CASE("no-store, private, Set-Cookie and Vary: * are never stored, rule or not") {
@@ -216,7 +224,8 @@ TEST_CASE("without explicit freshness a response needs a validator to be stored"
 
 TEST_CASE("without explicit freshness only heuristically cacheable statuses are stored") {
   CHECK(storable({{"ETag", "\"a\""}}, 302) == "status");
-  CHECK(storable({{"ETag", "\"a\""}}, 500) == "status");
+  CHECK(storable({{"ETag", "\"a\""}}, 405) == "");  // heuristically cacheable
+  CHECK(storable({{"ETag", "\"a\""}}, 403) == "status");
   CHECK(storable({{"ETag", "\"a\""}, {"Cache-Control", "public"}}, 302) == "");
   CHECK(storable({{"Cache-Control", "max-age=60"}}, 302) == "");
 }
@@ -226,7 +235,7 @@ TEST_CASE("a rule ttl stores successes, permanent redirects and not-found withou
     CAPTURE(status);
     CHECK(storable({}, status, true) == "");
   }
-  for (int status : {201, 302, 303, 307, 400, 401, 403, 429, 500, 502, 503}) {
+  for (int status : {201, 302, 303, 307, 400, 401, 403, 429}) {
     CAPTURE(status);
     CHECK(storable({{"Cache-Control", "max-age=60"}}, status, true) == "status");
   }

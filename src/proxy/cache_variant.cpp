@@ -1,0 +1,72 @@
+#include "proxy/cache_variant.h"
+
+#include <algorithm>
+#include <array>
+
+#include "http/token.h"
+
+namespace etagd::proxy {
+
+namespace {
+
+constexpr std::array<std::string_view, 13> kOverrideFields = {
+    "x-forwarded-host",   "x-host",          "x-forwarded-server", "x-forwarded-scheme",
+    "x-forwarded-port",   "x-forwarded-prefix", "forwarded",       "x-original-url",
+    "x-rewrite-url",      "x-http-method-override", "x-http-method", "x-method-override",
+    "x-original-host"};
+
+bool has_field(const std::vector<cache::VaryField>& fields, std::string_view name) {
+  return std::any_of(fields.begin(), fields.end(),
+                     [&](const cache::VaryField& f) { return f.name == name; });
+}
+
+// key_headers always (absent counts as ""), override fields only when present.
+template <typename Fn>
+void for_each_request_key(const http::RequestHead& request, const config::RuleActions& actions,
+                          Fn&& fn) {
+  for (const std::string& name : actions.key_headers) fn(name, request.headers.combined(name));
+  for (std::string_view name : kOverrideFields) {
+    if (!request.headers.contains(name)) continue;
+    bool keyed = std::find(actions.key_headers.begin(), actions.key_headers.end(), name) !=
+                 actions.key_headers.end();
+    if (!keyed) fn(name, request.headers.combined(name));
+  }
+}
+
+}  // namespace
+
+bool is_override_field(std::string_view name) {
+  return std::find(kOverrideFields.begin(), kOverrideFields.end(), name) != kOverrideFields.end();
+}
+
+std::vector<cache::VaryField> response_variant(const http::RequestHead& request,
+                                               const config::RuleActions& actions,
+                                               const http::HeaderList& response_headers) {
+  std::vector<cache::VaryField> fields;
+  for_each_request_key(request, actions, [&](std::string_view name, std::string value) {
+    fields.push_back({std::string(name), std::move(value)});
+  });
+  for (const http::HeaderField& f : response_headers) {
+    if (!http::iequals(f.name, "vary")) continue;
+    http::for_each_list_member(f.value, [&](std::string_view member) {
+      std::string name = http::lowercase(member);
+      if (!has_field(fields, name)) fields.push_back({name, request.headers.combined(name)});
+      return true;
+    });
+  }
+  return fields;
+}
+
+std::string coalescing_key(std::string_view url_key, const http::RequestHead& request,
+                           const config::RuleActions& actions) {
+  std::string key(url_key);
+  for_each_request_key(request, actions, [&](std::string_view name, const std::string& value) {
+    key += '\n';
+    key += name;
+    key += ':';
+    key += value;
+  });
+  return key;
+}
+
+}  // namespace etagd::proxy
