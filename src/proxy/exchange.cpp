@@ -378,24 +378,40 @@ void Exchange::begin_streaming(const http::ResponseHead& head, ops::CacheStatus 
   }
   o.framing = client_framing_;
   o.close = client_->must_close_after_answer() || client_framing_ == BodyFraming::CloseDelimited;
-  write_client_head(client_->output(), fields, o);
+  pending_head_.clear();
+  append_client_head(pending_head_, fields, o);
   if (request_.method == http::Method::Head) client_framing_ = BodyFraming::None;
-  client_->flush();
+  // Not sent yet: the head leaves with the first body bytes of the same read
+  // (on_upstream_input_drained), or with the end of the response.
+}
+
+void Exchange::commit_head() {
+  if (pending_head_.empty()) return;
+  evbuffer_add(client_->output(), pending_head_.data(), pending_head_.size());
+  pending_head_.clear();
 }
 
 void Exchange::stream_body(const char* data, size_t len) {
   if (client_framing_ == BodyFraming::None || len == 0) return;
+  commit_head();
   body_bytes_ += len;
   if (client_framing_ == BodyFraming::Chunked) {
     write_chunk(client_->output(), data, len);
   } else {
     evbuffer_add(client_->output(), data, len);
   }
+  if (client_->output_pending() <= ClientConnection::kHighWatermark) return;
   if (!client_->flush()) return;  // client gone: we were abandoned
   if (client_->output_pending() > ClientConnection::kHighWatermark && upstream_) {
     upstream_->pause_reading();
     client_->wait_for_drain();
   }
+}
+
+void Exchange::on_upstream_input_drained() {
+  if (abandoned_ || !streaming_ || client_ == nullptr) return;
+  commit_head();
+  client_->flush();
 }
 
 void Exchange::on_client_drained() {
@@ -436,6 +452,7 @@ void Exchange::fall_back_to_streaming() {
 void Exchange::on_upstream_complete() {
   if (abandoned_) return;
   if (streaming_) {
+    commit_head();
     if (client_framing_ == BodyFraming::Chunked) write_last_chunk(client_->output());
     bool close = client_framing_ == BodyFraming::CloseDelimited;
     release_upstream();
@@ -610,12 +627,17 @@ void Exchange::on_upstream_error(UpstreamError error) {
     connect_upstream(/*fresh=*/true);
     return;
   }
-  if (streaming_) {
+  if (streaming_ && pending_head_.empty()) {
     // The head is out: the only honest signal left is to cut the connection. The access log
     // still shows the answer, with the bytes that were sent.
     record_answer();
     client_->close();
     return;
+  }
+  if (streaming_) {
+    // Nothing of the answer left yet: replace it with an honest error.
+    pending_head_.clear();
+    streaming_ = false;
   }
   if (serve_stale_on_error()) return;
   lead_.release();

@@ -60,6 +60,7 @@ class Exchange final : public UpstreamObserver {
   void on_upstream_body(const char* data, size_t len) override;
   void on_upstream_complete() override;
   void on_upstream_error(UpstreamError error) override;
+  void on_upstream_input_drained() override;
 
  private:
   enum class Purpose {
@@ -76,6 +77,7 @@ class Exchange final : public UpstreamObserver {
   void connect_upstream(bool fresh);
   void begin_streaming(const http::ResponseHead& head, ops::CacheStatus cache_status);
   void stream_body(const char* data, size_t len);
+  void commit_head();
   void fall_back_to_streaming();
   void finish_fetch();
   void finish_revalidation();
@@ -140,7 +142,9 @@ class Exchange final : public UpstreamObserver {
   uint64_t bytes_saved_ = 0;
 
   // Response state.
-  bool streaming_ = false;       // head sent; body goes straight to the client
+  bool streaming_ = false;       // the answer streams: body bytes go straight to the client
+  std::string pending_head_;     // a streamed answer's head until its first bytes go out: an
+                                 // upstream failure before then still gets a clean 502
   bool buffering_ = false;       // collecting the body to hash/store
   bool storable_ = false;
   bool revalidated_ = false;     // upstream answered 304 to our validators

@@ -137,7 +137,12 @@ size_t write_client_fields(std::string& block, const http::ResponseHead& upstrea
 
 void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadOptions& o) {
   std::string head;
-  head.reserve(128 + fields.size());
+  append_client_head(head, fields, o);
+  evbuffer_add(out, head.data(), head.size());
+}
+
+void append_client_head(std::string& head, std::string_view fields, const ClientHeadOptions& o) {
+  head.reserve(head.size() + 128 + fields.size());
   // RFC 9110 §6.2: a server sends its own version (1.1) even to HTTP/1.0 clients; what
   // changes for them is keep-alive, which needs an explicit Connection: keep-alive.
   head += "HTTP/1.1 ";
@@ -176,7 +181,6 @@ void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadO
     head += "Connection: keep-alive\r\n";
   }
   head += "\r\n";
-  evbuffer_add(out, head.data(), head.size());
 }
 
 void write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,

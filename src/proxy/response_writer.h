@@ -55,6 +55,9 @@ struct ClientHeadOptions {
 
 // Status line, Date, the field block, then Age, cache status, framing and Connection.
 void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadOptions& options);
+// The same, appended to a string.
+void append_client_head(std::string& head, std::string_view fields,
+                        const ClientHeadOptions& options);
 
 // etagd's own answer: a one-line text/plain reason, always with Content-Length. `head` gives
 // status, version, date, close and (for answers to proxied requests) Age and cache status;

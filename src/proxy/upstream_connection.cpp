@@ -163,12 +163,11 @@ void UpstreamConnection::read_response() {
   // before control returns here: stop as soon as the request being read is not ours any more.
   const uint32_t request = requests_;
   while (state_ == State::Active && observer_ != nullptr && requests_ == request) {
-    if (!in_body_) {
-      if (!read_head()) return;
-    } else {
-      if (!read_body()) return;
-    }
-    if (paused_) return;
+    bool more = in_body_ ? read_body() : read_head();
+    if (!more || paused_) break;
+  }
+  if (state_ == State::Active && observer_ != nullptr && requests_ == request) {
+    observer_->on_upstream_input_drained();
   }
 }
 
@@ -299,7 +298,8 @@ void UpstreamConnection::complete() {
   reusable_ = head_.keep_alive && framing_ != Framing::UntilClose &&
               evbuffer_get_length(channel_.input()) == 0 && !channel_.eof() &&
               channel_.error() == 0 && evbuffer_get_length(channel_.output()) == 0;
-  channel_.set_reading(false);
+  // Reading stays enabled: a connection going back to the pool keeps its read event (EOF
+  // detection while idle) instead of an epoll_ctl delete now and an add in park().
   UpstreamObserver* o = std::exchange(observer_, nullptr);
   if (o) o->on_upstream_complete();
 }

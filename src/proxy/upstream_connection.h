@@ -42,6 +42,9 @@ class UpstreamObserver {
   virtual void on_upstream_body(const char* data, size_t len) = 0;
   virtual void on_upstream_complete() = 0;
   virtual void on_upstream_error(UpstreamError error) = 0;
+  // Every byte read so far has been delivered and more must be awaited: the moment to send
+  // what was produced from it (one write per read, not one per piece).
+  virtual void on_upstream_input_drained() = 0;
 
  protected:
   ~UpstreamObserver() = default;
