@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "proxy/exchange.h"
+#include "proxy/head_reader.h"
 #include "proxy/response_writer.h"
 #include "proxy/running_config.h"
 #include "proxy/worker.h"
@@ -147,10 +148,7 @@ bool ClientConnection::read_head() {
     head_started_ = true;
     arm_timer(cfg.timeouts.client_header);
   }
-  size_t scan_len = std::min<size_t>(avail, cfg.limits.max_header_bytes + 1024);
-  const char* data =
-      reinterpret_cast<const char*>(evbuffer_pullup(in, static_cast<ev_ssize_t>(scan_len)));
-  http::HeadScan scan = scanner_.scan(std::string_view(data, scan_len));
+  http::HeadScan scan = take_head(in, scanner_, cfg.limits.max_header_bytes + 1024, head_buf_);
   switch (scan.status) {
     case http::HeadScan::Status::NeedMore:
       if (channel_.eof()) close();  // the client gave up mid-head: nobody to answer
@@ -164,9 +162,6 @@ bool ClientConnection::read_head() {
     case http::HeadScan::Status::Complete:
       break;
   }
-  head_buf_.assign(data + scan.skip, scan.length);
-  evbuffer_drain(in, scan.skip + scan.length);
-  scanner_.reset();
   std::string_view error = http::parse_request_head(head_buf_, scan, request_);
   if (!error.empty()) {
     reject(error == http::kUnsupportedExpectation ? 417 : 400, error);

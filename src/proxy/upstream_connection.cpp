@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "proxy/head_reader.h"
 #include "proxy/upstream_pool.h"
 #include "proxy/worker.h"
 
@@ -176,9 +177,7 @@ bool UpstreamConnection::read_head() {
   size_t avail = evbuffer_get_length(in);
   if (avail > 0) got_bytes_ = true;
   if (avail == 0 && !channel_.eof() && channel_.error() == 0) return false;
-  size_t scan_len = std::min(avail, kMaxResponseHeadBytes + 1024);
-  const char* data = reinterpret_cast<const char*>(evbuffer_pullup(in, static_cast<ev_ssize_t>(scan_len)));
-  http::HeadScan scan = scanner_.scan(std::string_view(data ? data : "", data ? scan_len : 0));
+  http::HeadScan scan = take_head(in, scanner_, kMaxResponseHeadBytes + 1024, head_buf_);
   switch (scan.status) {
     case http::HeadScan::Status::NeedMore:
       if (channel_.eof() || channel_.error() != 0) {
@@ -192,9 +191,6 @@ bool UpstreamConnection::read_head() {
     case http::HeadScan::Status::Complete:
       break;
   }
-  head_buf_.assign(data + scan.skip, scan.length);
-  evbuffer_drain(in, scan.skip + scan.length);
-  scanner_.reset();
   if (!http::parse_response_head(head_buf_, scan, head_).empty()) {
     fail(UpstreamError::InvalidResponse);
     return false;
