@@ -2,7 +2,9 @@
 // etagd frames bodies itself instead of using llhttp's body parser: Debian's llhttp 8.1 accepts
 // a bare CR in chunk-size lines, and a lenient chunk parser on one hop and a strict one on the
 // next is exactly what request smuggling needs. Chunk extensions are checked and dropped;
-// trailer fields are checked and dropped (etagd never forwards trailers).
+// trailer fields are checked and dropped (etagd never forwards trailers). Stricter than RFC
+// 9112 §7.1.1 in one place, on purpose: no white space between a chunk size and its ';'
+// (`5 ;ext`). No sender needs it, and parsers that disagree about it are a smuggling vector.
 #pragma once
 
 #include <cstddef>

@@ -222,10 +222,13 @@ void HeadScanner::on_field_line(std::string_view line) {
     // RFC 9112 §6.3: repeated or invalid Content-Length is unrecoverable framing. Equal
     // repeats may be merged by the RFC, but refusing them costs nothing and leaves no room
     // for two parsers to disagree.
+    // A tab around the digits is OWS to RFC 9110 but llhttp 8.1 refuses it: refuse it here
+    // too, so the scanner never accepts framing llhttp would read differently.
     uint64_t n = 0;
     if (result_.content_length) {
       finish(HeadScan::Status::Invalid, "repeated Content-Length");
-    } else if (!parse_content_length(trim_ows(value), n)) {
+    } else if (value.find('\t') != std::string_view::npos ||
+               !parse_content_length(trim_ows(value), n)) {
       finish(HeadScan::Status::Invalid, "invalid Content-Length");
     } else {
       result_.content_length = n;

@@ -18,6 +18,7 @@ struct ParseState {
   std::string_view reason;
   std::string_view field;
   bool field_pending = false;
+  bool head_complete = false;  // llhttp reached the end of the head
 };
 
 ParseState& state_of(llhttp_t* p) { return *static_cast<ParseState*>(p->data); }
@@ -50,7 +51,10 @@ int on_header_value_complete(llhttp_t* p) {
   return 0;
 }
 // Bodies are framed by etagd itself (chunked_decoder.h): tell llhttp there is none.
-int on_headers_complete(llhttp_t*) { return 1; }
+int on_headers_complete(llhttp_t* p) {
+  state_of(p).head_complete = true;
+  return 1;
+}
 
 const llhttp_settings_t& settings() {
   static const llhttp_settings_t s = [] {
@@ -84,7 +88,11 @@ llhttp_errno_t run_llhttp(llhttp_type_t type, std::string_view head, HeaderList&
   llhttp_init(&parser, type, &settings());
   parser.data = &state;
   llhttp_errno_t err = llhttp_execute(&parser, head.data(), head.size());
-  return err == HPE_PAUSED_UPGRADE ? HPE_OK : err;
+  if (err == HPE_PAUSED_UPGRADE) err = HPE_OK;
+  // HPE_OK without the end of the head: llhttp is still waiting for bytes (a "PRI" request
+  // line makes it expect the rest of the HTTP/2 preface). A head it did not finish is refused.
+  if (err == HPE_OK && !state.head_complete) return HPE_INVALID_CONSTANT;
+  return err;
 }
 
 // llhttp 8.1 knows a fixed table of methods and refuses any other token, but a method is any

@@ -10,7 +10,9 @@ bool for_each_list_member(std::string_view value, Fn&& fn) {
   for (size_t i = 0; i <= value.size(); ++i) {
     if (i < value.size()) {
       char c = value[i];
-      if (in_quotes && c == '\\') {
+      // A quoted-pair escapes the next byte; a backslash that ends the value escapes nothing
+      // (stepping past the end would drop the last member, e.g. `private="\`).
+      if (in_quotes && c == '\\' && i + 1 < value.size()) {
         ++i;
         continue;
       }

@@ -26,9 +26,12 @@ struct Decoded {
 };
 
 // Feeds `input` in pieces of at most `piece` bytes, as reads from a socket would.
+// announced_bytes() (what the 413 check reads) never shrinks, never falls behind the bytes
+// decoded, and in a complete message never promised more than the body turned out to be.
 Decoded decode(std::string_view input, size_t piece) {
   ChunkedDecoder decoder;
   Decoded d;
+  uint64_t announced = 0;
   while (d.consumed < input.size()) {
     std::string_view part = input.substr(d.consumed, piece);
     size_t used = 0;
@@ -36,9 +39,15 @@ Decoded decode(std::string_view input, size_t piece) {
                               [&](const char* p, size_t n) { d.body.append(p, n); });
     FUZZ_CHECK(used <= part.size());
     d.consumed += used;
+    FUZZ_CHECK(decoder.announced_bytes() >= decoder.body_bytes());
+    if (d.status != ChunkedDecoder::Status::Invalid) {
+      FUZZ_CHECK(decoder.announced_bytes() >= announced);
+      announced = decoder.announced_bytes();
+    }
     if (d.status != ChunkedDecoder::Status::NeedMore) break;
     FUZZ_CHECK(used == part.size());  // NeedMore means every byte was used
   }
+  if (d.status == ChunkedDecoder::Status::Done) FUZZ_CHECK(announced == d.body.size());
   d.error = decoder.error();
   d.body_bytes = decoder.body_bytes();
   return d;
@@ -110,10 +119,14 @@ std::string hex_size(size_t n, Choices& c) {
 
 std::string extension(Choices& c) {
   switch (c.below(4)) {
-    case 0: return "";
-    case 1: return ";name";
-    case 2: return "; name = value";
-    default: return ";q=\"quoted, with \\\" escapes\"";
+    case 0:
+      return "";
+    case 1:
+      return ";name";
+    case 2:
+      return "; name = value";
+    default:
+      return ";q=\"quoted, with \\\" escapes\"";
   }
 }
 

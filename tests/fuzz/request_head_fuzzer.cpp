@@ -1,8 +1,9 @@
 // Fuzz target: a client's request head, as the proxy reads it (client_connection.cpp):
 // raw bytes into HeadScanner, and when it says Complete, into parse_request_head.
 // Besides not crashing: the scanner keeps its contract (head_fuzzing.h), llhttp reads the head
-// the scanner accepted the same way, and a request parse_request_head accepts is one the rest
-// of the proxy can trust (origin-form target, a single valid Host, framing from the scanner).
+// the scanner accepted the same way, a request parse_request_head accepts is one the rest of
+// the proxy can trust (origin-form target, a single valid Host, framing from the scanner, the
+// fields llhttp saw), and its cache key names exactly its host and target.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -64,7 +65,9 @@ void check_accepted(std::string_view head, const HeadScan& scan, const RequestHe
   FUZZ_CHECK(req.content_length == scan.content_length);
   FUZZ_CHECK(req.chunked == scan.chunked);
   FUZZ_CHECK(!(req.chunked && req.version_minor == 0));
-  if (!req.headers.contains("connection")) FUZZ_CHECK(req.keep_alive == (req.version_minor >= 1));
+  if (!req.headers.contains("connection")) {
+    FUZZ_CHECK(req.keep_alive == (req.version_minor >= 1));
+  }
   if (req.expect_continue) FUZZ_CHECK(req.version_minor >= 1);
   for (const auto& f : req.headers) {
     FUZZ_CHECK(inside(head, f.name) && inside(head, f.value));
@@ -116,10 +119,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   RequestHead req;
   std::string_view error = etagd::http::parse_request_head(head, scan, req);
-  if (ll.error != HPE_OK) FUZZ_CHECK(!error.empty());
+  if (ll.error != HPE_OK || ll.heads == 0) FUZZ_CHECK(!error.empty());
   if (error.empty()) {
     check_accepted(head, scan, req);
     check_cache_key(req);
+    // The fields and target etagd uses are the ones llhttp read (for an extension method,
+    // message_head.cpp parses a copy and moves the views back: they must land on the same bytes).
+    FUZZ_CHECK(req.target == ll.url);
+    FUZZ_CHECK(req.headers.size() == ll.fields.size());
+    size_t i = 0;
+    for (const auto& f : req.headers) {
+      FUZZ_CHECK(f.name == ll.fields[i].first);
+      FUZZ_CHECK(f.value == etagd::http::trim_ows(ll.fields[i].second));
+      ++i;
+    }
   }
 
   // A connection reuses one RequestHead for all its requests: a head parsed after another

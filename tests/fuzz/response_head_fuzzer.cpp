@@ -38,7 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(resp.content_length == scan.content_length);
   FUZZ_CHECK(resp.chunked == scan.chunked);
   FUZZ_CHECK(resp.headers.size() == ll.fields.size());
-  if (!resp.headers.contains("connection")) FUZZ_CHECK(resp.keep_alive == (resp.version_minor >= 1));
+  if (!resp.headers.contains("connection")) {
+    FUZZ_CHECK(resp.keep_alive == (resp.version_minor >= 1));
+  }
   size_t i = 0;
   for (const auto& f : resp.headers) {
     FUZZ_CHECK(f.name == ll.fields[i].first);

@@ -230,10 +230,13 @@ TEST_CASE("access_log accepts off, stdout, stderr and absolute paths") {
 }
 
 TEST_CASE("log levels are the spdlog levels") {
-  for (auto [word, level] :
+  for (auto [name, expected] :
        {std::pair{"trace", LogLevel::Trace}, std::pair{"warn", LogLevel::Warn},
         std::pair{"error", LogLevel::Error}, std::pair{"critical", LogLevel::Critical},
         std::pair{"off", LogLevel::Off}}) {
+    // Copies: clang before 16 cannot capture structured bindings in doctest's lambdas.
+    const char* word = name;
+    LogLevel level = expected;
     CAPTURE(word);
     LoadResult r = load_with_minimal(std::string("log: { level: ") + word + " }\n");
     REQUIRE(r.ok());

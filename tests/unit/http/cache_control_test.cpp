@@ -127,3 +127,14 @@ TEST_CASE("white space and empty list elements are tolerated") {
   CHECK(cc.max_age == 30);
   CHECK(cc.no_store);
 }
+
+TEST_CASE("a directive after which the value ends in a lone backslash is still seen") {
+  // Found by the field_values fuzzer: the last member used to be dropped, so a private or
+  // no-store response looked storable.
+  CacheControl cc;
+  parse_cache_control("public, max-age=60, private=\"\\", cc);
+  CHECK(cc.private_);
+  CacheControl ns;
+  parse_cache_control("max-age=60, no-store=\"\\", ns);
+  CHECK(ns.no_store);
+}

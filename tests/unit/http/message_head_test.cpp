@@ -153,3 +153,8 @@ TEST_CASE("a response head yields status, reason, fields, framing and reusabilit
   CHECK(r.chunked);
   CHECK_FALSE(r.keep_alive);
 }
+
+TEST_CASE("a head llhttp did not finish reading is refused (PRI waits for an HTTP/2 preface)") {
+  RequestHead r;
+  CHECK(parse_request("PRI / HTTP/1.0\r\n\r\n", r) == "malformed request");
+}

@@ -72,3 +72,13 @@ TEST_CASE("list iteration stops when the callback returns false") {
   CHECK(!finished);
   CHECK(seen == 2);
 }
+
+TEST_CASE("a list whose last member ends in a lone backslash inside quotes keeps that member") {
+  std::vector<std::string> members;
+  etagd::http::for_each_list_member("public, max-age=60, private=\"\\", [&](std::string_view m) {
+    members.emplace_back(m);
+    return true;
+  });
+  REQUIRE(members.size() == 3);
+  CHECK(members[2] == "private=\"\\");
+}

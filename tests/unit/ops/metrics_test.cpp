@@ -94,7 +94,8 @@ TEST_CASE("a fresh registry renders every family with HELP and TYPE, and no requ
   CHECK(e.types.at("etagd_requests_total") == "counter");
   CHECK(e.types.at("etagd_upstream_latency_seconds") == "histogram");
   CHECK(e.types.at("etagd_cache_entries") == "gauge");
-  for (const auto& [series, value] : e.samples) {
+  for (const auto& sample : e.samples) {
+    const std::string& series = sample.first;
     CHECK_MESSAGE(series.rfind("etagd_requests_total", 0) != 0, "zero series shown: " << series);
   }
   CHECK(e.at("etagd_local_not_modified_total") == 0);
