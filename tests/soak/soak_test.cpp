@@ -99,8 +99,10 @@ int soak_seconds() {
 
 bool sanitized(pid_t pid) {
   std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
-  return text.find("libasan") != std::string::npos;
+  for (std::string line; std::getline(maps, line);) {
+    if (line.find("libasan") != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace
