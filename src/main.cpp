@@ -15,6 +15,7 @@
 #include "fleet/fleet_channel.h"
 #include "ops/access_log.h"
 #include "ops/admin_server.h"
+#include "ops/heap_trim.h"
 #include "ops/logging.h"
 #include "ops/systemd_notify.h"
 #include "proxy/event_handles.h"
@@ -271,6 +272,11 @@ int main(int argc, char** argv) {
   etagd::ops::Watchdog watchdog(base.get(), etagd::ops::watchdog_interval(),
                                 [&server] { return server.all_workers_alive(3000); });
   watchdog.start();
+  // Cache bytes plus this much is what the process may hold before free heap is trimmed: the
+  // rest (connections, buffers, code) stays far below it.
+  constexpr uint64_t kHeapSlack = 24ull * 1024 * 1024;
+  etagd::ops::HeapTrimmer heap_trimmer(
+      base.get(), [&server] { return server.shared().cache().stats().bytes; }, kHeapSlack);
   spdlog::info("etagd {} started: {} worker(s), upstream {}", ETAGD_VERSION,
                server.workers().size(), loaded.config->upstream.url);
   etagd::ops::notify_ready("serving");
