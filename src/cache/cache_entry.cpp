@@ -12,52 +12,20 @@
 
 namespace etagd::cache {
 
-// The one allocation behind an entry: std::allocate_shared's control block (which holds the
-// CacheEntry itself), followed by `tail_bytes` of text. The allocator below reports where the
-// tail landed; the constructor copies the key, header block, ETag and variant fields there.
+// Where build() puts an entry's tail (see the member comments in cache_entry.h).
 struct CacheEntry::Layout {
   size_t tail_bytes = 0;
   size_t etag_in_block = std::string_view::npos;  // offset of the ETag text in header_block
   size_t variant_offset = 0;
   size_t body_offset = 0;
-  char* tail = nullptr;    // set by the allocator
-  size_t block_bytes = 0;  // set by the allocator
 };
 
 namespace {
 
-// A std::allocate_shared allocator that over-allocates the control block by layout->tail_bytes.
-// Its only state is a pointer to the Layout on make()'s stack; the copy kept in the control
-// block is used only to deallocate, which needs no state.
-template <typename T, typename Layout>
-class TailAllocator {
- public:
-  using value_type = T;
-
-  explicit TailAllocator(Layout* layout) : layout_(layout) {}
-  template <typename U>
-  TailAllocator(const TailAllocator<U, Layout>& other) : layout_(other.layout()) {}
-
-  T* allocate(size_t n) {
-    size_t head = n * sizeof(T);
-    size_t bytes = head + layout_->tail_bytes;
-    void* p = ::operator new(bytes);
-    layout_->tail = static_cast<char*>(p) + head;
-    layout_->block_bytes = bytes;
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t) { ::operator delete(p); }
-
-  Layout* layout() const { return layout_; }
-
-  template <typename U>
-  bool operator==(const TailAllocator<U, Layout>& other) const {
-    return layout_ == other.layout();
-  }
-
- private:
-  Layout* layout_;
-};
+// Every entry alive, for CacheEntry::census(). Touched once per entry built and freed (a miss,
+// not a hit), so two shared counters cost nothing measurable.
+std::atomic<uint64_t> g_live_entries{0};
+std::atomic<uint64_t> g_live_bytes{0};
 
 // RFC 9111 §1.2.2: a delta too large to represent is taken as 2^31.
 constexpr int64_t kDeltaCap = int64_t{1} << 31;
@@ -105,10 +73,9 @@ char* put(char* out, std::string_view text) {
 
 }  // namespace
 
-CacheEntry::CacheEntry(Token, const Layout& layout, std::string_view url_key, ResponseToStore&& r,
+CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseToStore&& r,
                        std::string_view body)
-    : bytes_(layout.tail),
-      seq_(r.seq != 0 ? r.seq : CacheStore::current_seq()),
+    : seq_(r.seq != 0 ? r.seq : CacheStore::current_seq()),
       response_time_(r.freshness.response_time),
       last_modified_(r.last_modified.value_or(0)),
       request_delay_(pack_delta(r.freshness.response_time, r.freshness.request_time)),
@@ -120,15 +87,14 @@ CacheEntry::CacheEntry(Token, const Layout& layout, std::string_view url_key, Re
       key_len_(static_cast<uint32_t>(url_key.size())),
       header_len_(static_cast<uint32_t>(r.header_block.size())),
       etag_offset_(0),
-      block_bytes_(layout.block_bytes),
-      body_len_(body.size()),
-      body_offset_(static_cast<uint32_t>(layout.body_offset)),
       etag_len_(static_cast<uint32_t>(r.etag.size())),
       variant_offset_(static_cast<uint32_t>(layout.variant_offset)),
+      body_offset_(static_cast<uint32_t>(layout.body_offset)),
+      body_len_(static_cast<uint32_t>(body.size())),
       variant_count_(static_cast<uint16_t>(r.variant.size())),
       status_(static_cast<uint16_t>(std::clamp(r.status, 0, 999))),
       flags_(0) {
-  char* out = put(layout.tail, url_key);
+  char* out = put(const_cast<char*>(tail()), url_key);
   out = put(out, r.header_block);
   if (layout.etag_in_block != std::string_view::npos) {
     etag_offset_ = static_cast<uint32_t>(key_len_ + layout.etag_in_block);
@@ -148,6 +114,23 @@ CacheEntry::CacheEntry(Token, const Layout& layout, std::string_view url_key, Re
   if (r.last_modified) flags_ |= kHasLastModified;
   if (r.freshness.must_revalidate) flags_ |= kMustRevalidate;
   if (r.freshness.no_cache) flags_ |= kNoCache;
+  g_live_entries.fetch_add(1, std::memory_order_relaxed);
+  g_live_bytes.fetch_add(charge(), std::memory_order_relaxed);
+}
+
+CacheEntry::~CacheEntry() {
+  g_live_entries.fetch_sub(1, std::memory_order_relaxed);
+  g_live_bytes.fetch_sub(charge(), std::memory_order_relaxed);
+}
+
+void CacheEntry::destroy(const CacheEntry* e) {
+  e->~CacheEntry();
+  ::operator delete(const_cast<CacheEntry*>(e));
+}
+
+CacheEntry::Census CacheEntry::census() {
+  return {g_live_entries.load(std::memory_order_relaxed),
+          g_live_bytes.load(std::memory_order_relaxed)};
 }
 
 EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::string_view body) {
@@ -160,17 +143,23 @@ EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::s
   for (const VaryField& v : r.variant) {
     layout.tail_bytes += 2 * sizeof(uint32_t) + v.name.size() + v.value.size();
   }
-  // Header text is bounded by the head size limits long before this; the check keeps the
-  // 32-bit offsets honest whatever the caller does. The body comes last: its length is a
-  // size_t, so it needs no such bound.
-  if (layout.tail_bytes > std::numeric_limits<uint32_t>::max() / 2 ||
+  // Header text is bounded by the head size limits and bodies by max_object_size long before
+  // this; the check keeps the 32-bit offsets honest whatever the caller does.
+  if (layout.tail_bytes > kMaxBody || body.size() > kMaxBody ||
       r.variant.size() > std::numeric_limits<uint16_t>::max()) {
-    throw std::length_error("cache entry with more than 2 GiB of header text");
+    throw std::length_error("cache entry with more than 1 GiB of header text or body");
   }
   layout.body_offset = layout.tail_bytes;
   layout.tail_bytes += body.size();
-  return std::allocate_shared<CacheEntry>(TailAllocator<CacheEntry, Layout>(&layout), Token{},
-                                          layout, url_key, std::move(r), body);
+  void* block = ::operator new(sizeof(CacheEntry) + layout.tail_bytes);
+  const CacheEntry* e;
+  try {
+    e = new (block) CacheEntry(layout, url_key, std::move(r), body);
+  } catch (...) {
+    ::operator delete(block);
+    throw;
+  }
+  return EntryRef(e, EntryRef::Adopt{});
 }
 
 EntryRef CacheEntry::make(std::string_view url_key, ResponseToStore&& r) {
@@ -186,7 +175,7 @@ EntryRef CacheEntry::refreshed(const CacheEntry& old, ResponseToStore&& r) {
 
 template <typename Fn>
 bool CacheEntry::for_each_vary_field(Fn&& fn) const {
-  const char* p = bytes_ + variant_offset_;
+  const char* p = tail() + variant_offset_;
   for (uint16_t i = 0; i < variant_count_; ++i) {
     uint32_t lengths[2];
     std::memcpy(lengths, p, sizeof lengths);
@@ -270,6 +259,8 @@ bool CacheEntry::usable_while_revalidating(int64_t now) const {
   return current_age(now) < int64_t{lifetime_} + int64_t{stale_while_revalidate_};
 }
 
-size_t CacheEntry::charge() const { return heap_bytes(block_bytes_) + kStoreSlotBytes; }
+size_t CacheEntry::charge() const {
+  return heap_bytes(sizeof(CacheEntry) + size_t{body_offset_} + body_len_) + kStoreSlotBytes;
+}
 
 }  // namespace etagd::cache

@@ -1,19 +1,21 @@
 // One stored response: immutable once built, shared by every request that sends it.
 // Everything an entry holds (key, header block, variant fields, body) lives in one
-// allocation with its shared_ptr control block: no second allocation and no per-body
-// bookkeeping. A send keeps the entry itself alive (an EntryRef) until the kernel has taken
-// the body. An upstream 304 (RFC 9111 §4.3.4) builds a new entry and copies the body once.
+// allocation with the entry itself: no second allocation and no per-body bookkeeping. A send
+// keeps the entry alive (an EntryRef) until the kernel has taken the body. An upstream 304
+// (RFC 9111 §4.3.4) builds a new entry and copies the body once.
 //
-// Memory layout (LevelDB-style handle): the entry, its shared_ptr control block, its URL key,
-// header block, ETag and variant fields live in ONE heap allocation; the store's hash-chain and
-// LRU links live inside the entry too, so storing it costs no separate node. charge() counts
-// all of it plus the body, so the cache budget tracks process memory (bench/cache_overhead).
+// Memory layout (LevelDB-style handle): the entry, then its URL key, header block, ETag,
+// variant fields and body, in ONE heap allocation. The reference count and the store's
+// hash-chain and LRU links live inside the entry, so storing it costs no separate node and no
+// shared_ptr control block. charge() counts all of it, so the cache budget tracks process
+// memory (bench/cache_overhead).
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,7 +26,49 @@
 namespace etagd::cache {
 
 class CacheEntry;
-using EntryRef = std::shared_ptr<const CacheEntry>;
+
+// A counted reference to an entry, like std::shared_ptr<const CacheEntry> but one pointer
+// wide: the count lives in the entry (intrusive), so an entry needs no control block. The
+// entry is freed with its last reference, on whichever thread drops it. Copying and dropping
+// are thread-safe; one EntryRef object is not shared between threads without a lock.
+class EntryRef {
+ public:
+  EntryRef() = default;
+  EntryRef(std::nullptr_t) {}
+  EntryRef(const EntryRef& other) : p_(other.p_) { retain(); }
+  EntryRef(EntryRef&& other) noexcept : p_(std::exchange(other.p_, nullptr)) {}
+  EntryRef& operator=(const EntryRef& other) {
+    EntryRef(other).swap(*this);
+    return *this;
+  }
+  EntryRef& operator=(EntryRef&& other) noexcept {
+    EntryRef(std::move(other)).swap(*this);
+    return *this;
+  }
+  ~EntryRef() { release(); }
+
+  const CacheEntry* get() const { return p_; }
+  const CacheEntry& operator*() const { return *p_; }
+  const CacheEntry* operator->() const { return p_; }
+  explicit operator bool() const { return p_ != nullptr; }
+  void reset() { EntryRef().swap(*this); }
+  void swap(EntryRef& other) noexcept { std::swap(p_, other.p_); }
+  // References to this entry right now (tests; racy by nature under concurrency).
+  long use_count() const;
+
+  friend bool operator==(const EntryRef& a, const EntryRef& b) { return a.p_ == b.p_; }
+  friend bool operator==(const EntryRef& a, std::nullptr_t) { return a.p_ == nullptr; }
+
+ private:
+  friend class CacheEntry;
+  // Takes over a reference already counted (a freshly built entry starts at one).
+  struct Adopt {};
+  EntryRef(const CacheEntry* p, Adopt) : p_(p) {}
+  inline void retain() const;
+  inline void release();
+
+  const CacheEntry* p_ = nullptr;
+};
 
 // Timing of a stored response in seconds since the epoch; names follow RFC 9111 §4.2.3.
 struct Freshness {
@@ -79,26 +123,30 @@ struct StoreHooks {
 };
 
 class CacheEntry {
-  struct Token {};  // only make()/refreshed() can name it, so only they can construct
-  struct Layout;    // where make() put the entry's bytes (cache_entry.cpp)
+  struct Layout;  // where the entry's bytes go (cache_entry.cpp)
 
  public:
-  // Builds an entry for the response at `url_key` (see cache_key.h).
-  static std::shared_ptr<const CacheEntry> make(std::string_view url_key, ResponseToStore&& r);
+  // Bodies above this are never stored (config limits max_object_size to it), so the entry's
+  // lengths and offsets fit in 32 bits.
+  static constexpr size_t kMaxBody = size_t{1} << 30;
+
+  // Builds an entry for the response at `url_key` (see cache_key.h). Throws std::length_error
+  // for a body above kMaxBody or more than 1 GiB of header text.
+  static EntryRef make(std::string_view url_key, ResponseToStore&& r);
   // A copy of `old` with new header block, validators and freshness but the same body:
   // what an upstream 304 turns a stale entry into (RFC 9111 §4.3.4). Status, body and variant
   // fields are taken from `old`; those of `r` are ignored.
-  static std::shared_ptr<const CacheEntry> refreshed(const CacheEntry& old, ResponseToStore&& r);
+  static EntryRef refreshed(const CacheEntry& old, ResponseToStore&& r);
 
-  std::string_view url_key() const { return {bytes_, key_len_}; }
+  std::string_view url_key() const { return {tail(), key_len_}; }
   int status() const { return status_; }
-  std::string_view header_block() const { return {bytes_ + key_len_, header_len_}; }
-  std::string_view etag() const { return {bytes_ + etag_offset_, etag_len_}; }
+  std::string_view header_block() const { return {tail() + key_len_, header_len_}; }
+  std::string_view etag() const { return {tail() + etag_offset_, etag_len_}; }
   bool etag_from_upstream() const { return (flags_ & kEtagFromUpstream) != 0; }
   std::optional<int64_t> last_modified() const;
   // Returned by value: stored packed (32-bit deltas), see cache_entry.cpp.
   Freshness freshness() const;
-  std::string_view body() const { return {bytes_ + body_offset_, body_len_}; }
+  std::string_view body() const { return {tail() + body_offset_, body_len_}; }
   // Returned by value: the fields are stored packed in the entry's own allocation.
   std::vector<VaryField> variant() const;
 
@@ -125,9 +173,14 @@ class CacheEntry {
   // Store bookkeeping: the invalidation sequence number current when this entry was built.
   uint64_t seq() const { return seq_; }
 
-  // Public for std::allocate_shared; the Token keeps everyone but make()/refreshed() out.
-  CacheEntry(Token, const Layout& layout, std::string_view url_key, ResponseToStore&& r,
-             std::string_view body);
+  // Entries alive in this process and the sum of their charges: stored ones, and evicted ones
+  // still being sent. What the cache really holds; tests use it to see entries freed.
+  struct Census {
+    uint64_t entries = 0;
+    uint64_t bytes = 0;
+  };
+  static Census census();
+
   CacheEntry(const CacheEntry&) = delete;
   CacheEntry& operator=(const CacheEntry&) = delete;
 
@@ -138,19 +191,25 @@ class CacheEntry {
   static constexpr uint8_t kNoCache = 8;
 
   friend StoreHooks& store_hooks(const CacheEntry& e) { return e.hooks_; }
+  friend class EntryRef;
 
+  CacheEntry(const Layout& layout, std::string_view url_key, ResponseToStore&& r,
+             std::string_view body);
+  ~CacheEntry();
   static EntryRef build(std::string_view url_key, ResponseToStore&& r, std::string_view body);
+  // Runs the destructor and frees the allocation; called with the last reference.
+  static void destroy(const CacheEntry* e);
+  // The bytes after the entry in its allocation.
+  const char* tail() const { return reinterpret_cast<const char*>(this + 1); }
   // Calls fn(name, value) for each field this entry varies on, until fn returns false.
   template <typename Fn>
   bool for_each_vary_field(Fn&& fn) const;
 
   mutable StoreHooks hooks_;
-  // url_key, header_block, the ETag unless the block contains it, then per VaryField:
-  // name length and value length (uint32_t each, unaligned), name, value.
-  const char* bytes_;
   uint64_t seq_;
   int64_t response_time_;
   int64_t last_modified_;
+  mutable std::atomic<uint32_t> refs_{1};
   // Freshness packed as 32-bit deltas from response_time (values clamp at 2^31, which
   // RFC 9111 §1.2.2 allows for any delta-seconds too large to represent).
   int32_t request_delay_;  // response_time - request_time
@@ -159,17 +218,35 @@ class CacheEntry {
   uint32_t lifetime_;
   uint32_t stale_if_error_;
   uint32_t stale_while_revalidate_;
+  // The tail: url_key, header_block, the ETag unless the block contains it, then per
+  // VaryField: name length and value length (uint32_t each, unaligned), name, value; then the
+  // body. Offsets count from tail().
   uint32_t key_len_;
   uint32_t header_len_;
-  uint32_t etag_offset_;  // from bytes_
-  size_t block_bytes_;    // size of the one allocation (control block + entry + bytes)
-  size_t body_len_;
-  uint32_t body_offset_;  // from bytes_
+  uint32_t etag_offset_;
   uint32_t etag_len_;
-  uint32_t variant_offset_;  // from bytes_
+  uint32_t variant_offset_;
+  uint32_t body_offset_;
+  uint32_t body_len_;
   uint16_t variant_count_;
   uint16_t status_;
   uint8_t flags_;
 };
+
+inline void EntryRef::retain() const {
+  if (p_ != nullptr) p_->refs_.fetch_add(1, std::memory_order_relaxed);
+}
+
+inline void EntryRef::release() {
+  // acq_rel: the thread that frees the entry sees every other thread's reads of it finished.
+  if (p_ != nullptr && p_->refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    CacheEntry::destroy(p_);
+  }
+  p_ = nullptr;
+}
+
+inline long EntryRef::use_count() const {
+  return p_ == nullptr ? 0 : static_cast<long>(p_->refs_.load(std::memory_order_relaxed));
+}
 
 }  // namespace etagd::cache

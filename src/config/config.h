@@ -56,6 +56,8 @@ struct Limits {
 struct CacheConfig {
   uint64_t max_memory = 256ull * 1024 * 1024;   // everything entries hold, keys to bodies
   uint64_t max_object_size = 8ull * 1024 * 1024; // larger bodies stream through uncached
+  // etagd holds a body in memory while it hashes it; above this it is a mistake, not a cache.
+  static constexpr uint64_t kMaxObjectSizeLimit = 1ull << 30;
   uint32_t shards = 16;                          // power of two
   std::string status_header = "X-Cache";         // HIT/MISS/STALE/REVALIDATED/BYPASS
   Duration coalesce_timeout{5'000};              // a waiter goes upstream itself after this

@@ -234,7 +234,13 @@ void SettingsLoader::read_cache(const Field& f, CacheConfig& out) {
     if (auto n = r_.size(*v)) out.max_memory = *n;
   }
   if (const Field* v = s.find("max_object_size")) {
-    if (auto n = r_.size(*v)) out.max_object_size = *n;
+    if (auto n = r_.size(*v)) {
+      if (*n > CacheConfig::kMaxObjectSizeLimit) {
+        r_.error(*v, "must be at most 1GiB (a stored body is held in memory whole)");
+      } else {
+        out.max_object_size = *n;
+      }
+    }
   }
   if (const Field* v = s.find("shards")) {
     if (auto n = r_.integer(*v, 1, 4096)) {

@@ -57,6 +57,9 @@ size_t not_modified_prefix(std::string_view block) {
   return pos;
 }
 
+static_assert(config::CacheConfig::kMaxObjectSizeLimit <= cache::CacheEntry::kMaxBody,
+              "every body max_object_size admits must fit in a cache entry");
+
 // Keeps an entry (and so its body) alive while the kernel has not taken all of the body: the
 // evbuffer calls this when it no longer references the bytes. An entry evicted meanwhile is
 // freed here, after its last send.

@@ -107,17 +107,11 @@ TEST_CASE("an entry larger than the shard budget is rejected and nothing is evic
 
 namespace {
 
-// Sum of the charges of the entries still alive. The store is their only owner, so an entry
-// is alive exactly when it is still stored.
-std::pair<uint64_t, uint64_t> live(const std::vector<std::weak_ptr<const CacheEntry>>& all) {
-  uint64_t bytes = 0, entries = 0;
-  for (const auto& w : all) {
-    if (EntryRef e = w.lock()) {
-      bytes += e->charge();
-      ++entries;
-    }
-  }
-  return {bytes, entries};
+// Charges and count of the entries alive now that were not alive at `before`. When the store
+// is their only owner, an entry is alive exactly when it is still stored.
+std::pair<uint64_t, uint64_t> live_since(const CacheEntry::Census& before) {
+  CacheEntry::Census now = CacheEntry::census();
+  return {now.bytes - before.bytes, now.entries - before.entries};
 }
 
 }  // namespace
@@ -128,7 +122,7 @@ TEST_CASE("accounted bytes never exceed max_memory under heavy random insert and
   o.shards = 8;
   CacheStore store(o);
   std::mt19937 rng(12345);
-  std::vector<std::weak_ptr<const CacheEntry>> inserted;
+  const CacheEntry::Census before = CacheEntry::census();
   for (int i = 0; i < 20000; ++i) {
     std::string key = "host" + std::to_string(rng() % 7) + "/item/" + std::to_string(rng() % 3000);
     size_t body = rng() % 8 == 0 ? 20000 + rng() % 300000 : rng() % 3000;
@@ -137,33 +131,30 @@ TEST_CASE("accounted bytes never exceed max_memory under heavy random insert and
     EntryRef e = entry(key, body, std::move(variant));
     bool fits = e->charge() <= store.shard_budget();
     REQUIRE(store.insert(e) == fits);
-    if (fits) inserted.push_back(e);
     if (rng() % 50 == 0) store.invalidate_url(key);
     if (rng() % 500 == 0) store.purge_prefix("/item/1");
     REQUIRE(store.stats().bytes <= o.max_memory);
   }
   CacheStats s = store.stats();
   CHECK(s.evictions > 1000);
-  auto [bytes, entries] = live(inserted);
+  auto [bytes, entries] = live_since(before);
   CHECK(s.bytes == bytes);
   CHECK(s.entries == entries);
   store.clear();
   CHECK(store.stats().bytes == 0);
-  CHECK(live(inserted).second == 0);
+  CHECK(live_since(before).second == 0);
 }
 
 TEST_CASE("accounted bytes equal the sum of the charges of the live entries") {
   CacheStore store(room_for(50, 500));
   std::mt19937 rng(7);
-  std::vector<std::weak_ptr<const CacheEntry>> inserted;
+  const CacheEntry::Census before = CacheEntry::census();
   for (int i = 1; i <= 3000; ++i) {
-    EntryRef e = entry("h/" + std::to_string(i), 100 + rng() % 1500);
-    REQUIRE(store.insert(e));
-    inserted.push_back(e);
+    REQUIRE(store.insert(entry("h/" + std::to_string(i), 100 + rng() % 1500)));
     if (i % 100 == 0) store.invalidate_url("h/" + std::to_string(i - rng() % 50));
     if (i % 700 == 0) store.invalidate_prefix("/" + std::to_string(rng() % 10));
   }
-  auto [bytes, entries] = live(inserted);
+  auto [bytes, entries] = live_since(before);
   CacheStats s = store.stats();
   CHECK(s.entries == entries);
   CHECK(s.bytes == bytes);
@@ -358,8 +349,8 @@ TEST_CASE("purge_url and purge_prefix remove entries now and count them") {
 
 TEST_CASE("an evicted entry stays usable by whoever still holds it") {
   CacheStore store(room_for(2, 4000));
+  const CacheEntry::Census before = CacheEntry::census();
   EntryRef held = entry("h/sending", 4000);
-  std::weak_ptr<const CacheEntry> watch = held;
   REQUIRE(store.insert(held));
   EntryRef sending = get(store, "h/sending");
   held.reset();
@@ -370,8 +361,9 @@ TEST_CASE("an evicted entry stays usable by whoever still holds it") {
   CHECK(sending->body().size() == 4000);
   CHECK(sending->header_block().find("ETag") != std::string_view::npos);
   CHECK(sending->url_key() == "h/sending");
+  CHECK(CacheEntry::census().entries == before.entries + 3);  // h/1, h/2 and this one
   sending.reset();
-  CHECK(watch.expired());
+  CHECK(CacheEntry::census().entries == before.entries + 2);
 }
 
 TEST_CASE("a refresh replaces the stored entry only while it is still stored") {
@@ -394,22 +386,21 @@ TEST_CASE("a refresh replaces the stored entry only while it is still stored") {
 }
 
 TEST_CASE("a store releases its entries when cleared or destroyed") {
-  std::weak_ptr<const CacheEntry> watch;
+  const CacheEntry::Census before = CacheEntry::census();
   {
     CacheStore store(CacheStoreOptions{});
-    EntryRef e = entry("h/gone");
-    watch = e;
-    REQUIRE(store.insert(e));
+    REQUIRE(store.insert(entry("h/gone")));
+    CHECK(CacheEntry::census().entries == before.entries + 1);
   }
-  CHECK(watch.expired());
+  CHECK(CacheEntry::census().entries == before.entries);
+  CHECK(CacheEntry::census().bytes == before.bytes);
   CacheStore store(CacheStoreOptions{});
   EntryRef e = entry("h/gone");
-  watch = e;
   REQUIRE(store.insert(e));
   e.reset();
-  CHECK(!watch.expired());
+  CHECK(CacheEntry::census().entries == before.entries + 1);
   store.clear();
-  CHECK(watch.expired());
+  CHECK(CacheEntry::census().entries == before.entries);
   CHECK(store.stats().entries == 0);
   CHECK(store.stats().bytes == 0);
 }

@@ -184,6 +184,11 @@ TEST_CASE("an object limit above one shard's budget is a warning") {
                 "than one shard's share of max_memory (1048576 bytes"));
 }
 
+TEST_CASE("an object limit above 1GiB is an error: a stored body is held in memory whole") {
+  require_error(load_with_minimal("cache: { max_memory: 64GiB, max_object_size: 2GiB }\n"),
+                "test.yaml:3:46: error: cache.max_object_size: must be at most 1GiB");
+}
+
 TEST_CASE("log destinations are keywords or absolute paths, and levels and formats are words") {
   require_error(
       load_with_minimal("log: { access_log: access.log }\n"),
