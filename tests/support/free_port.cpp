@@ -11,11 +11,9 @@
 #include <string>
 
 namespace etagd::testing {
-namespace {
 
-// Binds family's loopback address on `port` (0 = any); returns the socket, -1 on failure.
-int bind_loopback(int family, uint16_t port) {
-  int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+int bind_loopback(int family, uint16_t port, int type_flags) {
+  int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | type_flags, 0);
   if (fd < 0) return -1;
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -35,7 +33,9 @@ int bind_loopback(int family, uint16_t port) {
     rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
   }
   if (rc != 0) {
+    int saved = errno;
     ::close(fd);
+    errno = saved;
     return -1;
   }
   return fd;
@@ -48,8 +48,6 @@ uint16_t bound_port(int fd) {
   if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<sockaddr_in*>(&a)->sin_port);
   return ntohs(reinterpret_cast<sockaddr_in6*>(&a)->sin6_port);
 }
-
-}  // namespace
 
 uint16_t free_port() {
   int fd = bind_loopback(AF_INET, 0);

@@ -18,6 +18,14 @@ uint16_t free_port();
 // Throws if no such port is found in a bounded number of tries.
 uint16_t free_port_dual_stack();
 
+// A TCP socket bound to family's loopback address (AF_INET or AF_INET6, v6-only) on `port`
+// (0 = any), with SO_REUSEADDR; `type_flags` adds to SOCK_STREAM | SOCK_CLOEXEC (e.g.
+// SOCK_NONBLOCK). Returns -1 with errno set on failure.
+int bind_loopback(int family, uint16_t port, int type_flags = 0);
+
+// The local port of a bound socket, 0 if it cannot be read.
+uint16_t bound_port(int fd);
+
 // True if this machine can bind ::1 (IPv6 loopback may be disabled in containers).
 bool ipv6_loopback_available();
 

@@ -19,6 +19,7 @@
 #include <thread>
 #include <utility>
 
+#include "support/free_port.h"
 #include "support/wire_format.h"
 
 namespace etagd::testing {
@@ -151,42 +152,14 @@ void echo_handler(const OriginRequest& req, OriginReply& reply) {
 }
 
 int listen_on(int family, uint16_t port, std::string* error) {
-  int fd = ::socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) {
-    *error = std::string("socket: ") + std::strerror(errno);
-    return -1;
-  }
-  int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  int rc;
-  if (family == AF_INET) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  } else {
-    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_port = htons(port);
-    a.sin6_addr = in6addr_loopback;
-    rc = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  }
-  if (rc != 0 || ::listen(fd, 128) != 0) {
+  int fd = bind_loopback(family, port, SOCK_NONBLOCK);
+  if (fd < 0 || ::listen(fd, 128) != 0) {
     *error = std::string(family == AF_INET ? "127.0.0.1" : "[::1]") + ":" + std::to_string(port) +
              ": " + std::strerror(errno);
-    ::close(fd);
+    if (fd >= 0) ::close(fd);
     return -1;
   }
   return fd;
-}
-
-uint16_t local_port(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return ntohs(a.sin_port);
 }
 
 OriginHandler handler_for(const OriginState& s, std::string_view path) {
@@ -543,7 +516,7 @@ void ScriptedOrigin::start() {
   for (int attempt = 0; attempt < 20 && s.listen_fds.empty(); ++attempt) {
     int v4 = listen_on(AF_INET, s.port, &error);
     if (v4 < 0) break;
-    uint16_t port = local_port(v4);
+    uint16_t port = bound_port(v4);
     if (s.options.ipv6) {
       int v6 = listen_on(AF_INET6, port, &error);
       if (v6 < 0) {
