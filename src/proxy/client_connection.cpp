@@ -72,6 +72,12 @@ bool ClientConnection::flush() {
   if (channel_.output_length() > 0) {
     arm_timer(worker_.running()->config->timeouts.client_send);
   }
+  // The drain an exchange waits for is reported by on_channel_wrote(), from the write event.
+  // A flush that takes the buffer below the low watermark by itself (the client read quickly
+  // since the exchange paused its upstream) would otherwise leave the event disarmed and the
+  // upstream paused for good. Keep the event armed: the socket is writable, so it fires on
+  // the next loop turn, outside whatever exchange code called this.
+  if (waiting_for_drain_ && channel_.output_length() <= kLowWatermark) channel_.await_writable();
   return true;
 }
 
