@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "cache/heap_bytes.h"
 #include "config/config_loader.h"
 #include "fleet/fleet_channel.h"
 #include "ops/access_log.h"
@@ -193,6 +194,14 @@ int main(int argc, char** argv) {
   // and at 267 MiB with one arena (bench/cache_overhead). Small allocations on the hot path
   // still come from each thread's lock-free tcache.
   mallopt(M_ARENA_MAX, 1);
+  // Per-request buffers (libevent allocates a 64 KiB upstream read as a 128 KiB chain) must
+  // neither be mmapped nor make glibc give the heap top back after each response: with
+  // glibc's moving defaults a worker forwarding 64 KiB bodies fell, run by run, into a mode
+  // where every response cost 1.5 brk calls and 13 page faults, and twice the CPU
+  // (bench/README.md, "forwarding cost"). Only allocations of 1 MiB and more (large cache
+  // entries) are mmapped; free heap goes back to the kernel through the HeapTrimmer below.
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(etagd::cache::kMmapThreshold));
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 
   std::string error;
   if (!etagd::ops::configure_error_log(loaded.config->log, error)) {

@@ -1,7 +1,8 @@
 // What an allocation really costs in process memory, for honest cache charges.
 // The figures model glibc malloc on 64-bit Linux (Debian's allocator): a chunk is the request
-// plus an 8-byte size header, rounded up to 16 bytes, at least 32; requests above the mmap
-// threshold (128 KiB by default) get whole pages. Another allocator differs by a few bytes per
+// plus an 8-byte size header, rounded up to 16 bytes, at least 32; requests at or above the
+// mmap threshold get whole pages. etagd fixes that threshold at kMmapThreshold (src/main.cpp)
+// instead of glibc's moving default, so this model and the allocator agree. Another allocator differs by a few bytes per
 // chunk; the estimate is meant to make RSS follow the budget, not to be exact.
 #pragma once
 
@@ -10,7 +11,7 @@
 
 namespace etagd::cache {
 
-constexpr size_t kMmapThreshold = 128 * 1024;
+constexpr size_t kMmapThreshold = 1024 * 1024;
 constexpr size_t kPageSize = 4096;
 
 constexpr size_t heap_bytes(size_t request) {
