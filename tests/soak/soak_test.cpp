@@ -26,6 +26,8 @@
 #include "support/proxy_harness.h"
 #include "soak_workload.h"
 #include "support/free_port.h"
+#include "support/prometheus_text.h"
+#include "support/sanitizer_report.h"
 
 namespace etagd::testing {
 namespace {
@@ -66,20 +68,6 @@ std::string soak_config(uint16_t port, uint16_t admin_port, uint16_t origin_port
       "    ttl: 10s\n";
   if (variant == ConfigVariant::Invalid) yaml += "    no_such_action: true\n";
   return yaml;
-}
-
-// The value of one series in a Prometheus exposition, or -1 when absent.
-double metric(const std::string& text, const std::string& series) {
-  size_t pos = 0;
-  while ((pos = text.find(series, pos)) != std::string::npos) {
-    bool line_start = pos == 0 || text[pos - 1] == '\n';
-    size_t after = pos + series.size();
-    if (line_start && after < text.size() && text[after] == ' ') {
-      return std::stod(text.substr(after + 1, text.find('\n', after) - after - 1));
-    }
-    pos = after;
-  }
-  return -1;
 }
 
 std::string scrape(uint16_t admin_port) {
@@ -148,9 +136,9 @@ TEST_CASE("soak: a minute of mixed traffic, faults, purges and reloads, no leak,
       long rss = resident_kib(pid);
       if (rss > max_rss_kib) max_rss_kib = rss;
       std::string text = scrape(admin_port);
-      long bytes = static_cast<long>(metric(text, "etagd_cache_bytes"));
+      long bytes = static_cast<long>(sample_value(text, "etagd_cache_bytes").value_or(-1));
       if (bytes > max_cache_bytes) max_cache_bytes = bytes;
-      long budget = static_cast<long>(metric(text, "etagd_cache_max_bytes"));
+      long budget = static_cast<long>(sample_value(text, "etagd_cache_max_bytes").value_or(-1));
       if (budget > max_budget_bytes) max_budget_bytes = budget;
       ++samples;
       std::this_thread::sleep_for(1s);
@@ -190,10 +178,12 @@ TEST_CASE("soak: a minute of mixed traffic, faults, purges and reloads, no leak,
   // Reloads are applied on etagd's main loop: give the last one a moment to be counted.
   std::this_thread::sleep_for(500ms);
   std::string final_metrics = scrape(admin_port);
-  long final_cache_bytes = static_cast<long>(metric(final_metrics, "etagd_cache_bytes"));
-  double reloads_ok = metric(final_metrics, "etagd_config_reloads_total");
-  double reloads_failed = metric(final_metrics, "etagd_config_reload_failures_total");
-  double evictions = metric(final_metrics, "etagd_cache_evictions_total");
+  long final_cache_bytes =
+      static_cast<long>(sample_value(final_metrics, "etagd_cache_bytes").value_or(-1));
+  double reloads_ok = sample_value(final_metrics, "etagd_config_reloads_total").value_or(-1);
+  double reloads_failed =
+      sample_value(final_metrics, "etagd_config_reload_failures_total").value_or(-1);
+  double evictions = sample_value(final_metrics, "etagd_cache_evictions_total").value_or(-1);
   long end_rss_kib = resident_kib(pid);
 
   ProcessExit exit = etagd.stop(10000ms);

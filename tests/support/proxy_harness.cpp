@@ -6,7 +6,9 @@
 #include <sstream>
 
 #include "support/free_port.h"
+#include "support/sanitizer_report.h"
 #include "support/socket_stream.h"
+
 
 namespace etagd::testing {
 namespace {
@@ -73,20 +75,6 @@ Proxy::~Proxy() {
 
 HttpClient Proxy::client(std::chrono::milliseconds timeout) const {
   return HttpClient(port_, timeout);
-}
-
-std::string sanitizer_report(std::string_view log) {
-  static constexpr std::string_view kMarkers[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                                                  "runtime error:", "WARNING: ThreadSanitizer",
-                                                  "ERROR: UndefinedBehaviorSanitizer"};
-  for (std::string_view marker : kMarkers) {
-    size_t at = log.find(marker);
-    if (at == std::string_view::npos) continue;
-    size_t from = log.rfind('\n', at);
-    from = from == std::string_view::npos ? 0 : from + 1;
-    return std::string(log.substr(from, 4000));
-  }
-  return "";
 }
 
 std::string raw_exchange(uint16_t port, std::string_view bytes, std::chrono::milliseconds timeout) {

@@ -90,9 +90,6 @@ class Proxy {
   std::optional<EtagdProcess> etagd_;
 };
 
-// The first sanitizer report (ASan, LSan, UBSan, TSan) in a log, "" when there is none.
-std::string sanitizer_report(std::string_view log);
-
 // A connection to etagd that sends `bytes` as they are and reads until etagd closes the
 // connection (bounded by `timeout`); returns everything etagd sent.
 std::string raw_exchange(uint16_t port, std::string_view bytes,

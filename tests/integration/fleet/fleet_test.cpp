@@ -13,7 +13,6 @@
 #include <mutex>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +21,8 @@
 #include "support/etagd_process.h"
 #include "support/free_port.h"
 #include "support/http_client.h"
+#include "support/prometheus_text.h"
+#include "support/sanitizer_report.h"
 #include "support/scripted_origin.h"
 
 using namespace etagd::testing;
@@ -56,14 +57,6 @@ class LegacyApi {
   std::mutex mu_;
   std::map<std::string, std::string> content_;
 };
-
-std::string sanitizer_report(const std::string& log) {
-  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"}) {
-    size_t at = log.find(marker);
-    if (at != std::string::npos) return log.substr(at, 4000);
-  }
-  return {};
-}
 
 // One etagd of the fleet, with its admin listener.
 class Instance {
@@ -111,12 +104,9 @@ class Instance {
     } catch (const std::exception&) {
       return std::nullopt;
     }
-    std::istringstream lines(r.body);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.rfind(name + " ", 0) == 0) return std::stoull(line.substr(name.size() + 1));
-    }
-    return std::nullopt;
+    std::optional<double> v = sample_value(r.body, name);
+    if (!v) return std::nullopt;
+    return static_cast<uint64_t>(*v);
   }
   bool connected() { return metric("etagd_fleet_connected") == 1u; }
   uint64_t applied() { return metric("etagd_fleet_messages_applied_total").value_or(0); }

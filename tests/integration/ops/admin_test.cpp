@@ -8,6 +8,7 @@
 
 #include "support/etagd_process.h"
 #include "support/free_port.h"
+#include "support/prometheus_text.h"
 #include "support/http_client.h"
 #include "support/origin_scripts.h"
 #include "support/scripted_origin.h"
@@ -31,20 +32,6 @@ struct AdminSetup {
   }
 };
 
-// The value of one series in a Prometheus exposition, or -1 when absent.
-double metric(const std::string& text, const std::string& series) {
-  size_t pos = 0;
-  while ((pos = text.find(series, pos)) != std::string::npos) {
-    bool line_start = pos == 0 || text[pos - 1] == '\n';
-    size_t after = pos + series.size();
-    if (line_start && after < text.size() && text[after] == ' ') {
-      return std::stod(text.substr(after + 1, text.find('\n', after) - after - 1));
-    }
-    pos = after;
-  }
-  return -1;
-}
-
 std::string scrape(uint16_t admin_port) {
   HttpResponse r = http_get(admin_port, "/metrics");
   REQUIRE(r.status == 200);
@@ -63,8 +50,8 @@ TEST_CASE("metrics count requests by method, status class and cache status as th
   HttpResponse first = http_get(s.port, "/api/m");
   REQUIRE(first.status == 200);
   std::string before = scrape(s.admin_port);
-  CHECK(metric(before, miss) == 1);
-  double hits_before = std::max(0.0, metric(before, hit));
+  CHECK(sample_value(before, miss) == 1);
+  double hits_before = sample_value(before, hit).value_or(0);
 
   for (int i = 0; i < 3; ++i) CHECK(http_get(s.port, "/api/m").headers.get("X-Cache") == "HIT");
   // A revalidation the cache answers itself counts as a local 304 and saves the body bytes.
@@ -73,12 +60,14 @@ TEST_CASE("metrics count requests by method, status class and cache status as th
   CHECK(not_modified.status == 304);
 
   std::string after = scrape(s.admin_port);
-  CHECK(metric(after, hit) == hits_before + 3);
-  CHECK(metric(after, "etagd_requests_total{method=\"GET\",status=\"3xx\",cache=\"HIT\"}") == 1);
-  CHECK(metric(after, "etagd_local_not_modified_total") == 1);
-  CHECK(metric(after, "etagd_saved_body_bytes_total") == static_cast<double>(first.body.size()));
-  CHECK(metric(after, "etagd_upstream_requests_total") == 1);
-  CHECK(metric(after, "etagd_cache_entries") == 1);
+  CHECK(sample_value(after, hit) == hits_before + 3);
+  CHECK(sample_value(after, "etagd_requests_total{method=\"GET\",status=\"3xx\",cache=\"HIT\"}") ==
+        1);
+  CHECK(sample_value(after, "etagd_local_not_modified_total") == 1);
+  CHECK(sample_value(after, "etagd_saved_body_bytes_total") ==
+        static_cast<double>(first.body.size()));
+  CHECK(sample_value(after, "etagd_upstream_requests_total") == 1);
+  CHECK(sample_value(after, "etagd_cache_entries") == 1);
 }
 
 TEST_CASE("an admin purge removes the entry and the next request is a MISS") {
