@@ -109,6 +109,7 @@ TEST_CASE("soak: a minute of mixed traffic, faults, purges and reloads, no leak,
                  "UBSAN_OPTIONS=print_stacktrace=1"};
   EtagdProcess etagd(config(ConfigVariant::A), port, options);
   etagd.wait_ready();
+  etagd.wait_listening(admin_port);
   const pid_t pid = etagd.pid();
   const bool under_asan = sanitized(pid);
   const long start_rss_kib = resident_kib(pid);

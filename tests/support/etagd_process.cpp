@@ -58,17 +58,19 @@ EtagdProcess::EtagdProcess(std::string_view config_yaml, uint16_t port, Options 
       host_(options.host),
       process_(launch(dir_, config_yaml, options)) {}
 
-void EtagdProcess::wait_ready(milliseconds timeout) {
+void EtagdProcess::wait_ready(milliseconds timeout) { wait_listening(port_, timeout); }
+
+void EtagdProcess::wait_listening(uint16_t port, milliseconds timeout) {
   Deadline deadline = deadline_after(timeout);
   for (;;) {
     if (auto exited = process_.wait(milliseconds(0))) {
       throw std::runtime_error("etagd exited before listening on " + host_ + ":" +
-                               std::to_string(port_) + " (" + exited->describe() + "); log:\n" +
+                               std::to_string(port) + " (" + exited->describe() + "); log:\n" +
                                log());
     }
-    if (accepts_connections(host_, port_, kReadyPollInterval * 5)) return;
+    if (accepts_connections(host_, port, kReadyPollInterval * 5)) return;
     if (Clock::now() >= deadline) {
-      throw std::runtime_error("etagd did not listen on " + host_ + ":" + std::to_string(port_) +
+      throw std::runtime_error("etagd did not listen on " + host_ + ":" + std::to_string(port) +
                                " within " + std::to_string(timeout.count()) + "ms; log:\n" + log());
     }
     std::this_thread::sleep_for(kReadyPollInterval);

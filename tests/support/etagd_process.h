@@ -50,6 +50,9 @@ class EtagdProcess {
   // Polls the listen port until it accepts a connection. Throws std::runtime_error carrying
   // the log when the process exits first or the timeout passes.
   void wait_ready(milliseconds timeout = milliseconds(5000));
+  // The same for another port of this process, such as the admin listener: etagd opens that
+  // one after its workers listen, so a test that talks to it waits for it too.
+  void wait_listening(uint16_t port, milliseconds timeout = milliseconds(5000));
   void signal(int sig) { process_.signal(sig); }
   // SIGTERM, wait up to `grace`, then SIGKILL; returns how it ended.
   ProcessExit stop(milliseconds grace = milliseconds(10000)) { return process_.stop(grace); }

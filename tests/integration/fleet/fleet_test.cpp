@@ -70,6 +70,7 @@ class Instance {
         "timeouts: { shutdown: 2s }\n" + "defaults: { cache: store, ttl: 60s }\n" + fleet_block;
     process_.emplace(yaml, port_);
     process_->wait_ready();
+    process_->wait_listening(admin_port_);
   }
   ~Instance() {
     if (process_->running()) {

@@ -44,6 +44,7 @@ TEST_CASE("metrics count requests by method, status class and cache status as th
   AdminSetup s;
   EtagdProcess etagd(s.config(), s.port);
   etagd.wait_ready();
+  etagd.wait_listening(s.admin_port);
   const std::string miss = "etagd_requests_total{method=\"GET\",status=\"2xx\",cache=\"MISS\"}";
   const std::string hit = "etagd_requests_total{method=\"GET\",status=\"2xx\",cache=\"HIT\"}";
 
@@ -74,6 +75,7 @@ TEST_CASE("an admin purge removes the entry and the next request is a MISS") {
   AdminSetup s;
   EtagdProcess etagd(s.config(), s.port);
   etagd.wait_ready();
+  etagd.wait_listening(s.admin_port);
   REQUIRE(http_get(s.port, "/api/p").headers.get("X-Cache") == "MISS");
   REQUIRE(http_get(s.port, "/api/p").headers.get("X-Cache") == "HIT");
 
@@ -98,6 +100,7 @@ TEST_CASE("admin paths are not served on the public listener: they go to the ups
   s.origin.set_default(script::respond(404, {{"Content-Type", "text/plain"}}, "origin 404"));
   EtagdProcess etagd(s.config(), s.port);
   etagd.wait_ready();
+  etagd.wait_listening(s.admin_port);
   for (const char* path : {"/metrics", "/healthz", "/config"}) {
     HttpResponse r = http_get(s.port, path);
     CHECK(r.status == 404);
@@ -114,6 +117,7 @@ TEST_CASE("healthz answers 200 while serving and 503 while draining") {
   s.origin.route("/api/slow", script::delayed(1500ms, script::respond(200, {}, "slow")));
   EtagdProcess etagd(s.config(), s.port);
   etagd.wait_ready();
+  etagd.wait_listening(s.admin_port);
   CHECK(http_get(s.admin_port, "/healthz").status == 200);
 
   HttpClient slow(s.port);
@@ -133,6 +137,7 @@ TEST_CASE("GET /config shows the effective configuration, rules included") {
   AdminSetup s;
   EtagdProcess etagd(s.config(), s.port);
   etagd.wait_ready();
+  etagd.wait_listening(s.admin_port);
   HttpResponse r = http_get(s.admin_port, "/config");
   CHECK(r.status == 200);
   CHECK(r.body.find("\"prefix\"") != std::string::npos);
