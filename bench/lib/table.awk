@@ -50,7 +50,7 @@ END {
   }
   print ""
 
-  print "targets (issue 6 item 4, issue 2 item 12); on a shared or noisy machine these are indicative"
+  print "targets; on a shared or noisy machine these are indicative"
   for (i = 1; i <= nsizes; i++) {
     s = sizes[i]; L = label(s)
     if (has(s, "etagd_hit") && has(s, "nginx_hit")) {

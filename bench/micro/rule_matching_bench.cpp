@@ -3,7 +3,7 @@
 // alternate exact paths and prefixes). Each request hits a rule near the END of the list, the
 // worst place for a first-match scan. Exact paths and prefixes are indexed; globs (and rules
 // without a path) are tried in order, so with globs the cost grows with the glob count, and
-// without them it should not grow with the rule count at all (issue 3 item 7).
+// without them it should not grow with the rule count at all.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>

@@ -63,7 +63,7 @@ struct ProcessGauges {
   unsigned workers = 0;               // 0: Metrics' own worker count
   uint64_t cache_max_bytes = 0;       // configured budget; omitted when 0
   uint64_t log_messages_dropped = 0;  // log lines lost to a full async queue
-  // Fleet mode (issue 8); all zero when off.
+  // Fleet mode; all zero when off.
   bool fleet_enabled = false;
   bool fleet_connected = false;
   uint64_t fleet_messages_sent = 0;

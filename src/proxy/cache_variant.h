@@ -2,7 +2,7 @@
 // key_headers, the response's Vary, and request fields that commonly make a legacy origin
 // answer differently without saying so in Vary.
 //
-// That last group is the cache-poisoning defence (issue 7): X-Forwarded-Host, X-Original-URL,
+// That last group is the cache-poisoning defence: X-Forwarded-Host, X-Original-URL,
 // X-HTTP-Method-Override and their relatives are read by many frameworks to build links or
 // pick a route. When a request carries one, the response is stored only for requests with the
 // same value; a request without them never matches it. Requests behind a load balancer that

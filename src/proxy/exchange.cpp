@@ -655,8 +655,8 @@ void Exchange::respond_error(int status, std::string_view reason) {
     finish(true);
     return;
   }
-  // A proxied request's error still says how it was served (issue 4: Age and cache status
-  // on every response).
+  // A proxied request's error still says how it was served: the cache-status field is on
+  // every response.
   ClientHeadOptions head;
   head.status = status;
   head.version_minor = request_.version_minor;

@@ -8,7 +8,7 @@
 //   HttpResponse r = http_get(proxy.port(), "/slow");
 //
 // By default every response streams through (`defaults: { cache: bypass }`): these tests
-// check the HTTP/1.1 proxy of issue 2, not the cache. When a Proxy goes away it stops etagd
+// check the HTTP/1.1 proxy, not the cache. When a Proxy goes away it stops etagd
 // with SIGTERM, expects a clean exit, and fails the test if etagd's log holds a sanitizer
 // report, so every test doubles as an ASan/UBSan probe in a -DETAGD_SANITIZE=ON build.
 #pragma once

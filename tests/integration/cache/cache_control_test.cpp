@@ -1,4 +1,4 @@
-// Cache-Control rewriting and header edits (issue 3 item 2) as clients see them through the
+// Cache-Control rewriting and header edits as clients see them through the
 // cache: on misses, on hits from memory, on local 304s and on responses streamed through.
 #include <doctest/doctest.h>
 

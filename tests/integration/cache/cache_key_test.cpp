@@ -1,4 +1,4 @@
-// What makes two requests share a stored response (issue 4 item 3): host, path and query, the
+// What makes two requests share a stored response: host, path and query, the
 // rule's key_headers, and the request fields the stored response's Vary names. And the
 // RFC 9111 §3.5 rule that keeps one user's authenticated response from another.
 #include <doctest/doctest.h>

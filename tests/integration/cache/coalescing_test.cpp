@@ -1,4 +1,4 @@
-// Request coalescing (issue 4 item 9): concurrent misses for one key make one upstream request,
+// Request coalescing: concurrent misses for one key make one upstream request,
 // across workers too; requests that differ in a key header never share a response, and a
 // response that turns out uncacheable is never handed to the requests that waited for it.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Content ETags (issue 4 item 1): etagd hashes the body while it arrives and makes a strong
+// Content ETags: etagd hashes the body while it arrives and makes a strong
 // ETag from the digest, so the same bytes get the same tag on every URL and every instance.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// Fresh hits and conditional requests (issue 4 items 4 and 5, RFC 9110 §13, RFC 9111 §4.3.2):
+// Fresh hits and conditional requests (RFC 9110 §13, RFC 9111 §4.3.2):
 // while an entry is fresh, etagd answers from memory, a 304 when the client's validator
 // matches, and the origin never hears of it.
 #include <doctest/doctest.h>

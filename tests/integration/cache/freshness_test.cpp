@@ -1,4 +1,4 @@
-// Freshness and storability (issue 4 item 4, issue 3 item 3; RFC 9111 §3 and §4.2): with no
+// Freshness and storability (RFC 9111 §3 and §4.2): with no
 // rules etagd is a shared cache that follows the upstream's own Cache-Control, Expires and
 // Age, and refuses to store what a shared cache must not.
 #include <doctest/doctest.h>

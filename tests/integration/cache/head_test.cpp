@@ -1,4 +1,4 @@
-// HEAD and GET share stored responses (issue 4 item 11; RFC 9110 §9.3.2, RFC 9111 §4.3.5):
+// HEAD and GET share stored responses (RFC 9110 §9.3.2, RFC 9111 §4.3.5):
 // a HEAD is answered from a stored GET, and a HEAD miss is fetched as GET so that the body
 // can be hashed and stored for the GETs that follow.
 #include <doctest/doctest.h>

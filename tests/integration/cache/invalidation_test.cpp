@@ -1,4 +1,4 @@
-// Invalidation (issue 4 item 8, RFC 9111 §4.4): a successful unsafe request drops the cached
+// Invalidation (RFC 9111 §4.4): a successful unsafe request drops the cached
 // responses for its target, for the same-host URIs in Location and Content-Location, and for
 // the prefixes its rule's `invalidate` list names.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// The memory bound (issue 4 item 2): max_memory caps what the cache holds; beyond it the least
+// The memory bound: max_memory caps what the cache holds; beyond it the least
 // recently used entries go, and etagd keeps serving, including entries evicted while they are
 // still being sent.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Revalidation upstream (issue 4 item 6, RFC 9111 §4.3): a stale entry with the upstream's
+// Revalidation upstream (RFC 9111 §4.3): a stale entry with the upstream's
 // validators is checked with a conditional request; a 304 refreshes the entry and updates its
 // stored fields (§4.3.4), a 200 replaces it.
 #include <doctest/doctest.h>

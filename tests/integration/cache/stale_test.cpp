@@ -1,4 +1,4 @@
-// Serving stale (issue 4 item 10, RFC 5861, RFC 9111 §4.2.4): with stale_if_error an origin
+// Serving stale (RFC 5861, RFC 9111 §4.2.4): with stale_if_error an origin
 // failure is answered from the stale entry; with stale_while_revalidate a stale entry is sent
 // at once and refreshed in the background by exactly one request.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// `cache: validate` (issue 4 item 7): every request goes to the origin and nothing is stored,
+// `cache: validate`: every request goes to the origin and nothing is stored,
 // but etagd hashes the body and answers a matching If-None-Match with 304, saving the
 // bandwidth of the body (what Django's ConditionalGetMiddleware does inside the application).
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Cache poisoning (issue 7, item 4): what one client sends must not change what etagd stores
+// Cache poisoning (item 4): what one client sends must not change what etagd stores
 // for everybody else.
 //
 // Each test has a "poisoning" client send something the cache key does not contain, an origin
@@ -228,8 +228,8 @@ TEST_CASE("requests waiting for an authorized request's fetch are not handed its
 // --- Errors and cut bodies are never stored ------------------------------------------------------
 
 TEST_CASE("a 5xx answer is never stored, even when the upstream marks it fresh") {
-  // RFC 9111 would allow it (explicit freshness makes any final status storable), but issue 7
-  // asks that errors never be stored: one failing origin request must not turn into a minute
+  // RFC 9111 would allow it (explicit freshness makes any final status storable), but etagd
+  // never stores errors: one failing origin request must not turn into a minute
   // of errors for everybody.
   ScriptedOrigin origin;
   for (int status : {500, 502, 503, 504}) {

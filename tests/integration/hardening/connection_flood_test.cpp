@@ -1,4 +1,4 @@
-// Clients that hold thousands of connections (issue 7, item 5): silent ones, ones that send
+// Clients that hold thousands of connections (item 5): silent ones, ones that send
 // half a request head and stop, idle keep-alive ones. etagd keeps answering a fresh client
 // quickly, answers each half-sent head with 408 after client_header, closes silent and idle
 // connections quietly after client_header / client_idle, and then holds exactly the

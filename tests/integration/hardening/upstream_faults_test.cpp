@@ -1,4 +1,4 @@
-// Upstream faults (issue 7, item 5), beyond the foundation's upstream_side_test.cpp: resets,
+// Upstream faults (item 5), beyond the foundation's upstream_side_test.cpp: resets,
 // stalls and drips while etagd buffers a body to store it, heads that grow past the limit
 // without ending, an origin that goes away and comes back, and one that accepts connections
 // but never answers. The affected client gets a clear 502 or 504 (or, once a streamed head is

@@ -1,4 +1,4 @@
-// The command line (issue 2, point 3) and the YAML settings taking effect in the running
+// The command line (point 3) and the YAML settings taking effect in the running
 // daemon (point 4): listen addresses, durations and sizes, refusal of unknown keys.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// Client limits (issue 2, point 6): 413 for a body over max_request_body, 431 for a head over
+// Client limits (point 6): 413 for a body over max_request_body, 431 for a head over
 // max_header_bytes or max_headers, 408 for a head that trickles in (slowloris), idle
 // keep-alive connections closed after client_idle, and max_connections. A refused request
 // never reaches the origin, and the connection it came on is closed.

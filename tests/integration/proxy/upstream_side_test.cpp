@@ -1,4 +1,4 @@
-// The upstream side of the proxy (issue 2, point 7): the per-worker keep-alive pool, connect
+// The upstream side of the proxy (point 7): the per-worker keep-alive pool, connect
 // and read timeouts, the one retry of an idempotent request on a pooled connection the origin
 // had closed, response framings, 1xx, HEAD, and back-pressure from a slow client.
 #include <doctest/doctest.h>
