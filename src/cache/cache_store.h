@@ -1,8 +1,7 @@
 // The process-wide response cache: shards chosen by URL-key hash, each with its own mutex,
 // hash map, LRU list and byte budget (max_memory / shards). The sum of entry charges never
-// exceeds max_memory. Entries are reference-counted (EntryRef): one evicted while a worker still
-// sends it lives
-// until that send completes.
+// exceeds max_memory. Entries are reference-counted (EntryRef): one evicted while a worker
+// still sends it lives until that send completes.
 //
 // Invalidation never scans the cache on a request path: a URL invalidation removes that URL's
 // variants from one shard; a prefix invalidation records (prefix, sequence number) in every
