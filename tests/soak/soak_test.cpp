@@ -1,4 +1,4 @@
-// Soak (item 6): about a minute of mixed traffic against one etagd: cache hits and
+// Soak: about a minute of mixed traffic against one etagd: cache hits and
 // misses, conditional requests, invalidating writes, oversized bodies, an origin with faulty
 // routes, admin purges, and a reload every few seconds alternating two valid configurations
 // and an invalid one. Built with -DETAGD_SANITIZE=ON (tests/soak/run-soak) it runs under

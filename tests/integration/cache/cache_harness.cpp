@@ -102,15 +102,6 @@ void align_to_second_start() {
   std::this_thread::sleep_for(1s - into_second + 20ms);
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-}
-
 std::string http_date_from_now(long offset_seconds) {
   time_t t = std::time(nullptr) + offset_seconds;
   std::tm tm{};

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "support/etagd_process.h"
+#include "support/eventually.h"
 #include "support/http_client.h"
 #include "support/scripted_origin.h"
 
@@ -96,8 +97,6 @@ std::string patterned_body(size_t size, unsigned seed);
 // clock has just entered a new second, so a test that needs "still fresh" for a 1-2 s
 // lifetime has almost the whole second ahead of it. Costs up to one second.
 void align_to_second_start();
-// Polls `condition` every 10 ms until it holds; false at the timeout.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 // An HTTP-date (IMF-fixdate) `offset` seconds from now.
 std::string http_date_from_now(long offset_seconds);
 

@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "cache/cache_store.h"
-#include "eventually.h"
+#include "support/eventually.h"
 #include "redis_server.h"
 #include "support/free_port.h"
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "eventually.h"
+#include "support/eventually.h"
 #include "redis_server.h"
 #include "support/etagd_process.h"
 #include "support/free_port.h"

@@ -1,4 +1,4 @@
-// Cache poisoning (item 4): what one client sends must not change what etagd stores
+// Cache poisoning: what one client sends must not change what etagd stores
 // for everybody else.
 //
 // Each test has a "poisoning" client send something the cache key does not contain, an origin

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <functional>
 
+#include "support/eventually.h"
+
 namespace etagd::testing {
 
 // Entries in /proc/<pid>/fd; -1 if the process is gone.
@@ -26,8 +28,5 @@ long cpu_time_ms(pid_t pid);
 // Raises this process's soft RLIMIT_NOFILE to at least `wanted` (capped at the hard limit), so
 // that etagd, started afterwards, inherits it. Returns the soft limit in force afterwards.
 long raise_open_files_limit(long wanted);
-
-// Polls `condition` every 20 ms until it holds; false at the timeout.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 }  // namespace etagd::testing

@@ -1,4 +1,4 @@
-// Request smuggling and parsing abuse (item 3), the cases the foundation's
+// Request smuggling and parsing abuse, the cases the foundation's
 // framing_safety_test.cpp does not already cover: obfuscated Transfer-Encoding (TE.TE) alone
 // and next to Content-Length (CL.TE / TE.CL), malformed Content-Length and chunk-size lines,
 // request-line tricks, heads that grow past the limits without ever ending, and hop-by-hop

@@ -1,4 +1,4 @@
-// A misbehaving upstream never desynchronises a pooled connection (item 3).
+// A misbehaving upstream never desynchronises a pooled connection.
 //
 // Whatever an origin sends that etagd cannot frame with certainty (two Content-Lengths, a
 // garbage status line, an obfuscated Transfer-Encoding, bytes beyond the declared body, a body

@@ -1,5 +1,5 @@
-// The command line (point 3) and the YAML settings taking effect in the running
-// daemon (point 4): listen addresses, durations and sizes, refusal of unknown keys.
+// The command line and the YAML settings taking effect in the running
+// daemon: listen addresses, durations and sizes, refusal of unknown keys.
 #include <doctest/doctest.h>
 
 #include <algorithm>

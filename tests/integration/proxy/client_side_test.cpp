@@ -1,4 +1,4 @@
-// The client side of the proxy (point 6): HTTP/1.0 and 1.1, keep-alive, pipelining,
+// The client side of the proxy: HTTP/1.0 and 1.1, keep-alive, pipelining,
 // request bodies (Content-Length and chunked), Expect: 100-continue and HEAD.
 // Limits and their error answers are in limits_test.cpp.
 #include <doctest/doctest.h>

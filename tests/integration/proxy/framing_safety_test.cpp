@@ -1,4 +1,4 @@
-// Framing safety (point 9): a request whose framing could be read two ways, or whose
+// Framing safety: a request whose framing could be read two ways, or whose
 // head holds bytes a lenient parser would tolerate (Debian's llhttp 8.1 accepts several of
 // them, see src/http/head_scanner.h), is answered 400 and its connection closed. It never
 // reaches the origin, and neither does anything sent after it on the same connection.

@@ -1,4 +1,4 @@
-// Header hygiene (point 8): hop-by-hop fields (RFC 9110 §7.6.1) stop at etagd in both
+// Header hygiene: hop-by-hop fields (RFC 9110 §7.6.1) stop at etagd in both
 // directions, X-Forwarded-For / X-Forwarded-Proto / Via (§7.6.3) are added, and Host is
 // forwarded or rewritten as configured.
 #include <doctest/doctest.h>

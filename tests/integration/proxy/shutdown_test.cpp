@@ -1,4 +1,4 @@
-// Shutdown (point 10): SIGTERM and SIGINT stop accepting, let in-flight exchanges
+// Shutdown: SIGTERM and SIGINT stop accepting, let in-flight exchanges
 // finish, close idle connections, and exit 0 within the shutdown timeout.
 #include <doctest/doctest.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-// Workers (point 5): N threads, each with its own SO_REUSEPORT listening socket and
+// Workers: N threads, each with its own SO_REUSEPORT listening socket and
 // its own upstream connection pool.
 #include <doctest/doctest.h>
 

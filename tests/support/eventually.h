@@ -1,5 +1,6 @@
-// Polls a condition until it holds or a deadline passes: how fleet tests wait for messages
-// that travel through Redis asynchronously.
+// Polls a condition every 10 ms until it holds or `timeout` passes: how a test waits for
+// something that happens asynchronously (a message through Redis, a descriptor freed, a log
+// line written) instead of sleeping for a fixed time. Returns whether it held.
 #pragma once
 
 #include <chrono>
