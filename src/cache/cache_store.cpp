@@ -147,8 +147,8 @@ class CacheStore::Shard {
     return under.size();
   }
 
-  void record_prefix(std::string_view path_prefix, uint64_t seq) {
-    if (prefixes_.record(path_prefix, seq)) return;
+  void record_prefix(std::string_view path_prefix, uint64_t seq, PrefixMatch match) {
+    if (prefixes_.record(path_prefix, seq, match)) return;
     // Too many prefixes to remember: forget them all and invalidate everything older than
     // this call instead. Costs hits, never serves a stale entry, and keeps memory bounded.
     prefixes_.clear();
@@ -274,13 +274,13 @@ size_t CacheStore::invalidate_url(std::string_view url_key) {
   return shard.remove_at(hash, url_key, released);
 }
 
-void CacheStore::invalidate_prefix(std::string_view path_prefix) {
+void CacheStore::invalidate_prefix(std::string_view path_prefix, PrefixMatch match) {
   invalidations_.fetch_add(1, std::memory_order_relaxed);
   // Every entry built from now on has seq >= this one, so only older entries are affected.
   uint64_t seq = next_seq();
   for (const std::unique_ptr<Shard>& shard : shards_) {
     std::lock_guard lock(shard->mu);
-    shard->record_prefix(path_prefix, seq);
+    shard->record_prefix(path_prefix, seq, match);
   }
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cache/cache_entry.h"
+#include "cache/prefix_generations.h"
 #include "http/header_list.h"
 
 namespace etagd::cache {
@@ -78,11 +79,12 @@ class CacheStore {
   // started before this call are refused by insert()/replace() afterwards (the shard
   // remembers the last 1,024 invalidated keys; beyond that it refuses every older fetch).
   size_t invalidate_url(std::string_view url_key);
-  // Every entry whose path starts with `path_prefix` (any host) is treated as absent from now
-  // on. O(shards x prefix length); the entries are dropped lazily, when looked up or evicted.
-  // Above max_prefixes_per_shard recorded prefixes, a shard forgets them and treats every
-  // entry built before this call as invalidated instead.
-  void invalidate_prefix(std::string_view path_prefix);
+  // Every entry whose path starts with `path_prefix` (any host; segment-wise or byte-wise, see
+  // prefix_generations.h) is treated as absent from now on. O(shards x prefix length); the
+  // entries are dropped lazily, when looked up or evicted. Above max_prefixes_per_shard
+  // recorded prefixes, a shard forgets them and treats every entry built before this call as
+  // invalidated instead.
+  void invalidate_prefix(std::string_view path_prefix, PrefixMatch match = PrefixMatch::Bytes);
   // Admin purge: removes entries now and counts them. url_key form or a path prefix.
   // Scans the cache; not for request paths.
   size_t purge_url(std::string_view url_key);

@@ -4,14 +4,28 @@
 
 namespace etagd::cache {
 
-bool PrefixGenerations::record(std::string_view prefix, uint64_t seq) {
+namespace {
+
+uint64_t& slot(auto& seqs, PrefixMatch match) {
+  return match == PrefixMatch::Bytes ? seqs.bytes : seqs.segments;
+}
+
+}  // namespace
+
+bool PrefixGenerations::record(std::string_view prefix, uint64_t seq, PrefixMatch match) {
+  // A segment prefix ending in '/' ("/api/", or "/" itself) covers exactly what the byte
+  // prefix covers; one kind then serves both.
+  if (!prefix.empty() && prefix.back() == '/') match = PrefixMatch::Bytes;
   auto it = seq_by_prefix_.find(prefix);
   if (it != seq_by_prefix_.end()) {
-    it->second = std::max(it->second, seq);
+    uint64_t& s = slot(it->second, match);
+    s = std::max(s, seq);
     return true;
   }
   if (seq_by_prefix_.size() >= max_prefixes_) return false;
-  seq_by_prefix_.emplace(std::string(prefix), seq);
+  Seqs seqs;
+  slot(seqs, match) = seq;
+  seq_by_prefix_.emplace(std::string(prefix), seqs);
   auto pos = std::lower_bound(lengths_.begin(), lengths_.end(), prefix.size());
   if (pos == lengths_.end() || *pos != prefix.size()) lengths_.insert(pos, prefix.size());
   return true;
@@ -22,7 +36,10 @@ uint64_t PrefixGenerations::newest_covering(std::string_view path) const {
   for (size_t len : lengths_) {
     if (len > path.size()) break;
     auto it = seq_by_prefix_.find(path.substr(0, len));
-    if (it != seq_by_prefix_.end()) newest = std::max(newest, it->second);
+    if (it == seq_by_prefix_.end()) continue;
+    newest = std::max(newest, it->second.bytes);
+    bool at_boundary = len == path.size() || path[len] == '/' || path[len] == '?';
+    if (at_boundary) newest = std::max(newest, it->second.segments);
   }
   return newest;
 }

@@ -15,6 +15,9 @@ Inbound apply_message(const Message& message, std::string_view self, cache::Cach
     case MessageKind::Prefix:
       cache.invalidate_prefix(message.value);
       break;
+    case MessageKind::Path:
+      cache.invalidate_prefix(message.value, cache::PrefixMatch::Segments);
+      break;
     case MessageKind::All:
       cache.mark_all_stale();
       break;

@@ -73,7 +73,8 @@ class FleetChannel {
 
   // Thread-safe, non-blocking. Call after the same local invalidation (or admin purge).
   void publish_url(std::string_view url_key);
-  void publish_prefix(std::string_view path_prefix);
+  void publish_prefix(std::string_view path_prefix,
+                      cache::PrefixMatch match = cache::PrefixMatch::Bytes);
 
   // Sample before a cache lookup (hit_gate.h). One acquire load: a plain load on x86.
   HitGate hit_gate() const { return {subscribed_.load(std::memory_order_acquire), max_staleness_}; }

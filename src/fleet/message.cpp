@@ -16,6 +16,7 @@ bool next_field(std::string_view& rest, std::string_view& field) {
 std::optional<MessageKind> kind_from_name(std::string_view name) {
   if (name == "url") return MessageKind::Url;
   if (name == "prefix") return MessageKind::Prefix;
+  if (name == "path") return MessageKind::Path;
   if (name == "all") return MessageKind::All;
   if (name == "ping") return MessageKind::Heartbeat;
   return std::nullopt;
@@ -29,6 +30,8 @@ std::string_view kind_name(MessageKind kind) {
       return "url";
     case MessageKind::Prefix:
       return "prefix";
+    case MessageKind::Path:
+      return "path";
     case MessageKind::All:
       return "all";
     case MessageKind::Heartbeat:

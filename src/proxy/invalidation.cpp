@@ -39,9 +39,9 @@ void invalidate_after_write(cache::CacheStore& cache, fleet::FleetChannel* fleet
     cache.invalidate_url(key);
     if (fleet != nullptr) fleet->publish_url(key);
   };
-  auto prefix = [&](std::string_view path_prefix) {
-    cache.invalidate_prefix(path_prefix);
-    if (fleet != nullptr) fleet->publish_prefix(path_prefix);
+  auto prefix = [&](std::string_view path_prefix, cache::PrefixMatch match) {
+    cache.invalidate_prefix(path_prefix, match);
+    if (fleet != nullptr) fleet->publish_prefix(path_prefix, match);
   };
   url(cache::make_url_key(request.host, request.target));
   for (std::string_view name : {"location", "content-location"}) {
@@ -50,14 +50,17 @@ void invalidate_after_write(cache::CacheStore& cache, fleet::FleetChannel* fleet
   }
   for (const config::InvalidateTarget& t : actions.invalidate) {
     switch (t.kind) {
+      // An operator's literal prefix means bytes, as written; a prefix derived from the
+      // request path means that resource and what lies below it, never a sibling that only
+      // shares the first letters ("/api/users" must not drop "/api/usersettings").
       case config::InvalidateTarget::Kind::Literal:
-        prefix(t.value);
+        prefix(t.value, cache::PrefixMatch::Bytes);
         break;
       case config::InvalidateTarget::Kind::Path:
-        prefix(request.path);
+        prefix(request.path, cache::PrefixMatch::Segments);
         break;
       case config::InvalidateTarget::Kind::Parent:
-        prefix(parent_path(request.path));
+        prefix(parent_path(request.path), cache::PrefixMatch::Segments);
         break;
     }
   }

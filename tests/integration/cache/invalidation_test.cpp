@@ -127,6 +127,24 @@ TEST_CASE("invalidate: [$parent] drops the collection and all its query variants
   CHECK(still_cached(etagd, "/docs/1"));
 }
 
+TEST_CASE("invalidate: [$parent] respects segments: a sibling sharing the first letters stays") {
+  ScriptedOrigin origin;
+  serve_everything(origin);
+  CachingEtagd etagd(origin, invalidation_setup());
+  for (const char* target : {"/api/users", "/api/users?page=2", "/api/users/2", "/api/usersettings",
+                             "/api/users-archive/1", "/api/userssettings?x=1"}) {
+    prime(etagd, target);
+  }
+
+  CHECK(etagd.request("PUT", "/api/users/1", {}, "{}").status == 200);
+  CHECK_FALSE(still_cached(etagd, "/api/users"));
+  CHECK_FALSE(still_cached(etagd, "/api/users?page=2"));
+  CHECK_FALSE(still_cached(etagd, "/api/users/2"));
+  CHECK(still_cached(etagd, "/api/usersettings"));
+  CHECK(still_cached(etagd, "/api/users-archive/1"));
+  CHECK(still_cached(etagd, "/api/userssettings?x=1"));
+}
+
 TEST_CASE("a literal invalidate prefix drops everything under it") {
   ScriptedOrigin origin;
   serve_everything(origin);
@@ -293,8 +311,8 @@ TEST_CASE("invalidate: [$path] drops the written path and everything below it") 
   CachingEtagd etagd(origin, {.rules = {"{ match: { methods: [GET], prefix: / }, ttl: 60s }",
                                         "{ match: { methods: [PUT], prefix: /things/ }, "
                                         "invalidate: [$path] }"}});
-  for (const char* target :
-       {"/things/1", "/things/1?view=full", "/things/1/parts", "/things/2", "/things"}) {
+  for (const char* target : {"/things/1", "/things/1?view=full", "/things/1/parts", "/things/2",
+                             "/things", "/things/10", "/things/1x"}) {
     prime(etagd, target);
   }
 
@@ -304,6 +322,8 @@ TEST_CASE("invalidate: [$path] drops the written path and everything below it") 
   CHECK_FALSE(still_cached(etagd, "/things/1/parts"));
   CHECK(still_cached(etagd, "/things/2"));
   CHECK(still_cached(etagd, "/things"));
+  CHECK(still_cached(etagd, "/things/10"));  // segments, not bytes: /things/1 is not /things/10
+  CHECK(still_cached(etagd, "/things/1x"));
 }
 
 }  // namespace etagd::testing

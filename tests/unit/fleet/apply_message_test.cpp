@@ -54,6 +54,17 @@ TEST_CASE("a prefix message from another instance hides everything under the pat
   CHECK(present(cache, "api.example.com/items/1"));
 }
 
+TEST_CASE("a path message hides that path and what lies below it, segment-wise, on every host") {
+  CacheStore cache(small_store());
+  cache.insert(entry("api.example.com/users"));
+  cache.insert(entry("other.example.com/users/7"));
+  cache.insert(entry("api.example.com/usersettings"));
+  CHECK(apply_message({kPeer, MessageKind::Path, "/users"}, kSelf, cache) == Inbound::Applied);
+  CHECK_FALSE(present(cache, "api.example.com/users"));
+  CHECK_FALSE(present(cache, "other.example.com/users/7"));
+  CHECK(present(cache, "api.example.com/usersettings"));
+}
+
 TEST_CASE("an all message keeps entries but forces each to be revalidated") {
   CacheStore cache(small_store());
   cache.insert(entry("api.example.com/items/1"));

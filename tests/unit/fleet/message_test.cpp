@@ -13,6 +13,7 @@ TEST_CASE("every kind of message survives an encode/decode round trip") {
   const Message messages[] = {
       {"web-1#0badcafe", MessageKind::Url, "api.example.com/items/42?full=1"},
       {"web-1#0badcafe", MessageKind::Prefix, "/api/uploads/"},
+      {"web-1#0badcafe", MessageKind::Path, "/api/users"},
       {"web-1#0badcafe", MessageKind::All, ""},
       {"web-1#0badcafe", MessageKind::Heartbeat, "17"},
   };
@@ -70,6 +71,7 @@ TEST_CASE("decode refuses anything that is not a well-formed etagd1 message") {
 TEST_CASE("kind names match the wire format") {
   CHECK(etagd::fleet::kind_name(MessageKind::Url) == "url");
   CHECK(etagd::fleet::kind_name(MessageKind::Prefix) == "prefix");
+  CHECK(etagd::fleet::kind_name(MessageKind::Path) == "path");
   CHECK(etagd::fleet::kind_name(MessageKind::All) == "all");
   CHECK(etagd::fleet::kind_name(MessageKind::Heartbeat) == "ping");
 }
