@@ -28,6 +28,7 @@ struct ExchangeRecord {
   bool local_304 = false;    // a 304 etagd answered itself
   uint64_t bytes_saved = 0;  // body bytes a local 304 did not send
   int64_t upstream_us = -1;  // request sent to response complete; -1 without upstream
+  bool truncated = false;    // the head went out, the body could not be completed
   int64_t total_us = 0;      // head complete to answer complete
 };
 

@@ -20,14 +20,17 @@ class Counter {
   std::atomic<uint64_t> v_{0};
 };
 
-// Status classes 1xx..5xx, and one slot for a status outside 100-599.
-constexpr int kStatusClasses = 6;
-constexpr std::array<std::string_view, kStatusClasses> kStatusClassNames = {"1xx", "2xx", "3xx",
-                                                                            "4xx", "5xx", "other"};
+// Status classes 1xx..5xx, one slot for a status outside 100-599, and one for answers whose
+// head went out but whose body the upstream failed to complete: those are neither a success
+// of their status class nor an error status the client saw, so they get a class of their own.
+constexpr int kStatusClasses = 7;
+constexpr std::array<std::string_view, kStatusClasses> kStatusClassNames = {
+    "1xx", "2xx", "3xx", "4xx", "5xx", "other", "truncated"};
 
-int status_class(int status) {
-  if (status < 100 || status > 599) return kStatusClasses - 1;
-  return status / 100 - 1;
+int status_class(const ExchangeRecord& r) {
+  if (r.truncated) return kStatusClasses - 1;
+  if (r.status < 100 || r.status > 599) return kStatusClasses - 2;
+  return r.status / 100 - 1;
 }
 
 constexpr int kErrorKindSlots = static_cast<int>(kUpstreamErrorKinds.size()) + 1;   // + "other"
@@ -92,6 +95,7 @@ struct alignas(64) WorkerMetrics::Counters {
   Counter latency_buckets[kLatencySlots];  // per bucket, not cumulative
   Counter latency_sum_us;
   Counter coalesced_waits;
+  Counter connections_refused;
 };
 
 WorkerMetrics::WorkerMetrics() : counters_(std::make_unique<Counters>()) {}
@@ -104,7 +108,7 @@ void WorkerMetrics::record_exchange(const ExchangeRecord& r) {
     method = static_cast<size_t>(http::Method::Other);
   if (cache >= static_cast<size_t>(kCacheStatusCount))
     cache = static_cast<size_t>(CacheStatus::None);
-  counters_->requests[method][status_class(r.status)][cache].add();
+  counters_->requests[method][status_class(r)][cache].add();
   counters_->body_bytes.add(r.body_bytes);
   if (r.local_304) {
     counters_->local_304.add();
@@ -124,6 +128,7 @@ void WorkerMetrics::record_upstream_error(std::string_view kind) {
 }
 
 void WorkerMetrics::record_coalesced_wait() { counters_->coalesced_waits.add(); }
+void WorkerMetrics::record_connection_refused() { counters_->connections_refused.add(); }
 
 Metrics::Metrics(unsigned workers)
     : start_unix_seconds_(std::chrono::duration_cast<std::chrono::seconds>(
@@ -204,6 +209,10 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
   e.counter("etagd_coalesced_waits_total",
             "Requests that waited for another request's upstream fetch of the same key.",
             sum([](const C& k) -> const Counter& { return k.coalesced_waits; }));
+  e.counter("etagd_client_connections_refused_total",
+            "Client connections answered 503 and closed because limits.max_connections was "
+            "reached.",
+            sum([](const C& k) -> const Counter& { return k.connections_refused; }));
 
   e.gauge("etagd_cache_entries", "Responses stored in the cache.", cache.entries);
   e.gauge("etagd_cache_bytes", "Bytes charged to cached responses (keys, headers, bodies).",

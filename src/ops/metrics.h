@@ -48,6 +48,8 @@ class WorkerMetrics {
   void record_upstream_error(std::string_view kind);  // one of kUpstreamErrorKinds
   // A request that waited for another request's upstream fetch of the same key.
   void record_coalesced_wait();
+  // A client connection answered 503 and closed at once: limits.max_connections was reached.
+  void record_connection_refused();
 
  private:
   friend class Metrics;

@@ -63,6 +63,16 @@ void ClientConnection::close() {
   worker_.close_connection(this);
 }
 
+void ClientConnection::abort_answer(bool reset) {
+  if (state_ == State::Closed) return;
+  channel_.flush();  // best effort: whatever the socket takes now
+  if (reset) {
+    linger abort{1, 0};
+    setsockopt(channel_.fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  }
+  close();
+}
+
 bool ClientConnection::flush() {
   if (state_ == State::Closed) return false;
   if (!channel_.flush()) {

@@ -34,6 +34,10 @@ class ClientConnection final : public ChannelHandler {
   void close_when_idle();
   // Closes the connection now (the worker destroys it after the current callback).
   void close();
+  // The current answer cannot be completed (its head is out): sends what is buffered, then
+  // ends the connection. `reset`: a close-delimited body, which a plain close would make look
+  // complete, ends with a TCP reset instead.
+  void abort_answer(bool reset);
 
   // --- for the Exchange answering the current request ---
   evbuffer* output() { return channel_.output(); }

@@ -363,7 +363,9 @@ void Exchange::begin_streaming(const http::ResponseHead& head, ops::CacheStatus 
   o.status = head.status;
   o.version_minor = request_.version_minor;
   o.date = worker_.http_date();
-  o.age = parse_age(head.headers.get("age"));
+  // A pass-through answer is not served from the cache: it carries the upstream's own Age, if
+  // any, and etagd adds none (RFC 9111 §5.1: Age says a response came from a cache).
+  if (std::string_view age = head.headers.get("age"); !age.empty()) o.age = parse_age(age);
   o.status_header = running_->config->cache.status_header;
   o.cache_status = ops::cache_status_name(cache_status);
   bool no_body = head.status == 204 || head.status == 304 || (head.status >= 100 && head.status < 200);
@@ -478,6 +480,7 @@ void Exchange::on_upstream_complete() {
 
 void Exchange::finish_fetch() {
   const http::ResponseHead& head = *upstream_head_;
+  fetched_with_age_ = head.headers.contains("age");
   auto [request_time, now] = request_and_response_time();
 
   cache::ResponseToStore r;
@@ -509,6 +512,7 @@ void Exchange::finish_fetch() {
 void Exchange::finish_revalidation() {
   // RFC 9111 §4.3.4: the 304's fields update the stored response; the body stays.
   const http::ResponseHead& head = *upstream_head_;
+  fetched_with_age_ = head.headers.contains("age");
   auto [request_time, now] = request_and_response_time();
   cache::ResponseToStore r;
   r.status = stale_->status();
@@ -574,7 +578,13 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus cache_
   o.status = not_modified ? 304 : entry->status();
   o.version_minor = request_.version_minor;
   o.date = worker_.http_date();
-  o.age = entry->current_age(worker_.now());
+  // RFC 9111 §5.1: Age means the answer was not generated or validated by the origin for this
+  // request. A hit, a stale answer and a coalesced waiter's answer (fetched for another
+  // request) carry it; a response fetched or revalidated for this very request only when
+  // the upstream's answer carried an Age of its own.
+  bool from_storage = cache_status != ops::CacheStatus::Miss &&
+                      cache_status != ops::CacheStatus::Revalidated;
+  if (from_storage || fetched_with_age_) o.age = entry->current_age(worker_.now());
   o.status_header = running_->config->cache.status_header;
   o.cache_status = ops::cache_status_name(cache_status);
   o.close = client_->must_close_after_answer();
@@ -631,10 +641,13 @@ void Exchange::on_upstream_error(UpstreamError error) {
     return;
   }
   if (streaming_ && pending_head_.empty()) {
-    // The head is out: the only honest signal left is to cut the connection. The access log
-    // still shows the answer, with the bytes that were sent.
+    // The head is out: the only honest signal left is to cut the connection. What was
+    // received goes out first, so the client sees a message that ends early (RFC 9112 §8) and
+    // not an empty reply; without the last chunk or the announced length it knows the body is
+    // incomplete. The access log still shows the answer, with the bytes that were sent.
+    truncated_ = true;
     record_answer();
-    client_->close();
+    client_->abort_answer(client_framing_ == BodyFraming::CloseDelimited);
     return;
   }
   if (streaming_) {
@@ -655,13 +668,12 @@ void Exchange::respond_error(int status, std::string_view reason) {
     finish(true);
     return;
   }
-  // A proxied request's error still says how it was served: the cache-status field is on
-  // every response.
+  // A proxied request's error still says how it was served (the cache-status field), but has
+  // no Age: etagd made it now.
   ClientHeadOptions head;
   head.status = status;
   head.version_minor = request_.version_minor;
   head.date = worker_.http_date();
-  head.age = 0;
   head.status_header = running_->config->cache.status_header;
   head.cache_status = ops::cache_status_name(pass_status_);
   head.close = client_->must_close_after_answer();
@@ -695,6 +707,7 @@ void Exchange::record_answer() {
   r.local_304 = local_304_;
   r.bytes_saved = bytes_saved_;
   r.upstream_us = upstream_us_;
+  r.truncated = truncated_;
   r.total_us = Worker::monotonic_us() - start_us_;
   worker_.metrics().record_exchange(r);
   if (ops::AccessLog* log = running_->access_log.get()) log->write(r);

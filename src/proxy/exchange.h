@@ -138,6 +138,8 @@ class Exchange final : public UpstreamObserver {
   uint64_t body_bytes_ = 0;
   ops::CacheStatus cache_status_ = ops::CacheStatus::None;
   bool local_304_ = false;
+  bool truncated_ = false;         // the upstream failed after the head went out
+  bool fetched_with_age_ = false;  // the upstream's answer to this request carried Age
   bool recorded_ = false;
   uint64_t bytes_saved_ = 0;
 

@@ -65,7 +65,6 @@ bool Server::start(std::string& error) {
   shared_->publish(rc);
 
   unsigned n = worker_count_;
-  uint32_t per_worker = (cfg->limits.max_connections + n - 1) / n;
   std::vector<std::vector<UniqueFd>> fds(n);
   for (unsigned w = 0; w < n; ++w) {
     for (const config::ListenAddress& addr : cfg->listen) {
@@ -75,7 +74,8 @@ bool Server::start(std::string& error) {
     }
   }
   for (unsigned w = 0; w < n; ++w) {
-    workers_.push_back(std::make_unique<Worker>(w, *shared_, std::move(fds[w]), per_worker));
+    workers_.push_back(std::make_unique<Worker>(w, *shared_, std::move(fds[w]),
+                                                cfg->limits.max_connections));
   }
   for (auto& w : workers_) w->start();
   return true;

@@ -16,6 +16,14 @@ std::shared_ptr<const RunningConfig> SharedState::running_config() const {
   return config_;
 }
 
+bool SharedState::admit_client_connection(uint32_t limit) {
+  uint32_t n = client_connections_.load(std::memory_order_relaxed);
+  do {
+    if (n >= limit) return false;
+  } while (!client_connections_.compare_exchange_weak(n, n + 1, std::memory_order_relaxed));
+  return true;
+}
+
 void SharedState::publish(std::shared_ptr<const RunningConfig> next) {
   uint64_t gen = next->generation;
   {

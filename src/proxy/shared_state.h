@@ -36,6 +36,13 @@ class SharedState {
   std::shared_ptr<const RunningConfig> running_config() const;
   void publish(std::shared_ptr<const RunningConfig> next);
 
+  // Client connections of the whole process against limits.max_connections. The count is
+  // global so that a worker with room takes a connection while another is full; a worker
+  // admits before it starts a connection and releases when the connection is gone.
+  bool admit_client_connection(uint32_t limit);
+  void release_client_connection() { client_connections_.fetch_sub(1, std::memory_order_relaxed); }
+  uint32_t client_connections() const { return client_connections_.load(std::memory_order_relaxed); }
+
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
   void set_draining() { draining_.store(true, std::memory_order_relaxed); }
 
@@ -47,6 +54,7 @@ class SharedState {
   std::shared_ptr<const RunningConfig> config_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> draining_{false};
+  std::atomic<uint32_t> client_connections_{0};
   std::unique_ptr<fleet::FleetChannel> fleet_;  // after cache_: stops before the cache goes
 };
 

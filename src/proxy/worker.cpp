@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <chrono>
 
@@ -118,17 +119,40 @@ std::string_view Worker::http_date() {
 }
 
 void Worker::accept(UniqueFd fd, const sockaddr* peer) {
+  if (!shared_.admit_client_connection(max_connections_)) {
+    refuse_over_limit(std::move(fd));
+    return;
+  }
   auto conn = std::make_unique<ClientConnection>(*this, std::move(fd), peer);
   ClientConnection* raw = conn.get();
   connections_.emplace(raw, std::move(conn));
-  connection_count_.store(connections_.size(), std::memory_order_relaxed);
   raw->start();
-  update_accepting();
+}
+
+void Worker::refuse_over_limit(UniqueFd fd) {
+  // Over the limit a connection is answered at once rather than left in the listen backlog,
+  // where its client would wait without a word until it gives up. The answer fits any socket
+  // buffer, so one non-blocking send either delivers it or the client is gone already;
+  // shutting down our side before the close makes the FIN follow the answer, and reading what
+  // the client sent keeps the close from turning into a reset that could destroy the answer.
+  static const std::string answer = [] {
+    std::string_view body = "503 Service Unavailable: too many client connections\n";
+    return "HTTP/1.1 503 Service Unavailable\r\n"
+           "Content-Type: text/plain; charset=utf-8\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\n"
+           "Retry-After: 1\r\n"
+           "Connection: close\r\n\r\n" + std::string(body);
+  }();
+  ::send(fd.get(), answer.data(), answer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::shutdown(fd.get(), SHUT_WR);
+  char discard[4096];
+  for (int i = 0; i < 4 && ::recv(fd.get(), discard, sizeof discard, MSG_DONTWAIT) > 0; ++i) {
+  }
+  metrics_.record_connection_refused();
 }
 
 void Worker::update_accepting() {
-  bool on = !draining_ && connections_.size() < max_connections_;
-  for (auto& l : listeners_) l->set_accepting(on);
+  for (auto& l : listeners_) l->set_accepting(!draining_);
 }
 
 void Worker::close_connection(ClientConnection* c) {
@@ -136,8 +160,7 @@ void Worker::close_connection(ClientConnection* c) {
   if (it == connections_.end()) return;
   retire(std::move(it->second));
   connections_.erase(it);
-  connection_count_.store(connections_.size(), std::memory_order_relaxed);
-  update_accepting();
+  shared_.release_client_connection();
   if (draining_) maybe_finish_drain();
 }
 

@@ -48,7 +48,6 @@ class Worker {
   unsigned index() const { return index_; }
   // The worker's loop has ended (drained or stopped).
   bool stopped() const { return stopped_.load(std::memory_order_acquire); }
-  size_t connection_count_approx() const { return connection_count_.load(std::memory_order_relaxed); }
 
   // --- the worker's own thread ---
   event_base* base() const { return base_.get(); }
@@ -92,6 +91,7 @@ class Worker {
  private:
   void run();
   void accept(UniqueFd fd, const sockaddr* peer);
+  void refuse_over_limit(UniqueFd fd);
   void update_accepting();
   void drain_now();
   void maybe_finish_drain();
@@ -107,8 +107,7 @@ class Worker {
   std::unique_ptr<UpstreamPool> pool_;
   std::shared_ptr<const RunningConfig> running_;
   std::unordered_map<ClientConnection*, std::unique_ptr<ClientConnection>> connections_;
-  std::atomic<size_t> connection_count_{0};
-  uint32_t max_connections_;
+  uint32_t max_connections_;  // limits.max_connections, for the whole process
   std::vector<std::shared_ptr<void>> graveyard_;
   EventPtr reaper_;
   Timer heartbeat_;

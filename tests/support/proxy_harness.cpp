@@ -37,7 +37,11 @@ std::string proxy_config(uint16_t port, uint16_t upstream_port, const ProxySetti
   yaml += "upstream: { url: \"http://127.0.0.1:" + std::to_string(upstream_port) + s.base_path +
           "\"" + (s.upstream.empty() ? "" : ", " + s.upstream) + " }\n";
   yaml += "workers: " + s.workers + "\n";
-  yaml += "admin: off\n";
+  if (s.admin_port == 0) {
+    yaml += "admin: off\n";
+  } else {
+    yaml += "admin: { listen: \"127.0.0.1:" + std::to_string(s.admin_port) + "\" }\n";
+  }
   yaml += "timeouts: { shutdown: " + s.shutdown + (s.timeouts.empty() ? "" : ", " + s.timeouts) +
           " }\n";
   if (!s.limits.empty()) yaml += "limits: { " + s.limits + " }\n";
@@ -57,6 +61,7 @@ Proxy::Proxy(uint16_t upstream_port, ProxySettings settings, std::string host)
   options.host = host;
   etagd_.emplace(config_, port_, options);
   etagd_->wait_ready();
+  if (settings.admin_port != 0) etagd_->wait_listening(settings.admin_port);
 }
 
 Proxy::~Proxy() {

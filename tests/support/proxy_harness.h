@@ -48,6 +48,9 @@ struct ProxySettings {
   std::vector<std::string> listen;
   // More top-level YAML, one key per line.
   std::string extra;
+  // Non-zero: the admin listener on 127.0.0.1:<admin_port> (the Proxy waits for it too);
+  // zero: `admin: off`.
+  uint16_t admin_port = 0;
 };
 
 // The YAML that ProxySettings describe, for an etagd on `port` in front of `upstream_port`.

@@ -1,10 +1,13 @@
-// Upstream faults (item 5), beyond the foundation's upstream_side_test.cpp: resets,
+// Upstream faults, beyond the foundation's upstream_side_test.cpp: resets,
 // stalls and drips while etagd buffers a body to store it, heads that grow past the limit
 // without ending, an origin that goes away and comes back, and one that accepts connections
 // but never answers. The affected client gets a clear 502 or 504 (or, once a streamed head is
 // out, a cut connection), nothing partial is stored, other clients keep being served by the
 // same single worker meanwhile, and every descriptor the fault cost is given back.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <memory>
@@ -13,6 +16,9 @@
 #include <vector>
 
 #include "process_probe.h"
+#include "support/free_port.h"
+#include "support/prometheus_text.h"
+#include "support/socket_stream.h"
 #include "support/proxy_harness.h"
 #include "support/origin_scripts.h"
 
@@ -85,6 +91,60 @@ TEST_CASE("an upstream reset mid-body: 502 while buffering, a cut stream, never 
   CHECK(streamed.body.size() < full.size());
   CHECK(c.wait_closed(2000ms));
   CHECK(http_get(proxy.port(), "/other").status == 200);
+}
+
+TEST_CASE("a streamed body whose upstream breaks the chunk framing ends early for the client") {
+  // A valid chunk, then a chunk-size line that is not hex: the head and the first chunk are
+  // out when the framing breaks, so the client must see them and then a cut connection (no
+  // last chunk), never an empty reply; the answer counts as truncated and as an upstream error.
+  ScriptedOrigin origin;
+  origin.route("/stream/bad-chunk", [](const OriginRequest&, OriginReply& r) {
+    r.write_head(200, {{"Transfer-Encoding", "chunked"}});
+    r.write_raw("5\r\nhello\r\nZZ\r\nworld\r\n0\r\n\r\n");
+  });
+  ProxySettings s = faults_settings();
+  s.admin_port = free_port();
+  Proxy proxy(origin, s);
+
+  HttpClient c = proxy.client();
+  HttpResponse streamed = c.get("/stream/bad-chunk");
+  CHECK(streamed.status == 200);
+  CHECK(streamed.body == "hello");
+  CHECK_FALSE(streamed.complete);
+  CHECK(c.wait_closed(2000ms));
+
+  HttpResponse m = http_get(s.admin_port, "/metrics");
+  REQUIRE(m.status == 200);
+  CHECK(sample_value(m.body, R"(etagd_requests_total{method="GET",status="truncated",cache="BYPASS"})") == 1);
+  CHECK_FALSE(sample_value(m.body, R"(etagd_requests_total{method="GET",status="2xx",cache="BYPASS"})"));
+  CHECK(sample_value(m.body, R"(etagd_upstream_errors_total{kind="invalid_response"})") == 1);
+}
+
+TEST_CASE("a streamed body to an HTTP/1.0 client that the upstream cuts ends with a reset") {
+  // Without a length or chunks the client would take a plain close for the end of the body.
+  const std::string full = binary_body(30000);
+  ScriptedOrigin origin;
+  origin.route("/stream/cut", [full](const OriginRequest&, OriginReply& r) {
+    r.write_head(200, {});
+    r.write_raw(full.substr(0, 4000));
+    r.reset();
+  });
+  Proxy proxy(origin, faults_settings());
+
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  SocketStream stream(fd);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(proxy.port());
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0);
+  REQUIRE(stream.write_all("GET /stream/cut HTTP/1.0\r\n\r\n", deadline_after(2000ms)) ==
+          IoStatus::ok);
+  std::string received;
+  CHECK(stream.read_to_eof(1 << 20, deadline_after(5000ms), received) == IoStatus::reset);
+  CHECK(received.rfind("HTTP/1.1 200", 0) == 0);
+  CHECK(received.find("Content-Length") == std::string::npos);
 }
 
 TEST_CASE("an upstream stalling mid-body while etagd buffers: 504, nothing stored, others served") {

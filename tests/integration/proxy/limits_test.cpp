@@ -1,4 +1,4 @@
-// Client limits (point 6): 413 for a body over max_request_body, 431 for a head over
+// Client limits: 413 for a body over max_request_body, 431 for a head over
 // max_header_bytes or max_headers, 408 for a head that trickles in (slowloris), idle
 // keep-alive connections closed after client_idle, and max_connections. A refused request
 // never reaches the origin, and the connection it came on is closed.
@@ -6,9 +6,11 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 
+#include "support/eventually.h"
 #include "support/proxy_harness.h"
 #include "support/wire_format.h"
 
@@ -238,22 +240,61 @@ TEST_CASE("a client that stops reading its answer is dropped after client_send")
   CHECK(c.wait_closed(5000ms));
 }
 
-TEST_CASE("max_connections: a connection over the limit waits until another one closes") {
+TEST_CASE("max_connections: a connection over the limit is answered 503 at once and closed") {
   ScriptedOrigin origin;
   Proxy proxy(origin, limited("max_connections: 1"));
-  HttpClient first = proxy.client();
-  CHECK(first.get("/first").status == 200);
+  // The readiness probe's connection may still hold the one slot for a moment.
+  std::optional<HttpClient> first;
+  REQUIRE(eventually([&] {
+    first.emplace(proxy.client());
+    return first->get("/first").status == 200;
+  }, 3000ms));
 
-  // The kernel completes the handshake, but etagd does not take the connection yet.
+  // Never left waiting in the listen backlog: the answer comes at once, then the close.
+  auto start = std::chrono::steady_clock::now();
   HttpClient second = proxy.client(3000ms);
   second.send_request("GET", "/second");
-  CHECK(second.read_some(300ms).empty());
+  HttpResponse refused = second.read_response();
+  CHECK(elapsed_ms(start) < 1000);
+  CHECK(refused.status == 503);
+  CHECK(refused.headers.get("Connection") == "close");
+  CHECK(refused.headers.contains("Retry-After"));
+  CHECK(refused.body.find("too many client connections") != std::string::npos);
+  CHECK(second.wait_closed(2000ms));
   CHECK(origin.request_count("/second") == 0);
 
-  first.close();
-  HttpResponse r = second.read_response();
-  CHECK(r.status == 200);
-  CHECK(origin.request_count("/second") == 1);
+  // The slot is free again once the first connection is gone.
+  first->close();
+  HttpResponse later{};
+  CHECK(eventually([&] { return (later = http_get(proxy.port(), "/third")).status == 200; },
+                   3000ms));
+  CHECK(origin.request_count("/third") == 1);
+}
+
+TEST_CASE("max_connections holds for the whole process: every worker counts against one limit") {
+  // With the limit split per worker, a client could land on a full worker's socket and wait
+  // while another worker had room. One count for the process: 95 clients under a limit of 100
+  // on two workers are all answered, and the connections beyond 100 are refused at once.
+  ScriptedOrigin origin;
+  ProxySettings s = limited("max_connections: 100");
+  s.workers = "2";
+  Proxy proxy(origin, s);
+  std::vector<HttpClient> held;
+  for (int i = 0; i < 95; ++i) {
+    held.push_back(proxy.client(3000ms));
+    CHECK(held.back().get("/held").status == 200);
+  }
+  int ok = 0;
+  int refused = 0;
+  std::vector<HttpClient> more;
+  for (int i = 0; i < 10; ++i) {
+    more.push_back(proxy.client(3000ms));
+    int status = more.back().get("/more").status;
+    ok += status == 200;
+    refused += status == 503;
+  }
+  CHECK(ok == 5);
+  CHECK(refused == 5);
 }
 
 }  // namespace etagd::testing

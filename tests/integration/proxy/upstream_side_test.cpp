@@ -1,4 +1,4 @@
-// The upstream side of the proxy (point 7): the per-worker keep-alive pool, connect
+// The upstream side of the proxy: the per-worker keep-alive pool, connect
 // and read timeouts, the one retry of an idempotent request on a pooled connection the origin
 // had closed, response framings, 1xx, HEAD, and back-pressure from a slow client.
 #include <doctest/doctest.h>
@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.h"
 #include "support/proxy_harness.h"
 #include "support/free_port.h"
 #include "support/origin_scripts.h"
@@ -29,17 +30,6 @@ ProxySettings with_upstream(std::string upstream_keys, std::string timeouts = ""
 
 ProxySettings with_timeouts(std::string timeouts) {
   return with_upstream("", std::move(timeouts));
-}
-
-// Polls `condition` every 10 ms until it holds or `timeout` passes.
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
 }
 
 // An error answer's body is one line: "502 Bad Gateway: <reason>\n".
@@ -277,9 +267,9 @@ TEST_CASE("connection refused upstream: 502 with a one-line reason, the client c
   HttpResponse r = c.get("/anything");
   check_one_line_reason(r, 502, "upstream");
   CHECK(r.body.find("connection failed") != std::string::npos);  // not "send failed"
-  // Like every proxied answer, it says how it was served.
+  // Like every proxied answer, it says how it was served; being etagd's own, it has no Age.
   CHECK((r.headers.get("X-Cache") == "MISS" || r.headers.get("X-Cache") == "BYPASS"));
-  CHECK(r.headers.get("Age") == "0");
+  CHECK_FALSE(r.headers.contains("Age"));
   CHECK(r.headers.get("Content-Type").rfind("text/plain", 0) == 0);
   CHECK(r.keeps_alive());
   CHECK(c.get("/again").status == 502);
