@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/ip_network.h"
 #include "config/rule_set.h"
 
 namespace etagd::config {
@@ -24,6 +25,10 @@ struct ListenAddress {
 
 enum class HostHeader { Forward, Upstream, Fixed };
 
+// Whether requests upstream also carry the standard Forwarded field (RFC 7239) beside
+// X-Forwarded-For/-Proto/-Host/-Port.
+enum class ForwardedHeader { Off, Rfc7239 };
+
 struct UpstreamConfig {
   std::string url;        // as written: http://host:port/base
   std::string host;       // connect address (name or literal)
@@ -34,6 +39,7 @@ struct UpstreamConfig {
   std::string fixed_host;              // when host_header is Fixed
   uint32_t max_idle = 32;              // idle keep-alive connections kept per worker
   Duration idle_timeout{60'000};       // an idle pooled connection is closed after this
+  ForwardedHeader forwarded = ForwardedHeader::Off;
 };
 
 struct Timeouts {
@@ -94,6 +100,9 @@ struct Config {
   std::string source_path;  // file it came from
   std::vector<ListenAddress> listen;
   UpstreamConfig upstream;
+  // Peers whose X-Forwarded-* fields are believed (a TLS terminator, a load balancer). Empty:
+  // trust nobody, and every request's X-Forwarded-* is rewritten from the connection itself.
+  std::vector<IpNetwork> trusted_proxies;
   uint32_t workers = 0;  // 0 = auto (one per CPU)
   Timeouts timeouts;
   Limits limits;

@@ -32,6 +32,7 @@ class SettingsLoader {
 
   void read_listen(const Field& f, std::vector<ListenAddress>& out);
   void read_upstream(const Field& f, UpstreamConfig& out);
+  void read_trusted_proxies(const Field& f, std::vector<IpNetwork>& out);
   void read_workers(const Field& f, uint32_t& out);
   void read_timeouts(const Field& f, Timeouts& out);
   void read_limits(const Field& f, Limits& out);
@@ -42,6 +43,7 @@ class SettingsLoader {
 
  private:
   std::optional<ListenAddress> address(const Field& f, std::optional<uint16_t> default_port);
+  void read_upstream_url(const Field& f, UpstreamConfig& out);
   void positive_duration(const YamlReader::Section& s, std::string_view key, Duration& out);
   void log_destination(const YamlReader::Section& s, std::string_view key, bool allow_off,
                        std::string& out);
@@ -74,74 +76,79 @@ void SettingsLoader::positive_duration(const YamlReader::Section& s, std::string
   out = *d;
 }
 
-bool SettingsLoader::switched_off(const Field& f) {
-  return f.node.IsScalar() && (f.node.Scalar() == "off" || f.node.Scalar() == "false");
-}
+bool SettingsLoader::switched_off(const Field& f) { return YamlReader::is_off(f); }
 
 void SettingsLoader::read_listen(const Field& f, std::vector<ListenAddress>& out) {
   auto items = r_.list(f);
   if (!items) return;
   if (items->empty()) r_.error(f, "needs at least one host:port to accept clients on");
   for (const Field& item : *items) {
-    std::optional<ListenAddress> a = address(item, std::nullopt);
-    if (!a) continue;
-    bool duplicate = std::any_of(out.begin(), out.end(), [&](const ListenAddress& other) {
-      return other.host == a->host && other.port == a->port;
-    });
-    if (duplicate) {
-      r_.error(item, concat("'", a->text, "' is listed twice"));
+    std::vector<ListenAddress> addresses;
+    if (item.node.IsScalar() && is_bare_port(item.node.Scalar())) {
+      // `listen: 8080` as nginx reads it: every address of the machine, in each family it has.
+      std::string problem;
+      std::string port = item.node.Scalar();
+      std::optional<ListenAddress> v4 = parse_host_port(concat("0.0.0.0:", port), {}, problem);
+      if (!v4) {
+        r_.error(item, problem);
+        continue;
+      }
+      addresses.push_back(std::move(*v4));
+      if (ipv6_available()) addresses.push_back(*parse_host_port(concat("[::]:", port), {}, problem));
+    } else if (std::optional<ListenAddress> a = address(item, std::nullopt)) {
+      addresses.push_back(std::move(*a));
+    }
+    for (ListenAddress& a : addresses) {
+      bool duplicate = std::any_of(out.begin(), out.end(), [&](const ListenAddress& other) {
+        return other.host == a.host && other.port == a.port;
+      });
+      if (duplicate) {
+        r_.error(item, concat("'", a.text, "' is listed twice"));
+        continue;
+      }
+      out.push_back(std::move(a));
+    }
+  }
+}
+
+void SettingsLoader::read_trusted_proxies(const Field& f, std::vector<IpNetwork>& out) {
+  auto items = r_.list(f);
+  if (!items) return;
+  for (const Field& item : *items) {
+    std::optional<std::string> text = r_.string(item);
+    if (!text) continue;
+    std::string problem;
+    std::optional<IpNetwork> net = parse_ip_network(*text, problem);
+    if (!net) {
+      r_.error(item, problem);
       continue;
     }
-    out.push_back(std::move(*a));
+    if (std::find(out.begin(), out.end(), *net) != out.end()) {
+      r_.error(item, concat("'", *text, "' is listed twice"));
+      continue;
+    }
+    if (net->prefix_length == 0 || (net->is_ipv4() && net->prefix_length == 96)) {
+      r_.warning(item, concat("'", *text, "' trusts every ", net->is_ipv4() ? "IPv4" : "IPv6",
+                              " peer: any client can then choose the client address and "
+                              "X-Forwarded-Proto etagd passes on; list only the proxies in front "
+                              "of etagd"));
+    }
+    out.push_back(*net);
   }
 }
 
 void SettingsLoader::read_upstream(const Field& f, UpstreamConfig& out) {
-  YamlReader::Section s = r_.section(f, {"url", "host_header", "max_idle", "idle_timeout"});
+  // `upstream: http://127.0.0.1:9000` is short for `upstream: { url: http://127.0.0.1:9000 }`.
+  if (f.node.IsScalar()) {
+    read_upstream_url(f, out);
+    return;
+  }
+  YamlReader::Section s =
+      r_.section(f, {"url", "host_header", "max_idle", "idle_timeout", "forwarded"});
   if (!s.is_map()) return;
 
   if (const Field* uf = s.find("url")) {
-    if (std::optional<std::string> url = r_.string(*uf)) {
-      std::string_view rest = *url;
-      constexpr std::string_view kScheme = "http://";
-      if (http::istarts_with(rest, "https://")) {
-        r_.error(*uf,
-                 "only http:// upstreams are supported; etagd speaks plain HTTP/1.1 to its origin "
-                 "(terminate TLS in front of etagd, not behind it)");
-      } else if (!http::istarts_with(rest, kScheme)) {
-        r_.error(*uf, concat("'", *url, "' is not an http:// URL, e.g. http://127.0.0.1:9000"));
-      } else {
-        rest.remove_prefix(kScheme.size());
-        size_t end = rest.find_first_of("/?#");
-        std::string_view authority = rest.substr(0, end);
-        std::string_view path = end == std::string_view::npos ? "" : rest.substr(end);
-        std::string problem;
-        std::optional<ListenAddress> a;
-        if (authority.find('@') != std::string_view::npos) {
-          problem = "credentials in the URL are not supported";
-        } else if (path.find_first_of("?#") != std::string_view::npos) {
-          problem = "the upstream URL cannot have a query or fragment, only a base path";
-        } else if (std::any_of(path.begin(), path.end(), [](char c) {
-                     return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
-                   })) {
-          problem = "the base path cannot contain spaces or control characters";
-        } else {
-          a = parse_host_port(authority, uint16_t{80}, problem);
-        }
-        if (!a) {
-          r_.error(*uf, problem);
-        } else {
-          out.url = *url;
-          out.host = a->host;
-          out.port = a->port;
-          bool ipv6 = a->host.find(':') != std::string::npos;
-          out.authority = ipv6 ? concat("[", a->host, "]") : a->host;
-          if (a->port != 80) out.authority += concat(":", std::to_string(a->port));
-          while (!path.empty() && path.back() == '/') path.remove_suffix(1);
-          out.base_path = std::string(path);
-        }
-      }
-    }
+    read_upstream_url(*uf, out);
   } else {
     r_.error(f, "upstream needs a url, e.g. url: http://127.0.0.1:9000");
   }
@@ -169,6 +176,60 @@ void SettingsLoader::read_upstream(const Field& f, UpstreamConfig& out) {
     if (auto n = r_.integer(*mf, 0, 100'000)) out.max_idle = static_cast<uint32_t>(*n);
   }
   positive_duration(s, "idle_timeout", out.idle_timeout);
+  if (const Field* v = s.find("forwarded")) {
+    if (YamlReader::is_off(*v)) {
+      out.forwarded = ForwardedHeader::Off;
+    } else if (auto w = r_.choice<ForwardedHeader>(*v, {{"rfc7239", ForwardedHeader::Rfc7239},
+                                                        {"off", ForwardedHeader::Off}})) {
+      out.forwarded = *w;
+    }
+  }
+}
+
+void SettingsLoader::read_upstream_url(const Field& uf, UpstreamConfig& out) {
+  std::optional<std::string> url = r_.string(uf);
+  if (!url) return;
+  std::string_view rest = *url;
+  constexpr std::string_view kScheme = "http://";
+  if (http::istarts_with(rest, "https://")) {
+    r_.error(uf,
+             "only http:// upstreams are supported; etagd speaks plain HTTP/1.1 to its origin "
+             "(terminate TLS in front of etagd, not behind it)");
+    return;
+  }
+  if (!http::istarts_with(rest, kScheme)) {
+    r_.error(uf, concat("'", *url, "' is not an http:// URL, e.g. http://127.0.0.1:9000"));
+    return;
+  }
+  rest.remove_prefix(kScheme.size());
+  size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view path = end == std::string_view::npos ? "" : rest.substr(end);
+  std::string problem;
+  std::optional<ListenAddress> a;
+  if (authority.find('@') != std::string_view::npos) {
+    problem = "credentials in the URL are not supported";
+  } else if (path.find_first_of("?#") != std::string_view::npos) {
+    problem = "the upstream URL cannot have a query or fragment, only a base path";
+  } else if (std::any_of(path.begin(), path.end(), [](char c) {
+               return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f;
+             })) {
+    problem = "the base path cannot contain spaces or control characters";
+  } else {
+    a = parse_host_port(authority, uint16_t{80}, problem);
+  }
+  if (!a) {
+    r_.error(uf, problem);
+    return;
+  }
+  out.url = *url;
+  out.host = a->host;
+  out.port = a->port;
+  bool ipv6 = a->host.find(':') != std::string::npos;
+  out.authority = ipv6 ? concat("[", a->host, "]") : a->host;
+  if (a->port != 80) out.authority += concat(":", std::to_string(a->port));
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  out.base_path = std::string(path);
 }
 
 void SettingsLoader::read_workers(const Field& f, uint32_t& out) {
@@ -254,8 +315,10 @@ void SettingsLoader::read_cache(const Field& f, CacheConfig& out) {
   }
   if (const Field* v = s.find("status_header")) {
     if (std::optional<std::string> name = r_.string(*v)) {
-      if (*name == "off") {
+      if (YamlReader::is_off_word(*name)) {
         out.status_header.clear();
+      } else if (YamlReader::is_on_word(*name)) {
+        r_.error(*v, concat("expected a header name such as X-Cache, or off; found '", *name, "'"));
       } else if (!http::is_token(*name)) {
         r_.error(*v, concat("'", *name, "' is not a valid header field name (RFC 9110 §5.1)"));
       } else if (http::is_hop_by_hop(*name)) {
@@ -284,8 +347,10 @@ void SettingsLoader::log_destination(const YamlReader::Section& s, std::string_v
   if (f == nullptr) return;
   std::optional<std::string> v = r_.string(*f);
   if (!v) return;
-  if (*v == "stdout" || *v == "stderr" || (allow_off && *v == "off")) {
+  if (*v == "stdout" || *v == "stderr") {
     out = *v;
+  } else if (allow_off && YamlReader::is_off_word(*v)) {
+    out = "off";
   } else if (!v->empty() && v->front() == '/') {
     out = *v;
   } else {
@@ -299,7 +364,9 @@ void SettingsLoader::read_log(const Field& f, LogConfig& out) {
   YamlReader::Section s = r_.section(f, {"level", "error_log", "access_log", "access_format"});
   if (!s.is_map()) return;
   if (const Field* v = s.find("level")) {
-    if (auto level = r_.choice<LogLevel>(*v, {{"trace", LogLevel::Trace},
+    if (YamlReader::is_off(*v)) {
+      out.level = LogLevel::Off;
+    } else if (auto level = r_.choice<LogLevel>(*v, {{"trace", LogLevel::Trace},
                                               {"debug", LogLevel::Debug},
                                               {"info", LogLevel::Info},
                                               {"warn", LogLevel::Warn},
@@ -324,6 +391,10 @@ void SettingsLoader::read_admin(const Field& f, AdminConfig& out) {
     out.enabled = false;
     return;
   }
+  if (YamlReader::is_on(f)) {
+    out.enabled = true;
+    return;
+  }
   if (f.node.IsScalar()) {
     r_.error(f, "expected `off` or a mapping such as { listen: \"127.0.0.1:9091\" }");
     return;
@@ -332,13 +403,23 @@ void SettingsLoader::read_admin(const Field& f, AdminConfig& out) {
   if (!s.is_map()) return;
   out.enabled = true;
   if (const Field* v = s.find("listen")) {
-    if (auto a = address(*v, std::nullopt)) out.listen = std::move(*a);
+    if (v->node.IsScalar() && is_bare_port(v->node.Scalar())) {
+      // Unlike the public `listen`, never every address: the admin API purges and reveals.
+      r_.error(*v, concat("give the address too, e.g. 127.0.0.1:", v->node.Scalar(),
+                          "; the admin API must not listen on every address by accident"));
+    } else if (auto a = address(*v, std::nullopt)) {
+      out.listen = std::move(*a);
+    }
   }
 }
 
 void SettingsLoader::read_fleet(const Field& f, FleetConfig& out) {
   if (switched_off(f)) {
     out.enabled = false;
+    return;
+  }
+  if (YamlReader::is_on(f)) {
+    out.enabled = true;
     return;
   }
   if (f.node.IsScalar()) {
@@ -427,8 +508,8 @@ LoadResult load_config_text(std::string_view yaml, const std::string& file_name)
     return {nullptr, reader.take_diagnostics()};
   }
   YamlReader::Section s =
-      reader.section(top, {"listen", "upstream", "workers", "timeouts", "limits", "cache", "log",
-                           "admin", "fleet", "defaults", "rules"});
+      reader.section(top, {"listen", "upstream", "trusted_proxies", "workers", "timeouts", "limits",
+                           "cache", "log", "admin", "fleet", "defaults", "rules"});
   if (!s.is_map()) return {nullptr, reader.take_diagnostics()};
 
   SettingsLoader settings(reader);
@@ -442,7 +523,10 @@ LoadResult load_config_text(std::string_view yaml, const std::string& file_name)
     settings.read_upstream(*f, config->upstream);
   } else {
     reader.error(top.mark, "upstream",
-                 "required: the origin server, e.g. upstream: { url: http://127.0.0.1:9000 }");
+                 "required: the origin server, e.g. upstream: http://127.0.0.1:9000");
+  }
+  if (const Field* f = s.find("trusted_proxies")) {
+    settings.read_trusted_proxies(*f, config->trusted_proxies);
   }
   if (const Field* f = s.find("workers")) settings.read_workers(*f, config->workers);
   if (const Field* f = s.find("timeouts")) settings.read_timeouts(*f, config->timeouts);

@@ -1,6 +1,8 @@
 #include "config/host_port.h"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <charconv>
 
@@ -37,6 +39,17 @@ bool is_label_char(char c) {
 }
 
 }  // namespace
+
+bool is_bare_port(std::string_view text) {
+  return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+bool ipv6_available() {
+  int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
 
 bool is_host_name_or_ipv4(std::string_view host) {
   if (host.empty() || host.size() > 253) return false;

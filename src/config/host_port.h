@@ -18,6 +18,12 @@ std::optional<ListenAddress> parse_host_port(std::string_view text,
                                              std::optional<uint16_t> default_port,
                                              std::string& problem);
 
+// "8080": digits only, as `listen: 8080` writes a port without an address.
+bool is_bare_port(std::string_view text);
+
+// Whether this machine can open IPv6 sockets (false on a kernel booted with ipv6.disable=1).
+bool ipv6_available();
+
 // A host name (RFC 1123 labels) or an IPv4 literal. Not IPv6: that needs brackets around it
 // wherever a port may follow.
 bool is_host_name_or_ipv4(std::string_view host);

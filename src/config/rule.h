@@ -81,6 +81,9 @@ struct RuleActions {
   CacheMode cache = CacheMode::Store;
   Ttl ttl;
   std::vector<std::string> key_headers;  // lowercase field names
+  // Cookie names (case-sensitive, RFC 6265 §4.1.1) whose values partition the cache; other
+  // cookies in the request (tracking, preferences) do not fragment it.
+  std::vector<std::string> key_cookies;
   CacheControlRewrite cache_control;
   std::vector<InvalidateTarget> invalidate;
   HeaderEdits headers;

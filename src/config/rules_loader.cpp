@@ -14,8 +14,13 @@ namespace etagd::config {
 namespace {
 
 const std::vector<std::string_view> kActionKeys = {
-    "cache",   "ttl",  "key_headers",    "cache_control",         "invalidate",
+    "cache",   "ttl",  "key_headers",    "key_cookies",           "cache_control", "invalidate",
     "headers", "etag", "stale_if_error", "stale_while_revalidate",
+    "ignore_upstream_cache_control"};
+
+// The actions that decide whether responses stored for one user can reach another.
+constexpr std::array<std::string_view, 6> kSharingKeys = {
+    "cache", "ttl", "key_headers", "key_cookies", "cache_control",
     "ignore_upstream_cache_control"};
 
 // Methods a rule may name: every one etagd parses (http/method.h), Other excepted.
@@ -84,6 +89,10 @@ class RulesLoader {
 
   // Applies the action keys present in `s` over `actions`.
   void read_actions(const YamlReader::Section& s, RuleActions& actions);
+  // Warns when `a` stores responses for a fixed time and keys on no credential. `at` is the
+  // rule (or `defaults`) the actions belong to.
+  void warn_if_shared_between_users(const Field& at, const YamlReader::Section& s,
+                                    const RuleActions& a);
   // False if the match had an error (the rule is then left out of shadow analysis).
   bool read_match(const Field& rule_field, const YamlReader::Section& s, RuleMatch& match);
 
@@ -145,6 +154,25 @@ void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
       a.key_headers = std::move(names);
     }
   }
+  if (const Field* f = s.find("key_cookies")) {
+    if (auto items = r_.list(*f)) {
+      std::vector<std::string> names;
+      for (const Field& item : *items) {
+        std::optional<std::string> name = r_.string(item);
+        if (!name) continue;
+        // cookie-name is a token (RFC 6265 §4.1.1) and compares case-sensitively: "SID" and
+        // "sid" are two cookies, so the name is kept as written.
+        if (!http::is_token(*name)) {
+          r_.error(item, concat("'", *name,
+                                "' is not a valid cookie name (RFC 6265 §4.1.1: a token, without "
+                                "spaces, '=', ';', ',' or quotes)"));
+          continue;
+        }
+        if (std::find(names.begin(), names.end(), *name) == names.end()) names.push_back(*name);
+      }
+      a.key_cookies = std::move(names);
+    }
+  }
   if (const Field* f = s.find("cache_control")) {
     CacheControlRewrite rewrite;
     read_cache_control(*f, rewrite);
@@ -169,9 +197,7 @@ void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
     if (auto secs = whole_seconds(*f)) a.stale_while_revalidate = *secs;
   }
   if (const Field* f = s.find("ignore_upstream_cache_control")) {
-    if (auto v = r_.choice<bool>(*f, {{"true", true}, {"false", false}})) {
-      a.ignore_upstream_cache_control = *v;
-    }
+    if (auto v = r_.on_off(*f)) a.ignore_upstream_cache_control = *v;
   }
   // Checked on the merged actions: the ttl may come from `defaults`.
   if (a.ignore_upstream_cache_control && a.ttl.from_origin) {
@@ -182,6 +208,46 @@ void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
                     "ttl: origin the upstream's Cache-Control is what decides");
     }
   }
+}
+
+bool says_public(const CacheControlRewrite& cc) {
+  const std::string* value = cc.for_status(200);
+  if (value == nullptr) return false;
+  bool found = false;
+  http::for_each_list_member(*value, [&](std::string_view member) {
+    found = http::iequals(http::trim_ows(member.substr(0, member.find('='))), "public");
+    return !found;
+  });
+  return found;
+}
+
+void RulesLoader::warn_if_shared_between_users(const Field& at, const YamlReader::Section& s,
+                                               const RuleActions& a) {
+  if (a.cache != CacheMode::Store || a.ttl.from_origin) return;
+  auto keyed_on = [&](std::string_view header) {
+    return std::find(a.key_headers.begin(), a.key_headers.end(), header) != a.key_headers.end();
+  };
+  if (keyed_on("authorization") || keyed_on("cookie") || !a.key_cookies.empty()) return;
+  // `public` sent to clients is the operator saying these responses are the same for everyone
+  // (RFC 9111 §5.2.2.9).
+  if (says_public(a.cache_control)) return;
+
+  const Field* where = s.find("ttl");
+  if (where == nullptr) where = s.find("ignore_upstream_cache_control");
+  if (where == nullptr) where = &at;
+  std::string what =
+      a.ignore_upstream_cache_control
+          ? concat("stores responses for a fixed ttl (", std::to_string(a.ttl.value.count()),
+                   "s) with ignore_upstream_cache_control, so even the upstream's private and "
+                   "no-store responses are kept")
+          : concat("stores responses for a fixed ttl (", std::to_string(a.ttl.value.count()),
+                   "s), which overrides the upstream's Cache-Control");
+  r_.warning(*where,
+             concat("responses for different users would be shared: this rule ", what,
+                    ", and its cache key includes neither Authorization nor Cookie. If responses "
+                    "depend on who asks, key on the credential (key_headers: [Authorization], or "
+                    "key_cookies: [the session cookie's name]); if they are the same for "
+                    "everyone, say so with cache_control: { 2xx: \"public, ...\" }"));
 }
 
 void RulesLoader::read_cache_control(const Field& f, CacheControlRewrite& out) {
@@ -404,7 +470,10 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
   RuleActions defaults;
   if (defaults_field != nullptr) {
     YamlReader::Section s = reader.section(*defaults_field, kActionKeys);
-    if (s.is_map()) loader.read_actions(s, defaults);
+    if (s.is_map()) {
+      loader.read_actions(s, defaults);
+      loader.warn_if_shared_between_users(*defaults_field, s, defaults);
+    }
   }
 
   std::vector<Rule> rules;
@@ -432,6 +501,10 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
           }
           ok = loader.read_match(rf, s, rule.match);
           loader.read_actions(s, rule.actions);
+          // A rule that sets none of these has the defaults' sharing, already warned about.
+          bool own_sharing = std::any_of(kSharingKeys.begin(), kSharingKeys.end(),
+                                         [&](std::string_view k) { return s.find(k) != nullptr; });
+          if (own_sharing) loader.warn_if_shared_between_users(rf, s, rule.actions);
         }
         rules.push_back(std::move(rule));
         match_ok.push_back(ok);

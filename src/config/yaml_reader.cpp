@@ -229,6 +229,23 @@ std::optional<uint64_t> YamlReader::integer(const Field& f, uint64_t min, uint64
   return n;
 }
 
+bool YamlReader::is_off_word(std::string_view s) {
+  return http::iequals(s, "off") || http::iequals(s, "false");
+}
+
+bool YamlReader::is_on_word(std::string_view s) {
+  return http::iequals(s, "on") || http::iequals(s, "true");
+}
+
+std::optional<bool> YamlReader::on_off(const Field& f) {
+  std::optional<std::string> s = string(f);
+  if (!s) return std::nullopt;
+  if (is_on_word(*s)) return true;
+  if (is_off_word(*s)) return false;
+  error(f, concat("expected on or off (true or false), found '", *s, "'"));
+  return std::nullopt;
+}
+
 std::optional<Duration> YamlReader::duration(const Field& f) {
   std::optional<std::string> s = string(f);
   if (!s) return std::nullopt;

@@ -88,6 +88,16 @@ class YamlReader {
     return std::nullopt;
   }
 
+  // A switch: `on`/`true` or `off`/`false` (any case). The two spellings are one word here
+  // because tools that write YAML 1.1, Ansible's templates among them, turn an unquoted `off`
+  // into `false` and `on` into `true`.
+  std::optional<bool> on_off(const Field& f);
+  static bool is_off_word(std::string_view s);
+  static bool is_on_word(std::string_view s);
+  // True when `f` is a scalar `off`/`false`.
+  static bool is_off(const Field& f) { return f.node.IsScalar() && is_off_word(f.node.Scalar()); }
+  static bool is_on(const Field& f) { return f.node.IsScalar() && is_on_word(f.node.Scalar()); }
+
   // "'x' is not one of: a, b, c" plus "; did you mean 'b'?" when one is close.
   static std::string unknown_word_message(std::string_view word,
                                           const std::vector<std::string_view>& candidates);

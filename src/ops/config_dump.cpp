@@ -69,6 +69,9 @@ void write_actions(JsonWriter& w, const config::RuleActions& a) {
   w.key("key_headers").begin_array();
   for (const std::string& h : a.key_headers) w.value(h);
   w.end_array();
+  w.key("key_cookies").begin_array();
+  for (const std::string& c : a.key_cookies) w.value(c);
+  w.end_array();
   w.key("cache_control").begin_object();
   write_optional(w, "2xx", a.cache_control.status_2xx);
   write_optional(w, "3xx", a.cache_control.status_3xx);
@@ -140,7 +143,13 @@ std::string dump_config(const config::Config& c) {
                  : host_header_name(c.upstream.host_header));
   w.key("max_idle").value(c.upstream.max_idle);
   w.key("idle_timeout").value(format_duration(c.upstream.idle_timeout));
+  w.key("forwarded").value(c.upstream.forwarded == config::ForwardedHeader::Rfc7239 ? "rfc7239"
+                                                                                     : "off");
   w.end_object();
+
+  w.key("trusted_proxies").begin_array();
+  for (const config::IpNetwork& n : c.trusted_proxies) w.value(n.to_string());
+  w.end_array();
 
   if (c.workers == 0) {
     w.key("workers").value("auto");

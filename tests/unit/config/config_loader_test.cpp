@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "config/host_port.h"
 #include "unit/config/load_helpers.h"
 
 namespace etagd::config {
@@ -274,6 +275,136 @@ TEST_CASE("an unreadable config file is one error without a position") {
   r = load_config_file("/tmp");
   CHECK_FALSE(r.ok());
   CHECK(r.diagnostics.at(0).to_string().starts_with("/tmp: error: cannot read the file"));
+}
+
+}  // namespace
+}  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+using test::load;
+using test::load_with_minimal;
+using test::printed;
+
+TEST_CASE("trusted_proxies defaults to nobody and reads addresses and networks of both families") {
+  LoadResult none = load(test::kMinimal);
+  REQUIRE(none.ok());
+  CHECK(none.config->trusted_proxies.empty());
+
+  LoadResult r =
+      load_with_minimal("trusted_proxies: [10.0.0.0/8, 192.168.1.7, \"::1\", \"2001:db8::/32\"]\n");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  CHECK(r.diagnostics.empty());
+  const std::vector<IpNetwork>& t = r.config->trusted_proxies;
+  REQUIRE(t.size() == 4);
+  CHECK(t[0].to_string() == "10.0.0.0/8");
+  CHECK(t[1].to_string() == "192.168.1.7");
+  CHECK(t[2].to_string() == "::1");
+  CHECK(t[3].to_string() == "2001:db8::/32");
+}
+
+TEST_CASE("trusted_proxies takes a single address as a one-item list") {
+  LoadResult r = load_with_minimal("trusted_proxies: 127.0.0.1\n");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  REQUIRE(r.config->trusted_proxies.size() == 1);
+  CHECK(r.config->trusted_proxies[0].to_string() == "127.0.0.1");
+}
+
+TEST_CASE("upstream.forwarded is off by default and takes rfc7239 or off") {
+  LoadResult r = load(test::kMinimal);
+  REQUIRE(r.ok());
+  CHECK(r.config->upstream.forwarded == ForwardedHeader::Off);
+  r = load("listen: 127.0.0.1:1\nupstream: { url: http://a, forwarded: rfc7239 }\n");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->upstream.forwarded == ForwardedHeader::Rfc7239);
+  r = load("listen: 127.0.0.1:1\nupstream: { url: http://a, forwarded: off }\n");
+  REQUIRE(r.ok());
+  CHECK(r.config->upstream.forwarded == ForwardedHeader::Off);
+}
+
+TEST_CASE("an upstream given as a plain URL is shorthand for a block with only url") {
+  LoadResult r = load("listen: 127.0.0.1:8080\nupstream: http://127.0.0.1:9000/v2\n");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  CHECK(r.diagnostics.empty());
+  const UpstreamConfig& u = r.config->upstream;
+  CHECK(u.url == "http://127.0.0.1:9000/v2");
+  CHECK(u.host == "127.0.0.1");
+  CHECK(u.port == 9000);
+  CHECK(u.base_path == "/v2");
+  CHECK(u.host_header == HostHeader::Forward);
+  CHECK(u.max_idle == 32);
+}
+
+TEST_CASE("a bare listen port means every IPv4 address, and every IPv6 address where available") {
+  for (const char* listen : {"listen: 8080\n", "listen: [8080]\n"}) {
+    CAPTURE(listen);
+    LoadResult r = load(std::string(listen) + "upstream: http://127.0.0.1:9000\n");
+    INFO(printed(r));
+    REQUIRE(r.ok());
+    const std::vector<ListenAddress>& l = r.config->listen;
+    REQUIRE(l.size() == (ipv6_available() ? 2u : 1u));
+    CHECK(l[0].host == "0.0.0.0");
+    CHECK(l[0].port == 8080);
+    CHECK(l[0].text == "0.0.0.0:8080");
+    if (l.size() == 2) {
+      CHECK(l[1].host == "::");
+      CHECK(l[1].port == 8080);
+      CHECK(l[1].text == "[::]:8080");
+    }
+  }
+}
+
+TEST_CASE("a bare listen port mixes with host:port entries in a list") {
+  LoadResult r = load("listen: [8080, 127.0.0.1:9090]\nupstream: http://127.0.0.1:9000\n");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->listen.front().text == "0.0.0.0:8080");
+  CHECK(r.config->listen.back().text == "127.0.0.1:9090");
+}
+
+TEST_CASE("false means off and true means on wherever a setting is switched") {
+  // YAML 1.1 tools (Ansible's templates) write an unquoted off as false.
+  LoadResult r = load_with_minimal(R"(
+admin: false
+fleet: false
+cache: { status_header: false }
+log: { access_log: false, level: false }
+rules:
+  - match: { prefix: /legacy/ }
+    ttl: 30s
+    key_headers: [Authorization]
+    ignore_upstream_cache_control: on
+)");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  CHECK_FALSE(r.config->admin.enabled);
+  CHECK_FALSE(r.config->fleet.enabled);
+  CHECK(r.config->cache.status_header.empty());
+  CHECK(r.config->log.access_log == "off");
+  CHECK(r.config->log.level == LogLevel::Off);
+  CHECK(r.config->rules.rules()[0].actions.ignore_upstream_cache_control);
+
+  r = load("listen: 127.0.0.1:1\nupstream: { url: http://a, forwarded: false }\n"
+           "admin: true\nfleet: on\n");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->upstream.forwarded == ForwardedHeader::Off);
+  CHECK(r.config->admin.enabled);
+  CHECK(r.config->admin.listen.text == "127.0.0.1:9091");
+  CHECK(r.config->fleet.enabled);
+  CHECK(r.config->fleet.redis_port == 6379);
+
+  for (const char* word : {"off", "Off", "OFF", "false", "False", "FALSE"}) {
+    CAPTURE(word);
+    LoadResult a = load_with_minimal(std::string("admin: ") + word + "\n");
+    REQUIRE(a.ok());
+    CHECK_FALSE(a.config->admin.enabled);
+  }
 }
 
 }  // namespace

@@ -75,3 +75,18 @@ TEST_CASE("adding a listen address or switching admin off needs a restart") {
 
 }  // namespace
 }  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+TEST_CASE("trusted_proxies, upstream.forwarded and key_cookies apply on reload") {
+  auto running = must_load(kBase);
+  std::string changed = kBase + "trusted_proxies: [10.0.0.0/8]\n"
+                                "rules:\n  - match: { prefix: /api/ }\n    key_cookies: [sid]\n";
+  changed.replace(changed.find("{ url: http://127.0.0.1:9000 }"), 30,
+                  "{ url: http://127.0.0.1:9000, forwarded: rfc7239 }");
+  CHECK(restart_required_changes(*running, *must_load(changed)).empty());
+}
+
+}  // namespace
+}  // namespace etagd::config

@@ -312,7 +312,66 @@ rules:
     ignore_upstream_cache_control: maybe
 )");
   CHECK_FALSE(not_bool.ok());
-  CHECK(test::reports(not_bool, "rules[0].ignore_upstream_cache_control: 'maybe' is not one of"));
+  CHECK(test::reports(not_bool, "rules[0].ignore_upstream_cache_control: expected on or off "
+                                "(true or false), found 'maybe'"));
+}
+
+}  // namespace
+}  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+TEST_CASE("key_cookies is read with names kept as written, duplicates dropped") {
+  LoadResult r = test::load_with_minimal(R"(
+rules:
+  - match: { prefix: /api/ }
+    key_cookies: [sessionid, SID, sid, sessionid]
+)");
+  INFO(test::printed(r));
+  REQUIRE(r.ok());
+  // Cookie names are case-sensitive (RFC 6265 §4.1.1): SID and sid are two cookies.
+  CHECK(r.config->rules.rules()[0].actions.key_cookies ==
+        std::vector<std::string>{"sessionid", "SID", "sid"});
+  CHECK(r.config->rules.defaults().key_cookies.empty());
+}
+
+TEST_CASE("key_cookies is inherited from defaults and replaced by a rule's own list") {
+  LoadResult r = test::load_with_minimal(R"(
+defaults:
+  key_cookies: session
+rules:
+  - name: inherits
+    match: { path: /a }
+  - name: replaces
+    match: { path: /b }
+    key_cookies: [tenant]
+  - name: clears
+    match: { path: /c }
+    key_cookies: []
+)");
+  INFO(test::printed(r));
+  REQUIRE(r.ok());
+  const std::vector<Rule>& rules = r.config->rules.rules();
+  CHECK(r.config->rules.defaults().key_cookies == std::vector<std::string>{"session"});
+  CHECK(rules[0].actions.key_cookies == std::vector<std::string>{"session"});
+  CHECK(rules[1].actions.key_cookies == std::vector<std::string>{"tenant"});
+  CHECK(rules[2].actions.key_cookies.empty());
+}
+
+TEST_CASE("a cookie name that is not a token is an error at its position") {
+  LoadResult r = test::load_with_minimal(R"(
+rules:
+  - match: { prefix: /api/ }
+    key_cookies: [sessionid, "my session", "a=b", "x;y"]
+)");
+  INFO(test::printed(r));
+  CHECK_FALSE(r.ok());
+  CHECK(test::reports(r, "test.yaml:6:30: error: rules[0].key_cookies[1]: 'my session' is not a "
+                         "valid cookie name (RFC 6265 §4.1.1"));
+  CHECK(test::reports(r, "rules[0].key_cookies[2]: 'a=b' is not a valid cookie name"));
+  CHECK(test::reports(r, "rules[0].key_cookies[3]: 'x;y' is not a valid cookie name"));
+  CHECK(test::count_errors(r) == 3);
 }
 
 }  // namespace

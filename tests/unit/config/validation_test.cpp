@@ -369,3 +369,71 @@ rules:
 
 }  // namespace
 }  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+void require_rejected(const LoadResult& r, std::string_view expected) {
+  INFO(test::printed(r));
+  CHECK_FALSE(r.ok());
+  CHECK(test::reports(r, expected));
+}
+
+TEST_CASE("trusted_proxies entries must be IP addresses or networks without host bits") {
+  LoadResult r = test::load_with_minimal(
+      "trusted_proxies: [10.0.0.1/8, proxy.internal, 10.0.0.0/33, \"[::1]\"]\n");
+  require_rejected(r, "test.yaml:3:19: error: trusted_proxies[0]: '10.0.0.1/8' has host bits set "
+                      "beyond the /8 prefix; did you mean 10.0.0.0/8?");
+  require_rejected(r, "trusted_proxies[1]: 'proxy.internal' is not an IP address");
+  require_rejected(r, "trusted_proxies[2]: '/33' is not a prefix length");
+  require_rejected(r, "trusted_proxies[3]: '[::1]': write an IPv6 address or network without "
+                      "brackets");
+  CHECK(test::count_errors(r) == 4);
+  require_rejected(test::load_with_minimal("trusted_proxies: [10.0.0.0/8, 10.0.0.0/8]\n"),
+                   "trusted_proxies[1]: '10.0.0.0/8' is listed twice");
+  require_rejected(test::load_with_minimal("trusted_proxies: { a: 1 }\n"),
+                   "trusted_proxies: expected a list, found a mapping");
+}
+
+TEST_CASE("trusting every address is a warning: any client could then pick its own address") {
+  for (const char* all : {"0.0.0.0/0", "\"::/0\""}) {
+    CAPTURE(all);
+    LoadResult r = test::load_with_minimal(std::string("trusted_proxies: [") + all + "]\n");
+    INFO(test::printed(r));
+    CHECK(r.ok());
+    CHECK(test::reports(r, "warning: trusted_proxies[0]: "));
+    CHECK(test::reports(r, "trusts every IPv"));
+  }
+}
+
+TEST_CASE("upstream.forwarded takes rfc7239 or off") {
+  require_rejected(test::load("listen: 127.0.0.1:1\nupstream: { url: http://a, forwarded: rfc7230 }\n"),
+                   "test.yaml:2:39: error: upstream.forwarded: 'rfc7230' is not one of: rfc7239, "
+                   "off; did you mean 'rfc7239'?");
+}
+
+TEST_CASE("an upstream URL given alone is checked like upstream.url") {
+  require_rejected(test::load("listen: 127.0.0.1:1\nupstream: https://a\n"),
+                   "test.yaml:2:11: error: upstream: only http:// upstreams are supported");
+  require_rejected(test::load("listen: 127.0.0.1:1\nupstream: a:9000\n"),
+                   "test.yaml:2:11: error: upstream: 'a:9000' is not an http:// URL");
+}
+
+TEST_CASE("a bare listen port must be a port, and a bare admin port is refused") {
+  require_rejected(test::load("listen: 70000\nupstream: http://a\n"),
+                   "test.yaml:1:9: error: listen: port 70000 is out of range (1 to 65535)");
+  require_rejected(test::load("listen: [8080, 8080]\nupstream: http://a\n"),
+                   "test.yaml:1:16: error: listen[1]: '0.0.0.0:8080' is listed twice");
+  require_rejected(test::load_with_minimal("admin: { listen: 9091 }\n"),
+                   "test.yaml:3:18: error: admin.listen: give the address too, e.g. "
+                   "127.0.0.1:9091; the admin API must not listen on every address by accident");
+}
+
+TEST_CASE("on and true are not a cache-status header name") {
+  require_rejected(test::load_with_minimal("cache: { status_header: true }\n"),
+                   "error: cache.status_header: expected a header name such as X-Cache, or off; "
+                   "found 'true'");
+}
+
+}  // namespace
+}  // namespace etagd::config

@@ -87,3 +87,28 @@ TEST_CASE("the config dump is JSON with the file's keys, defaults filled in, and
 
 }  // namespace
 }  // namespace etagd::ops
+
+namespace etagd::ops {
+namespace {
+
+TEST_CASE("the config dump shows trusted_proxies, upstream.forwarded and key_cookies") {
+  config::LoadResult loaded = config::load_config_text(
+      "listen: 127.0.0.1:8080\n"
+      "upstream: { url: http://127.0.0.1:9000, forwarded: rfc7239 }\n"
+      "trusted_proxies: [10.0.0.0/8, \"::1\"]\n"
+      "rules:\n"
+      "  - match: { prefix: /api/ }\n"
+      "    key_cookies: [sessionid]\n",
+      "dump.yaml");
+  REQUIRE(loaded.ok());
+  YAML::Node doc = YAML::Load(dump_config(*loaded.config));
+  CHECK(doc["upstream"]["forwarded"].as<std::string>() == "rfc7239");
+  REQUIRE(doc["trusted_proxies"].size() == 2);
+  CHECK(doc["trusted_proxies"][0].as<std::string>() == "10.0.0.0/8");
+  CHECK(doc["trusted_proxies"][1].as<std::string>() == "::1");
+  CHECK(doc["rules"][0]["key_cookies"][0].as<std::string>() == "sessionid");
+  CHECK(doc["defaults"]["key_cookies"].size() == 0);
+}
+
+}  // namespace
+}  // namespace etagd::ops
