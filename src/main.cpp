@@ -19,7 +19,7 @@
 #include "ops/heap_trim.h"
 #include "ops/logging.h"
 #include "ops/systemd_notify.h"
-#include "proxy/event_handles.h"
+#include "base/event_handles.h"
 #include "proxy/server.h"
 #include "version.h"
 
@@ -88,8 +88,8 @@ struct Lifecycle {
   std::string config_path;
   event_base* base = nullptr;
   bool draining = false;
-  etagd::proxy::EventPtr drain_poll;
-  etagd::proxy::EventPtr drain_deadline;
+  etagd::base::EventPtr drain_poll;
+  etagd::base::EventPtr drain_deadline;
 };
 
 void on_drain_poll(evutil_socket_t, short, void* arg) {
@@ -155,8 +155,8 @@ bool reload(Lifecycle* lc) {
     spdlog::warn("{}", change);
   }
   std::string error;
-  if (!lc->server->reload(r.config, error)) {
-    spdlog::error("reload rejected: {}; keeping the running configuration", error);
+  if (etagd::base::Status s = lc->server->reload(r.config); !s) {
+    spdlog::error("reload rejected: {}; keeping the running configuration", s.message());
     return false;
   }
   if (r.config->log.error_log != running->log.error_log) {
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   // Workers block every signal; the main thread's loop receives them.
-  etagd::proxy::EventBasePtr base(event_base_new());
+  etagd::base::EventBasePtr base(event_base_new());
   Lifecycle lc;
   lc.config_path = opts.config_path;
   lc.base = base.get();
@@ -229,16 +229,16 @@ int main(int argc, char** argv) {
     }
     server.shared().attach_fleet(std::move(fleet));
   }
-  etagd::proxy::EventPtr sigterm(evsignal_new(base.get(), SIGTERM, on_terminate, &lc));
-  etagd::proxy::EventPtr sigint(evsignal_new(base.get(), SIGINT, on_terminate, &lc));
-  etagd::proxy::EventPtr sighup(evsignal_new(base.get(), SIGHUP, on_reload, &lc));
-  etagd::proxy::EventPtr sigusr1(evsignal_new(base.get(), SIGUSR1, on_reopen_logs, &lc));
+  etagd::base::EventPtr sigterm(evsignal_new(base.get(), SIGTERM, on_terminate, &lc));
+  etagd::base::EventPtr sigint(evsignal_new(base.get(), SIGINT, on_terminate, &lc));
+  etagd::base::EventPtr sighup(evsignal_new(base.get(), SIGHUP, on_reload, &lc));
+  etagd::base::EventPtr sigusr1(evsignal_new(base.get(), SIGUSR1, on_reopen_logs, &lc));
   for (event* ev : {sigterm.get(), sigint.get(), sighup.get(), sigusr1.get()}) {
     event_add(ev, nullptr);
   }
 
-  if (!server.start(error)) {
-    spdlog::critical("{}", error);
+  if (etagd::base::Status s = server.start(); !s) {
+    spdlog::critical("{}", s.message());
     etagd::ops::flush_logs();
     return 1;
   }

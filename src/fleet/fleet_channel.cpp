@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <random>
 
+#include "base/clock.h"
+#include "base/event_handles.h"
+#include "base/timer.h"
 #include "fleet/apply_message.h"
 #include "fleet/backoff.h"
 #include "fleet/redis_session.h"
@@ -16,23 +19,13 @@ namespace etagd::fleet {
 
 namespace {
 
-struct EventBaseFree {
-  void operator()(event_base* b) const { event_base_free(b); }
-};
-struct EventFree {
-  void operator()(event* e) const { event_free(e); }
-};
-using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
-using EventPtr = std::unique_ptr<event, EventFree>;
-
-timeval to_timeval(std::chrono::milliseconds d) {
-  return timeval{static_cast<time_t>(d.count() / 1000),
-                 static_cast<suseconds_t>((d.count() % 1000) * 1000)};
-}
+using base::EventBasePtr;
+using base::EventPtr;
+using base::to_timeval;
 
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
+             base::monotonic_now().time_since_epoch())
       .count();
 }
 
@@ -74,7 +67,7 @@ class FleetChannel::Loop final : public RedisSession::Observer {
   static void on_reconnect_due(evutil_socket_t, short, void* self);
   static void on_connect_deadline(evutil_socket_t, short, void* self);
   static void on_heartbeat_due(evutil_socket_t, short, void* self);
-  static void on_reap(evutil_socket_t, short, void* self);
+  static void on_teardown(evutil_socket_t, short, void* self);
   static void on_drain_deadline(evutil_socket_t, short, void* self);
   static void on_finish(evutil_socket_t, short, void* self);
 
@@ -98,14 +91,14 @@ class FleetChannel::Loop final : public RedisSession::Observer {
   EventPtr reconnect_ev_;
   EventPtr deadline_ev_;
   EventPtr heartbeat_ev_;
-  EventPtr reap_ev_;
+  EventPtr teardown_ev_;
   EventPtr drain_deadline_ev_;
   EventPtr finish_ev_;
   std::unique_ptr<RedisSession> session_;  // freed before the events and the base
 
   bool stopping_ = false;         // the loop is ending: no more sends, no reconnects
   bool draining_ = false;         // stop() was called: flushing the outbox first
-  bool reaping_ = false;          // reap_ev_ is active
+  bool tearing_down_ = false;     // teardown_ev_ is active
   size_t in_flight_ = 0;          // publishes sent, not yet acknowledged
   bool owe_all_ = false;          // messages were lost: publish `all` before anything else
   uint64_t drops_announced_ = 0;  // outbox drops already covered by an `all`
@@ -139,10 +132,10 @@ bool FleetChannel::Loop::init(std::string& error) {
   reconnect_ev_.reset(evtimer_new(b, &on_reconnect_due, this));
   deadline_ev_.reset(evtimer_new(b, &on_connect_deadline, this));
   heartbeat_ev_.reset(event_new(b, -1, EV_PERSIST, &on_heartbeat_due, this));
-  reap_ev_.reset(event_new(b, -1, 0, &on_reap, this));
+  teardown_ev_.reset(event_new(b, -1, 0, &on_teardown, this));
   drain_deadline_ev_.reset(evtimer_new(b, &on_drain_deadline, this));
   finish_ev_.reset(event_new(b, -1, 0, &on_finish, this));
-  if (!wake_ev_ || !reconnect_ev_ || !deadline_ev_ || !heartbeat_ev_ || !reap_ev_ ||
+  if (!wake_ev_ || !reconnect_ev_ || !deadline_ev_ || !heartbeat_ev_ || !teardown_ev_ ||
       !drain_deadline_ev_ || !finish_ev_) {
     error = "cannot create the fleet loop's events";
     return false;
@@ -174,14 +167,14 @@ void FleetChannel::Loop::connect() {
 }
 
 void FleetChannel::Loop::lose(std::string_view reason) {
-  if (reaping_ || stopping_) return;
+  if (tearing_down_ || stopping_) return;
   if (draining_) {
     owner_.subscribed_.store(false, std::memory_order_release);
     spdlog::debug("fleet: {} while stopping", reason);
     request_finish();
     return;
   }
-  reaping_ = true;
+  tearing_down_ = true;
   bool was_subscribed = owner_.subscribed_.exchange(false, std::memory_order_acq_rel);
   if (was_subscribed) {
     outage_since_ms_ = steady_ms();
@@ -199,12 +192,15 @@ void FleetChannel::Loop::lose(std::string_view reason) {
     spdlog::debug("fleet: attempt {}: {}", outage_attempts_, reason);
   }
   // Not now: hiredis may be on the stack, and it frees the context after we return.
-  event_active(reap_ev_.get(), 0, 0);
+  event_active(teardown_ev_.get(), 0, 0);
 }
 
-void FleetChannel::Loop::on_reap(evutil_socket_t, short, void* self) {
+// Not a plain deferred delete (base/graveyard.h): freeing the session reports its unanswered
+// publishes back to us (on_published(false)), and only after that may the in-flight count be
+// reset and the next connection scheduled, in this order.
+void FleetChannel::Loop::on_teardown(evutil_socket_t, short, void* self) {
   auto* loop = static_cast<Loop*>(self);
-  loop->reaping_ = false;
+  loop->tearing_down_ = false;
   loop->session_.reset();
   loop->in_flight_ = 0;
   evtimer_del(loop->deadline_ev_.get());
@@ -312,7 +308,7 @@ bool FleetChannel::Loop::send(const std::string& payload) {
 void FleetChannel::Loop::flush() {
   // Messages leave the outbox only while the whole session is up: one that cannot be sent
   // now waits for the next session instead of being handed to a connection that is dying.
-  if (stopping_ || reaping_ || !session_ || !session_->publisher_ready() ||
+  if (stopping_ || tearing_down_ || !session_ || !session_->publisher_ready() ||
       !session_->subscribed()) {
     return;
   }
@@ -365,7 +361,7 @@ void FleetChannel::Loop::begin_drain() {
 
 void FleetChannel::Loop::finish_if_drained() {
   if (!draining_) return;
-  bool can_send = !reaping_ && session_ && session_->subscribed() && session_->publisher_ready();
+  bool can_send = !tearing_down_ && session_ && session_->subscribed() && session_->publisher_ready();
   bool queued = owner_.outbox_.size() > 0 || owe_all_;
   if (in_flight_ == 0 && (!queued || !can_send)) request_finish();
 }
@@ -392,7 +388,7 @@ void FleetChannel::Loop::on_finish(evutil_socket_t, short, void* self) {
 
 void FleetChannel::Loop::on_heartbeat_due(evutil_socket_t, short, void* self) {
   auto* loop = static_cast<Loop*>(self);
-  if (loop->draining_ || loop->reaping_ || !loop->session_ || !loop->session_->subscribed()) {
+  if (loop->draining_ || loop->tearing_down_ || !loop->session_ || !loop->session_->subscribed()) {
     return;
   }
   int64_t silent_ms = steady_ms() - loop->last_heartbeat_ms_;

@@ -1,5 +1,6 @@
 #include "http/chunked_decoder.h"
 
+#include "base/hex.h"
 #include "http/token.h"
 
 namespace etagd::http {
@@ -8,13 +9,6 @@ namespace {
 constexpr int kMaxSizeDigits = 15;            // 2^60: far above any body limit, no overflow
 constexpr size_t kMaxExtensionBytes = 4096;   // per chunk
 constexpr size_t kMaxTrailerBytes = 16 * 1024;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Bytes allowed in chunk extensions: token characters, the separators of
 // chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ), and quoted-string content.
@@ -31,7 +25,7 @@ bool ChunkedDecoder::step(char ch) {
   switch (state_) {
     case State::SizeStart:
     case State::Size: {
-      int v = hex_value(ch);
+      int v = base::hex_value(ch);
       if (v >= 0) {
         if (++size_digits_ > kMaxSizeDigits) return fail("chunk size too large");
         remaining_ = remaining_ * 16 + static_cast<uint64_t>(v);

@@ -33,15 +33,8 @@ int status_class(const ExchangeRecord& r) {
   return r.status / 100 - 1;
 }
 
-constexpr int kErrorKindSlots = static_cast<int>(kUpstreamErrorKinds.size()) + 1;   // + "other"
+constexpr int kErrorKindSlots = static_cast<int>(kUpstreamErrorCount);
 constexpr int kLatencySlots = static_cast<int>(kLatencyBucketsSeconds.size()) + 1;  // + +Inf
-
-int error_kind_index(std::string_view kind) {
-  for (size_t i = 0; i < kUpstreamErrorKinds.size(); ++i) {
-    if (kUpstreamErrorKinds[i] == kind) return static_cast<int>(i);
-  }
-  return kErrorKindSlots - 1;
-}
 
 int latency_bucket(int64_t latency_us) {
   for (size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
@@ -123,8 +116,8 @@ void WorkerMetrics::record_upstream_request(int64_t latency_us) {
   counters_->latency_sum_us.add(static_cast<uint64_t>(latency_us));
 }
 
-void WorkerMetrics::record_upstream_error(std::string_view kind) {
-  counters_->upstream_errors[error_kind_index(kind)].add();
+void WorkerMetrics::record_upstream_error(UpstreamError error) {
+  counters_->upstream_errors[static_cast<size_t>(error)].add();
 }
 
 void WorkerMetrics::record_coalesced_wait() { counters_->coalesced_waits.add(); }
@@ -184,8 +177,7 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
   e.family("etagd_upstream_errors_total", "counter",
            "Upstream requests that failed, by kind of failure.");
   for (int i = 0; i < kErrorKindSlots; ++i) {
-    std::string_view kind =
-        i < static_cast<int>(kUpstreamErrorKinds.size()) ? kUpstreamErrorKinds[i] : "other";
+    std::string_view kind = upstream_error_kind(static_cast<UpstreamError>(i));
     e.sample("etagd_upstream_errors_total", fmt::format("kind=\"{}\"", kind),
              sum([&](const C& k) -> const Counter& { return k.upstream_errors[i]; }));
   }

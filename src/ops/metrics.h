@@ -17,14 +17,9 @@
 
 #include "cache/cache_store.h"
 #include "ops/exchange_record.h"
+#include "ops/upstream_error.h"
 
 namespace etagd::ops {
-
-// Upstream failure kinds, the label values of etagd_upstream_errors_total, in the order of
-// proxy::UpstreamError. A kind not in this list is counted as "other".
-inline constexpr std::array<std::string_view, 7> kUpstreamErrorKinds = {
-    "connect_failed",   "connect_timeout", "read_timeout", "closed",
-    "invalid_response", "truncated",       "send_failed"};
 
 // Upper bounds (seconds) of the upstream latency histogram buckets; +Inf is implied.
 inline constexpr std::array<double, 13> kLatencyBucketsSeconds = {
@@ -45,7 +40,7 @@ class WorkerMetrics {
   // One upstream request that got a complete response (any status); latency from request
   // sent to response end. Failed requests go to record_upstream_error instead.
   void record_upstream_request(int64_t latency_us);
-  void record_upstream_error(std::string_view kind);  // one of kUpstreamErrorKinds
+  void record_upstream_error(UpstreamError error);
   // A request that waited for another request's upstream fetch of the same key.
   void record_coalesced_wait();
   // A client connection answered 503 and closed at once: limits.max_connections was reached.

@@ -1,19 +1,18 @@
 #include "proxy/client_connection.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 
+#include "base/invariant.h"
+#include "http/head_reader.h"
+#include "net/socket_address.h"
 #include "proxy/exchange.h"
-#include "proxy/head_reader.h"
-#include "proxy/response_writer.h"
+#include "proxy/http1_writer.h"
 #include "proxy/running_config.h"
 #include "proxy/worker.h"
 
 namespace etagd::proxy {
 
 namespace {
-
 
 http::HeadLimits head_limits(const config::Config& c) {
   return http::HeadLimits{c.limits.max_header_bytes, c.limits.max_headers};
@@ -23,19 +22,29 @@ http::HeadLimits head_limits(const config::Config& c) {
 // our last answer instead of a reset caused by its unread pipelined bytes.
 constexpr std::chrono::milliseconds kLingerTime{2000};
 
+// Keeps an entry (and so its body) alive while the kernel has not taken all of the body: the
+// evbuffer calls this when it no longer references the bytes. An entry evicted meanwhile is
+// freed here, after its last send.
+void release_entry(const void*, size_t, void* holder) {
+  std::unique_ptr<cache::EntryRef> owned(static_cast<cache::EntryRef*>(holder));
+}
+
 }  // namespace
 
-ClientConnection::ClientConnection(Worker& worker, UniqueFd fd, const sockaddr* peer)
+ClientConnection::ClientConnection(Worker& worker, std::unique_ptr<net::Transport> transport,
+                                   const sockaddr* peer)
     : worker_(worker),
-      channel_(worker.base(), std::move(fd), *this),
+      transport_(std::move(transport)),
       timer_(worker.base(), &ClientConnection::on_timer, this),
-      peer_address_(address_text(peer)),
-      scanner_(http::HeadKind::Request, head_limits(*worker.running()->config)) {}
+      peer_address_(net::address_text(peer)),
+      scanner_(http::HeadKind::Request, head_limits(*worker.running()->config)) {
+  transport_->set_handler(*this);
+}
 
 ClientConnection::~ClientConnection() = default;
 
 void ClientConnection::start() {
-  channel_.set_reading(true);
+  transport_->set_reading(true);
   // A new connection gets client_header to send its first request (as nginx does).
   arm_timer(worker_.running()->config->timeouts.client_header);
 }
@@ -48,14 +57,14 @@ bool ClientConnection::must_close_after_answer() const {
 
 void ClientConnection::close_when_idle() {
   drain_requested_ = true;
-  if (state_ == State::ReadingHead && !head_started_ && output_pending() == 0) close();
+  if (state_ == State::ReadingHead && !head_started_ && transport_->output_length() == 0) close();
 }
 
 void ClientConnection::close() {
   if (state_ == State::Closed) return;
   state_ = State::Closed;
   timer_.cancel();
-  channel_.set_reading(false);
+  transport_->set_reading(false);
   if (exchange_) {
     exchange_->abandon();
     worker_.retire(std::move(exchange_));
@@ -63,45 +72,37 @@ void ClientConnection::close() {
   worker_.close_connection(this);
 }
 
-void ClientConnection::abort_answer(bool reset) {
-  if (state_ == State::Closed) return;
-  channel_.flush();  // best effort: whatever the socket takes now
-  if (reset) {
-    linger abort{1, 0};
-    setsockopt(channel_.fd(), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
-  }
-  close();
-}
-
-bool ClientConnection::flush() {
+bool ClientConnection::flush_output() {
   if (state_ == State::Closed) return false;
-  if (!channel_.flush()) {
+  if (!transport_->flush()) {
     close();
     return false;
   }
-  if (channel_.output_length() > 0) {
+  if (transport_->output_length() > 0) {
     arm_timer(worker_.running()->config->timeouts.client_send);
   }
-  // The drain an exchange waits for is reported by on_channel_wrote(), from the write event.
+  // The drain an exchange waits for is reported by on_transport_wrote(), from the write event.
   // A flush that takes the buffer below the low watermark by itself (the client read quickly
   // since the exchange paused its upstream) would otherwise leave the event disarmed and the
   // upstream paused for good. Keep the event armed: the socket is writable, so it fires on
   // the next loop turn, outside whatever exchange code called this.
-  if (waiting_for_drain_ && channel_.output_length() <= kLowWatermark) channel_.await_writable();
+  if (waiting_for_drain_ && transport_->output_length() <= kLowWatermark) {
+    transport_->await_writable();
+  }
   return true;
 }
 
-void ClientConnection::on_channel_write_error(int) { close(); }
+void ClientConnection::on_transport_write_error(int) { close(); }
 
-void ClientConnection::on_channel_wrote() {
+void ClientConnection::on_transport_wrote() {
   if (state_ == State::Closed) return;
-  size_t pending = channel_.output_length();
+  size_t pending = transport_->output_length();
   if (pending > 0) {
     arm_timer(worker_.running()->config->timeouts.client_send);
   }
   if (waiting_for_drain_ && pending <= kLowWatermark) {
     waiting_for_drain_ = false;
-    if (exchange_) exchange_->on_client_drained();
+    if (exchange_) exchange_->on_downstream_drained();
     if (state_ == State::Closed) return;
   }
   if (pending > 0) return;
@@ -117,14 +118,14 @@ void ClientConnection::on_channel_wrote() {
   }
 }
 
-void ClientConnection::on_channel_readable() {
+void ClientConnection::on_transport_readable() {
   if (state_ == State::Closed) return;
   if (state_ == State::Lingering) {
-    evbuffer_drain(channel_.input(), evbuffer_get_length(channel_.input()));
-    if (channel_.eof() || channel_.error() != 0) close();
+    evbuffer_drain(transport_->input(), evbuffer_get_length(transport_->input()));
+    if (transport_->eof() || transport_->error() != 0) close();
     return;
   }
-  if (channel_.error() != 0) {
+  if (transport_->error() != 0) {
     close();
     return;
   }
@@ -132,7 +133,7 @@ void ClientConnection::on_channel_readable() {
     // Pipelined bytes wait in the input buffer; stop reading if they pile up. An EOF while
     // answering is a half-close (`printf ... | nc -N`): the requests already buffered are still
     // answered, and read_head() closes once no complete head is left.
-    if (evbuffer_get_length(channel_.input()) > kHighWatermark) channel_.set_reading(false);
+    if (evbuffer_get_length(transport_->input()) > kHighWatermark) transport_->set_reading(false);
     return;
   }
   process_input();
@@ -144,7 +145,7 @@ void ClientConnection::process_input() {
   while (state_ == State::ReadingHead || state_ == State::ReadingBody) {
     if (state_ == State::ReadingHead) {
       // Answers the client has not read yet hold further pipelined requests back.
-      if (channel_.output_length() > kHighWatermark) break;
+      if (transport_->output_length() > kHighWatermark) break;
       if (!read_head()) break;
     }
     if (state_ == State::ReadingBody && !read_body()) break;
@@ -153,21 +154,22 @@ void ClientConnection::process_input() {
 }
 
 bool ClientConnection::read_head() {
-  evbuffer* in = channel_.input();
+  evbuffer* in = transport_->input();
   size_t avail = evbuffer_get_length(in);
   const config::Config& cfg = *worker_.running()->config;
   if (avail == 0) {
-    if (channel_.eof()) close();
+    if (transport_->eof()) close();
     return false;
   }
   if (!head_started_) {
     head_started_ = true;
     arm_timer(cfg.timeouts.client_header);
   }
-  http::HeadScan scan = take_head(in, scanner_, cfg.limits.max_header_bytes + 1024, head_buf_);
+  http::HeadScan scan =
+      http::take_head(in, scanner_, cfg.limits.max_header_bytes + 1024, head_buf_);
   switch (scan.status) {
     case http::HeadScan::Status::NeedMore:
-      if (channel_.eof()) close();  // the client gave up mid-head: nobody to answer
+      if (transport_->eof()) close();  // the client gave up mid-head: nobody to answer
       return false;
     case http::HeadScan::Status::Invalid:
       reject(400, scan.reason);
@@ -191,7 +193,7 @@ bool ClientConnection::read_head() {
     dispatch();
     return true;
   }
-  if (!body_) body_ = make_evbuffer();
+  if (!body_) body_ = base::make_evbuffer();
   body_remaining_ = request_.content_length.value_or(0);
   chunked_.reset();
   sent_continue_ = false;
@@ -201,19 +203,19 @@ bool ClientConnection::read_head() {
 }
 
 bool ClientConnection::read_body() {
-  evbuffer* in = channel_.input();
+  evbuffer* in = transport_->input();
   const config::Config& cfg = *worker_.running()->config;
   size_t avail = evbuffer_get_length(in);
   if (avail == 0) {
-    if (channel_.eof()) {
+    if (transport_->eof()) {
       close();
       return false;
     }
     // RFC 9110 §10.1.1: the client waits for 100 (Continue) before sending the body.
     if (request_.expect_continue && !sent_continue_) {
       sent_continue_ = true;
-      evbuffer_add(channel_.output(), "HTTP/1.1 100 Continue\r\n\r\n", 25);
-      flush();
+      evbuffer_add(transport_->output(), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+      flush_output();
     }
     return false;
   }
@@ -256,38 +258,130 @@ void ClientConnection::dispatch() {
   head_started_ = false;
   timer_.cancel();
   if (!request_.keep_alive) close_after_answer_ = true;
-  exchange_ = std::make_unique<Exchange>(worker_, this, peer_address_, request_, body_.get());
+  exchange_ = std::make_unique<Exchange>(worker_, *this, peer_address_, request_, body_.get());
   exchange_->start();
 }
 
-void ClientConnection::answer_complete(bool close_connection) {
+std::string_view ClientConnection::protocol() const {
+  return request_.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+}
+
+void ClientConnection::start_answer(const AnswerHead& a) {
+  ETAGD_ASSERT(state_ == State::Answering || state_ == State::Closed,
+               "an answer belongs to a request being answered");
+  Http1Head h;
+  h.status = a.status;
+  h.version_minor = request_.version_minor;
+  h.date = worker_.http_date();
+  h.fields = a.fields;
+  h.age = a.age;
+  h.status_header = a.status_header;
+  if (a.cache_status != ops::CacheStatus::None) h.cache_status = ops::cache_status_name(a.cache_status);
+  bool head_request = request_.method == http::Method::Head;
+  if (a.no_content) {
+    framing_ = http::BodyFraming::None;
+  } else if (a.content_length) {
+    framing_ = http::BodyFraming::ContentLength;
+    h.content_length = *a.content_length;
+  } else if (head_request) {
+    framing_ = http::BodyFraming::None;
+  } else if (request_.version_minor >= 1) {
+    framing_ = http::BodyFraming::Chunked;
+  } else {
+    framing_ = http::BodyFraming::CloseDelimited;  // an HTTP/1.0 client, a body of unknown length
+  }
+  h.framing = framing_;
+  h.close = must_close_after_answer() || framing_ == http::BodyFraming::CloseDelimited;
+  if (h.close) close_after_answer_ = true;
+  pending_head_.clear();
+  append_http1_head(pending_head_, h);
+  // A HEAD answer announces the length of the body it does not carry.
+  if (head_request) framing_ = http::BodyFraming::None;
+}
+
+void ClientConnection::commit_head() {
+  if (pending_head_.empty()) return;
+  evbuffer_add(transport_->output(), pending_head_.data(), pending_head_.size());
+  pending_head_.clear();
+}
+
+bool ClientConnection::send_body(const char* data, size_t len) {
+  if (state_ == State::Closed) return false;
+  if (framing_ == http::BodyFraming::None || len == 0) return true;
+  commit_head();
+  if (framing_ == http::BodyFraming::Chunked) {
+    write_chunk(transport_->output(), data, len);
+  } else {
+    evbuffer_add(transport_->output(), data, len);
+  }
+  if (transport_->output_length() <= kHighWatermark) return true;
+  if (!flush_output()) return false;  // the client is gone: the exchange was abandoned
+  if (transport_->output_length() <= kHighWatermark) return true;
+  waiting_for_drain_ = true;
+  return false;
+}
+
+void ClientConnection::send_entry_body(const cache::EntryRef& entry) {
+  if (state_ == State::Closed || framing_ == http::BodyFraming::None) return;
+  commit_head();
+  auto holder = std::make_unique<cache::EntryRef>(entry);
+  std::string_view body = (*holder)->body();
+  if (evbuffer_add_reference(transport_->output(), body.data(), body.size(), &release_entry,
+                             holder.get()) == 0) {
+    holder.release();  // now owned by the evbuffer, freed in release_entry
+  }
+}
+
+void ClientConnection::flush() {
   if (state_ == State::Closed) return;
+  commit_head();
+  flush_output();
+}
+
+bool ClientConnection::retract_answer() {
+  if (pending_head_.empty()) return false;
+  pending_head_.clear();
+  return true;
+}
+
+void ClientConnection::abort_answer() {
+  if (state_ == State::Closed) return;
+  commit_head();
+  transport_->flush();  // best effort: whatever the socket takes now
+  // Without a length or chunks, a plain close would make the body look complete.
+  if (framing_ == http::BodyFraming::CloseDelimited) transport_->abort_on_close();
+  close();
+}
+
+void ClientConnection::end_answer() {
+  if (state_ == State::Closed) return;
+  commit_head();
+  if (framing_ == http::BodyFraming::Chunked) write_last_chunk(transport_->output());
   if (exchange_) worker_.retire(std::move(exchange_));
   if (body_) evbuffer_drain(body_.get(), evbuffer_get_length(body_.get()));
-  if (close_connection || must_close_after_answer()) {
+  if (must_close_after_answer()) {
     begin_lingering_close();
     return;
   }
   state_ = State::ReadingHead;
   scanner_ = http::HeadScanner(http::HeadKind::Request, head_limits(*worker_.running()->config));
-  channel_.set_reading(true);
-  if (!flush()) return;
-  if (channel_.output_length() == 0) {
+  transport_->set_reading(true);
+  if (!flush_output()) return;
+  if (transport_->output_length() == 0) {
     arm_timer(worker_.running()->config->timeouts.client_idle);
   }
   // Pipelined requests already buffered: the loop in process_input() picks them up when this
   // answer was synchronous; otherwise start it here.
-  if (!in_process_input_ && evbuffer_get_length(channel_.input()) > 0) process_input();
+  if (!in_process_input_ && evbuffer_get_length(transport_->input()) > 0) process_input();
 }
 
 void ClientConnection::reject(int status, std::string_view reason) {
   // After a framing error the rest of the stream cannot be trusted: answer and close.
-  ClientHeadOptions head;
-  head.status = status;
+  Http1Head head;
   head.version_minor = request_.version_minor;
   head.date = worker_.http_date();
   head.close = true;
-  write_error_response(channel_.output(), reason, head, /*head_request=*/false);
+  write_http1_error(transport_->output(), status, reason, head, /*head_request=*/false);
   if (exchange_) {
     exchange_->abandon();
     worker_.retire(std::move(exchange_));
@@ -298,18 +392,18 @@ void ClientConnection::reject(int status, std::string_view reason) {
 void ClientConnection::begin_lingering_close() {
   if (state_ == State::Closed) return;
   state_ = State::Lingering;
-  if (!channel_.flush()) {
+  if (!transport_->flush()) {
     close();
     return;
   }
-  if (channel_.output_length() > 0) {
+  if (transport_->output_length() > 0) {
     arm_timer(worker_.running()->config->timeouts.client_send);
-    return;  // on_channel_wrote() comes back here when everything is sent
+    return;  // on_transport_wrote() comes back here when everything is sent
   }
-  shutdown(channel_.fd(), SHUT_WR);
-  channel_.set_reading(true);
-  evbuffer_drain(channel_.input(), evbuffer_get_length(channel_.input()));
-  if (channel_.eof()) {
+  transport_->shutdown_write();
+  transport_->set_reading(true);
+  evbuffer_drain(transport_->input(), evbuffer_get_length(transport_->input()));
+  if (transport_->eof()) {
     close();
     return;
   }

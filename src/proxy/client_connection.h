@@ -1,5 +1,7 @@
-// One client connection: reads requests (HTTP/1.0 and 1.1, keep-alive, pipelining), hands each
-// complete request to an Exchange, and writes the answers in request order.
+// One HTTP/1.x client connection: reads requests (HTTP/1.0 and 1.1, keep-alive, pipelining),
+// hands each complete request to an Exchange, and writes the answers in request order. It is
+// the exchange's Downstream (downstream.h) for HTTP/1.1: it turns an answer into an HTTP/1.1
+// head and body framing (Content-Length, chunked, or close-delimited for HTTP/1.0).
 //
 // A request is read completely (head and body, within the configured limits) before its
 // exchange starts; the next pipelined request is not even parsed until the current answer is
@@ -8,25 +10,31 @@
 // keep-alive requests, client_send while the client does not read what we send.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "base/event_handles.h"
+#include "base/timer.h"
+#include "http/body_framing.h"
 #include "http/chunked_decoder.h"
 #include "http/head_scanner.h"
 #include "http/message_head.h"
-#include "proxy/event_handles.h"
-#include "proxy/socket_channel.h"
+#include "net/transport.h"
+#include "proxy/downstream.h"
 
 namespace etagd::proxy {
 
 class Exchange;
 class Worker;
 
-class ClientConnection final : public ChannelHandler {
+class ClientConnection final : public net::TransportHandler, public Downstream {
  public:
-  ClientConnection(Worker& worker, UniqueFd fd, const sockaddr* peer);
+  ClientConnection(Worker& worker, std::unique_ptr<net::Transport> transport,
+                   const sockaddr* peer);
   ~ClientConnection();
 
   void start();
@@ -34,34 +42,25 @@ class ClientConnection final : public ChannelHandler {
   void close_when_idle();
   // Closes the connection now (the worker destroys it after the current callback).
   void close();
-  // The current answer cannot be completed (its head is out): sends what is buffered, then
-  // ends the connection. `reset`: a close-delimited body, which a plain close would make look
-  // complete, ends with a TCP reset instead.
-  void abort_answer(bool reset);
-
-  // --- for the Exchange answering the current request ---
-  evbuffer* output() { return channel_.output(); }
-  size_t output_pending() const { return channel_.output_length(); }
-  // Sends what is buffered. False if the client is gone (the connection is then closing).
-  bool flush();
-  // The current answer is complete (all of it is in output()). `close`: no more requests.
-  void answer_complete(bool close);
-  // The exchange stopped producing because output_pending() was high: call
-  // Exchange::on_client_drained() once it falls below the low watermark.
-  void wait_for_drain() { waiting_for_drain_ = true; }
-  const std::string& peer_address() const { return peer_address_; }
-  bool closing() const { return state_ == State::Closed || state_ == State::Lingering; }
-  // A response must end the connection (HTTP/1.0 without keep-alive, Connection: close,
-  // draining worker).
-  bool must_close_after_answer() const;
 
   static constexpr size_t kHighWatermark = 256 * 1024;
   static constexpr size_t kLowWatermark = 64 * 1024;
 
-  // ChannelHandler
-  void on_channel_readable() override;
-  void on_channel_wrote() override;
-  void on_channel_write_error(int err) override;
+  // Downstream, for the exchange answering the current request.
+  void start_answer(const AnswerHead& head) override;
+  bool send_body(const char* data, size_t len) override;
+  void send_entry_body(const cache::EntryRef& entry) override;
+  void end_answer() override;
+  void abort_answer() override;
+  bool retract_answer() override;
+  void flush() override;
+  std::string_view protocol() const override;
+
+  // net::TransportHandler
+  void on_transport_readable() override;
+  void on_transport_wrote() override;
+  void on_transport_write_error(int err) override;
+  void on_transport_connected(bool) override {}
 
  private:
   enum class State { ReadingHead, ReadingBody, Answering, Lingering, Closed };
@@ -74,15 +73,21 @@ class ClientConnection final : public ChannelHandler {
   void begin_lingering_close();
   void arm_timer(std::chrono::milliseconds after);
   static void on_timer(void* self);
+  // Sends what is buffered. False if the client is gone (the connection is then closing).
+  bool flush_output();
+  void commit_head();
+  // A response must end the connection (HTTP/1.0 without keep-alive, Connection: close,
+  // draining worker).
+  bool must_close_after_answer() const;
 
   Worker& worker_;
-  SocketChannel channel_;
-  Timer timer_;
+  std::unique_ptr<net::Transport> transport_;
+  base::Timer timer_;
   std::string peer_address_;
   State state_ = State::ReadingHead;
   bool in_process_input_ = false;
   bool head_started_ = false;      // a byte of the next head has arrived (header timer running)
-  bool waiting_for_drain_ = false;
+  bool waiting_for_drain_ = false; // the exchange stopped producing: tell it when we drain
   bool close_after_answer_ = false;
   bool drain_requested_ = false;
   bool sent_continue_ = false;
@@ -92,8 +97,12 @@ class ClientConnection final : public ChannelHandler {
   http::RequestHead request_;
   http::ChunkedDecoder chunked_;
   uint64_t body_remaining_ = 0;
-  EvbufferPtr body_;
+  base::EvbufferPtr body_;
   std::unique_ptr<Exchange> exchange_;
+
+  // The current answer.
+  http::BodyFraming framing_ = http::BodyFraming::None;
+  std::string pending_head_;  // until its first bytes go out (retract_answer() may drop it)
 };
 
 }  // namespace etagd::proxy

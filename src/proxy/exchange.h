@@ -6,9 +6,22 @@
 //   GET/HEAD + cache: bypass    stream through
 //   any other method            stream through; a 2xx/3xx answer invalidates (RFC 9111 §4.4)
 //
+// The decisions are pure functions (decide.h); an Exchange carries them out, moving through
+// phases whose transitions it asserts:
+//
+//   Deciding ──► WaitingForLeader ──(woken)──► Deciding
+//      │
+//      ├──► AwaitingHead ──► Buffering ──► Done        (hash, maybe store, answer)
+//      │        │    │ └───► Streaming ──► Done        (pass through; a failure mid-body
+//      │        │    └─────► Refreshing ─► Done         aborts the answer)
+//      │        └──(retry)─► AwaitingHead
+//      └──► Done                                        (a hit, a 304, an error answer)
+//   any phase ──► Abandoned                            (the downstream went away)
+//
 // Bodies that etagd must hash or store are buffered (up to cache.max_object_size, then the
 // exchange falls back to streaming); everything else streams with back-pressure.
-// An Exchange lives inside its ClientConnection and is destroyed through Worker::retire().
+// An Exchange answers through a Downstream (downstream.h), which owns it and retires it
+// through the worker once the answer has ended.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +29,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/clock.h"
+#include "base/event_handles.h"
+#include "base/timer.h"
 #include "cache/cache_entry.h"
+#include "cache/coalescer.h"
 #include "cache/freshness.h"
 #include "config/rule_set.h"
 #include "http/cache_control.h"
@@ -24,22 +41,21 @@
 #include "http/message_head.h"
 #include "ops/exchange_record.h"
 #include "proxy/coalescing_lead.h"
-#include "proxy/event_handles.h"
-#include "proxy/response_writer.h"
+#include "proxy/decide.h"
+#include "proxy/downstream.h"
+#include "proxy/response_fields.h"
 #include "proxy/running_config.h"
 #include "proxy/upstream_connection.h"
 
 namespace etagd::proxy {
 
-class ClientConnection;
 class Worker;
 
 class Exchange final : public UpstreamObserver {
  public:
-  // `body` holds the complete request body (its chains are moved into the upstream request).
-  // `client` is null for a background refresh (stale-while-revalidate): nobody is answered,
-  // the cache is updated.
-  Exchange(Worker& worker, ClientConnection* client, std::string_view client_address,
+  // `request`, `client_address` and `body` (the complete request body, or null) belong to the
+  // downstream and outlive the exchange; the body's chains move into the upstream request.
+  Exchange(Worker& worker, Downstream& downstream, std::string_view client_address,
            const http::RequestHead& request, evbuffer* body);
   ~Exchange();
   Exchange(const Exchange&) = delete;
@@ -48,10 +64,10 @@ class Exchange final : public UpstreamObserver {
   void start();
   // Background refresh of `stale` (whose coalescing key `key` the caller already leads).
   void start_refresh(cache::EntryRef stale, std::string key);
-  // The client is gone: stop everything, make no more calls to it.
+  // The downstream is gone: stop everything, make no more calls to it.
   void abandon();
-  // The client's output fell below the low watermark: resume streaming.
-  void on_client_drained();
+  // The downstream fell below its low watermark: resume streaming.
+  void on_downstream_drained();
   // Another request finished fetching what this one waited for (request coalescing).
   void on_coalescing_done(cache::Coalescer::WakeReason reason);
 
@@ -63,55 +79,63 @@ class Exchange final : public UpstreamObserver {
   void on_upstream_input_drained() override;
 
  private:
-  enum class Purpose {
-    Forward,     // stream the upstream answer through (bypass, unsafe methods)
-    Fetch,       // fetch a full response to hash (validate) and maybe store (store)
-    Revalidate,  // conditional request for a stale stored entry (RFC 9111 §4.3.1)
+  enum class Phase {
+    Deciding,          // choosing what to do (again, after a wait)
+    WaitingForLeader,  // another exchange fetches the same key
+    AwaitingHead,      // the request is upstream
+    Buffering,         // collecting the body to hash and maybe store
+    Streaming,         // passing the body through
+    Refreshing,        // the upstream answered 304 to our revalidation
+    Done,              // the answer has ended
+    Abandoned,         // the downstream went away
   };
+  void enter(Phase next);
+  static bool allowed(Phase from, Phase to);
 
   void prepare();
-  void serve_from_cache();
+  void decide_and_act();
+  void coalesce_then_fetch(Purpose purpose);
   void wait_for_leader();
   static void on_wait_timeout(void* self);
   void fetch(Purpose purpose);
   void connect_upstream(bool fresh);
-  void begin_streaming(const http::ResponseHead& head, ops::CacheStatus cache_status);
+  void begin_buffering(const http::ResponseHead& head, const HeadPlan& plan);
+  void begin_streaming(const http::ResponseHead& head);
   void stream_body(const char* data, size_t len);
-  void commit_head();
   void fall_back_to_streaming();
   void finish_fetch();
   void finish_revalidation();
-  void serve_entry(const cache::EntryRef& entry, ops::CacheStatus cache_status);
-  bool request_is_not_modified(const cache::CacheEntry& entry) const;
+  void serve_entry(const cache::EntryRef& entry, ops::CacheStatus status);
   bool serve_stale_on_error();
   void respond_error(int status, std::string_view reason);
-  void release_upstream();
+  // The answer has ended (or is of no use): nothing may follow this call.
+  void end_answer();
+  void release_upstream();  // back to the pool (or closed if not reusable)
+  void drop_upstream();     // no more callbacks; closed
   void record_answer();
-  void finish(bool close_connection);
   std::string coalescing_key() const;
   ClientFieldOptions field_options(int status, std::string_view etag) const;
   cache::FreshnessPolicy freshness_policy() const;
-  int64_t wall_ms() const;
+  int64_t now() const;  // wall seconds, cached per loop iteration
   // RFC 9111 §4.2.3 request_time and response_time in whole seconds, with the response delay
   // rounded down: two whole-second clock readings would turn a 10 ms fetch across a second
   // boundary into an Age of 1 (and a 1 s ttl into an entry stale on arrival).
   std::pair<int64_t, int64_t> request_and_response_time() const;
 
   Worker& worker_;
-  ClientConnection* client_;
-  std::string_view client_address_;
+  Downstream& downstream_;
   const http::RequestHead& request_;
   evbuffer* request_body_;
-  std::shared_ptr<const RunningConfig> running_;
+  std::shared_ptr<const RunningConfig> running_;  // the config this request started with
   const config::RuleActions* actions_ = nullptr;
-  std::string host_;     // lowercase, without port: what rules match
   std::string url_key_;  // cache key (cache_key.h)
+  Phase phase_ = Phase::Deciding;
 
-  bool abandoned_ = false;
-  bool done_ = false;
-  Purpose purpose_ = Purpose::Forward;
-  http::Method upstream_method_ = http::Method::Get;
-  ops::CacheStatus pass_status_ = ops::CacheStatus::Miss;  // for answers fetched upstream
+  // What the access log and the metrics get, filled in as the exchange goes.
+  ops::ExchangeRecord record_;
+  base::MonoTime start_{};
+  base::MonoTime upstream_start_{};
+  bool recorded_ = false;
 
   // Cache state.
   cache::EntryRef stale_;      // stored entry being revalidated, or kept for stale-if-error
@@ -119,38 +143,22 @@ class Exchange final : public UpstreamObserver {
   uint64_t waiter_id_ = 0;     // non-zero while waiting for another exchange's fetch
   bool coalesced_ = false;     // waited and was served nothing: go upstream, never wait again
   int regroups_ = 0;           // leaders that gave up on us; bounded so waits are bounded
-  std::unique_ptr<Timer> wait_timer_;
+  std::unique_ptr<base::Timer> wait_timer_;
 
   // Upstream state.
-  EvbufferPtr upstream_request_;
+  Purpose purpose_ = Purpose::Forward;
+  http::Method upstream_method_ = http::Method::Get;
+  base::EvbufferPtr upstream_request_;
   std::unique_ptr<UpstreamConnection> upstream_;
   bool retried_ = false;
-  int64_t request_unix_ms_ = 0;  // when the request went upstream (RFC 9111 request_time)
+  base::WallMillis request_sent_{};  // when the request went upstream (RFC 9111 request_time)
   uint64_t fetch_seq_ = 0;  // CacheStore::current_seq() when the request went upstream
   const http::ResponseHead* upstream_head_ = nullptr;  // valid while upstream_ is held
-
-  // What the access log and the metrics get.
-  int64_t start_us_ = 0;
-  int64_t start_unix_ms_ = 0;
-  int64_t upstream_start_us_ = -1;
-  int64_t upstream_us_ = -1;
-  int status_sent_ = 0;
-  uint64_t body_bytes_ = 0;
-  ops::CacheStatus cache_status_ = ops::CacheStatus::None;
-  bool local_304_ = false;
-  bool truncated_ = false;         // the upstream failed after the head went out
   bool fetched_with_age_ = false;  // the upstream's answer to this request carried Age
-  bool recorded_ = false;
-  uint64_t bytes_saved_ = 0;
 
   // Response state.
-  bool streaming_ = false;       // the answer streams: body bytes go straight to the client
-  std::string pending_head_;     // a streamed answer's head until its first bytes go out: an
-                                 // upstream failure before then still gets a clean 502
-  bool buffering_ = false;       // collecting the body to hash/store
-  bool storable_ = false;
-  bool revalidated_ = false;     // upstream answered 304 to our validators
-  BodyFraming client_framing_ = BodyFraming::None;
+  bool sends_body_ = false;  // Streaming: body bytes go to the downstream (not for HEAD...)
+  bool storable_ = false;    // Buffering: store what is collected
   http::CacheControl upstream_cc_;
   std::string body_buf_;
   std::unique_ptr<http::ContentHasher> hasher_;

@@ -3,31 +3,34 @@
 #include <chrono>
 #include <thread>
 
-#include "proxy/listener.h"
+#include "net/listener.h"
 
 namespace etagd::proxy {
 
 namespace {
 
 // `previous`: the running config, whose access log is kept if the new one names the same.
-std::shared_ptr<const RunningConfig> make_running(std::shared_ptr<const config::Config> cfg,
-                                                  uint64_t generation,
-                                                  const RunningConfig* previous,
-                                                  std::string& error) {
+base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t generation,
+                          const RunningConfig* previous,
+                          std::shared_ptr<const RunningConfig>& out) {
   auto rc = std::make_shared<RunningConfig>();
-  error = resolve_address(cfg->upstream.host, cfg->upstream.port, rc->upstream);
-  if (!error.empty()) return nullptr;
+  if (base::Status s = net::resolve_address(cfg->upstream.host, cfg->upstream.port, rc->upstream);
+      !s) {
+    return s;
+  }
   const config::LogConfig& log = cfg->log;
   if (previous && previous->access_log && previous->config->log.access_log == log.access_log &&
       previous->config->log.access_format == log.access_format) {
     rc->access_log = previous->access_log;
   } else {
+    std::string error;
     rc->access_log = ops::AccessLog::open(log.access_log, log.access_format, error);
-    if (!error.empty()) return nullptr;
+    if (!error.empty()) return base::Status::error(error);
   }
   rc->config = std::move(cfg);
   rc->generation = generation;
-  return rc;
+  out = std::move(rc);
+  return base::Status::ok();
 }
 
 cache::CacheStoreOptions cache_options(const config::Config& cfg) {
@@ -58,18 +61,20 @@ Server::~Server() {
   join();
 }
 
-bool Server::start(std::string& error) {
+base::Status Server::start() {
   std::shared_ptr<const config::Config> cfg = shared_->running_config()->config;
-  auto rc = make_running(cfg, generation_, nullptr, error);
-  if (!rc) return false;
+  std::shared_ptr<const RunningConfig> rc;
+  if (base::Status s = make_running(cfg, generation_, nullptr, rc); !s) return s;
   shared_->publish(rc);
 
   unsigned n = worker_count_;
-  std::vector<std::vector<UniqueFd>> fds(n);
+  std::vector<std::vector<base::UniqueFd>> fds(n);
   for (unsigned w = 0; w < n; ++w) {
     for (const config::ListenAddress& addr : cfg->listen) {
-      UniqueFd fd = open_listen_socket(addr, error);
-      if (!fd.valid()) return false;
+      base::UniqueFd fd;
+      if (base::Status s = net::open_listen_socket(addr.host, addr.port, addr.text, fd); !s) {
+        return s;
+      }
       fds[w].push_back(std::move(fd));
     }
   }
@@ -78,16 +83,18 @@ bool Server::start(std::string& error) {
                                                 cfg->limits.max_connections));
   }
   for (auto& w : workers_) w->start();
-  return true;
+  return base::Status::ok();
 }
 
-bool Server::reload(std::shared_ptr<const config::Config> config, std::string& error) {
+base::Status Server::reload(std::shared_ptr<const config::Config> config) {
   auto current = shared_->running_config();
-  auto rc = make_running(std::move(config), generation_ + 1, current.get(), error);
-  if (!rc) return false;
+  std::shared_ptr<const RunningConfig> rc;
+  if (base::Status s = make_running(std::move(config), generation_ + 1, current.get(), rc); !s) {
+    return s;
+  }
   ++generation_;
   shared_->publish(std::move(rc));
-  return true;
+  return base::Status::ok();
 }
 
 void Server::begin_drain() {
@@ -97,7 +104,7 @@ void Server::begin_drain() {
 
 bool Server::all_workers_alive(int64_t max_silence_ms) const {
   int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch())
+                    base::monotonic_now().time_since_epoch())
                     .count();
   for (const auto& w : workers_) {
     if (w->stopped() || now - w->last_heartbeat_ms() > max_silence_ms) return false;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "config/config.h"
 #include "proxy/shared_state.h"
 #include "proxy/worker.h"
@@ -20,14 +21,13 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Resolves the upstream, opens the access log and every listening socket (one per worker
-  // and address) and starts the workers. On failure returns false with a message naming
-  // what failed.
-  bool start(std::string& error);
+  // and address) and starts the workers. A failure names what failed.
+  base::Status start();
 
   // Publishes a new config to every worker; requests in flight keep the one they started with.
-  // Returns false (and changes nothing) if the upstream cannot be resolved or a new access log
-  // cannot be opened.
-  bool reload(std::shared_ptr<const config::Config> config, std::string& error);
+  // Fails (and changes nothing) if the upstream cannot be resolved or a new access log cannot
+  // be opened.
+  base::Status reload(std::shared_ptr<const config::Config> config);
 
   // Every worker's loop ran within `max_silence_ms` (the watchdog's liveness test).
   bool all_workers_alive(int64_t max_silence_ms) const;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "proxy/head_reader.h"
+#include "http/head_reader.h"
 #include "proxy/upstream_pool.h"
 #include "proxy/worker.h"
 
@@ -19,26 +19,15 @@ constexpr size_t kMaxResponseFields = 256;
 
 }  // namespace
 
-std::string_view upstream_error_text(UpstreamError e) {
-  switch (e) {
-    case UpstreamError::ConnectFailed: return "upstream connection failed";
-    case UpstreamError::ConnectTimeout: return "upstream connect timeout";
-    case UpstreamError::ReadTimeout: return "upstream read timeout";
-    case UpstreamError::ClosedBeforeResponse: return "upstream closed the connection";
-    case UpstreamError::InvalidResponse: return "invalid upstream response";
-    case UpstreamError::TruncatedBody: return "upstream response truncated";
-    case UpstreamError::SendFailed: return "upstream send failed";
-  }
-  return "upstream error";
-}
-
-UpstreamConnection::UpstreamConnection(UpstreamPool& pool, UniqueFd fd, bool connecting)
+UpstreamConnection::UpstreamConnection(UpstreamPool& pool,
+                                       std::unique_ptr<net::Transport> transport, bool connecting)
     : pool_(pool),
-      channel_(pool.worker().base(), std::move(fd), *this),
+      transport_(std::move(transport)),
       timer_(pool.worker().base(), &UpstreamConnection::on_timer, this),
       state_(connecting ? State::Connecting : State::Active),
       scanner_(http::HeadKind::Response, http::HeadLimits{kMaxResponseHeadBytes, kMaxResponseFields}) {
-  channel_.set_read_size(64 * 1024);
+  transport_->set_handler(*this);
+  transport_->set_read_size(64 * 1024);
 }
 
 UpstreamConnection::~UpstreamConnection() = default;
@@ -58,7 +47,6 @@ void UpstreamConnection::start(evbuffer* request, bool head_request, UpstreamObs
     // The request waits until the connect has succeeded: writing it earlier would turn a
     // refused connection into a "send failed".
     timer_.arm(pool_.config().timeouts.upstream_connect);
-    channel_.await_writable();
     return;
   }
   send_request();
@@ -66,10 +54,10 @@ void UpstreamConnection::start(evbuffer* request, bool head_request, UpstreamObs
 
 void UpstreamConnection::send_request() {
   state_ = State::Active;
-  evbuffer_add_buffer_reference(channel_.output(), request_);
-  channel_.set_reading(true);
+  evbuffer_add_buffer_reference(transport_->output(), request_);
+  transport_->set_reading(true);
   arm_read_timeout();
-  if (!channel_.flush()) fail(UpstreamError::SendFailed);
+  if (!transport_->flush()) fail(UpstreamError::SendFailed);
 }
 
 void UpstreamConnection::arm_read_timeout() {
@@ -79,23 +67,23 @@ void UpstreamConnection::arm_read_timeout() {
 void UpstreamConnection::pause_reading() {
   if (paused_ || state_ != State::Active) return;
   paused_ = true;
-  channel_.set_reading(false);
+  transport_->set_reading(false);
   timer_.cancel();
 }
 
 void UpstreamConnection::resume_reading() {
   if (!paused_ || state_ != State::Active) return;
   paused_ = false;
-  channel_.set_reading(true);
+  transport_->set_reading(true);
   arm_read_timeout();
   // Bytes read before the pause are still buffered.
-  if (evbuffer_get_length(channel_.input()) > 0) read_response();
+  if (evbuffer_get_length(transport_->input()) > 0) read_response();
 }
 
 void UpstreamConnection::detach() {
   observer_ = nullptr;
   timer_.cancel();
-  channel_.set_reading(false);
+  transport_->set_reading(false);
   if (state_ != State::Complete && state_ != State::Idle) state_ = State::Failed;
 }
 
@@ -103,7 +91,7 @@ void UpstreamConnection::park() {
   state_ = State::Idle;
   observer_ = nullptr;
   timer_.arm(pool_.config().upstream.idle_timeout);
-  channel_.set_reading(true);
+  transport_->set_reading(true);
 }
 
 void UpstreamConnection::on_timer(void* self) {
@@ -120,35 +108,31 @@ void UpstreamConnection::on_timer(void* self) {
 void UpstreamConnection::fail(UpstreamError e) {
   state_ = State::Failed;
   timer_.cancel();
-  channel_.set_reading(false);
+  transport_->set_reading(false);
   UpstreamObserver* o = std::exchange(observer_, nullptr);
   if (o) o->on_upstream_error(e);
 }
 
-void UpstreamConnection::on_channel_wrote() {
-  if (state_ == State::Connecting) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    getsockopt(channel_.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) {
-      fail(UpstreamError::ConnectFailed);
-      return;
-    }
-    send_request();
+void UpstreamConnection::on_transport_connected(bool ok) {
+  if (state_ != State::Connecting) return;
+  if (!ok) {
+    fail(UpstreamError::ConnectFailed);
+    return;
   }
+  if (observer_ != nullptr) send_request();
 }
 
-void UpstreamConnection::on_channel_write_error(int) {
+void UpstreamConnection::on_transport_write_error(int) {
   // The upstream may have answered (and closed) before reading all of the request; read what
   // it sent before giving up.
-  if (state_ == State::Active && evbuffer_get_length(channel_.input()) > 0) {
+  if (state_ == State::Active && evbuffer_get_length(transport_->input()) > 0) {
     read_response();
     if (state_ != State::Active) return;
   }
   fail(got_bytes_ ? UpstreamError::InvalidResponse : UpstreamError::SendFailed);
 }
 
-void UpstreamConnection::on_channel_readable() {
+void UpstreamConnection::on_transport_readable() {
   if (state_ == State::Idle) {
     // An idle connection has nothing to say: EOF, an error or a stray byte all end it.
     pool_.drop_idle(this);
@@ -173,14 +157,14 @@ void UpstreamConnection::read_response() {
 }
 
 bool UpstreamConnection::read_head() {
-  evbuffer* in = channel_.input();
+  evbuffer* in = transport_->input();
   size_t avail = evbuffer_get_length(in);
   if (avail > 0) got_bytes_ = true;
-  if (avail == 0 && !channel_.eof() && channel_.error() == 0) return false;
-  http::HeadScan scan = take_head(in, scanner_, kMaxResponseHeadBytes + 1024, head_buf_);
+  if (avail == 0 && !transport_->eof() && transport_->error() == 0) return false;
+  http::HeadScan scan = http::take_head(in, scanner_, kMaxResponseHeadBytes + 1024, head_buf_);
   switch (scan.status) {
     case http::HeadScan::Status::NeedMore:
-      if (channel_.eof() || channel_.error() != 0) {
+      if (transport_->eof() || transport_->error() != 0) {
         fail(got_bytes_ ? UpstreamError::InvalidResponse : UpstreamError::ClosedBeforeResponse);
       }
       return false;
@@ -204,20 +188,12 @@ bool UpstreamConnection::read_head() {
     }
     return true;
   }
-  if (head_request_ || head_.status == 204 || head_.status == 304) {
-    framing_ = Framing::None;
-  } else if (head_.chunked) {
-    framing_ = Framing::Chunked;
-  } else if (head_.content_length) {
-    framing_ = *head_.content_length == 0 ? Framing::None : Framing::Length;
-    remaining_ = *head_.content_length;
-  } else {
-    framing_ = Framing::UntilClose;
-  }
+  framing_ = http::response_body_framing(head_request_, head_);
+  remaining_ = head_.content_length.value_or(0);
   in_body_ = true;
   observer_->on_upstream_head(head_);
   if (observer_ == nullptr) return false;
-  if (framing_ == Framing::None) {
+  if (framing_ == http::BodyFraming::None) {
     complete();
     return false;
   }
@@ -225,11 +201,11 @@ bool UpstreamConnection::read_head() {
 }
 
 bool UpstreamConnection::read_body() {
-  evbuffer* in = channel_.input();
+  evbuffer* in = transport_->input();
   size_t avail = evbuffer_get_length(in);
   if (avail == 0) {
-    if (channel_.eof() || channel_.error() != 0) {
-      if (framing_ == Framing::UntilClose && channel_.error() == 0) {
+    if (transport_->eof() || transport_->error() != 0) {
+      if (framing_ == http::BodyFraming::CloseDelimited && transport_->error() == 0) {
         complete();
       } else {
         fail(UpstreamError::TruncatedBody);
@@ -247,7 +223,7 @@ bool UpstreamConnection::read_body() {
     const char* p = static_cast<const char*>(vec[i].iov_base);
     size_t len = vec[i].iov_len;
     switch (framing_) {
-      case Framing::Length: {
+      case http::BodyFraming::ContentLength: {
         size_t take = static_cast<size_t>(std::min<uint64_t>(len, remaining_));
         observer_->on_upstream_body(p, take);
         remaining_ -= take;
@@ -255,11 +231,11 @@ bool UpstreamConnection::read_body() {
         done = remaining_ == 0;
         break;
       }
-      case Framing::UntilClose:
+      case http::BodyFraming::CloseDelimited:
         observer_->on_upstream_body(p, len);
         consumed_total += len;
         break;
-      case Framing::Chunked: {
+      case http::BodyFraming::Chunked: {
         size_t used = 0;
         auto status = chunked_.decode(p, len, used, [this](const char* d, size_t l) {
           if (observer_ != nullptr) observer_->on_upstream_body(d, l);
@@ -273,7 +249,7 @@ bool UpstreamConnection::read_body() {
         done = status == http::ChunkedDecoder::Status::Done;
         break;
       }
-      case Framing::None:
+      case http::BodyFraming::None:
         done = true;
         break;
     }
@@ -291,9 +267,9 @@ void UpstreamConnection::complete() {
   state_ = State::Complete;
   timer_.cancel();
   // Reusable only when the response was framed, keep-alive, and nothing followed it.
-  reusable_ = head_.keep_alive && framing_ != Framing::UntilClose &&
-              evbuffer_get_length(channel_.input()) == 0 && !channel_.eof() &&
-              channel_.error() == 0 && evbuffer_get_length(channel_.output()) == 0;
+  reusable_ = head_.keep_alive && framing_ != http::BodyFraming::CloseDelimited &&
+              evbuffer_get_length(transport_->input()) == 0 && !transport_->eof() &&
+              transport_->error() == 0 && evbuffer_get_length(transport_->output()) == 0;
   // Reading stays enabled: a connection going back to the pool keeps its read event (EOF
   // detection while idle) instead of an epoll_ctl delete now and an add in park().
   UpstreamObserver* o = std::exchange(observer_, nullptr);

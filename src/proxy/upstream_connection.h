@@ -14,27 +14,18 @@
 #include <string>
 #include <string_view>
 
+#include "base/timer.h"
+#include "http/body_framing.h"
 #include "http/chunked_decoder.h"
 #include "http/head_scanner.h"
 #include "http/message_head.h"
-#include "proxy/event_handles.h"
-#include "proxy/socket_channel.h"
+#include "net/transport.h"
+#include "ops/upstream_error.h"
 
 namespace etagd::proxy {
 
 class UpstreamPool;
-
-enum class UpstreamError {
-  ConnectFailed,         // refused, unreachable: 502
-  ConnectTimeout,        // 504
-  ReadTimeout,           // 504
-  ClosedBeforeResponse,  // EOF/reset before any response byte: 502 (retried if safe)
-  InvalidResponse,       // bad head or framing: 502
-  TruncatedBody,         // EOF/reset inside a framed body
-  SendFailed,            // write error while sending the request
-};
-
-std::string_view upstream_error_text(UpstreamError e);
+using ops::UpstreamError;
 
 class UpstreamObserver {
  public:
@@ -50,9 +41,11 @@ class UpstreamObserver {
   ~UpstreamObserver() = default;
 };
 
-class UpstreamConnection final : public ChannelHandler {
+class UpstreamConnection final : public net::TransportHandler {
  public:
-  UpstreamConnection(UpstreamPool& pool, UniqueFd fd, bool connecting);
+  // Over `transport`; `connecting`: it reports on_transport_connected() before it can be used.
+  UpstreamConnection(UpstreamPool& pool, std::unique_ptr<net::Transport> transport,
+                     bool connecting);
   ~UpstreamConnection();
 
   // Sends `request` (referenced, not copied: it must stay unchanged until the exchange ends)
@@ -73,10 +66,11 @@ class UpstreamConnection final : public ChannelHandler {
   // Pool side: wait idle for the next request; an EOF, stray byte or the idle timeout closes it.
   void park();
 
-  // ChannelHandler
-  void on_channel_readable() override;
-  void on_channel_wrote() override;
-  void on_channel_write_error(int err) override;
+  // net::TransportHandler
+  void on_transport_readable() override;
+  void on_transport_wrote() override {}
+  void on_transport_write_error(int err) override;
+  void on_transport_connected(bool ok) override;
 
  private:
   enum class State { Connecting, Active, Complete, Idle, Failed };
@@ -91,8 +85,8 @@ class UpstreamConnection final : public ChannelHandler {
   void send_request();
 
   UpstreamPool& pool_;
-  SocketChannel channel_;
-  Timer timer_;
+  std::unique_ptr<net::Transport> transport_;
+  base::Timer timer_;
   State state_;
   UpstreamObserver* observer_ = nullptr;
   evbuffer* request_ = nullptr;  // sent once the connection is established
@@ -106,7 +100,7 @@ class UpstreamConnection final : public ChannelHandler {
   http::HeadScanner scanner_;
   std::string head_buf_;
   http::ResponseHead head_;
-  enum class Framing { None, Length, Chunked, UntilClose } framing_ = Framing::None;
+  http::BodyFraming framing_ = http::BodyFraming::None;
   uint64_t remaining_ = 0;
   http::ChunkedDecoder chunked_;
 };

@@ -1,13 +1,8 @@
 #include "proxy/upstream_pool.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
+#include "net/tcp_transport.h"
 #include "proxy/worker.h"
 
 namespace etagd::proxy {
@@ -18,30 +13,22 @@ UpstreamPool::~UpstreamPool() = default;
 
 const config::Config& UpstreamPool::config() const { return *worker_.running()->config; }
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(bool fresh, std::string& error) {
+base::Status UpstreamPool::acquire(bool fresh, std::unique_ptr<UpstreamConnection>& out) {
   const RunningConfig& rc = *worker_.running();
   if (!(rc.upstream == address_)) {
     close_idle();
     address_ = rc.upstream;
   }
   if (!fresh && !idle_.empty()) {
-    std::unique_ptr<UpstreamConnection> c = std::move(idle_.back());
+    out = std::move(idle_.back());
     idle_.pop_back();
-    return c;
+    return base::Status::ok();
   }
-  UniqueFd fd(socket(address_.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) {
-    error = std::strerror(errno);
-    return nullptr;
-  }
-  int one = 1;
-  setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  int rc_connect = connect(fd.get(), address_.get(), address_.length);
-  if (rc_connect != 0 && errno != EINPROGRESS) {
-    error = std::strerror(errno);  // refused or unreachable at once
-    return nullptr;
-  }
-  return std::make_unique<UpstreamConnection>(*this, std::move(fd), /*connecting=*/true);
+  std::unique_ptr<net::TcpTransport> transport;
+  base::Status s = net::TcpTransport::connect(worker_.base(), address_, transport);
+  if (!s) return s;
+  out = std::make_unique<UpstreamConnection>(*this, std::move(transport), /*connecting=*/true);
+  return base::Status::ok();
 }
 
 void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn) {

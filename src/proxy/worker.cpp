@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+#include "net/tcp_transport.h"
+#include "proxy/background_refresh.h"
 #include "proxy/client_connection.h"
 #include "proxy/exchange.h"
 
@@ -15,7 +17,7 @@ namespace {
 
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
+             base::monotonic_now().time_since_epoch())
       .count();
 }
 
@@ -23,33 +25,26 @@ constexpr timeval kHeartbeatInterval{1, 0};
 
 }  // namespace
 
-Worker::Worker(unsigned index, SharedState& shared, std::vector<UniqueFd> listen_fds,
+Worker::Worker(unsigned index, SharedState& shared, std::vector<base::UniqueFd> listen_fds,
                uint32_t max_connections)
     : index_(index),
       shared_(shared),
       metrics_(shared.metrics().worker(index)),
       base_(event_base_new()),
+      clock_(base_.get()),
       mailbox_(base_.get()),
       pool_(std::make_unique<UpstreamPool>(*this)),
       running_(shared.running_config()),
       max_connections_(max_connections),
-      reaper_(event_new(base_.get(), -1, 0, &Worker::on_reap, this)),
+      graveyard_(base_.get()),
       heartbeat_(base_.get(), &Worker::on_heartbeat, this) {
-  for (UniqueFd& fd : listen_fds) {
-    listeners_.push_back(std::make_unique<Listener>(
+  for (base::UniqueFd& fd : listen_fds) {
+    listeners_.push_back(std::make_unique<net::Listener>(
         base_.get(), std::move(fd),
-        [this](UniqueFd c, const sockaddr* peer) { accept(std::move(c), peer); }));
+        [this](base::UniqueFd c, const sockaddr* peer) { accept(std::move(c), peer); }));
   }
   heartbeat_ms_.store(steady_ms(), std::memory_order_relaxed);
 }
-
-// A request copied out of its connection, with the Exchange refreshing the cache for it.
-struct Worker::BackgroundRefresh {
-  std::string head_bytes;
-  std::string client_address;
-  http::RequestHead request;
-  std::unique_ptr<Exchange> exchange;
-};
 
 Worker::~Worker() {
   // Connections reference the event base and the pool: destroy them first.
@@ -80,6 +75,7 @@ void Worker::run() {
   std::vector<ClientConnection*> left;
   for (auto& [ptr, conn] : connections_) left.push_back(ptr);
   for (ClientConnection* c : left) c->close();
+  refreshes_.clear();
   graveyard_.clear();
   stopped_.store(true, std::memory_order_release);
 }
@@ -95,22 +91,8 @@ const std::shared_ptr<const RunningConfig>& Worker::running() {
   return running_;
 }
 
-int64_t Worker::now() const {
-  timeval tv;
-  event_base_gettimeofday_cached(base_.get(), &tv);
-  return tv.tv_sec;
-}
-
-int64_t Worker::now_ms() const { return steady_ms(); }
-
-int64_t Worker::monotonic_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string_view Worker::http_date() {
-  int64_t sec = now();
+  int64_t sec = clock_.unix_seconds();
   if (sec != date_second_) {
     http::format_http_date(sec, date_);
     date_second_ = sec;
@@ -118,18 +100,19 @@ std::string_view Worker::http_date() {
   return std::string_view(date_, sizeof date_);
 }
 
-void Worker::accept(UniqueFd fd, const sockaddr* peer) {
+void Worker::accept(base::UniqueFd fd, const sockaddr* peer) {
   if (!shared_.admit_client_connection(max_connections_)) {
     refuse_over_limit(std::move(fd));
     return;
   }
-  auto conn = std::make_unique<ClientConnection>(*this, std::move(fd), peer);
+  auto transport = std::make_unique<net::TcpTransport>(base_.get(), std::move(fd));
+  auto conn = std::make_unique<ClientConnection>(*this, std::move(transport), peer);
   ClientConnection* raw = conn.get();
   connections_.emplace(raw, std::move(conn));
   raw->start();
 }
 
-void Worker::refuse_over_limit(UniqueFd fd) {
+void Worker::refuse_over_limit(base::UniqueFd fd) {
   // Over the limit a connection is answered at once rather than left in the listen backlog,
   // where its client would wait without a word until it gives up. The answer fits any socket
   // buffer, so one non-blocking send either delivers it or the client is gone already;
@@ -164,16 +147,6 @@ void Worker::close_connection(ClientConnection* c) {
   if (draining_) maybe_finish_drain();
 }
 
-void Worker::on_reap(evutil_socket_t, short, void* self) {
-  auto* w = static_cast<Worker*>(self);
-  // Destroying one object may retire others (a connection retires its exchange): loop.
-  while (!w->graveyard_.empty()) {
-    std::vector<std::shared_ptr<void>> dead;
-    dead.swap(w->graveyard_);
-    dead.clear();
-  }
-}
-
 uint64_t Worker::register_waiter(Exchange* e) {
   uint64_t id = next_waiter_id_++;
   waiters_.emplace(id, e);
@@ -195,29 +168,18 @@ void Worker::refresh_in_background(const cache::EntryRef& stale,
   if (!shared_.coalescer().join(key, [](cache::Coalescer::WakeReason) {})) {
     return;  // someone is fetching it already
   }
-  auto r = std::make_unique<BackgroundRefresh>();
-  // Rebuild a RequestHead over our own copy of the request line and fields.
-  r->head_bytes.append(request.method_token).append(" ").append(request.target).append(" HTTP/1.1\r\n");
-  for (const http::HeaderField& f : request.headers) {
-    r->head_bytes.append(f.name).append(": ").append(f.value).append("\r\n");
-  }
-  r->head_bytes.append("\r\n");
-  r->client_address = client_address;
-  http::HeadScan scan;
-  scan.status = http::HeadScan::Status::Complete;
-  scan.length = r->head_bytes.size();
-  if (!http::parse_request_head(r->head_bytes, scan, r->request).empty()) {
+  std::unique_ptr<BackgroundRefresh> r;
+  if (!BackgroundRefresh::make(*this, request, client_address, r)) {
     shared_.coalescer().finish(key);
     return;
   }
-  r->exchange = std::make_unique<Exchange>(*this, nullptr, r->client_address, r->request, nullptr);
-  Exchange* e = r->exchange.get();
-  refreshes_.emplace(e, std::move(r));
-  e->start_refresh(stale, std::move(key));
+  BackgroundRefresh* raw = r.get();
+  refreshes_.emplace(raw, std::move(r));
+  raw->start(stale, std::move(key));
 }
 
-void Worker::end_background_refresh(Exchange* e) {
-  auto it = refreshes_.find(e);
+void Worker::end_background_refresh(BackgroundRefresh* r) {
+  auto it = refreshes_.find(r);
   if (it == refreshes_.end()) return;
   retire(std::move(it->second));
   refreshes_.erase(it);

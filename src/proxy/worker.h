@@ -11,23 +11,28 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/clock.h"
+#include "base/event_handles.h"
+#include "base/graveyard.h"
+#include "base/mailbox.h"
+#include "base/timer.h"
+#include "base/unique_fd.h"
 #include "cache/cache_entry.h"
 #include "http/http_date.h"
 #include "http/message_head.h"
-#include "proxy/event_handles.h"
-#include "proxy/listener.h"
-#include "proxy/mailbox.h"
+#include "net/listener.h"
 #include "proxy/shared_state.h"
 #include "proxy/upstream_pool.h"
 
 namespace etagd::proxy {
 
+class BackgroundRefresh;
 class ClientConnection;
 class Exchange;
 
 class Worker {
  public:
-  Worker(unsigned index, SharedState& shared, std::vector<UniqueFd> listen_fds,
+  Worker(unsigned index, SharedState& shared, std::vector<base::UniqueFd> listen_fds,
          uint32_t max_connections);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -36,7 +41,7 @@ class Worker {
   // --- any thread ---
   void start();
   void join();
-  void post(Mailbox::Task task) { mailbox_.post(std::move(task)); }
+  void post(base::Mailbox::Task task) { mailbox_.post(std::move(task)); }
   // Stop accepting, close idle connections, let the others finish; the thread ends when the
   // last connection is gone.
   void begin_drain();
@@ -57,20 +62,15 @@ class Worker {
   const std::shared_ptr<const RunningConfig>& running();
   UpstreamPool& upstream_pool() { return *pool_; }
 
-  // Wall-clock seconds, cached per loop iteration, and the matching Date field value.
-  int64_t now() const;
+  // Wall-clock time as the loop caches it, and the matching Date field value.
+  const base::LoopClock& clock() const { return clock_; }
   std::string_view http_date();
-  // Steady clock in milliseconds and microseconds (not cached).
-  int64_t now_ms() const;
-  static int64_t monotonic_us();
 
   // Destroys `p` after the current callback returns (objects are never deleted while their
   // own code may still be on the stack).
   template <typename T>
   void retire(std::unique_ptr<T> p) {
-    if (!p) return;
-    graveyard_.push_back(std::shared_ptr<void>(std::move(p)));
-    event_active(reaper_.get(), EV_TIMEOUT, 0);
+    graveyard_.bury(std::move(p));
   }
   void close_connection(ClientConnection* c);
 
@@ -86,36 +86,34 @@ class Worker {
   // the client's connection moves on to its next request.
   void refresh_in_background(const cache::EntryRef& stale, const http::RequestHead& request,
                              std::string_view client_address, std::string key);
-  void end_background_refresh(Exchange* e);
+  void end_background_refresh(BackgroundRefresh* r);
 
  private:
   void run();
-  void accept(UniqueFd fd, const sockaddr* peer);
-  void refuse_over_limit(UniqueFd fd);
+  void accept(base::UniqueFd fd, const sockaddr* peer);
+  void refuse_over_limit(base::UniqueFd fd);
   void update_accepting();
   void drain_now();
   void maybe_finish_drain();
-  static void on_reap(evutil_socket_t, short, void* self);
   static void on_heartbeat(void* self);
 
   unsigned index_;
   SharedState& shared_;
   ops::WorkerMetrics& metrics_;
-  EventBasePtr base_;
-  Mailbox mailbox_;
-  std::vector<std::unique_ptr<Listener>> listeners_;
+  base::EventBasePtr base_;
+  base::LoopClock clock_;
+  base::Mailbox mailbox_;
+  std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::unique_ptr<UpstreamPool> pool_;
   std::shared_ptr<const RunningConfig> running_;
   std::unordered_map<ClientConnection*, std::unique_ptr<ClientConnection>> connections_;
   uint32_t max_connections_;  // limits.max_connections, for the whole process
-  std::vector<std::shared_ptr<void>> graveyard_;
-  EventPtr reaper_;
-  Timer heartbeat_;
+  base::Graveyard graveyard_;
+  base::Timer heartbeat_;
   std::atomic<int64_t> heartbeat_ms_{0};
   std::atomic<bool> stopped_{false};
   std::unordered_map<uint64_t, Exchange*> waiters_;
-  struct BackgroundRefresh;
-  std::unordered_map<Exchange*, std::unique_ptr<BackgroundRefresh>> refreshes_;
+  std::unordered_map<BackgroundRefresh*, std::unique_ptr<BackgroundRefresh>> refreshes_;
   uint64_t next_waiter_id_ = 1;
   bool draining_ = false;
   int64_t date_second_ = -1;

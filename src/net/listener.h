@@ -4,23 +4,28 @@
 // reported at startup with the address that failed.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
-#include "config/config.h"
-#include "proxy/event_handles.h"
+#include "base/event_handles.h"
+#include "base/status.h"
+#include "base/timer.h"
+#include "base/unique_fd.h"
 
-namespace etagd::proxy {
+namespace etagd::net {
 
-// Opens, binds and listens. On failure returns an invalid fd and sets `error`.
-UniqueFd open_listen_socket(const config::ListenAddress& address, std::string& error);
+// Opens, binds and listens on host:port (`text` names the address in errors, as the
+// configuration wrote it).
+base::Status open_listen_socket(const std::string& host, uint16_t port, const std::string& text,
+                                base::UniqueFd& out);
 
 class Listener {
  public:
   // Called for each accepted connection (non-blocking, close-on-exec, TCP_NODELAY set).
-  using AcceptFn = std::function<void(UniqueFd fd, const sockaddr* peer)>;
+  using AcceptFn = std::function<void(base::UniqueFd fd, const sockaddr* peer)>;
 
-  Listener(event_base* base, UniqueFd fd, AcceptFn on_accept);
+  Listener(event_base* base, base::UniqueFd fd, AcceptFn on_accept);
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
@@ -32,13 +37,13 @@ class Listener {
   static void on_resume(void* self);
   void update_event();
 
-  UniqueFd fd_;
+  base::UniqueFd fd_;
   AcceptFn on_accept_;
-  EventPtr event_;
-  Timer resume_;
+  base::EventPtr event_;
+  base::Timer resume_;
   bool accepting_ = false;       // what the worker wants
   bool out_of_resources_ = false;  // accept() failed for lack of descriptors or memory
   bool armed_ = false;
 };
 
-}  // namespace etagd::proxy
+}  // namespace etagd::net

@@ -1,4 +1,4 @@
-#include "proxy/listener.h"
+#include "net/listener.h"
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -7,33 +7,32 @@
 #include <cerrno>
 #include <cstring>
 
-#include "proxy/running_config.h"
+#include "net/socket_address.h"
 
-namespace etagd::proxy {
+namespace etagd::net {
 
-UniqueFd open_listen_socket(const config::ListenAddress& address, std::string& error) {
+using base::Status;
+using base::UniqueFd;
+
+Status open_listen_socket(const std::string& host, uint16_t port, const std::string& text,
+                          UniqueFd& out) {
   SocketAddress addr;
-  error = resolve_address(address.host, address.port, addr);
-  if (!error.empty()) return UniqueFd();
+  if (Status s = resolve_address(host, port, addr); !s) return s;
   UniqueFd fd(socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) {
-    error = std::string("socket: ") + std::strerror(errno);
-    return UniqueFd();
-  }
+  if (!fd.valid()) return Status::error(std::string("socket: ") + std::strerror(errno));
   int one = 1;
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   // "[::]:80" means IPv6 only; list "0.0.0.0:80" too for IPv4 (explicit, as nginx does).
   if (addr.family() == AF_INET6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
   if (bind(fd.get(), addr.get(), addr.length) != 0) {
-    error = "bind " + address.text + ": " + std::strerror(errno);
-    return UniqueFd();
+    return Status::error("bind " + text + ": " + std::strerror(errno));
   }
   if (listen(fd.get(), SOMAXCONN) != 0) {
-    error = "listen " + address.text + ": " + std::strerror(errno);
-    return UniqueFd();
+    return Status::error("listen " + text + ": " + std::strerror(errno));
   }
-  return fd;
+  out = std::move(fd);
+  return Status::ok();
 }
 
 Listener::Listener(event_base* base, UniqueFd fd, AcceptFn on_accept)
@@ -94,4 +93,4 @@ void Listener::on_readable(evutil_socket_t fd, short, void* self) {
   }
 }
 
-}  // namespace etagd::proxy
+}  // namespace etagd::net

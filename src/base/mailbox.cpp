@@ -1,10 +1,10 @@
-#include "proxy/mailbox.h"
+#include "base/mailbox.h"
 
 #include <sys/eventfd.h>
 
 #include <cstdint>
 
-namespace etagd::proxy {
+namespace etagd::base {
 
 Mailbox::Mailbox(event_base* base)
     : eventfd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
@@ -40,4 +40,4 @@ void Mailbox::on_wake(evutil_socket_t fd, short, void* self) {
   for (Task& t : batch) t();
 }
 
-}  // namespace etagd::proxy
+}  // namespace etagd::base

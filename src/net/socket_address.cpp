@@ -1,28 +1,29 @@
-#include "proxy/running_config.h"
+#include "net/socket_address.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
 
 #include <cstring>
+#include <memory>
 
-namespace etagd::proxy {
+namespace etagd::net {
 
 bool SocketAddress::operator==(const SocketAddress& o) const {
   return length == o.length && std::memcmp(&storage, &o.storage, length) == 0;
 }
 
-std::string resolve_address(const std::string& host, uint16_t port, SocketAddress& out) {
+base::Status resolve_address(const std::string& host, uint16_t port, SocketAddress& out) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
   std::string port_text = std::to_string(port);
   int rc = getaddrinfo(host.c_str(), port_text.c_str(), &hints, &res);
-  if (rc != 0) return "cannot resolve " + host + ": " + gai_strerror(rc);
+  if (rc != 0) return base::Status::error("cannot resolve " + host + ": " + gai_strerror(rc));
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(res, &freeaddrinfo);
   std::memcpy(&out.storage, res->ai_addr, res->ai_addrlen);
   out.length = res->ai_addrlen;
-  return {};
+  return base::Status::ok();
 }
 
 std::string address_text(const sockaddr* sa) {
@@ -35,4 +36,4 @@ std::string address_text(const sockaddr* sa) {
   return buf;
 }
 
-}  // namespace etagd::proxy
+}  // namespace etagd::net

@@ -1,8 +1,9 @@
-// Serialises what etagd sends to clients: response heads (for stored entries and for
-// responses passed through), chunk framing, and etagd's own short error answers.
+// The fields of an upstream response as clients get them, in any protocol: hop-by-hop and
+// framing fields dropped, Cache-Control rewritten per rule, header edits applied, Via added;
+// and the RFC 9111 §4.3.4 merge of an upstream 304 into a stored field block.
+// The result is a block of "Name: value\r\n" lines: what a cache entry stores, and what a
+// downstream turns into its own head (HTTP/1.1 text, HTTP/2 header list).
 #pragma once
-
-#include <event2/buffer.h>
 
 #include <cstdint>
 #include <string>
@@ -38,35 +39,5 @@ size_t write_client_fields(std::string& block, const http::ResponseHead& upstrea
 size_t merge_not_modified_fields(std::string& merged, std::string_view stored,
                                  const http::ResponseHead& not_modified,
                                  const ClientFieldOptions& options);
-
-enum class BodyFraming { None, ContentLength, Chunked, CloseDelimited };
-
-struct ClientHeadOptions {
-  int status = 200;
-  int version_minor = 1;        // of the client's request: HTTP/1.0 clients get 1.0 semantics
-  std::string_view date;        // preformatted HTTP-date
-  int64_t age = -1;             // Age field, when >= 0
-  std::string_view status_header;  // "X-Cache"
-  std::string_view cache_status;   // "HIT"...; omitted when empty
-  BodyFraming framing = BodyFraming::ContentLength;
-  uint64_t content_length = 0;
-  bool close = false;  // Connection: close, and the connection closes after this response
-};
-
-// Status line, Date, the field block, then Age, cache status, framing and Connection.
-void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadOptions& options);
-// The same, appended to a string.
-void append_client_head(std::string& head, std::string_view fields,
-                        const ClientHeadOptions& options);
-
-// etagd's own answer: a one-line text/plain reason, always with Content-Length. `head` gives
-// status, version, date, close and (for answers to proxied requests) Age and cache status;
-// framing is filled in here.
-void write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,
-                          bool head_request);
-
-// Chunked transfer coding, for bodies of unknown length sent to HTTP/1.1 clients.
-void write_chunk(evbuffer* out, const char* data, size_t len);
-void write_last_chunk(evbuffer* out);
 
 }  // namespace etagd::proxy

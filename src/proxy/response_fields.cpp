@@ -1,10 +1,7 @@
-#include "proxy/response_writer.h"
-
-#include <cstdio>
+#include "proxy/response_fields.h"
 
 #include "http/field_writer.h"
 #include "http/hop_by_hop.h"
-#include "http/status.h"
 #include "http/token.h"
 
 #include <vector>
@@ -13,7 +10,6 @@ namespace etagd::proxy {
 
 namespace {
 
-using http::append_decimal;
 using http::append_field;
 
 bool is_not_modified_field(std::string_view name) {
@@ -134,82 +130,5 @@ size_t write_client_fields(std::string& block, const http::ResponseHead& upstrea
   append_field(block, "Via", "1.1 etagd");
   return prefix;
 }
-
-void write_client_head(evbuffer* out, std::string_view fields, const ClientHeadOptions& o) {
-  std::string head;
-  append_client_head(head, fields, o);
-  evbuffer_add(out, head.data(), head.size());
-}
-
-void append_client_head(std::string& head, std::string_view fields, const ClientHeadOptions& o) {
-  head.reserve(head.size() + 128 + fields.size());
-  // RFC 9110 §6.2: a server sends its own version (1.1) even to HTTP/1.0 clients; what
-  // changes for them is keep-alive, which needs an explicit Connection: keep-alive.
-  head += "HTTP/1.1 ";
-  append_decimal(head, static_cast<uint64_t>(o.status));
-  head += ' ';
-  head.append(http::reason_phrase(o.status));
-  head += "\r\nDate: ";
-  head.append(o.date);
-  head += "\r\n";
-  head.append(fields);
-  if (o.age >= 0) {
-    head += "Age: ";
-    append_decimal(head, static_cast<uint64_t>(o.age));
-    head += "\r\n";
-  }
-  if (!o.cache_status.empty() && !o.status_header.empty()) {
-    append_field(head, o.status_header, o.cache_status);
-  }
-  switch (o.framing) {
-    case BodyFraming::None:
-      break;
-    case BodyFraming::ContentLength:
-      head += "Content-Length: ";
-      append_decimal(head, o.content_length);
-      head += "\r\n";
-      break;
-    case BodyFraming::Chunked:
-      head += "Transfer-Encoding: chunked\r\n";
-      break;
-    case BodyFraming::CloseDelimited:
-      break;
-  }
-  if (o.close) {
-    head += "Connection: close\r\n";
-  } else if (o.version_minor == 0) {
-    head += "Connection: keep-alive\r\n";
-  }
-  head += "\r\n";
-}
-
-void write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,
-                          bool head_request) {
-  std::string body;
-  append_decimal(body, static_cast<uint64_t>(head.status));
-  body += ' ';
-  body.append(http::reason_phrase(head.status));
-  if (!reason.empty()) {
-    body += ": ";
-    body.append(reason);
-  }
-  body += '\n';
-  std::string fields = "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n";
-  head.framing = BodyFraming::ContentLength;
-  head.content_length = body.size();
-  write_client_head(out, fields, head);
-  if (!head_request) evbuffer_add(out, body.data(), body.size());
-}
-
-void write_chunk(evbuffer* out, const char* data, size_t len) {
-  if (len == 0) return;  // a zero-size chunk would end the body
-  char size[24];
-  int n = std::snprintf(size, sizeof size, "%zx\r\n", len);
-  evbuffer_add(out, size, static_cast<size_t>(n));
-  evbuffer_add(out, data, len);
-  evbuffer_add(out, "\r\n", 2);
-}
-
-void write_last_chunk(evbuffer* out) { evbuffer_add(out, "0\r\n\r\n", 5); }
 
 }  // namespace etagd::proxy

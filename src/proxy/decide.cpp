@@ -1,0 +1,144 @@
+#include "proxy/decide.h"
+
+#include "cache/freshness.h"
+#include "http/etag.h"
+#include "http/http_date.h"
+#include "http/token.h"
+
+namespace etagd::proxy {
+
+namespace {
+
+bool keyed_on(const config::RuleActions& rule, std::string_view name) {
+  for (const std::string& k : rule.key_headers) {
+    if (http::iequals(k, name)) return true;
+  }
+  return false;
+}
+
+bool has_validator(const cache::CacheEntry& entry) {
+  // A content ETag etagd made itself means nothing to the upstream; only its own tag, or a
+  // Last-Modified, can make a conditional request (RFC 9111 §4.3.1).
+  return entry.etag_from_upstream() || entry.last_modified().has_value();
+}
+
+// The length of the leading fields of a stored field block that a 304 repeats
+// (RFC 9110 §15.4.5); response_fields.h writes them first.
+size_t not_modified_prefix(std::string_view block) {
+  size_t pos = 0;
+  while (pos < block.size()) {
+    size_t eol = block.find("\r\n", pos);
+    if (eol == std::string_view::npos) break;
+    std::string_view name = block.substr(pos, block.find(':', pos) - pos);
+    if (!(http::iequals(name, "cache-control") || http::iequals(name, "content-location") ||
+          http::iequals(name, "etag") || http::iequals(name, "expires") ||
+          http::iequals(name, "vary"))) {
+      break;
+    }
+    pos = eol + 2;
+  }
+  return pos;
+}
+
+}  // namespace
+
+CacheUse cache_use(const http::RequestHead& request, const config::RuleActions& rule) {
+  bool safe_read = request.method == http::Method::Get || request.method == http::Method::Head;
+  if (!safe_read || request.has_body()) return CacheUse::Pass;
+  switch (rule.cache) {
+    case config::CacheMode::Bypass: return CacheUse::Pass;
+    case config::CacheMode::Validate: return CacheUse::Validate;
+    case config::CacheMode::Store: return CacheUse::Store;
+  }
+  return CacheUse::Pass;
+}
+
+Plan decide(const http::RequestHead& request, const config::RuleActions& rule,
+            const Lookup* lookup, int64_t now) {
+  switch (cache_use(request, rule)) {
+    case CacheUse::Pass: return {Plan::Kind::Forward, ops::CacheStatus::Bypass};
+    case CacheUse::Validate: return {Plan::Kind::Validate, ops::CacheStatus::Miss};
+    case CacheUse::Store: break;
+  }
+  const cache::CacheEntry* entry = lookup ? lookup->entry : nullptr;
+  if (entry == nullptr) return {Plan::Kind::Fetch, ops::CacheStatus::Miss};
+  if (!lookup->forced_stale) {
+    if (entry->is_fresh(now)) return {Plan::Kind::ServeHit, ops::CacheStatus::Hit};
+    if (entry->usable_while_revalidating(now)) {
+      return {Plan::Kind::ServeStale, ops::CacheStatus::Stale};
+    }
+  }
+  // Stale: ask the upstream whether it changed, if it can tell; otherwise fetch it again
+  // (the stale entry is still kept for stale-if-error).
+  if (has_validator(*entry)) return {Plan::Kind::Revalidate, ops::CacheStatus::Miss};
+  return {Plan::Kind::Fetch, ops::CacheStatus::Miss};
+}
+
+HeadPlan plan_for_head(const HeadContext& context, const http::RequestHead& request,
+                       const config::RuleActions& rule, const http::ResponseHead& head,
+                       const http::CacheControl& upstream_cc) {
+  using Action = HeadPlan::Action;
+  if (context.purpose == Purpose::Forward) return {Action::Stream};
+  // A background refresh only ever updates the cache; anything else is left for the next
+  // client request to fetch (and see) itself.
+  if (context.background && head.status != 304 && head.status != 200) return {Action::Drop};
+  if (context.purpose == Purpose::Revalidate && head.status == 304) return {Action::Refreshed};
+  if (head.status >= 500 && context.stale_usable_on_error) return {Action::ServeStale};
+
+  bool storable = false;
+  if (rule.cache == config::CacheMode::Store) {
+    cache::StorabilityInput in;
+    in.method = context.upstream_method;
+    in.status = head.status;
+    in.response_cc = &upstream_cc;
+    in.response_headers = &head.headers;
+    in.request_has_authorization = request.headers.contains("authorization");
+    in.keyed_on_authorization = keyed_on(rule, "authorization");
+    in.rule_ttl = !rule.ttl.from_origin;
+    in.ignore_cache_control = rule.ignore_upstream_cache_control;
+    storable = cache::why_not_storable(in).empty();
+  }
+  // Buffer what will be stored, and 200s (to hash them for a content ETag), unless the body
+  // is announced larger than max_object_size.
+  bool wanted = storable || head.status == 200;
+  bool fits = !head.content_length || *head.content_length <= context.max_object_size;
+  if (!wanted || !fits) return {context.background ? Action::Drop : Action::Stream};
+  return {Action::Buffer, storable, head.status == 200};
+}
+
+bool request_is_not_modified(const http::RequestHead& request, const cache::CacheEntry& entry) {
+  bool has_if_none_match = false;
+  for (const http::HeaderField& f : request.headers) {
+    if (!http::iequals(f.name, "if-none-match")) continue;
+    has_if_none_match = true;
+    if (!entry.etag().empty() && http::if_none_match_matches(f.value, entry.etag())) return true;
+  }
+  if (has_if_none_match) return false;
+  std::string_view ims = request.headers.get("if-modified-since");
+  if (ims.empty() || !entry.last_modified()) return false;
+  std::optional<int64_t> since = http::parse_http_date(ims);
+  return since && *entry.last_modified() <= *since;
+}
+
+EntryAnswer answer_from_entry(const http::RequestHead& request, const cache::CacheEntry& entry,
+                              ops::CacheStatus status, bool fetched_with_age, int64_t now) {
+  EntryAnswer a;
+  a.not_modified = entry.status() == 200 && request_is_not_modified(request, entry);
+  a.status = a.not_modified ? 304 : entry.status();
+  a.fields = entry.header_block();
+  if (a.not_modified) {
+    a.fields = a.fields.substr(0, not_modified_prefix(a.fields));
+    a.bytes_saved = entry.body().size();
+  }
+  a.has_body = !a.not_modified && a.status != 204 && request.method != http::Method::Head &&
+               !entry.body().empty();
+  // RFC 9111 §5.1: Age means the answer was not generated or validated by the origin for this
+  // request. A hit, a stale answer and a coalesced waiter's answer (fetched for another
+  // request) carry it; a response fetched or revalidated for this very request only when the
+  // upstream's answer carried an Age of its own.
+  bool from_storage = status != ops::CacheStatus::Miss && status != ops::CacheStatus::Revalidated;
+  if (from_storage || fetched_with_age) a.age = entry.current_age(now);
+  return a;
+}
+
+}  // namespace etagd::proxy

@@ -1,0 +1,16 @@
+// etagd's own short answers (a 502 for an unreachable upstream, a 400 for a malformed
+// request...): a one-line text/plain body "502 Bad Gateway: <reason>\n", never stored, the same
+// in every protocol.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace etagd::proxy {
+
+inline constexpr std::string_view kErrorAnswerFields =
+    "Content-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n";
+
+std::string error_answer_body(int status, std::string_view reason);
+
+}  // namespace etagd::proxy
