@@ -1,0 +1,94 @@
+// What a successful write removes from the cache (RFC 9111 §4.4): the target, same-host
+// Location and Content-Location, and the rule's invalidate targets, segment-wise for $path and
+// $parent.
+#include "proxy/invalidation.h"
+
+#include <doctest/doctest.h>
+
+#include "cache/cache_key.h"
+#include "cache/cache_store.h"
+#include "parsed_message.h"
+#include "stored_entry.h"
+
+using etagd::cache::CacheStore;
+using etagd::cache::CacheStoreOptions;
+using etagd::config::InvalidateTarget;
+using etagd::config::RuleActions;
+using etagd::proxy::invalidate_after_write;
+using etagd::proxy::parent_path;
+using etagd::proxy::testing::ParsedRequest;
+using etagd::proxy::testing::ParsedResponse;
+
+namespace {
+
+struct Cache {
+  CacheStore store{CacheStoreOptions{}};
+  etagd::http::HeaderList no_headers;
+
+  void put(std::string_view host, std::string_view target) {
+    etagd::cache::ResponseToStore r;
+    r.header_block = "ETag: \"x\"\r\n";
+    r.freshness.lifetime = 60;
+    r.body = "body";
+    REQUIRE(store.insert(etagd::cache::CacheEntry::make(etagd::cache::make_url_key(host, target),
+                                                        std::move(r))));
+  }
+  bool has(std::string_view host, std::string_view target) {
+    return store.lookup(etagd::cache::make_url_key(host, target), no_headers).entry != nullptr;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the parent of a path is its collection") {
+  CHECK(parent_path("/api/items/42") == "/api/items");
+  CHECK(parent_path("/api/items/") == "/api");
+  CHECK(parent_path("/api") == "/");
+  CHECK(parent_path("/") == "/");
+}
+
+TEST_CASE("a write drops its target and same-host Location and Content-Location, nothing else") {
+  Cache c;
+  for (const char* t : {"/items/1", "/items/2", "/items/3", "/other"}) c.put("api.example", t);
+  c.put("elsewhere.example", "/items/4");
+  ParsedRequest put("PUT /items/1 HTTP/1.1\r\nHost: api.example\r\nContent-Length: 2\r\n");
+  ParsedResponse created(
+      "HTTP/1.1 201 Created\r\nLocation: /items/2\r\n"
+      "Content-Location: http://api.example/items/3\r\n");
+  invalidate_after_write(c.store, nullptr, put, created, RuleActions{});
+  CHECK_FALSE(c.has("api.example", "/items/1"));
+  CHECK_FALSE(c.has("api.example", "/items/2"));
+  CHECK_FALSE(c.has("api.example", "/items/3"));
+  CHECK(c.has("api.example", "/other"));
+  CHECK(c.has("elsewhere.example", "/items/4"));
+}
+
+TEST_CASE("a Location on another host or scheme-relative drops nothing here") {
+  Cache c;
+  c.put("api.example", "/items/2");
+  ParsedRequest post("POST /items HTTP/1.1\r\nHost: api.example\r\nContent-Length: 2\r\n");
+  ParsedResponse other("HTTP/1.1 201 Created\r\nLocation: http://evil.example/items/2\r\n");
+  invalidate_after_write(c.store, nullptr, post, other, RuleActions{});
+  ParsedResponse relative("HTTP/1.1 201 Created\r\nLocation: //evil.example/items/2\r\n");
+  invalidate_after_write(c.store, nullptr, post, relative, RuleActions{});
+  CHECK(c.has("api.example", "/items/2"));
+}
+
+TEST_CASE("$parent and $path drop segment-wise; a literal prefix drops byte-wise") {
+  Cache c;
+  for (const char* t : {"/api/users", "/api/users/2", "/api/users?page=2", "/api/usersettings",
+                        "/uploads/a", "/uploadsX"}) {
+    c.put("a", t);
+  }
+  RuleActions rule;
+  rule.invalidate = {{InvalidateTarget::Kind::Parent, ""}, {InvalidateTarget::Kind::Literal, "/uploads"}};
+  ParsedRequest put("PUT /api/users/1 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n");
+  ParsedResponse ok("HTTP/1.1 204 No Content\r\n");
+  invalidate_after_write(c.store, nullptr, put, ok, rule);
+  CHECK_FALSE(c.has("a", "/api/users"));
+  CHECK_FALSE(c.has("a", "/api/users/2"));
+  CHECK_FALSE(c.has("a", "/api/users?page=2"));
+  CHECK(c.has("a", "/api/usersettings"));
+  CHECK_FALSE(c.has("a", "/uploads/a"));
+  CHECK_FALSE(c.has("a", "/uploadsX"));  // a literal prefix is bytes, as the operator wrote it
+}

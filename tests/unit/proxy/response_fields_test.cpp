@@ -1,0 +1,80 @@
+// The fields clients get from an upstream response, and the RFC 9111 §4.3.4 merge of an
+// upstream 304 into a stored field block.
+#include "proxy/response_fields.h"
+
+#include <doctest/doctest.h>
+
+#include "config/rule.h"
+#include "parsed_message.h"
+
+using etagd::config::RuleActions;
+using etagd::proxy::ClientFieldOptions;
+using etagd::proxy::merge_not_modified_fields;
+using etagd::proxy::write_client_fields;
+using etagd::proxy::testing::ParsedResponse;
+
+TEST_CASE("client fields drop framing, Date, Age, hop-by-hop fields and put the 304 set first") {
+  ParsedResponse r(
+      "HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 5\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\nKeep-Alive: timeout=5\r\n"
+      "Age: 3\r\nETag: \"v1\"\r\nX-Cache: upstream\r\nCache-Control: max-age=60\r\n");
+  ClientFieldOptions o;
+  o.status_header = "X-Cache";
+  std::string block;
+  size_t prefix = write_client_fields(block, r, o);
+  CHECK(block ==
+        "ETag: \"v1\"\r\nCache-Control: max-age=60\r\nContent-Type: text/plain\r\n"
+        "Via: 1.1 etagd\r\n");
+  CHECK(block.substr(0, prefix) == "ETag: \"v1\"\r\nCache-Control: max-age=60\r\n");
+}
+
+TEST_CASE("a rule's Cache-Control and header edits replace the upstream's, and a content ETag too") {
+  ParsedResponse r(
+      "HTTP/1.1 200 OK\r\nCache-Control: private\r\nETag: \"upstream\"\r\nServer: legacy\r\n"
+      "X-Powered-By: php\r\n");
+  RuleActions rule;
+  rule.cache_control.status_2xx = "max-age=60, must-revalidate";
+  rule.headers.remove = {"x-powered-by"};
+  rule.headers.set = {{"Server", "etagd"}};
+  rule.headers.add = {{"X-Extra", "1"}};
+  ClientFieldOptions o;
+  o.actions = &rule;
+  o.etag = "\"content\"";
+  std::string block;
+  write_client_fields(block, r, o);
+  CHECK(block ==
+        "Cache-Control: max-age=60, must-revalidate\r\nETag: \"content\"\r\nServer: etagd\r\n"
+        "X-Extra: 1\r\nVia: 1.1 etagd\r\n");
+}
+
+TEST_CASE("a 304's fields replace the stored ones of the same name (RFC 9111 §4.3.4)") {
+  std::string stored =
+      "ETag: \"v1\"\r\nCache-Control: max-age=60\r\nContent-Type: text/plain\r\n"
+      "X-Version: 1\r\nVia: 1.1 etagd\r\n";
+  ParsedResponse not_modified(
+      "HTTP/1.1 304 Not Modified\r\nCache-Control: max-age=120\r\nX-Version: 2\r\n"
+      "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\nVia: 1.1 other\r\nConnection: keep-alive\r\n");
+  ClientFieldOptions o;
+  o.etag = "\"v1\"";
+  std::string merged;
+  size_t prefix = merge_not_modified_fields(merged, stored, not_modified, o);
+  CHECK(merged ==
+        "ETag: \"v1\"\r\nCache-Control: max-age=120\r\nContent-Type: text/plain\r\n"
+        "Via: 1.1 etagd\r\nX-Version: 2\r\n");
+  CHECK(merged.substr(0, prefix) == "ETag: \"v1\"\r\nCache-Control: max-age=120\r\n");
+}
+
+TEST_CASE("a 304 never undoes a rule: a rewritten Cache-Control and header edits keep their value") {
+  RuleActions rule;
+  rule.cache_control.status_2xx = "max-age=60";
+  rule.headers.set = {{"Server", "etagd"}};
+  std::string stored = "Cache-Control: max-age=60\r\nETag: \"v1\"\r\nServer: etagd\r\n";
+  ParsedResponse not_modified(
+      "HTTP/1.1 304 Not Modified\r\nCache-Control: private\r\nServer: legacy\r\n");
+  ClientFieldOptions o;
+  o.actions = &rule;
+  o.etag = "\"v1\"";
+  std::string merged;
+  merge_not_modified_fields(merged, stored, not_modified, o);
+  CHECK(merged == "ETag: \"v1\"\r\nCache-Control: max-age=60\r\nServer: etagd\r\n");
+}
