@@ -6,6 +6,7 @@
 #include <new>
 #include <stdexcept>
 
+#include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "cache/heap_bytes.h"
 #include "http/token.h"
@@ -219,6 +220,7 @@ std::vector<VaryField> CacheEntry::variant() const {
 
 bool CacheEntry::matches_variant(const http::HeaderList& request) const {
   return for_each_vary_field([&](std::string_view name, std::string_view value) {
+    if (name.starts_with(kCookieFieldPrefix)) return variant_value(request, name) == value;
     return equals_combined(request, name, value);
   });
 }

@@ -1,5 +1,7 @@
 #include "cache/cache_key.h"
 
+#include "http/cookie.h"
+
 #include "http/token.h"
 
 namespace etagd::cache {
@@ -64,6 +66,13 @@ std::string_view url_key_path(std::string_view url_key) {
   if (start == std::string_view::npos) return {};
   std::string_view rest = url_key.substr(start);
   return rest.substr(0, rest.find('?'));
+}
+
+std::string variant_value(const http::HeaderList& request, std::string_view field_name) {
+  if (field_name.starts_with(kCookieFieldPrefix)) {
+    return http::cookie_values(request, field_name.substr(kCookieFieldPrefix.size()));
+  }
+  return request.combined(field_name);
 }
 
 }  // namespace etagd::cache

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/header_list.h"
+
 namespace etagd::cache {
 
 // host: the request's Host value (any case, with or without ":port"); target: path?query.
@@ -16,5 +18,14 @@ namespace etagd::cache {
 std::string make_url_key(std::string_view host, std::string_view path_and_query);
 // The path part (no query) of a key made by make_url_key: what invalidate_prefix matches.
 std::string_view url_key_path(std::string_view url_key);
+
+// A variant field (cache_entry.h VaryField) named "cookie:<name>" keys on one cookie's value
+// rather than on a whole header field: a rule's key_cookies. No real field name can collide
+// with it, since ':' never occurs in a field name.
+inline constexpr std::string_view kCookieFieldPrefix = "cookie:";
+
+// The request's value for a variant field: the named cookie's values (http/cookie.h) for a
+// "cookie:" field, else the field's combined value (RFC 9110 §5.3).
+std::string variant_value(const http::HeaderList& request, std::string_view field_name);
 
 }  // namespace etagd::cache

@@ -119,10 +119,11 @@ std::string_view why_not_storable(const StorabilityInput& in) {
   if (cc.private_ && !in.ignore_cache_control) return "private";
   if (headers.contains("set-cookie")) return "set-cookie";
   if (varies_on_everything(headers)) return "vary *";  // §4.1: never matches a later request
-  if (in.request_has_authorization && !in.keyed_on_authorization &&
-      !(cc.public_ || cc.s_maxage || cc.must_revalidate)) {
+  bool shared_by_origin = cc.public_ || cc.s_maxage || cc.must_revalidate;
+  if (in.request_has_authorization && !in.keyed_on_authorization && !shared_by_origin) {
     return "authorization";  // §3.5
   }
+  if (in.request_has_cookie && !in.keyed_on_cookie && !shared_by_origin) return "cookie";
   if (in.rule_ttl) return listed(kStorableUnderRuleTtl, in.status) ? "" : "status";
 
   bool explicit_freshness = cc.s_maxage || cc.max_age || headers.contains("expires");

@@ -42,6 +42,8 @@ struct StorabilityInput {
   const http::HeaderList* response_headers = nullptr;
   bool request_has_authorization = false;
   bool keyed_on_authorization = false;  // rule key_headers include Authorization
+  bool request_has_cookie = false;
+  bool keyed_on_cookie = false;         // key_headers include Cookie, or the rule has key_cookies
   bool rule_ttl = false;                // the rule gives a fixed ttl (explicit operator intent)
   bool ignore_cache_control = false;    // rule ignore_upstream_cache_control: no-store/private
                                         // (and their Authorization exception) no longer apply
@@ -57,6 +59,9 @@ struct StorabilityInput {
 // heuristically cacheable status or "public". A request with Authorization is stored only if
 // the response says public, s-maxage or must-revalidate (§3.5), or the rule keys on
 // Authorization (each credential then has its own variant, so no one else is served it).
+// A request with Cookie is treated alike ("cookie"): session-cookie APIs authenticate with it,
+// and a response stored for one session must not be served to another unless the rule keys
+// on the cookie (key_cookies, or key_headers: [Cookie]) or the response says it is shared.
 std::string_view why_not_storable(const StorabilityInput& in);
 
 }  // namespace etagd::cache

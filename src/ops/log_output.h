@@ -42,7 +42,6 @@ class LogOutputSink final : public spdlog::sinks::base_sink<std::mutex> {
   // if the path cannot be opened. A no-op for stdout/stderr.
   bool reopen(std::string& error);
 
-  bool is_file() const { return !path_.empty(); }
   const std::string& destination() const { return destination_; }
 
   // How many times the sink was flushed: spdlog's async flush only queues a request, so a

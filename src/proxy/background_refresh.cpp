@@ -10,7 +10,7 @@ BackgroundRefresh::BackgroundRefresh(Worker& worker) : worker_(worker) {}
 BackgroundRefresh::~BackgroundRefresh() = default;
 
 base::Status BackgroundRefresh::make(Worker& worker, const http::RequestHead& request,
-                                     std::string_view client_address,
+                                     const ClientIdentity& client,
                                      std::unique_ptr<BackgroundRefresh>& out) {
   std::unique_ptr<BackgroundRefresh> r(new BackgroundRefresh(worker));
   // Rebuild a RequestHead over our own copy of the request line and fields.
@@ -20,7 +20,7 @@ base::Status BackgroundRefresh::make(Worker& worker, const http::RequestHead& re
     bytes.append(f.name).append(": ").append(f.value).append("\r\n");
   }
   bytes.append("\r\n");
-  r->client_address_ = client_address;
+  r->client_ = client;
   http::HeadScan scan;
   scan.status = http::HeadScan::Status::Complete;
   scan.length = bytes.size();
@@ -32,7 +32,7 @@ base::Status BackgroundRefresh::make(Worker& worker, const http::RequestHead& re
 }
 
 void BackgroundRefresh::start(cache::EntryRef stale, std::string key) {
-  exchange_ = std::make_unique<Exchange>(worker_, *this, client_address_, request_, nullptr);
+  exchange_ = std::make_unique<Exchange>(worker_, *this, request_, nullptr);
   exchange_->start_refresh(std::move(stale), std::move(key));
 }
 

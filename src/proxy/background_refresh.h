@@ -21,8 +21,7 @@ class BackgroundRefresh final : public Downstream {
  public:
   // Copies `request`; fails (nothing to refresh with) if the copy does not parse.
   static base::Status make(Worker& worker, const http::RequestHead& request,
-                           std::string_view client_address,
-                           std::unique_ptr<BackgroundRefresh>& out);
+                           const ClientIdentity& client, std::unique_ptr<BackgroundRefresh>& out);
   ~BackgroundRefresh();
 
   // Revalidates `stale`; the caller already leads the coalescing key `key`.
@@ -40,13 +39,14 @@ class BackgroundRefresh final : public Downstream {
   void flush() override {}
   bool wants_answer() const override { return false; }
   std::string_view protocol() const override { return "HTTP/1.1"; }
+  const ClientIdentity& client() const override { return client_; }
 
  private:
   explicit BackgroundRefresh(Worker& worker);
 
   Worker& worker_;
   std::string head_bytes_;
-  std::string client_address_;
+  ClientIdentity client_;
   http::RequestHead request_;
   std::unique_ptr<Exchange> exchange_;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "cache/cache_key.h"
 #include "http/token.h"
 
 namespace etagd::proxy {
@@ -20,11 +21,15 @@ bool has_field(const std::vector<cache::VaryField>& fields, std::string_view nam
                      [&](const cache::VaryField& f) { return f.name == name; });
 }
 
-// key_headers always (absent counts as ""), override fields only when present.
+// key_headers and key_cookies always (absent counts as ""), override fields only when present.
 template <typename Fn>
 void for_each_request_key(const http::RequestHead& request, const config::RuleActions& actions,
                           Fn&& fn) {
   for (const std::string& name : actions.key_headers) fn(name, request.headers.combined(name));
+  for (const std::string& cookie : actions.key_cookies) {
+    std::string field = std::string(cache::kCookieFieldPrefix) + cookie;
+    fn(field, cache::variant_value(request.headers, field));
+  }
   for (std::string_view name : kOverrideFields) {
     if (!request.headers.contains(name)) continue;
     bool keyed = std::find(actions.key_headers.begin(), actions.key_headers.end(), name) !=
@@ -34,10 +39,6 @@ void for_each_request_key(const http::RequestHead& request, const config::RuleAc
 }
 
 }  // namespace
-
-bool is_override_field(std::string_view name) {
-  return std::find(kOverrideFields.begin(), kOverrideFields.end(), name) != kOverrideFields.end();
-}
 
 std::vector<cache::VaryField> response_variant(const http::RequestHead& request,
                                                const config::RuleActions& actions,

@@ -1,6 +1,6 @@
 // What keeps stored responses to one URL apart (cache_entry.h VaryField): the rule's
-// key_headers, the response's Vary, and request fields that commonly make a legacy origin
-// answer differently without saying so in Vary.
+// key_headers and key_cookies, the response's Vary, and request fields that commonly make a
+// legacy origin answer differently without saying so in Vary.
 //
 // That last group is the cache-poisoning defence: X-Forwarded-Host, X-Original-URL,
 // X-HTTP-Method-Override and their relatives are read by many frameworks to build links or
@@ -19,8 +19,9 @@
 
 namespace etagd::proxy {
 
-// The request fields, in order: key_headers, then the override fields the request carries,
-// then the fields named by the response's Vary (RFC 9111 §4.1). Names are lowercase.
+// The request fields, in order: key_headers, key_cookies (as "cookie:<name>", cache_key.h),
+// then the override fields the request carries, then the fields named by the response's Vary
+// (RFC 9111 §4.1). Header names are lowercase; cookie names as the rule wrote them.
 std::vector<cache::VaryField> response_variant(const http::RequestHead& request,
                                                const config::RuleActions& actions,
                                                const http::HeaderList& response_headers);
@@ -30,8 +31,5 @@ std::vector<cache::VaryField> response_variant(const http::RequestHead& request,
 // waiter whose Vary values differ finds no match and goes upstream itself.
 std::string coalescing_key(std::string_view url_key, const http::RequestHead& request,
                            const config::RuleActions& actions);
-
-// True if `name` is one of the override fields (lowercase).
-bool is_override_field(std::string_view name);
 
 }  // namespace etagd::proxy

@@ -1,6 +1,7 @@
 #include "proxy/client_connection.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/invariant.h"
 #include "http/head_reader.h"
@@ -32,13 +33,17 @@ void release_entry(const void*, size_t, void* holder) {
 }  // namespace
 
 ClientConnection::ClientConnection(Worker& worker, std::unique_ptr<net::Transport> transport,
-                                   const sockaddr* peer)
+                                   const sockaddr* peer, uint16_t port, std::string_view scheme)
     : worker_(worker),
       transport_(std::move(transport)),
       timer_(worker.base(), &ClientConnection::on_timer, this),
-      peer_address_(net::address_text(peer)),
       scanner_(http::HeadKind::Request, head_limits(*worker.running()->config)) {
   transport_->set_handler(*this);
+  std::memcpy(&peer_, peer, peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  client_.peer = net::address_text(peer);
+  client_.client = client_.peer;
+  client_.port = port;
+  client_.scheme = scheme;
 }
 
 ClientConnection::~ClientConnection() = default;
@@ -258,7 +263,13 @@ void ClientConnection::dispatch() {
   head_started_ = false;
   timer_.cancel();
   if (!request_.keep_alive) close_after_answer_ = true;
-  exchange_ = std::make_unique<Exchange>(worker_, *this, peer_address_, request_, body_.get());
+  // Who the client is can change with the config (trusted_proxies) and with each request's
+  // X-Forwarded-For, so it is settled per request.
+  const std::vector<config::IpNetwork>& trusted = worker_.running()->config->trusted_proxies;
+  client_.trusted_peer =
+      !trusted.empty() && is_trusted(reinterpret_cast<const sockaddr*>(&peer_), trusted);
+  client_.client = client_address(request_.headers, client_.trusted_peer, client_.peer, trusted);
+  exchange_ = std::make_unique<Exchange>(worker_, *this, request_, body_.get());
   exchange_->start();
 }
 

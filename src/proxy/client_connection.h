@@ -33,8 +33,9 @@ class Worker;
 
 class ClientConnection final : public net::TransportHandler, public Downstream {
  public:
+  // `port` and `scheme`: of the listener that accepted the connection.
   ClientConnection(Worker& worker, std::unique_ptr<net::Transport> transport,
-                   const sockaddr* peer);
+                   const sockaddr* peer, uint16_t port, std::string_view scheme);
   ~ClientConnection();
 
   void start();
@@ -55,6 +56,7 @@ class ClientConnection final : public net::TransportHandler, public Downstream {
   bool retract_answer() override;
   void flush() override;
   std::string_view protocol() const override;
+  const ClientIdentity& client() const override { return client_; }
 
   // net::TransportHandler
   void on_transport_readable() override;
@@ -83,7 +85,8 @@ class ClientConnection final : public net::TransportHandler, public Downstream {
   Worker& worker_;
   std::unique_ptr<net::Transport> transport_;
   base::Timer timer_;
-  std::string peer_address_;
+  sockaddr_storage peer_{};
+  ClientIdentity client_;  // peer, scheme and port fixed; the rest per request
   State state_ = State::ReadingHead;
   bool in_process_input_ = false;
   bool head_started_ = false;      // a byte of the next head has arrived (header timer running)

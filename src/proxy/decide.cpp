@@ -94,6 +94,8 @@ HeadPlan plan_for_head(const HeadContext& context, const http::RequestHead& requ
     in.response_headers = &head.headers;
     in.request_has_authorization = request.headers.contains("authorization");
     in.keyed_on_authorization = keyed_on(rule, "authorization");
+    in.request_has_cookie = request.headers.contains("cookie");
+    in.keyed_on_cookie = keyed_on(rule, "cookie") || !rule.key_cookies.empty();
     in.rule_ttl = !rule.ttl.from_origin;
     in.ignore_cache_control = rule.ignore_upstream_cache_control;
     storable = cache::why_not_storable(in).empty();

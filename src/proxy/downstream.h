@@ -26,6 +26,7 @@
 
 #include "cache/cache_entry.h"
 #include "ops/exchange_record.h"
+#include "proxy/client_identity.h"
 
 namespace etagd::proxy {
 
@@ -58,6 +59,8 @@ class Downstream {
 
   // False for a background refresh: nobody reads the answer, only the cache counts.
   virtual bool wants_answer() const { return true; }
+  // Who asked (for X-Forwarded-*, the access log and metrics); stable for the exchange.
+  virtual const ClientIdentity& client() const = 0;
   // "HTTP/1.1", "HTTP/1.0", "HTTP/2.0": for the access log.
   virtual std::string_view protocol() const = 0;
 

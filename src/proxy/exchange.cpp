@@ -53,10 +53,10 @@ static_assert(config::CacheConfig::kMaxObjectSizeLimit <= cache::CacheEntry::kMa
 
 }  // namespace
 
-Exchange::Exchange(Worker& worker, Downstream& downstream, std::string_view client_address,
-                   const http::RequestHead& request, evbuffer* body)
+Exchange::Exchange(Worker& worker, Downstream& downstream, const http::RequestHead& request,
+                   evbuffer* body)
     : worker_(worker), downstream_(downstream), request_(request), request_body_(body) {
-  record_.client = client_address;
+  record_.client = downstream.client().client;
   record_.method = request.method;
   record_.method_token = request.method_token;
   record_.target = request.target;
@@ -157,7 +157,7 @@ void Exchange::decide_and_act() {
       return;
     case Plan::Kind::ServeStale:
       // RFC 5861 stale-while-revalidate: answer now, refresh with one background request.
-      worker_.refresh_in_background(found, request_, record_.client, coalescing_key());
+      worker_.refresh_in_background(found, request_, downstream_.client(), coalescing_key());
       serve_entry(found, ops::CacheStatus::Stale);
       return;
     case Plan::Kind::Fetch:
@@ -239,7 +239,7 @@ void Exchange::fetch(Purpose purpose) {
     if (stale_->etag_from_upstream()) opts.if_none_match = stale_->etag();
     opts.if_modified_since = stale_->last_modified();
   }
-  opts.client_address = record_.client;
+  opts.client = &downstream_.client();
   opts.body_length = request_body_ ? evbuffer_get_length(request_body_) : 0;
 
   upstream_request_ = base::make_evbuffer();

@@ -53,10 +53,10 @@ class Worker;
 
 class Exchange final : public UpstreamObserver {
  public:
-  // `request`, `client_address` and `body` (the complete request body, or null) belong to the
-  // downstream and outlive the exchange; the body's chains move into the upstream request.
-  Exchange(Worker& worker, Downstream& downstream, std::string_view client_address,
-           const http::RequestHead& request, evbuffer* body);
+  // `request` and `body` (the complete request body, or null) belong to the downstream and
+  // outlive the exchange; the body's chains move into the upstream request.
+  Exchange(Worker& worker, Downstream& downstream, const http::RequestHead& request,
+           evbuffer* body);
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;

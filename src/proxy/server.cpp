@@ -68,18 +68,20 @@ base::Status Server::start() {
   shared_->publish(rc);
 
   unsigned n = worker_count_;
-  std::vector<std::vector<base::UniqueFd>> fds(n);
+  std::vector<std::vector<ListenSocket>> sockets(n);
   for (unsigned w = 0; w < n; ++w) {
     for (const config::ListenAddress& addr : cfg->listen) {
-      base::UniqueFd fd;
-      if (base::Status s = net::open_listen_socket(addr.host, addr.port, addr.text, fd); !s) {
+      ListenSocket socket;
+      socket.port = addr.port;
+      if (base::Status s = net::open_listen_socket(addr.host, addr.port, addr.text, socket.fd);
+          !s) {
         return s;
       }
-      fds[w].push_back(std::move(fd));
+      sockets[w].push_back(std::move(socket));
     }
   }
   for (unsigned w = 0; w < n; ++w) {
-    workers_.push_back(std::make_unique<Worker>(w, *shared_, std::move(fds[w]),
+    workers_.push_back(std::make_unique<Worker>(w, *shared_, std::move(sockets[w]),
                                                 cfg->limits.max_connections));
   }
   for (auto& w : workers_) w->start();

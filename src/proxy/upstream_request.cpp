@@ -1,5 +1,7 @@
 #include "proxy/upstream_request.h"
 
+#include <algorithm>
+#include <charconv>
 #include <string>
 
 #include "http/field_writer.h"
@@ -13,11 +15,18 @@ namespace {
 
 using http::append_field;
 
+// The fields that say who the client is and how it reached us (client_identity.h): written by
+// etagd, from a trusted proxy's values or its own.
+bool is_forwarding_field(std::string_view name) {
+  return http::iequals(name, "x-forwarded-for") || http::iequals(name, "x-forwarded-proto") ||
+         http::iequals(name, "x-forwarded-host") || http::iequals(name, "x-forwarded-port") ||
+         http::iequals(name, "forwarded");
+}
+
 // Fields etagd writes itself or must not pass on, beyond the hop-by-hop set.
 bool replaced_by_proxy(std::string_view name, bool strip_conditionals) {
   if (http::iequals(name, "host") || http::iequals(name, "content-length") ||
-      http::iequals(name, "expect") || http::iequals(name, "x-forwarded-for") ||
-      http::iequals(name, "x-forwarded-proto") || http::iequals(name, "via")) {
+      http::iequals(name, "expect") || http::iequals(name, "via") || is_forwarding_field(name)) {
     return true;
   }
   if (strip_conditionals) {
@@ -37,6 +46,40 @@ void append_list_with(std::string& s, const http::HeaderList& headers, std::stri
     s += ", ";
   }
   s.append(last);
+}
+
+// An RFC 7239 value: a token as it is, anything else as a quoted-string.
+void append_forwarded_value(std::string& s, std::string_view v) {
+  bool token = !v.empty() && std::all_of(v.begin(), v.end(), [](char c) {
+    return http::is_token_char(static_cast<unsigned char>(c));
+  });
+  if (token) {
+    s.append(v);
+    return;
+  }
+  s += '"';
+  for (char c : v) {
+    if (c == '"' || c == '\\') s += '\\';
+    s += c;
+  }
+  s += '"';
+}
+
+// Our element of Forwarded (RFC 7239 §4): for= the peer (an IPv6 address in brackets, §6),
+// proto= the scheme it used, host= the Host it asked for.
+void append_forwarded_element(std::string& s, const ClientIdentity& c, std::string_view host) {
+  s += "for=";
+  if (c.peer.find(':') != std::string::npos) {
+    append_forwarded_value(s, "[" + c.peer + "]");
+  } else {
+    append_forwarded_value(s, c.peer);
+  }
+  s += ";proto=";
+  append_forwarded_value(s, c.scheme);
+  if (!host.empty()) {
+    s += ";host=";
+    append_forwarded_value(s, host);
+  }
 }
 
 }  // namespace
@@ -80,11 +123,45 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
     append_field(head, "If-Modified-Since", std::string_view(date, sizeof date));
   }
 
-  // RFC 7239 is richer, but X-Forwarded-* is what legacy upstreams read. Repeated lines form
-  // one list (RFC 9110 §5.3): every earlier hop is kept, in order, and ours goes last.
+  // X-Forwarded-* is what legacy upstreams read. A trusted proxy's values are kept (repeated
+  // lines form one list, RFC 9110 §5.3: every earlier hop in order, our peer last); anyone
+  // else's are replaced by what etagd knows (client_identity.h).
+  const ClientIdentity& client = *options.client;
   head += "X-Forwarded-For: ";
-  append_list_with(head, req.headers, "x-forwarded-for", options.client_address);
-  head += "\r\nX-Forwarded-Proto: http\r\n";
+  if (client.trusted_peer) {
+    append_list_with(head, req.headers, "x-forwarded-for", client.peer);
+  } else {
+    head.append(client.peer);
+  }
+  head += "\r\n";
+  // A trusted proxy's value when it sent one, else what etagd saw itself.
+  auto forwarded = [&](std::string_view name, std::string_view ours) {
+    std::string_view theirs = client.trusted_peer ? req.headers.get(name) : std::string_view();
+    if (theirs.empty() && ours.empty()) return;
+    head.append(name).append(": ").append(theirs.empty() ? ours : theirs).append("\r\n");
+  };
+  char port[8];
+  auto [port_end, ec] = std::to_chars(port, port + sizeof port, client.port);
+  forwarded("X-Forwarded-Proto", client.scheme);
+  forwarded("X-Forwarded-Host", req.host);
+  forwarded("X-Forwarded-Port",
+            client.port == 0 ? std::string_view() : std::string_view(port, port_end - port));
+  if (upstream.forwarded == config::ForwardedHeader::Rfc7239) {
+    head += "Forwarded: ";
+    if (client.trusted_peer) {
+      for (const http::HeaderField& f : req.headers) {
+        if (!http::iequals(f.name, "forwarded") || f.value.empty()) continue;
+        head.append(f.value);
+        head += ", ";
+      }
+    }
+    append_forwarded_element(head, client, req.host);
+    head += "\r\n";
+  } else if (client.trusted_peer) {
+    for (const http::HeaderField& f : req.headers) {
+      if (http::iequals(f.name, "forwarded")) append_field(head, f.name, f.value);
+    }
+  }
   // RFC 9110 §7.6.3: a proxy adds itself to Via.
   head += "Via: ";
   append_list_with(head, req.headers, "via", req.version_minor == 0 ? "1.0 etagd" : "1.1 etagd");

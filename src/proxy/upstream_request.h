@@ -1,6 +1,9 @@
 // Serialises the request etagd sends upstream. Framing is always etagd's own
 // (RFC 9112 §6: never forward the client's Transfer-Encoding/Content-Length as they came):
-// the body has been read completely, so it goes with a Content-Length.
+// the body has been read completely, so it goes with a Content-Length. X-Forwarded-For,
+// -Proto, -Host, -Port and Forwarded come from a trusted proxy or from etagd itself, never
+// from a client that could forge them (client_identity.h); with upstream.forwarded: rfc7239
+// etagd adds its own Forwarded element.
 #pragma once
 
 #include <event2/buffer.h>
@@ -12,6 +15,7 @@
 
 #include "config/config.h"
 #include "http/message_head.h"
+#include "proxy/client_identity.h"
 
 namespace etagd::proxy {
 
@@ -21,7 +25,7 @@ struct UpstreamRequestOptions {
   bool strip_conditionals = false;          // etagd evaluates the client's validators itself
   std::string_view if_none_match;           // revalidation of a stored entry (RFC 9111 §4.3.1)
   std::optional<int64_t> if_modified_since;
-  std::string_view client_address;          // appended to X-Forwarded-For
+  const ClientIdentity* client = nullptr;   // X-Forwarded-*, Forwarded (client_identity.h)
   uint64_t body_length = 0;
 };
 

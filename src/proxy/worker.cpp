@@ -25,7 +25,7 @@ constexpr timeval kHeartbeatInterval{1, 0};
 
 }  // namespace
 
-Worker::Worker(unsigned index, SharedState& shared, std::vector<base::UniqueFd> listen_fds,
+Worker::Worker(unsigned index, SharedState& shared, std::vector<ListenSocket> listen_sockets,
                uint32_t max_connections)
     : index_(index),
       shared_(shared),
@@ -38,10 +38,13 @@ Worker::Worker(unsigned index, SharedState& shared, std::vector<base::UniqueFd> 
       max_connections_(max_connections),
       graveyard_(base_.get()),
       heartbeat_(base_.get(), &Worker::on_heartbeat, this) {
-  for (base::UniqueFd& fd : listen_fds) {
+  for (ListenSocket& s : listen_sockets) {
+    uint16_t port = s.port;
+    std::string_view scheme = s.scheme;
     listeners_.push_back(std::make_unique<net::Listener>(
-        base_.get(), std::move(fd),
-        [this](base::UniqueFd c, const sockaddr* peer) { accept(std::move(c), peer); }));
+        base_.get(), std::move(s.fd), [this, port, scheme](base::UniqueFd c, const sockaddr* peer) {
+          accept(std::move(c), peer, port, scheme);
+        }));
   }
   heartbeat_ms_.store(steady_ms(), std::memory_order_relaxed);
 }
@@ -100,13 +103,14 @@ std::string_view Worker::http_date() {
   return std::string_view(date_, sizeof date_);
 }
 
-void Worker::accept(base::UniqueFd fd, const sockaddr* peer) {
+void Worker::accept(base::UniqueFd fd, const sockaddr* peer, uint16_t port,
+                    std::string_view scheme) {
   if (!shared_.admit_client_connection(max_connections_)) {
     refuse_over_limit(std::move(fd));
     return;
   }
   auto transport = std::make_unique<net::TcpTransport>(base_.get(), std::move(fd));
-  auto conn = std::make_unique<ClientConnection>(*this, std::move(transport), peer);
+  auto conn = std::make_unique<ClientConnection>(*this, std::move(transport), peer, port, scheme);
   ClientConnection* raw = conn.get();
   connections_.emplace(raw, std::move(conn));
   raw->start();
@@ -163,13 +167,13 @@ void Worker::wake_waiter(uint64_t id, cache::Coalescer::WakeReason reason) {
 
 void Worker::refresh_in_background(const cache::EntryRef& stale,
                                    const http::RequestHead& request,
-                                   std::string_view client_address, std::string key) {
+                                   const ClientIdentity& client, std::string key) {
   if (draining_) return;
   if (!shared_.coalescer().join(key, [](cache::Coalescer::WakeReason) {})) {
     return;  // someone is fetching it already
   }
   std::unique_ptr<BackgroundRefresh> r;
-  if (!BackgroundRefresh::make(*this, request, client_address, r)) {
+  if (!BackgroundRefresh::make(*this, request, client, r)) {
     shared_.coalescer().finish(key);
     return;
   }

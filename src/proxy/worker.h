@@ -21,6 +21,8 @@
 #include "http/http_date.h"
 #include "http/message_head.h"
 #include "net/listener.h"
+#include "proxy/client_identity.h"
+#include "proxy/listen_socket.h"
 #include "proxy/shared_state.h"
 #include "proxy/upstream_pool.h"
 
@@ -32,7 +34,7 @@ class Exchange;
 
 class Worker {
  public:
-  Worker(unsigned index, SharedState& shared, std::vector<base::UniqueFd> listen_fds,
+  Worker(unsigned index, SharedState& shared, std::vector<ListenSocket> listen_sockets,
          uint32_t max_connections);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -85,12 +87,12 @@ class Worker {
   // request for the same coalescing key is already under way. The request head is copied:
   // the client's connection moves on to its next request.
   void refresh_in_background(const cache::EntryRef& stale, const http::RequestHead& request,
-                             std::string_view client_address, std::string key);
+                             const ClientIdentity& client, std::string key);
   void end_background_refresh(BackgroundRefresh* r);
 
  private:
   void run();
-  void accept(base::UniqueFd fd, const sockaddr* peer);
+  void accept(base::UniqueFd fd, const sockaddr* peer, uint16_t port, std::string_view scheme);
   void refuse_over_limit(base::UniqueFd fd);
   void update_accepting();
   void drain_now();

@@ -136,3 +136,65 @@ TEST_CASE("the query string and the host are part of the key") {
 }
 
 }  // namespace etagd::testing
+
+namespace etagd::testing {
+namespace {
+
+// Answers with the caller's session cookie in the body, so a leak shows.
+OriginHandler echo_session(HeaderFields fields) {
+  return [fields](const OriginRequest& req, OriginReply& reply) {
+    const std::string* cookie = req.headers.find("Cookie");
+    reply.reply(200, fields, cookie ? "data of " + *cookie : "public data");
+  };
+}
+
+}  // namespace
+
+TEST_CASE("requests with different session cookies never share a stored response") {
+  // A session-cookie API authenticates with Cookie as others do with Authorization: the same
+  // rule applies (RFC 9111 §3.5), even under a store rule with a fixed ttl.
+  ScriptedOrigin origin;
+  origin.route("/api/me", echo_session({{"Cache-Control", "max-age=60"}}));
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s }"}});
+  HttpResponse one = etagd.get("/api/me", {{"Cookie", "session=1"}});
+  HttpResponse two = etagd.get("/api/me", {{"Cookie", "session=2"}});
+  CHECK(one.body == "data of session=1");
+  CHECK(two.body == "data of session=2");
+  CHECK(cache_status(two) == "MISS");
+  CHECK(cache_status(etagd.get("/api/me", {{"Cookie", "session=1"}})) == "MISS");
+  CHECK(origin.request_count("/api/me") == 3);
+  // Without a cookie the response is shared as before.
+  etagd.get("/api/me");
+  CHECK(cache_status(etagd.get("/api/me")) == "HIT");
+}
+
+TEST_CASE("a response the origin marks public is shared even with a Cookie") {
+  ScriptedOrigin origin;
+  origin.route("/api/news", script::respond(200, {{"Cache-Control", "public, max-age=60"}}, "news"));
+  CachingEtagd etagd(origin);
+  etagd.get("/api/news", {{"Cookie", "session=1"}});
+  CHECK(cache_status(etagd.get("/api/news", {{"Cookie", "session=2"}})) == "HIT");
+}
+
+TEST_CASE("key_cookies keys on the named cookies only; tracking cookies share the entry") {
+  ScriptedOrigin origin;
+  origin.route("/api/me", [](const OriginRequest& req, OriginReply& reply) {
+    reply.reply(200, {{"Cache-Control", "max-age=60"}}, "seen " + req.headers.get("Cookie"));
+  });
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s, "
+                                        "key_cookies: [sessionid] }"}});
+  HttpResponse alice = etagd.get("/api/me", {{"Cookie", "_ga=1; sessionid=alice"}});
+  CHECK(cache_status(alice) == "MISS");
+  // Same session, other tracking cookies, the cookie header split over two lines: one entry.
+  HttpResponse again = etagd.get("/api/me", {{"Cookie", "sessionid=alice"}, {"Cookie", "_ga=2"}});
+  CHECK(cache_status(again) == "HIT");
+  CHECK(again.body == alice.body);
+  HttpResponse bob = etagd.get("/api/me", {{"Cookie", "_ga=1; sessionid=bob"}});
+  CHECK(cache_status(bob) == "MISS");
+  CHECK(bob.body == "seen _ga=1; sessionid=bob");
+  // The cookie name is case-sensitive (RFC 6265 §4.1.1): SessionID is another cookie.
+  CHECK(cache_status(etagd.get("/api/me", {{"Cookie", "SessionID=alice"}})) == "MISS");
+  CHECK(origin.request_count("/api/me") == 3);
+}
+
+}  // namespace etagd::testing

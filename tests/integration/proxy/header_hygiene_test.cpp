@@ -119,35 +119,79 @@ TEST_CASE("X-Forwarded-For names the client, X-Forwarded-Proto says http, Via na
   CHECK(seen.headers.all("Via") == std::vector<std::string>{"1.1 etagd"});
 }
 
-TEST_CASE("X-Forwarded-For and Via from the client are kept and etagd appends itself") {
+TEST_CASE("an untrusted client's X-Forwarded-* are not believed; Via keeps every hop") {
+  // Without trusted_proxies nobody speaks for anybody: a client cannot forge its address,
+  // claim TLS, or name another host to the API behind.
   ScriptedOrigin origin;
   Proxy proxy(origin);
   HttpResponse r = http_get(proxy.port(), "/chain",
                             {{"X-Forwarded-For", "203.0.113.9"},
-                             {"X-Forwarded-Proto", "https"},  // a client cannot claim TLS
+                             {"X-Forwarded-Proto", "https"},
+                             {"X-Forwarded-Host", "evil.example"},
+                             {"X-Forwarded-Port", "443"},
+                             {"Forwarded", "for=203.0.113.9;proto=https"},
                              {"Via", "1.0 edge"}});
   CHECK(r.status == 200);
   std::vector<OriginRequest> keep;
   const OriginRequest& seen = only_request(origin, keep);
-  CHECK(seen.headers.all("X-Forwarded-For") == std::vector<std::string>{"203.0.113.9, 127.0.0.1"});
+  CHECK(seen.headers.all("X-Forwarded-For") == std::vector<std::string>{"127.0.0.1"});
   CHECK(seen.headers.all("X-Forwarded-Proto") == std::vector<std::string>{"http"});
+  CHECK(seen.headers.all("X-Forwarded-Host") == std::vector<std::string>{seen.headers.get("Host")});
+  CHECK(seen.headers.all("X-Forwarded-Port") ==
+        std::vector<std::string>{std::to_string(proxy.port())});
+  CHECK_FALSE(seen.headers.contains("Forwarded"));
   CHECK(seen.headers.all("Via") == std::vector<std::string>{"1.0 edge, 1.1 etagd"});
 }
 
-TEST_CASE("X-Forwarded-For and Via sent on several lines keep every hop") {
-  // RFC 9110 §5.3: several lines of a list field mean the same as one comma-joined line.
+TEST_CASE("a trusted proxy's X-Forwarded-* are kept and its X-Forwarded-For extended") {
+  // The TLS terminator in front says the client used https: the API behind must hear so, or
+  // its redirects and secure cookies break.
   ScriptedOrigin origin;
-  Proxy proxy(origin);
+  ProxySettings s;
+  s.extra = "trusted_proxies: [127.0.0.1]\n";
+  Proxy proxy(origin, s);
   HttpResponse r = http_get(proxy.port(), "/chain",
                             {{"X-Forwarded-For", "203.0.113.9"},
                              {"X-Forwarded-For", "198.51.100.2"},
+                             {"X-Forwarded-Proto", "https"},
+                             {"X-Forwarded-Host", "api.example"},
+                             {"X-Forwarded-Port", "443"},
                              {"Via", "1.0 edge"},
                              {"Via", "1.1 middle"}});
   CHECK(r.status == 200);
   std::vector<OriginRequest> keep;
   const OriginRequest& seen = only_request(origin, keep);
+  // RFC 9110 §5.3: several lines of a list field mean the same as one comma-joined line.
   CHECK(seen.headers.combined("X-Forwarded-For") == "203.0.113.9, 198.51.100.2, 127.0.0.1");
+  CHECK(seen.headers.all("X-Forwarded-Proto") == std::vector<std::string>{"https"});
+  CHECK(seen.headers.all("X-Forwarded-Host") == std::vector<std::string>{"api.example"});
+  CHECK(seen.headers.all("X-Forwarded-Port") == std::vector<std::string>{"443"});
   CHECK(seen.headers.combined("Via") == "1.0 edge, 1.1 middle, 1.1 etagd");
+}
+
+TEST_CASE("upstream.forwarded: rfc7239 adds a Forwarded element, after a trusted proxy's own") {
+  ScriptedOrigin origin;
+  ProxySettings untrusted;
+  untrusted.upstream = "forwarded: rfc7239";
+  {
+    Proxy proxy(origin, untrusted);
+    CHECK(http_get(proxy.port(), "/f", {{"Host", "api.example:8080"},
+                                        {"Forwarded", "for=6.6.6.6"}}).status == 200);
+    std::vector<OriginRequest> keep;
+    const OriginRequest& seen = only_request(origin, keep);
+    CHECK(seen.headers.all("Forwarded") ==
+          std::vector<std::string>{"for=127.0.0.1;proto=http;host=\"api.example:8080\""});
+  }
+  origin.clear_requests();
+  ProxySettings trusted = untrusted;
+  trusted.extra = "trusted_proxies: [127.0.0.0/8]\n";
+  Proxy proxy(origin, trusted);
+  CHECK(http_get(proxy.port(), "/f", {{"Host", "api"}, {"Forwarded", "for=192.0.2.60;proto=https"}})
+            .status == 200);
+  std::vector<OriginRequest> keep;
+  const OriginRequest& seen = only_request(origin, keep);
+  CHECK(seen.headers.combined("Forwarded") ==
+        "for=192.0.2.60;proto=https, for=127.0.0.1;proto=http;host=api");
 }
 
 TEST_CASE("Via on requests from an HTTP/1.0 client says 1.0") {
@@ -212,6 +256,27 @@ TEST_CASE("the upstream URL's base path is prefixed to every target, query kept"
   std::vector<OriginRequest> keep;
   const OriginRequest& seen = only_request(origin, keep);
   CHECK(seen.target == "/v2/items?page=2&sort=asc");
+}
+
+}  // namespace etagd::testing
+
+namespace etagd::testing {
+
+TEST_CASE("behind trusted proxies the access log names the right-most untrusted hop") {
+  ScriptedOrigin origin;
+  ProxySettings s;
+  s.extra = "trusted_proxies: [127.0.0.1, 10.0.0.0/8]\nlog: { access_log: stdout }\n";
+  Proxy proxy(origin, s);
+  // 6.6.6.6 is what the client claimed; 203.0.113.9 is who the load balancer (10.0.0.5) saw.
+  CHECK(http_get(proxy.port(), "/whoami",
+                 {{"X-Forwarded-For", "6.6.6.6, 203.0.113.9, 10.0.0.5"}})
+            .status == 200);
+  CHECK(proxy.process().wait_for_log("\"GET /whoami\"", 3000ms));
+  std::string log = proxy.log();
+  size_t line = log.find("\"GET /whoami\"");
+  REQUIRE(line != std::string::npos);
+  size_t start = log.rfind('\n', line) + 1;
+  CHECK(log.substr(start, line - start).find(" 203.0.113.9 ") != std::string::npos);
 }
 
 }  // namespace etagd::testing

@@ -208,6 +208,28 @@ TEST_CASE("a request with Authorization is stored only if the response allows it
         "authorization");
 }
 
+TEST_CASE("a request with Cookie is stored only if the response allows it or the rule keys on it") {
+  static HeaderList h;
+  static CacheControl cc;
+  auto with_cookie = [](Fields fields, bool keyed, bool rule_ttl = false) {
+    h = headers(fields);
+    cc = cache_control(h);
+    StorabilityInput in;
+    in.response_cc = &cc;
+    in.response_headers = &h;
+    in.request_has_cookie = true;
+    in.keyed_on_cookie = keyed;
+    in.rule_ttl = rule_ttl;
+    return why_not_storable(in);
+  };
+  CHECK(with_cookie({{"Cache-Control", "max-age=60"}}, false) == "cookie");
+  CHECK(with_cookie({{"Cache-Control", "max-age=60"}}, false, true) == "cookie");  // even a rule ttl
+  CHECK(with_cookie({{"Cache-Control", "max-age=60, public"}}, false) == "");
+  CHECK(with_cookie({{"Cache-Control", "s-maxage=60"}}, false) == "");
+  CHECK(with_cookie({{"Cache-Control", "max-age=60, must-revalidate"}}, false) == "");
+  CHECK(with_cookie({{"Cache-Control", "max-age=60"}}, true) == "");
+}
+
 TEST_CASE("a rule keyed on Authorization stores per-credential responses") {
   CHECK(storable({{"Cache-Control", "max-age=60"}}, 200, false, Method::Get, true, true) == "");
   CHECK(storable({}, 200, true, Method::Get, true, true) == "");

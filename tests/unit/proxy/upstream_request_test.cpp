@@ -9,6 +9,7 @@
 #include "parsed_message.h"
 
 using etagd::config::UpstreamConfig;
+using etagd::proxy::ClientIdentity;
 using etagd::proxy::UpstreamRequestOptions;
 using etagd::proxy::write_upstream_request_head;
 using etagd::proxy::testing::ParsedRequest;
@@ -24,6 +25,14 @@ std::string written(const ParsedRequest& req, const UpstreamConfig& up,
   return s;
 }
 
+const ClientIdentity kClient{"192.0.2.7", "192.0.2.7", false, "http", 8080};
+
+UpstreamRequestOptions options() {
+  UpstreamRequestOptions o;
+  o.client = &kClient;
+  return o;
+}
+
 UpstreamConfig upstream() {
   UpstreamConfig u;
   u.authority = "origin:9000";
@@ -32,23 +41,21 @@ UpstreamConfig upstream() {
 
 }  // namespace
 
-TEST_CASE("a GET goes upstream with Host, the client's fields, X-Forwarded-* and Via") {
+TEST_CASE("a GET goes upstream with Host, the client's fields, etagd's X-Forwarded-* and Via") {
   ParsedRequest req(
       "GET /items?x=1 HTTP/1.1\r\nHost: api.example\r\nAccept: */*\r\nConnection: keep-alive, X-Hop\r\n"
       "X-Hop: 1\r\nX-Forwarded-For: 10.0.0.1\r\nTE: trailers\r\n");
-  UpstreamRequestOptions o;
-  o.client_address = "192.0.2.7";
-  CHECK(written(req, upstream(), o) ==
+  CHECK(written(req, upstream(), options()) ==
         "GET /items?x=1 HTTP/1.1\r\nHost: api.example\r\nAccept: */*\r\n"
-        "X-Forwarded-For: 10.0.0.1, 192.0.2.7\r\nX-Forwarded-Proto: http\r\nVia: 1.1 etagd\r\n\r\n");
+        "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: api.example\r\n"
+        "X-Forwarded-Port: 8080\r\nVia: 1.1 etagd\r\n\r\n");
 }
 
 TEST_CASE("a body is re-framed with etagd's own Content-Length, never the client's framing") {
   ParsedRequest req("POST /items HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n");
-  UpstreamRequestOptions o;
+  UpstreamRequestOptions o = options();
   o.method = etagd::http::Method::Post;
   o.body_length = 11;
-  o.client_address = "192.0.2.7";
   std::string head = written(req, upstream(), o);
   CHECK(head.rfind("POST /items HTTP/1.1\r\n", 0) == 0);
   CHECK(head.find("Transfer-Encoding") == std::string::npos);
@@ -58,7 +65,7 @@ TEST_CASE("a body is re-framed with etagd's own Content-Length, never the client
 TEST_CASE("a revalidation replaces the client's conditionals with the stored validators") {
   ParsedRequest req(
       "GET /doc HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"client\"\r\nRange: bytes=0-1\r\n");
-  UpstreamRequestOptions o;
+  UpstreamRequestOptions o = options();
   o.strip_conditionals = true;
   o.if_none_match = "\"stored\"";
   o.if_modified_since = 0;
@@ -73,7 +80,7 @@ TEST_CASE("a HEAD miss is fetched as GET, and a base path prefixes the target") 
   ParsedRequest req("HEAD /doc HTTP/1.1\r\nHost: a\r\n");
   UpstreamConfig up = upstream();
   up.base_path = "/v2";
-  UpstreamRequestOptions o;
+  UpstreamRequestOptions o = options();
   o.method = etagd::http::Method::Get;
   CHECK(written(req, up, o).rfind("GET /v2/doc HTTP/1.1\r\n", 0) == 0);
 }
@@ -82,8 +89,48 @@ TEST_CASE("host_header chooses what the upstream sees as Host") {
   ParsedRequest req("GET / HTTP/1.1\r\nHost: api.example\r\n");
   UpstreamConfig up = upstream();
   up.host_header = etagd::config::HostHeader::Upstream;
-  CHECK(written(req, up, {}).find("Host: origin:9000\r\n") != std::string::npos);
+  CHECK(written(req, up, options()).find("Host: origin:9000\r\n") != std::string::npos);
   up.host_header = etagd::config::HostHeader::Fixed;
   up.fixed_host = "legacy.internal";
-  CHECK(written(req, up, {}).find("Host: legacy.internal\r\n") != std::string::npos);
+  CHECK(written(req, up, options()).find("Host: legacy.internal\r\n") != std::string::npos);
+}
+
+TEST_CASE("a trusted proxy's forwarding fields are kept and X-Forwarded-For extended") {
+  ParsedRequest req(
+      "GET / HTTP/1.1\r\nHost: api\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n"
+      "X-Forwarded-Host: api.example\r\nX-Forwarded-Port: 443\r\nForwarded: for=203.0.113.9\r\n");
+  const ClientIdentity lb{"10.0.0.5", "203.0.113.9", true, "http", 8080};
+  UpstreamRequestOptions o;
+  o.client = &lb;
+  std::string head = written(req, upstream(), o);
+  CHECK(head.find("X-Forwarded-For: 203.0.113.9, 10.0.0.5\r\n") != std::string::npos);
+  CHECK(head.find("X-Forwarded-Proto: https\r\n") != std::string::npos);
+  CHECK(head.find("X-Forwarded-Host: api.example\r\n") != std::string::npos);
+  CHECK(head.find("X-Forwarded-Port: 443\r\n") != std::string::npos);
+  CHECK(head.find("Forwarded: for=203.0.113.9\r\n") != std::string::npos);
+}
+
+TEST_CASE("anyone else's forwarding fields are replaced by what etagd saw, or dropped") {
+  ParsedRequest req(
+      "GET / HTTP/1.1\r\nHost: api\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\n"
+      "X-Forwarded-Host: evil\r\nX-Forwarded-Port: 1\r\nForwarded: for=6.6.6.6\r\n");
+  std::string head = written(req, upstream(), options());
+  CHECK(head.find("6.6.6.6") == std::string::npos);
+  CHECK(head.find("https") == std::string::npos);
+  CHECK(head.find("evil") == std::string::npos);
+  CHECK(head.find("X-Forwarded-Host: api\r\n") != std::string::npos);
+  CHECK(head.find("X-Forwarded-Port: 8080\r\n") != std::string::npos);
+  CHECK(head.find("Forwarded:") == std::string::npos);
+}
+
+TEST_CASE("with forwarded: rfc7239 etagd adds its Forwarded element, IPv6 in brackets, quoted") {
+  ParsedRequest req("GET / HTTP/1.1\r\nHost: api.example:8080\r\n");
+  UpstreamConfig up = upstream();
+  up.forwarded = etagd::config::ForwardedHeader::Rfc7239;
+  const ClientIdentity v6{"2001:db8::7", "2001:db8::7", false, "https", 443};
+  UpstreamRequestOptions o;
+  o.client = &v6;
+  CHECK(written(req, up, o).find(
+            "Forwarded: for=\"[2001:db8::7]\";proto=https;host=\"api.example:8080\"\r\n") !=
+        std::string::npos);
 }

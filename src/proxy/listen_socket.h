@@ -1,0 +1,19 @@
+// A listening socket as a worker gets it: the descriptor and what the connections it accepts
+// inherit (the scheme clients use on it, its port), so a TLS listener can join without the
+// worker telling sockets apart itself.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "base/unique_fd.h"
+
+namespace etagd::proxy {
+
+struct ListenSocket {
+  base::UniqueFd fd;
+  uint16_t port = 0;
+  std::string_view scheme = "http";
+};
+
+}  // namespace etagd::proxy
