@@ -253,7 +253,13 @@ int main(int argc, char** argv) {
           g.draining = server.shared().draining();
           g.workers = static_cast<unsigned>(server.workers().size());
           if (etagd::fleet::FleetChannel* fleet = server.shared().fleet()) {
-            etagd::fleet::fill_gauges(fleet->status(), g);
+            etagd::fleet::FleetStatus s = fleet->status();
+            g.fleet_enabled = true;
+            g.fleet_connected = s.connected;
+            g.fleet_messages_sent = s.sent;
+            g.fleet_messages_applied = s.applied;
+            g.fleet_messages_dropped = s.dropped;
+            g.fleet_gaps = s.gaps;
           }
           return g;
         },

@@ -3,8 +3,6 @@
 
 #include <cstdint>
 
-#include "ops/metrics.h"
-
 namespace etagd::fleet {
 
 struct FleetStatus {
@@ -16,8 +14,5 @@ struct FleetStatus {
   uint64_t gaps = 0;       // resubscriptions after a loss; each marked the whole cache stale
   uint64_t malformed = 0;  // messages on the channel that were not etagd1 messages
 };
-
-// Fills the fleet_* fields of `gauges` (fleet_enabled included).
-void fill_gauges(const FleetStatus& status, ops::ProcessGauges& gauges);
 
 }  // namespace etagd::fleet
