@@ -21,6 +21,7 @@
 #include "ops/systemd_notify.h"
 #include "proxy/event_handles.h"
 #include "proxy/server.h"
+#include "build_commit.h"
 #include "version.h"
 
 namespace {
@@ -62,7 +63,7 @@ int parse_args(int argc, char** argv, Options& o) {
     } else if (arg == "-t" || arg == "--check-config") {
       o.check_only = true;
     } else if (arg == "-v" || arg == "--version") {
-      std::printf("etagd %s\n", ETAGD_VERSION);
+      std::printf("etagd %s (commit %s)\n", ETAGD_VERSION, ETAGD_COMMIT);
       return 0;
     } else if (arg == "-h" || arg == "--help") {
       print_usage(stdout);
@@ -252,6 +253,9 @@ int main(int argc, char** argv) {
           etagd::ops::ProcessGauges g;
           g.draining = server.shared().draining();
           g.workers = static_cast<unsigned>(server.workers().size());
+          for (const auto& w : server.workers()) g.client_connections += w->connection_count_approx();
+          g.version = ETAGD_VERSION;
+          g.commit = ETAGD_COMMIT;
           if (etagd::fleet::FleetChannel* fleet = server.shared().fleet()) {
             etagd::fleet::fill_gauges(fleet->status(), g);
           }

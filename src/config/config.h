@@ -69,7 +69,7 @@ struct CacheConfig {
   Duration coalesce_timeout{5'000};              // a waiter goes upstream itself after this
 };
 
-enum class LogFormat { Text, Json };
+enum class LogFormat { Text, Json, Combined };  // Combined: nginx's, cache status appended
 enum class LogLevel { Trace, Debug, Info, Warn, Error, Critical, Off };
 
 struct LogConfig {

@@ -380,7 +380,9 @@ void SettingsLoader::read_log(const Field& f, LogConfig& out) {
   log_destination(s, "access_log", true, out.access_log);
   if (const Field* v = s.find("access_format")) {
     if (auto format =
-            r_.choice<LogFormat>(*v, {{"text", LogFormat::Text}, {"json", LogFormat::Json}})) {
+            r_.choice<LogFormat>(*v, {{"text", LogFormat::Text},
+                                      {"json", LogFormat::Json},
+                                      {"combined", LogFormat::Combined}})) {
       out.access_format = *format;
     }
   }

@@ -21,6 +21,15 @@ std::string_view log_level_name(config::LogLevel l) {
   return "info";
 }
 
+std::string_view access_format_name(config::LogFormat f) {
+  switch (f) {
+    case config::LogFormat::Text: return "text";
+    case config::LogFormat::Json: return "json";
+    case config::LogFormat::Combined: return "combined";
+  }
+  return "text";
+}
+
 std::string_view cache_mode_name(config::CacheMode m) {
   switch (m) {
     case config::CacheMode::Store: return "store";
@@ -187,7 +196,7 @@ std::string dump_config(const config::Config& c) {
   w.key("level").value(log_level_name(c.log.level));
   w.key("error_log").value(c.log.error_log);
   w.key("access_log").value(c.log.access_log);
-  w.key("access_format").value(c.log.access_format == config::LogFormat::Json ? "json" : "text");
+  w.key("access_format").value(access_format_name(c.log.access_format));
   w.end_object();
 
   // `admin: off` / `fleet: off` as in the file, or the block.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ops/client_error.h"
 #include "proxy/exchange.h"
 #include "proxy/head_reader.h"
 #include "proxy/response_writer.h"
@@ -180,11 +181,11 @@ bool ClientConnection::read_head() {
   }
   std::string_view error = http::parse_request_head(head_buf_, scan, request_);
   if (!error.empty()) {
-    reject(error == http::kUnsupportedExpectation ? 417 : 400, error);
+    reject(error == http::kUnsupportedExpectation ? 417 : 400, error, &request_);
     return false;
   }
   if (request_.content_length && *request_.content_length > cfg.limits.max_request_body) {
-    reject(413, "request body too large");
+    reject(413, "request body too large", &request_);
     return false;
   }
   if (!request_.has_body()) {
@@ -239,11 +240,11 @@ bool ClientConnection::read_body() {
   }
   evbuffer_drain(in, consumed);
   if (status == http::ChunkedDecoder::Status::Invalid) {
-    reject(400, chunked_.error());
+    reject(400, chunked_.error(), &request_);
     return false;
   }
   if (chunked_.announced_bytes() > cfg.limits.max_request_body) {
-    reject(413, "request body too large");
+    reject(413, "request body too large", &request_);
     return false;
   }
   if (status == http::ChunkedDecoder::Status::NeedMore) return evbuffer_get_length(in) > 0;
@@ -280,14 +281,17 @@ void ClientConnection::answer_complete(bool close_connection) {
   if (!in_process_input_ && evbuffer_get_length(channel_.input()) > 0) process_input();
 }
 
-void ClientConnection::reject(int status, std::string_view reason) {
+void ClientConnection::reject(int status, std::string_view reason,
+                              const http::RequestHead* request) {
   // After a framing error the rest of the stream cannot be trusted: answer and close.
   ClientHeadOptions head;
   head.status = status;
   head.version_minor = request_.version_minor;
   head.date = worker_.http_date();
   head.close = true;
-  write_error_response(channel_.output(), reason, head, /*head_request=*/false);
+  size_t body_bytes = write_error_response(channel_.output(), reason, head, /*head_request=*/false);
+  ops::report_refusal(worker_.metrics(), worker_.running()->access_log.get(),
+                      {status, reason, peer_address_, request, body_bytes});
   if (exchange_) {
     exchange_->abandon();
     worker_.retire(std::move(exchange_));
@@ -327,7 +331,7 @@ void ClientConnection::on_timer(void* self) {
       }
       break;
     case State::ReadingBody:
-      c->reject(408, "request body not received in time");
+      c->reject(408, "request body not received in time", &c->request_);
       break;
     case State::Answering:
     case State::Lingering:

@@ -9,6 +9,7 @@
 #include "http/etag.h"
 #include "http/http_date.h"
 #include "http/token.h"
+#include "ops/upstream_failure.h"
 #include "proxy/cache_variant.h"
 #include "proxy/client_connection.h"
 #include "proxy/invalidation.h"
@@ -194,7 +195,9 @@ void Exchange::serve_from_cache() {
     // An entry a missed fleet invalidation may have hit is revalidated, never served as is.
     found.forced_stale = found.forced_stale || !gate.allows(*found.entry, now);
     if (!found.forced_stale && found.entry->is_fresh(now)) {
-      serve_entry(found.entry, ops::CacheStatus::Hit);
+      // After waiting for another request's fetch, the entry is that fetch's: say so, since
+      // the time this answer took is the wait, not a lookup.
+      serve_entry(found.entry, waited_ ? ops::CacheStatus::HitCoalesced : ops::CacheStatus::Hit);
       return;
     }
     stale_ = found.entry;
@@ -214,6 +217,8 @@ void Exchange::serve_from_cache() {
     });
     if (!leader) {
       waiter_id_ = id;
+      if (!waited_) worker_.metrics().record_coalesced_wait();
+      waited_ = true;
       wait_for_leader();
       return;
     }
@@ -640,6 +645,10 @@ void Exchange::on_upstream_error(UpstreamError error) {
     connect_upstream(/*fresh=*/true);
     return;
   }
+  ops::report_upstream_failure({static_cast<size_t>(error), upstream_error_text(error),
+                                &running_->config->upstream, request_.method_token,
+                                request_.target, client_ ? client_address_ : std::string_view(),
+                                body_bytes_, streaming_ && pending_head_.empty()});
   if (streaming_ && pending_head_.empty()) {
     // The head is out: the only honest signal left is to cut the connection. What was
     // received goes out first, so the client sees a message that ends early (RFC 9112 §8) and
@@ -677,7 +686,8 @@ void Exchange::respond_error(int status, std::string_view reason) {
   head.status_header = running_->config->cache.status_header;
   head.cache_status = ops::cache_status_name(pass_status_);
   head.close = client_->must_close_after_answer();
-  write_error_response(client_->output(), reason, head, request_.method == http::Method::Head);
+  body_bytes_ =
+      write_error_response(client_->output(), reason, head, request_.method == http::Method::Head);
   record_answer();
   if (!client_->flush()) return;
   finish(false);
@@ -701,6 +711,8 @@ void Exchange::record_answer() {
   r.method = request_.method;
   r.method_token = request_.method_token;
   r.target = request_.target;
+  r.version_minor = request_.version_minor;
+  r.host = request_.host;
   r.status = status_sent_;
   r.body_bytes = body_bytes_;
   r.cache_status = cache_status_;
@@ -710,7 +722,11 @@ void Exchange::record_answer() {
   r.truncated = truncated_;
   r.total_us = Worker::monotonic_us() - start_us_;
   worker_.metrics().record_exchange(r);
-  if (ops::AccessLog* log = running_->access_log.get()) log->write(r);
+  if (ops::AccessLog* log = running_->access_log.get()) {
+    r.referer = request_.headers.get("referer");
+    r.user_agent = request_.headers.get("user-agent");
+    log->write(r);
+  }
 }
 
 void Exchange::finish(bool close_connection) {

@@ -183,7 +183,7 @@ void append_client_head(std::string& head, std::string_view fields, const Client
   head += "\r\n";
 }
 
-void write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,
+size_t write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,
                           bool head_request) {
   std::string body;
   append_decimal(body, static_cast<uint64_t>(head.status));
@@ -198,7 +198,9 @@ void write_error_response(evbuffer* out, std::string_view reason, ClientHeadOpti
   head.framing = BodyFraming::ContentLength;
   head.content_length = body.size();
   write_client_head(out, fields, head);
-  if (!head_request) evbuffer_add(out, body.data(), body.size());
+  if (head_request) return 0;
+  evbuffer_add(out, body.data(), body.size());
+  return body.size();
 }
 
 void write_chunk(evbuffer* out, const char* data, size_t len) {

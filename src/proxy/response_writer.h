@@ -61,8 +61,8 @@ void append_client_head(std::string& head, std::string_view fields,
 
 // etagd's own answer: a one-line text/plain reason, always with Content-Length. `head` gives
 // status, version, date, close and (for answers to proxied requests) Age and cache status;
-// framing is filled in here.
-void write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,
+// framing is filled in here. Returns the body bytes written (0 for a HEAD request).
+size_t write_error_response(evbuffer* out, std::string_view reason, ClientHeadOptions head,
                           bool head_request);
 
 // Chunked transfer coding, for bodies of unknown length sent to HTTP/1.1 clients.
