@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
           etagd::ops::ProcessGauges g;
           g.draining = server.shared().draining();
           g.workers = static_cast<unsigned>(server.workers().size());
-          for (const auto& w : server.workers()) g.client_connections += w->connection_count_approx();
+          g.client_connections = server.shared().client_connections();
           g.version = ETAGD_VERSION;
           g.commit = ETAGD_COMMIT;
           if (etagd::fleet::FleetChannel* fleet = server.shared().fleet()) {

@@ -200,7 +200,15 @@ TEST_CASE("log destinations are keywords or absolute paths, and levels and forma
                 "test.yaml:3:15: error: log.level: 'verbose' is not one of: trace, debug, info, "
                 "warn, error, critical, off");
   require_error(load_with_minimal("log: { access_format: jsn }\n"),
-                "error: log.access_format: 'jsn' is not one of: text, json; did you mean 'json'?");
+                "error: log.access_format: 'jsn' is not one of: text, json, combined; did you "
+                "mean 'json'?");
+}
+
+TEST_CASE("the access log format combined is accepted") {
+  LoadResult r = load_with_minimal("log: { access_format: combined }\n");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->log.access_format == LogFormat::Combined);
 }
 
 TEST_CASE("admin and fleet take off or a mapping, and fleet values are checked") {
