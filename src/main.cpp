@@ -13,6 +13,7 @@
 
 #include "cache/heap_bytes.h"
 #include "config/config_loader.h"
+#include "config/host_resolution.h"
 #include "fleet/fleet_channel.h"
 #include "ops/access_log.h"
 #include "ops/admin_server.h"
@@ -179,6 +180,12 @@ int main(int argc, char** argv) {
 
   etagd::config::LoadResult loaded = load_and_report(opts.config_path);
   if (opts.check_only) {
+    // Only the check looks names up: a start or reload resolves what it needs itself.
+    if (loaded.ok()) {
+      for (const auto& d : etagd::config::unresolved_host_warnings(*loaded.config)) {
+        std::fprintf(stderr, "%s\n", d.to_string().c_str());
+      }
+    }
     std::fprintf(stderr, "etagd: configuration file %s test %s\n", opts.config_path.c_str(),
                  loaded.ok() ? "is successful" : "failed");
     return loaded.ok() ? 0 : 1;

@@ -115,26 +115,6 @@ void write_actions(JsonWriter& w, const config::RuleActions& a) {
 
 }  // namespace
 
-std::string format_duration(std::chrono::milliseconds d) {
-  int64_t ms = d.count();
-  if (ms % 1000 != 0) return fmt::format("{}ms", ms);
-  int64_t s = ms / 1000;
-  if (s != 0 && s % 86400 == 0) return fmt::format("{}d", s / 86400);
-  if (s != 0 && s % 3600 == 0) return fmt::format("{}h", s / 3600);
-  if (s != 0 && s % 60 == 0) return fmt::format("{}m", s / 60);
-  return fmt::format("{}s", s);
-}
-
-std::string format_size(uint64_t bytes) {
-  constexpr uint64_t kKiB = 1024;
-  if (bytes != 0 && bytes % (kKiB * kKiB * kKiB) == 0) {
-    return fmt::format("{}GiB", bytes / (kKiB * kKiB * kKiB));
-  }
-  if (bytes != 0 && bytes % (kKiB * kKiB) == 0) return fmt::format("{}MiB", bytes / (kKiB * kKiB));
-  if (bytes != 0 && bytes % kKiB == 0) return fmt::format("{}KiB", bytes / kKiB);
-  return fmt::format("{}", bytes);
-}
-
 std::string dump_config(const config::Config& c) {
   JsonWriter w(/*pretty=*/true);
   w.begin_object();
