@@ -13,6 +13,7 @@
 
 #include "cache/heap_bytes.h"
 #include "config/config_loader.h"
+#include "config/host_resolution.h"
 #include "fleet/fleet_channel.h"
 #include "ops/access_log.h"
 #include "ops/admin_server.h"
@@ -21,6 +22,7 @@
 #include "ops/systemd_notify.h"
 #include "base/event_handles.h"
 #include "proxy/server.h"
+#include "build_commit.h"
 #include "version.h"
 
 namespace {
@@ -62,7 +64,7 @@ int parse_args(int argc, char** argv, Options& o) {
     } else if (arg == "-t" || arg == "--check-config") {
       o.check_only = true;
     } else if (arg == "-v" || arg == "--version") {
-      std::printf("etagd %s\n", ETAGD_VERSION);
+      std::printf("etagd %s (commit %s)\n", ETAGD_VERSION, ETAGD_COMMIT);
       return 0;
     } else if (arg == "-h" || arg == "--help") {
       print_usage(stdout);
@@ -178,6 +180,12 @@ int main(int argc, char** argv) {
 
   etagd::config::LoadResult loaded = load_and_report(opts.config_path);
   if (opts.check_only) {
+    // Only the check looks names up: a start or reload resolves what it needs itself.
+    if (loaded.ok()) {
+      for (const auto& d : etagd::config::unresolved_host_warnings(*loaded.config)) {
+        std::fprintf(stderr, "%s\n", d.to_string().c_str());
+      }
+    }
     std::fprintf(stderr, "etagd: configuration file %s test %s\n", opts.config_path.c_str(),
                  loaded.ok() ? "is successful" : "failed");
     return loaded.ok() ? 0 : 1;
@@ -252,6 +260,9 @@ int main(int argc, char** argv) {
           etagd::ops::ProcessGauges g;
           g.draining = server.shared().draining();
           g.workers = static_cast<unsigned>(server.workers().size());
+          g.client_connections = server.shared().client_connections();
+          g.version = ETAGD_VERSION;
+          g.commit = ETAGD_COMMIT;
           if (etagd::fleet::FleetChannel* fleet = server.shared().fleet()) {
             etagd::fleet::FleetStatus s = fleet->status();
             g.fleet_enabled = true;

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,12 @@
 namespace etagd::config {
 
 using Duration = std::chrono::milliseconds;
+
+// Where a setting was written in the file: 1-based line and column.
+struct SourcePosition {
+  int line = 0;
+  int column = 0;
+};
 
 struct ListenAddress {
   std::string host;  // "0.0.0.0", "::", "127.0.0.1", "::1" or a name; IPv6 without brackets
@@ -69,7 +77,7 @@ struct CacheConfig {
   Duration coalesce_timeout{5'000};              // a waiter goes upstream itself after this
 };
 
-enum class LogFormat { Text, Json };
+enum class LogFormat { Text, Json, Combined };  // Combined: nginx's, cache status appended
 enum class LogLevel { Trace, Debug, Info, Warn, Error, Critical, Off };
 
 struct LogConfig {
@@ -98,6 +106,9 @@ struct FleetConfig {
 
 struct Config {
   std::string source_path;  // file it came from
+  // Where each key and list item the file gives was written, by path ("upstream.url",
+  // "listen[1]"), for messages about the values after loading (a host that does not resolve).
+  std::map<std::string, SourcePosition, std::less<>> positions;
   std::vector<ListenAddress> listen;
   UpstreamConfig upstream;
   // Peers whose X-Forwarded-* fields are believed (a TLS terminator, a load balancer). Empty:

@@ -14,7 +14,9 @@
 #include "config/concat.h"
 #include "config/host_port.h"
 #include "config/rules_loader.h"
+#include "config/size_and_duration.h"
 #include "config/yaml_reader.h"
+#include "config/yaml_syntax_error.h"
 #include "http/hop_by_hop.h"
 #include "http/token.h"
 
@@ -23,6 +25,67 @@ namespace etagd::config {
 namespace {
 
 constexpr uint64_t kU32Max = std::numeric_limits<uint32_t>::max();
+
+const std::vector<std::string_view> kTopLevelKeys = {
+    "listen", "upstream", "trusted_proxies", "workers", "timeouts", "limits",
+    "cache",  "log",      "admin",           "fleet",   "defaults", "rules"};
+const std::vector<std::string_view> kUpstreamKeys = {"url", "host_header", "max_idle",
+                                                     "idle_timeout", "forwarded"};
+const std::vector<std::string_view> kTimeoutsKeys = {
+    "client_header",    "client_body",   "client_idle", "client_send",
+    "upstream_connect", "upstream_read", "shutdown"};
+const std::vector<std::string_view> kLimitsKeys = {"max_header_bytes", "max_headers",
+                                                   "max_request_body", "max_connections"};
+const std::vector<std::string_view> kCacheKeys = {"max_memory", "max_object_size", "shards",
+                                                  "status_header", "coalesce_timeout"};
+const std::vector<std::string_view> kLogKeys = {"level", "error_log", "access_log",
+                                                "access_format"};
+const std::vector<std::string_view> kAdminKeys = {"listen"};
+const std::vector<std::string_view> kFleetKeys = {"redis",         "channel",       "instance_id",
+                                                  "reconnect_min", "reconnect_max", "max_staleness"};
+
+struct Block {
+  std::string_view name;
+  const std::vector<std::string_view>* keys;
+};
+const std::vector<Block> kBlocks = {{"upstream", &kUpstreamKeys}, {"timeouts", &kTimeoutsKeys},
+                                    {"limits", &kLimitsKeys},     {"cache", &kCacheKeys},
+                                    {"log", &kLogKeys},           {"admin", &kAdminKeys},
+                                    {"fleet", &kFleetKeys}};
+
+bool has(const std::vector<std::string_view>& keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// Where a key that is unknown where it was written is meant to go: a key of another block
+// (`access_log` at the top level is `log.access_log`), or a name other servers use.
+std::string unknown_key_hint(std::string_view path, std::string_view key) {
+  if (path == "upstream" && (key == "max_connections" || key == "max_conns")) {
+    return "etagd has no limit on connections to the upstream yet; upstream.max_idle is how many "
+           "idle connections each worker keeps open, and limits.max_connections limits client "
+           "connections";
+  }
+  if (key == "max_conns" || key == "worker_connections") {
+    return path == "limits"
+               ? "did you mean 'max_connections'?"
+               : "did you mean 'limits.max_connections'? (client connections, whole process)";
+  }
+  std::vector<std::string> homes;
+  if (!path.empty() && has(kTopLevelKeys, key)) homes.emplace_back(key);
+  for (const Block& b : kBlocks) {
+    if (b.name != path && has(*b.keys, key)) homes.push_back(concat(b.name, ".", key));
+  }
+  if (!homes.empty()) {
+    std::string list;
+    for (const std::string& h : homes) list += concat(list.empty() ? "'" : " or '", h, "'");
+    return concat("did you mean ", list, "?");
+  }
+  if (path.empty() && has(rule_action_keys(), key)) {
+    return concat("'", key, "' is a rule action: put it under `defaults:` for every request, "
+                            "or in a rule");
+  }
+  return "";
+}
 
 // One top-level block. Each function reads the keys present over the defaults already in
 // `out`, so a block that is absent or partly written keeps the built-in values.
@@ -143,8 +206,15 @@ void SettingsLoader::read_upstream(const Field& f, UpstreamConfig& out) {
     read_upstream_url(f, out);
     return;
   }
-  YamlReader::Section s =
-      r_.section(f, {"url", "host_header", "max_idle", "idle_timeout", "forwarded"});
+  if (f.node.IsSequence()) {
+    std::string first = f.node.size() > 0 && f.node[0].IsScalar() ? f.node[0].Scalar()
+                                                                   : "http://10.0.0.7:9000";
+    r_.error(f, concat("etagd forwards to one upstream server: write upstream: ", first,
+                       " (several servers, with load balancing between them, are planned under "
+                       "upstream.servers)"));
+    return;
+  }
+  YamlReader::Section s = r_.section(f, kUpstreamKeys);
   if (!s.is_map()) return;
 
   if (const Field* uf = s.find("url")) {
@@ -246,9 +316,7 @@ void SettingsLoader::read_workers(const Field& f, uint32_t& out) {
 }
 
 void SettingsLoader::read_timeouts(const Field& f, Timeouts& out) {
-  YamlReader::Section s =
-      r_.section(f, {"client_header", "client_body", "client_idle", "client_send",
-                     "upstream_connect", "upstream_read", "shutdown"});
+  YamlReader::Section s = r_.section(f, kTimeoutsKeys);
   if (!s.is_map()) return;
   positive_duration(s, "client_header", out.client_header);
   positive_duration(s, "client_body", out.client_body);
@@ -263,8 +331,7 @@ void SettingsLoader::read_timeouts(const Field& f, Timeouts& out) {
 }
 
 void SettingsLoader::read_limits(const Field& f, Limits& out) {
-  YamlReader::Section s =
-      r_.section(f, {"max_header_bytes", "max_headers", "max_request_body", "max_connections"});
+  YamlReader::Section s = r_.section(f, kLimitsKeys);
   if (!s.is_map()) return;
   if (const Field* v = s.find("max_header_bytes")) {
     // Below 1 KiB even an ordinary browser request would get 431.
@@ -288,8 +355,7 @@ void SettingsLoader::read_limits(const Field& f, Limits& out) {
 }
 
 void SettingsLoader::read_cache(const Field& f, CacheConfig& out) {
-  YamlReader::Section s = r_.section(
-      f, {"max_memory", "max_object_size", "shards", "status_header", "coalesce_timeout"});
+  YamlReader::Section s = r_.section(f, kCacheKeys);
   if (!s.is_map()) return;
   if (const Field* v = s.find("max_memory")) {
     if (auto n = r_.size(*v)) out.max_memory = *n;
@@ -331,13 +397,36 @@ void SettingsLoader::read_cache(const Field& f, CacheConfig& out) {
   positive_duration(s, "coalesce_timeout", out.coalesce_timeout);
 
   // The budget is split evenly between shards; an object above one shard's share would be
-  // stored and evicted at once, so such a setting is a mistake worth pointing out.
+  // stored and evicted at once, so such a setting is a mistake worth pointing out, with the
+  // three ways out in the units the file uses.
   uint64_t per_shard = out.max_memory / out.shards;
   if (out.max_memory > 0 && out.max_object_size > per_shard) {
-    const Field* at = s.find("max_object_size") ? s.find("max_object_size") : &f;
-    r_.warning(*at, concat("max_object_size is larger than one shard's share of max_memory (",
-                           std::to_string(per_shard),
-                           " bytes = max_memory / shards); such objects will never be cached"));
+    const Field* object_field = s.find("max_object_size");
+    const Field* memory_field = s.find("max_memory");
+    const Field* at = object_field ? object_field : &f;
+    auto written = [](const Field* field, uint64_t value) {
+      return field != nullptr && field->node.IsScalar() ? field->node.Scalar() : format_size(value);
+    };
+    std::string object_text = written(object_field, out.max_object_size);
+    std::string memory_text = written(memory_field, out.max_memory);
+    std::string ways = concat("lower max_object_size to at most ",
+                              format_size_like(per_shard, object_text));
+    // max_memory for this object size at the current shard count, if it stays representable.
+    if (out.max_object_size <= std::numeric_limits<uint64_t>::max() / out.shards) {
+      ways += concat(", raise max_memory to at least ",
+                     format_size_like(out.max_object_size * out.shards, memory_text));
+    }
+    uint64_t shards_that_fit = out.max_memory / out.max_object_size;
+    if (shards_that_fit >= 1) {
+      uint64_t power = 1;
+      while (power * 2 <= shards_that_fit) power *= 2;
+      ways += concat(", or set shards to ", std::to_string(power));
+    }
+    r_.warning(*at, concat("max_object_size (", object_text,
+                           ") is larger than one shard's share of max_memory (", memory_text,
+                           " / ", std::to_string(out.shards), " shards = ",
+                           format_size_like(per_shard, memory_text),
+                           "), so such objects would never be cached; ", ways));
   }
 }
 
@@ -361,7 +450,7 @@ void SettingsLoader::log_destination(const YamlReader::Section& s, std::string_v
 }
 
 void SettingsLoader::read_log(const Field& f, LogConfig& out) {
-  YamlReader::Section s = r_.section(f, {"level", "error_log", "access_log", "access_format"});
+  YamlReader::Section s = r_.section(f, kLogKeys);
   if (!s.is_map()) return;
   if (const Field* v = s.find("level")) {
     if (YamlReader::is_off(*v)) {
@@ -380,7 +469,9 @@ void SettingsLoader::read_log(const Field& f, LogConfig& out) {
   log_destination(s, "access_log", true, out.access_log);
   if (const Field* v = s.find("access_format")) {
     if (auto format =
-            r_.choice<LogFormat>(*v, {{"text", LogFormat::Text}, {"json", LogFormat::Json}})) {
+            r_.choice<LogFormat>(*v, {{"text", LogFormat::Text},
+                                      {"json", LogFormat::Json},
+                                      {"combined", LogFormat::Combined}})) {
       out.access_format = *format;
     }
   }
@@ -399,7 +490,7 @@ void SettingsLoader::read_admin(const Field& f, AdminConfig& out) {
     r_.error(f, "expected `off` or a mapping such as { listen: \"127.0.0.1:9091\" }");
     return;
   }
-  YamlReader::Section s = r_.section(f, {"listen"});
+  YamlReader::Section s = r_.section(f, kAdminKeys);
   if (!s.is_map()) return;
   out.enabled = true;
   if (const Field* v = s.find("listen")) {
@@ -426,8 +517,7 @@ void SettingsLoader::read_fleet(const Field& f, FleetConfig& out) {
     r_.error(f, "expected `off` or a mapping such as { redis: \"127.0.0.1:6379\" }");
     return;
   }
-  YamlReader::Section s = r_.section(
-      f, {"redis", "channel", "instance_id", "reconnect_min", "reconnect_max", "max_staleness"});
+  YamlReader::Section s = r_.section(f, kFleetKeys);
   if (!s.is_map()) return;
   out.enabled = true;
   if (const Field* v = s.find("redis")) {
@@ -485,12 +575,14 @@ std::string Diagnostic::to_string() const {
 
 LoadResult load_config_text(std::string_view yaml, const std::string& file_name) {
   YamlReader reader(file_name);
+  reader.set_unknown_key_hint(unknown_key_hint);
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::Exception& e) {
     // e.msg is the bare message; e.what() would repeat the position in yaml-cpp's own format.
-    reader.error(e.mark, "", e.msg);
+    YamlSyntaxError syntax = explain_yaml_error(yaml, e.mark, e.msg);
+    reader.error(syntax.mark, "", std::move(syntax.message));
     return {nullptr, reader.take_diagnostics()};
   }
 
@@ -507,9 +599,7 @@ LoadResult load_config_text(std::string_view yaml, const std::string& file_name)
     reader.error(top.mark, "", "the file is empty; it needs at least `listen` and `upstream`");
     return {nullptr, reader.take_diagnostics()};
   }
-  YamlReader::Section s =
-      reader.section(top, {"listen", "upstream", "trusted_proxies", "workers", "timeouts", "limits",
-                           "cache", "log", "admin", "fleet", "defaults", "rules"});
+  YamlReader::Section s = reader.section(top, kTopLevelKeys);
   if (!s.is_map()) return {nullptr, reader.take_diagnostics()};
 
   SettingsLoader settings(reader);
@@ -537,6 +627,7 @@ LoadResult load_config_text(std::string_view yaml, const std::string& file_name)
   if (const Field* f = s.find("fleet")) settings.read_fleet(*f, config->fleet);
   config->rules = read_rules(reader, s.find("defaults"), s.find("rules"));
 
+  config->positions = reader.take_positions();
   bool failed = reader.has_errors();
   return {failed ? nullptr : std::move(config), reader.take_diagnostics()};
 }

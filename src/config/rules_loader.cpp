@@ -93,6 +93,8 @@ class RulesLoader {
   // rule (or `defaults`) the actions belong to.
   void warn_if_shared_between_users(const Field& at, const YamlReader::Section& s,
                                     const RuleActions& a);
+  // Warns about storage settings `s` gives that its (merged) mode never uses.
+  void warn_storage_without_effect(const YamlReader::Section& s, const RuleActions& a);
   // False if the match had an error (the rule is then left out of shadow analysis).
   bool read_match(const Field& rule_field, const YamlReader::Section& s, RuleMatch& match);
 
@@ -207,6 +209,20 @@ void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
       r_.error(*at, "ignore_upstream_cache_control needs a fixed ttl (e.g. ttl: 60s): with "
                     "ttl: origin the upstream's Cache-Control is what decides");
     }
+  }
+}
+
+void RulesLoader::warn_storage_without_effect(const YamlReader::Section& s,
+                                              const RuleActions& a) {
+  if (a.cache == CacheMode::Store) return;
+  std::string_view mode = a.cache == CacheMode::Validate ? "validate" : "bypass";
+  for (std::string_view key :
+       {"ttl", "stale_if_error", "stale_while_revalidate", "ignore_upstream_cache_control"}) {
+    const Field* f = s.find(key);
+    if (f == nullptr) continue;
+    r_.warning(f->key_mark, f->path,
+               concat("has no effect: cache: ", mode, " stores nothing, so '", key,
+                      "' never applies; remove it, or use cache: store to keep responses"));
   }
 }
 
@@ -346,6 +362,57 @@ void RulesLoader::read_headers(const Field& f, HeaderEdits& edits) {
   edits.add.insert(edits.add.end(), own.add.begin(), own.add.end());
 }
 
+// Braces in a match path. A glob has only `*` and `**`: `{css,js}` alternatives or an `{id}`
+// template would be matched literally and silently match nothing, so they are refused with
+// the rule(s) to write instead. In `path`/`prefix`, where everything is literal, an `{id}`
+// (OpenAPI's path template) is most likely meant as a wildcard: a warning says how.
+std::string brace_problem(std::string_view path, PathMatchKind kind) {
+  size_t open = path.find_first_of("{[");
+  if (open == std::string_view::npos) {
+    size_t close = path.find_first_of("}]");
+    if (close == std::string_view::npos || kind != PathMatchKind::Glob) return "";
+    return concat("'", path.substr(close, 1), "' without an opening bracket; etagd globs have "
+                  "only * and **");
+  }
+  if (path[open] == '[') {
+    if (kind != PathMatchKind::Glob) return "";
+    return "etagd globs have no [...] character classes, only * (within a segment) and ** "
+           "(across segments); the brackets would be matched literally";
+  }
+  size_t close = path.find('}', open);
+  if (close == std::string_view::npos) {
+    return kind == PathMatchKind::Glob ? "'{' without a closing '}'; etagd globs have only * "
+                                         "and **"
+                                       : "";
+  }
+  std::string_view inside = path.substr(open + 1, close - open - 1);
+  std::string head(path.substr(0, open));
+  std::string tail(path.substr(close + 1));
+  if (inside.find(',') != std::string_view::npos) {
+    if (kind != PathMatchKind::Glob) return "";
+    std::string rules;
+    size_t start = 0;
+    while (start <= inside.size()) {
+      size_t comma = inside.find(',', start);
+      std::string_view alt =
+          inside.substr(start, comma == std::string_view::npos ? comma : comma - start);
+      rules += concat(rules.empty() ? "" : ", ", "glob: ", head, alt, tail);
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    return concat("etagd globs have no {a,b} alternatives (only * and **), and the braces would "
+                  "be matched literally; write one rule per alternative: ",
+                  rules);
+  }
+  std::string wildcard = concat(head, "*", tail);
+  if (kind == PathMatchKind::Glob) {
+    return concat("'{", inside, "}' would be matched literally: etagd globs have no path "
+                  "templates; write glob: ", wildcard, " for any one segment");
+  }
+  return concat("'{", inside, "}' is matched literally here; for any value in that segment "
+                "write glob: ", wildcard);
+}
+
 std::optional<std::string> RulesLoader::read_path(const Field& f) {
   std::optional<std::string> s = r_.string(f);
   if (!s) return std::nullopt;
@@ -457,6 +524,13 @@ bool RulesLoader::read_match(const Field& rule_field, const YamlReader::Section&
     if (kind != PathMatchKind::Glob && path->find('*') != std::string::npos) {
       r_.warning(*f, "'*' is matched literally here; use `glob:` for wildcards");
     }
+    if (std::string problem = brace_problem(*path, kind); !problem.empty()) {
+      if (kind == PathMatchKind::Glob) {
+        fail(*f, std::move(problem));
+        continue;
+      }
+      r_.warning(*f, std::move(problem));
+    }
     m.path_kind = kind;
     m.path = *path;
   }
@@ -465,6 +539,8 @@ bool RulesLoader::read_match(const Field& rule_field, const YamlReader::Section&
 
 }  // namespace
 
+const std::vector<std::string_view>& rule_action_keys() { return kActionKeys; }
+
 RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field* rules_field) {
   RulesLoader loader(reader);
   RuleActions defaults;
@@ -472,6 +548,7 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
     YamlReader::Section s = reader.section(*defaults_field, kActionKeys);
     if (s.is_map()) {
       loader.read_actions(s, defaults);
+      loader.warn_storage_without_effect(s, defaults);
       loader.warn_if_shared_between_users(*defaults_field, s, defaults);
     }
   }
@@ -497,10 +574,29 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
         bool ok = s.is_map();
         if (ok) {
           if (const Field* nf = s.find("name")) {
-            if (auto name = reader.string(*nf)) rule.name = *name;
+            if (auto name = reader.string(*nf)) {
+              // A name identifies the rule in messages, logs and /config: one name, one rule.
+              auto same = std::find_if(rules.begin(), rules.end(),
+                                       [&](const Rule& other) { return other.name == *name; });
+              if (name->empty()) {
+                reader.error(*nf, "a rule name cannot be empty; leave `name` out to call the "
+                                  "rule by its position");
+              } else if (name->starts_with("rules[") && *name != rf.path) {
+                reader.error(*nf, concat("'", *name, "' is how an unnamed rule is called in "
+                                         "messages; give this rule another name"));
+              } else if (same != rules.end()) {
+                reader.error(*nf, concat("'", *name, "' is already the name of rules[",
+                                         std::to_string(same - rules.begin()), "] (line ",
+                                         std::to_string(same->line),
+                                         "); rule names must be unique"));
+              } else {
+                rule.name = *name;
+              }
+            }
           }
           ok = loader.read_match(rf, s, rule.match);
           loader.read_actions(s, rule.actions);
+          loader.warn_storage_without_effect(s, rule.actions);
           // A rule that sets none of these has the defaults' sharing, already warned about.
           bool own_sharing = std::any_of(kSharingKeys.begin(), kSharingKeys.end(),
                                          [&](std::string_view k) { return s.find(k) != nullptr; });

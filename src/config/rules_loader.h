@@ -11,4 +11,7 @@ namespace etagd::config {
 // (see conf/etagd.yaml). Rules that can never apply are reported as warnings.
 RuleSet read_rules(YamlReader& reader, const Field* defaults, const Field* rules);
 
+// The keys `defaults:` and a rule take besides `name` and `match`.
+const std::vector<std::string_view>& rule_action_keys();
+
 }  // namespace etagd::config

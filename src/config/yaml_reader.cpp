@@ -173,7 +173,16 @@ YamlReader::Section YamlReader::read_map(const Field& f, const std::vector<std::
     Field entry = child(f, key, kv.second, name);
     if (known != nullptr && std::find(known->begin(), known->end(), name) == known->end()) {
       std::string msg = concat("unknown key '", name, "'");
-      if (auto near = closest(name, *known)) msg += concat("; did you mean '", *near, "'?");
+      if (auto near = closest(name, *known)) {
+        msg += concat("; did you mean '", *near, "'?");
+      } else if (std::string hint = unknown_key_hint_ ? unknown_key_hint_(f.path, name) : "";
+                 !hint.empty()) {
+        msg += concat("; ", hint);
+      } else if (kv.second.IsNull() && f.node.Style() == YAML::EmitterStyle::Flow) {
+        // `{ 2xx: max-age=60, must-revalidate }`: the comma ended the value.
+        msg += "; inside { } a comma ends a value: quote a value that contains commas, e.g. "
+               "\"max-age=60, must-revalidate\"";
+      }
       error(entry.key_mark, entry.path, std::move(msg));
       continue;
     }
@@ -185,6 +194,7 @@ YamlReader::Section YamlReader::read_map(const Field& f, const std::vector<std::
       error(entry.key_mark, entry.path, concat("'", name, "' is given twice"));
       continue;
     }
+    positions_[entry.path] = {entry.mark.line + 1, entry.mark.column + 1};
     s.by_key_.emplace_back(name, entry);
     s.entries_.push_back(std::move(entry));
   }
@@ -199,7 +209,10 @@ std::optional<std::vector<Field>> YamlReader::list(const Field& f) {
   }
   std::vector<Field> items;
   size_t i = 0;
-  for (const auto& value : f.node) items.push_back(item(f, value, i++));
+  for (const auto& value : f.node) {
+    items.push_back(item(f, value, i++));
+    positions_[items.back().path] = {items.back().mark.line + 1, items.back().mark.column + 1};
+  }
   return items;
 }
 
@@ -253,7 +266,7 @@ std::optional<Duration> YamlReader::duration(const Field& f) {
   if (!d) {
     error(f, concat("'", *s,
                     "' is not a duration; write a whole number with a unit: 250ms, 60s, 5m, 2h, "
-                    "1d"));
+                    "1d, or a sum of them, largest first: 1m30s, 1h30m"));
   }
   return d;
 }

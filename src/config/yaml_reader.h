@@ -9,7 +9,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +42,10 @@ class YamlReader {
   void warning(const Field& f, std::string message) { warning(f.mark, f.path, std::move(message)); }
 
   bool has_errors() const { return errors_ > 0; }
+  // Every key and list item read so far, by path (Config::positions).
+  std::map<std::string, SourcePosition, std::less<>> take_positions() {
+    return std::move(positions_);
+  }
   // In file order; a problem without a position (unreadable file) first.
   std::vector<Diagnostic> take_diagnostics();
 
@@ -59,6 +65,11 @@ class YamlReader {
     std::vector<Field> entries_;
   };
   Section section(const Field& f, std::initializer_list<std::string_view> known);
+  // Asked when a key is unknown and no key of its own mapping is close: `access_log` at the
+  // top level belongs in `log`. Gets the mapping's path ("" for the top level) and the key;
+  // returns the hint to append ("did you mean 'log.access_log'?"), or "" for none.
+  using UnknownKeyHint = std::function<std::string(std::string_view path, std::string_view key)>;
+  void set_unknown_key_hint(UnknownKeyHint hint) { unknown_key_hint_ = std::move(hint); }
   Section section(const Field& f, const std::vector<std::string_view>& known);
   // Every key accepted (e.g. header names under `set:`); only duplicates and type are checked.
   // Duplicate keys compare without case when `fold_case` (HTTP field names).
@@ -114,7 +125,9 @@ class YamlReader {
   Section read_map(const Field& f, const std::vector<std::string_view>* known, bool fold_case);
 
   std::string file_;
+  UnknownKeyHint unknown_key_hint_;
   std::vector<Diagnostic> diagnostics_;
+  std::map<std::string, SourcePosition, std::less<>> positions_;
   int errors_ = 0;
 };
 

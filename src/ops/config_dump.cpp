@@ -21,6 +21,15 @@ std::string_view log_level_name(config::LogLevel l) {
   return "info";
 }
 
+std::string_view access_format_name(config::LogFormat f) {
+  switch (f) {
+    case config::LogFormat::Text: return "text";
+    case config::LogFormat::Json: return "json";
+    case config::LogFormat::Combined: return "combined";
+  }
+  return "text";
+}
+
 std::string_view cache_mode_name(config::CacheMode m) {
   switch (m) {
     case config::CacheMode::Store: return "store";
@@ -106,26 +115,6 @@ void write_actions(JsonWriter& w, const config::RuleActions& a) {
 
 }  // namespace
 
-std::string format_duration(std::chrono::milliseconds d) {
-  int64_t ms = d.count();
-  if (ms % 1000 != 0) return fmt::format("{}ms", ms);
-  int64_t s = ms / 1000;
-  if (s != 0 && s % 86400 == 0) return fmt::format("{}d", s / 86400);
-  if (s != 0 && s % 3600 == 0) return fmt::format("{}h", s / 3600);
-  if (s != 0 && s % 60 == 0) return fmt::format("{}m", s / 60);
-  return fmt::format("{}s", s);
-}
-
-std::string format_size(uint64_t bytes) {
-  constexpr uint64_t kKiB = 1024;
-  if (bytes != 0 && bytes % (kKiB * kKiB * kKiB) == 0) {
-    return fmt::format("{}GiB", bytes / (kKiB * kKiB * kKiB));
-  }
-  if (bytes != 0 && bytes % (kKiB * kKiB) == 0) return fmt::format("{}MiB", bytes / (kKiB * kKiB));
-  if (bytes != 0 && bytes % kKiB == 0) return fmt::format("{}KiB", bytes / kKiB);
-  return fmt::format("{}", bytes);
-}
-
 std::string dump_config(const config::Config& c) {
   JsonWriter w(/*pretty=*/true);
   w.begin_object();
@@ -187,7 +176,7 @@ std::string dump_config(const config::Config& c) {
   w.key("level").value(log_level_name(c.log.level));
   w.key("error_log").value(c.log.error_log);
   w.key("access_log").value(c.log.access_log);
-  w.key("access_format").value(c.log.access_format == config::LogFormat::Json ? "json" : "text");
+  w.key("access_format").value(access_format_name(c.log.access_format));
   w.end_object();
 
   // `admin: off` / `fleet: off` as in the file, or the block.

@@ -8,14 +8,13 @@
 #include <string>
 
 #include "config/config.h"
+#include "config/size_and_duration.h"
 
 namespace etagd::ops {
 
 std::string dump_config(const config::Config& config);
 
-// "250ms", "60s", "5m", "2h", "1d": the largest unit that states `d` exactly.
-std::string format_duration(std::chrono::milliseconds d);
-// "256MiB", "16KiB", "1000": the largest binary unit that states `bytes` exactly.
-std::string format_size(uint64_t bytes);
+using config::format_duration;
+using config::format_size;
 
 }  // namespace etagd::ops

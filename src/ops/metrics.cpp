@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "ops/process_stats.h"
+
 namespace etagd::ops {
 namespace {
 
@@ -36,6 +38,44 @@ int status_class(const ExchangeRecord& r) {
 constexpr int kErrorKindSlots = static_cast<int>(kUpstreamErrorCount);
 constexpr int kLatencySlots = static_cast<int>(kLatencyBucketsSeconds.size()) + 1;  // + +Inf
 
+constexpr int kDurationSlots = static_cast<int>(kDurationBucketsSeconds.size()) + 1;  // + +Inf
+constexpr int kClientErrorSlots = static_cast<int>(kClientErrorReasons.size());
+
+// The duration bounds in whole microseconds, computed once: record_exchange compares integers.
+constexpr std::array<int64_t, kDurationBucketsSeconds.size()> duration_bounds_us() {
+  std::array<int64_t, kDurationBucketsSeconds.size()> out{};
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<int64_t>(kDurationBucketsSeconds[i] * 1e6 + 0.5);
+  }
+  return out;
+}
+constexpr std::array<int64_t, kDurationBucketsSeconds.size()> kDurationBoundsUs =
+    duration_bounds_us();
+
+int duration_bucket(int64_t us) {
+  for (size_t i = 0; i < kDurationBoundsUs.size(); ++i) {
+    if (us <= kDurationBoundsUs[i]) return static_cast<int>(i);
+  }
+  return kDurationSlots - 1;
+}
+
+// A label value as the text format wants it (backslash, quote and newline escaped).
+std::string label_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 int latency_bucket(int64_t latency_us) {
   for (size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
     // Bounds are whole microseconds, so compare in integers (no float rounding at the edge).
@@ -61,6 +101,9 @@ class Exposition {
   }
   void sample_double(std::string_view name, double value) {
     fmt::format_to(std::back_inserter(out_), "{} {}\n", name, value);
+  }
+  void sample_double(std::string_view name, std::string_view labels, double value) {
+    fmt::format_to(std::back_inserter(out_), "{}{{{}}} {}\n", name, labels, value);
   }
   void counter(std::string_view name, std::string_view help, uint64_t value) {
     family(name, "counter", help);
@@ -89,6 +132,9 @@ struct alignas(64) WorkerMetrics::Counters {
   Counter latency_sum_us;
   Counter coalesced_waits;
   Counter connections_refused;
+  Counter client_errors[kClientErrorSlots];
+  Counter duration_buckets[kCacheStatusCount][kDurationSlots];  // per bucket, not cumulative
+  Counter duration_sum_us[kCacheStatusCount];
 };
 
 WorkerMetrics::WorkerMetrics() : counters_(std::make_unique<Counters>()) {}
@@ -107,6 +153,16 @@ void WorkerMetrics::record_exchange(const ExchangeRecord& r) {
     counters_->local_304.add();
     counters_->bytes_saved.add(r.bytes_saved);
   }
+  if (r.total_us >= 0) {
+    counters_->duration_buckets[cache][duration_bucket(r.total_us)].add();
+    counters_->duration_sum_us[cache].add(static_cast<uint64_t>(r.total_us));
+  }
+}
+
+void WorkerMetrics::record_client_error(ClientErrorReason reason) {
+  auto i = static_cast<size_t>(reason);
+  if (i >= static_cast<size_t>(kClientErrorSlots)) i = static_cast<size_t>(ClientErrorReason::Other);
+  counters_->client_errors[i].add();
 }
 
 void WorkerMetrics::record_upstream_request(int64_t latency_us) {
@@ -161,6 +217,41 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
                  v);
       }
     }
+  }
+  e.family("etagd_request_duration_seconds", "histogram",
+           "Time from a request's head received to its whole answer queued for the client, by "
+           "cache status.");
+  for (int c = 0; c < kCacheStatusCount; ++c) {
+    uint64_t counts[kDurationSlots];
+    uint64_t total = 0;
+    for (int i = 0; i < kDurationSlots; ++i) {
+      counts[i] = sum([&](const C& k) -> const Counter& { return k.duration_buckets[c][i]; });
+      total += counts[i];
+    }
+    if (total == 0) continue;
+    std::string_view status = cache_status_name(static_cast<CacheStatus>(c));
+    uint64_t cumulative = 0;
+    for (int i = 0; i < kDurationSlots; ++i) {
+      cumulative += counts[i];
+      std::string le = i < static_cast<int>(kDurationBucketsSeconds.size())
+                           ? fmt::format("{}", kDurationBucketsSeconds[i])
+                           : std::string("+Inf");
+      e.sample("etagd_request_duration_seconds_bucket",
+               fmt::format("cache=\"{}\",le=\"{}\"", status, le), cumulative);
+    }
+    e.sample_double(
+        "etagd_request_duration_seconds_sum", fmt::format("cache=\"{}\"", status),
+        static_cast<double>(sum([&](const C& k) -> const Counter& { return k.duration_sum_us[c]; })) /
+            1e6);
+    e.sample("etagd_request_duration_seconds_count", fmt::format("cache=\"{}\"", status),
+             cumulative);
+  }
+  e.family("etagd_client_errors_total", "counter",
+           "Requests refused before they were answered normally (malformed, too large, too "
+           "slow), by reason.");
+  for (int i = 0; i < kClientErrorSlots; ++i) {
+    e.sample("etagd_client_errors_total", fmt::format("reason=\"{}\"", kClientErrorReasons[i]),
+             sum([&](const C& k) -> const Counter& { return k.client_errors[i]; }));
   }
   e.counter("etagd_local_not_modified_total",
             "304 Not Modified responses etagd answered itself, without asking the upstream.",
@@ -230,6 +321,14 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
           process.workers != 0 ? process.workers : worker_count());
   e.gauge("etagd_start_time_seconds", "Start time of the process, seconds since the epoch.",
           static_cast<uint64_t>(start_unix_seconds_));
+  e.gauge("etagd_client_connections", "Open client connections.", process.client_connections);
+  if (!process.version.empty()) {
+    e.family("etagd_build_info", "gauge", "Always 1; the labels say which build is running.");
+    e.sample("etagd_build_info",
+             fmt::format("version=\"{}\",commit=\"{}\"", label_value(process.version),
+                         label_value(process.commit.empty() ? "unknown" : process.commit)),
+             1);
+  }
   e.counter("etagd_log_messages_dropped_total",
             "Log lines dropped because the asynchronous log queue was full.",
             process.log_messages_dropped);
@@ -250,6 +349,22 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
   e.counter("etagd_fleet_gaps_total",
             "Times the fleet channel was lost; each marks the whole cache stale.",
             process.fleet_gaps);
+
+  // The process collector of the Prometheus client libraries, with their names and types.
+  ProcessStats ps = read_process_stats();
+  if (ps.ok) {
+    e.family("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+    e.sample_double("process_cpu_seconds_total", ps.cpu_seconds);
+    e.gauge("process_resident_memory_bytes", "Resident memory size in bytes.", ps.resident_bytes);
+    e.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", ps.virtual_bytes);
+    e.family("process_start_time_seconds", "gauge",
+             "Start time of the process since unix epoch in seconds.");
+    e.sample_double("process_start_time_seconds", ps.start_time_seconds);
+  }
+  e.gauge("process_open_fds", "Number of open file descriptors.", ps.open_fds);
+  if (ps.max_fds != 0) {
+    e.gauge("process_max_fds", "Maximum number of open file descriptors.", ps.max_fds);
+  }
   return e.take();
 }
 

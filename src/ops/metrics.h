@@ -3,8 +3,11 @@
 // sums every worker's counters and adds the cache's and the process's gauges.
 //
 // Exposition format: Prometheus text format 0.0.4, every family with # HELP and # TYPE, names
-// prefixed etagd_. The request matrix (method x status class x cache status) shows only the
-// series that moved, so a scrape stays small.
+// prefixed etagd_, except the process_* families, which have the names and types every
+// Prometheus client library gives them (process_resident_memory_bytes...), so the usual
+// dashboards and alerts work unchanged. The request matrix (method x status class x cache
+// status) and the request duration histogram show only the series that moved, so a scrape
+// stays small.
 #pragma once
 
 #include <array>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "cache/cache_store.h"
+#include "ops/client_error.h"
 #include "ops/exchange_record.h"
 #include "ops/upstream_error.h"
 
@@ -24,6 +28,12 @@ namespace etagd::ops {
 // Upper bounds (seconds) of the upstream latency histogram buckets; +Inf is implied.
 inline constexpr std::array<double, 13> kLatencyBucketsSeconds = {
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
+
+// Upper bounds (seconds) of the client-side request duration histogram, from the head
+// received to the whole answer queued: hits take tens of microseconds, so it starts lower.
+inline constexpr std::array<double, 16> kDurationBucketsSeconds = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+    0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0,  10.0};
 
 // One worker's counters. Only the owning worker thread may call the record_* methods;
 // Metrics::render reads them from any thread.
@@ -34,9 +44,13 @@ class WorkerMetrics {
   WorkerMetrics(const WorkerMetrics&) = delete;
   WorkerMetrics& operator=(const WorkerMetrics&) = delete;
 
-  // One answered request: counts it by method, status class and cache status, and adds its
-  // bytes sent and, for a local 304, the body bytes it saved.
+  // One answered request: counts it by method, status class and cache status, adds its
+  // bytes sent and, for a local 304, the body bytes it saved, and observes its total time
+  // (when known) in the duration histogram of its cache status.
   void record_exchange(const ExchangeRecord& r);
+  // A request refused before an exchange answered it (client_error.h); report_refusal also
+  // records it as an exchange.
+  void record_client_error(ClientErrorReason reason);
   // One upstream request that got a complete response (any status); latency from request
   // sent to response end. Failed requests go to record_upstream_error instead.
   void record_upstream_request(int64_t latency_us);
@@ -60,6 +74,10 @@ struct ProcessGauges {
   unsigned workers = 0;               // 0: Metrics' own worker count
   uint64_t cache_max_bytes = 0;       // configured budget; omitted when 0
   uint64_t log_messages_dropped = 0;  // log lines lost to a full async queue
+  uint64_t client_connections = 0;    // open client connections, every worker
+  // etagd_build_info's labels; the family is omitted while version is empty.
+  std::string_view version;
+  std::string_view commit;
   // Fleet mode; all zero when off.
   bool fleet_enabled = false;
   bool fleet_connected = false;

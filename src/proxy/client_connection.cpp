@@ -6,6 +6,7 @@
 #include "base/invariant.h"
 #include "http/head_reader.h"
 #include "net/socket_address.h"
+#include "ops/client_error.h"
 #include "proxy/exchange.h"
 #include "proxy/http1_writer.h"
 #include "proxy/running_config.h"
@@ -187,11 +188,11 @@ bool ClientConnection::read_head() {
   }
   std::string_view error = http::parse_request_head(head_buf_, scan, request_);
   if (!error.empty()) {
-    reject(error == http::kUnsupportedExpectation ? 417 : 400, error);
+    reject(error == http::kUnsupportedExpectation ? 417 : 400, error, &request_);
     return false;
   }
   if (request_.content_length && *request_.content_length > cfg.limits.max_request_body) {
-    reject(413, "request body too large");
+    reject(413, "request body too large", &request_);
     return false;
   }
   if (!request_.has_body()) {
@@ -246,11 +247,11 @@ bool ClientConnection::read_body() {
   }
   evbuffer_drain(in, consumed);
   if (status == http::ChunkedDecoder::Status::Invalid) {
-    reject(400, chunked_.error());
+    reject(400, chunked_.error(), &request_);
     return false;
   }
   if (chunked_.announced_bytes() > cfg.limits.max_request_body) {
-    reject(413, "request body too large");
+    reject(413, "request body too large", &request_);
     return false;
   }
   if (status == http::ChunkedDecoder::Status::NeedMore) return evbuffer_get_length(in) > 0;
@@ -386,13 +387,17 @@ void ClientConnection::end_answer() {
   if (!in_process_input_ && evbuffer_get_length(transport_->input()) > 0) process_input();
 }
 
-void ClientConnection::reject(int status, std::string_view reason) {
+void ClientConnection::reject(int status, std::string_view reason,
+                              const http::RequestHead* request) {
   // After a framing error the rest of the stream cannot be trusted: answer and close.
   Http1Head head;
   head.version_minor = request_.version_minor;
   head.date = worker_.http_date();
   head.close = true;
-  write_http1_error(transport_->output(), status, reason, head, /*head_request=*/false);
+  size_t body_bytes =
+      write_http1_error(transport_->output(), status, reason, head, /*head_request=*/false);
+  ops::report_refusal(worker_.metrics(), worker_.running()->access_log.get(),
+                      {status, reason, client_.peer, request, body_bytes});
   if (exchange_) {
     exchange_->abandon();
     worker_.retire(std::move(exchange_));
@@ -432,7 +437,7 @@ void ClientConnection::on_timer(void* self) {
       }
       break;
     case State::ReadingBody:
-      c->reject(408, "request body not received in time");
+      c->reject(408, "request body not received in time", &c->request_);
       break;
     case State::Answering:
     case State::Lingering:

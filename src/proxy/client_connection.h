@@ -71,7 +71,9 @@ class ClientConnection final : public net::TransportHandler, public Downstream {
   bool read_head();
   bool read_body();
   void dispatch();
-  void reject(int status, std::string_view reason);
+  // Answers `status` and closes; reported to ops (access log, metrics, error log) with
+  // `request` when its head was parsed, even in part.
+  void reject(int status, std::string_view reason, const http::RequestHead* request = nullptr);
   void begin_lingering_close();
   void arm_timer(std::chrono::milliseconds after);
   static void on_timer(void* self);

@@ -9,6 +9,7 @@
 #include "cache/freshness.h"
 #include "http/http_date.h"
 #include "http/token.h"
+#include "ops/upstream_failure.h"
 #include "proxy/cache_variant.h"
 #include "proxy/error_answer.h"
 #include "proxy/invalidation.h"
@@ -60,6 +61,8 @@ Exchange::Exchange(Worker& worker, Downstream& downstream, const http::RequestHe
   record_.method = request.method;
   record_.method_token = request.method_token;
   record_.target = request.target;
+  record_.protocol = downstream.protocol();
+  record_.host = request.host;
 }
 
 Exchange::~Exchange() {
@@ -153,7 +156,9 @@ void Exchange::decide_and_act() {
       fetch(Purpose::Fetch);
       return;
     case Plan::Kind::ServeHit:
-      serve_entry(found, ops::CacheStatus::Hit);
+      // After waiting for another request's fetch, the entry is that fetch's: say so, since
+      // the time this answer took is the wait, not a lookup.
+      serve_entry(found, waited_ ? ops::CacheStatus::HitCoalesced : ops::CacheStatus::Hit);
       return;
     case Plan::Kind::ServeStale:
       // RFC 5861 stale-while-revalidate: answer now, refresh with one background request.
@@ -185,6 +190,8 @@ void Exchange::coalesce_then_fetch(Purpose purpose) {
     });
     if (!leader) {
       waiter_id_ = id;
+      if (!waited_) worker_.metrics().record_coalesced_wait();
+      waited_ = true;
       wait_for_leader();
       return;
     }
@@ -527,7 +534,12 @@ void Exchange::on_upstream_error(UpstreamError error) {
     connect_upstream(/*fresh=*/true);
     return;
   }
-  if (phase_ == Phase::Streaming && !downstream_.retract_answer()) {
+  bool head_out = phase_ == Phase::Streaming && !downstream_.retract_answer();
+  ops::report_upstream_failure({error, &running_->config->upstream, request_.method_token,
+                                request_.target,
+                                downstream_.wants_answer() ? record_.client : std::string_view(),
+                                record_.body_bytes, head_out});
+  if (head_out) {
     // The head is out: the only honest signal left is to cut the answer short, so the client
     // sees a message that ends early (RFC 9112 §8) and not a complete one. The access log
     // still shows the answer, with the bytes that were sent.
@@ -595,7 +607,11 @@ void Exchange::record_answer() {
   recorded_ = true;
   record_.total_us = base::micros_between(start_, base::monotonic_now());
   worker_.metrics().record_exchange(record_);
-  if (ops::AccessLog* log = running_->access_log.get()) log->write(record_);
+  if (ops::AccessLog* log = running_->access_log.get()) {
+    record_.referer = request_.headers.get("referer");
+    record_.user_agent = request_.headers.get("user-agent");
+    log->write(record_);
+  }
 }
 
 }  // namespace etagd::proxy

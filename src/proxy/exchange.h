@@ -142,6 +142,7 @@ class Exchange final : public UpstreamObserver {
   CoalescingLead lead_;        // held while this exchange is the one fetching for its key
   uint64_t waiter_id_ = 0;     // non-zero while waiting for another exchange's fetch
   bool coalesced_ = false;     // waited and was served nothing: go upstream, never wait again
+  bool waited_ = false;        // waited for another request's fetch (HIT-COALESCED, counted once)
   int regroups_ = 0;           // leaders that gave up on us; bounded so waits are bounded
   std::unique_ptr<base::Timer> wait_timer_;
 

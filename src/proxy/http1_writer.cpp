@@ -52,8 +52,8 @@ void append_http1_head(std::string& out, const Http1Head& h) {
   out += "\r\n";
 }
 
-void write_http1_error(evbuffer* out, int status, std::string_view reason, Http1Head head,
-                       bool head_request) {
+size_t write_http1_error(evbuffer* out, int status, std::string_view reason, Http1Head head,
+                         bool head_request) {
   std::string body = error_answer_body(status, reason);
   head.status = status;
   head.fields = kErrorAnswerFields;
@@ -63,6 +63,7 @@ void write_http1_error(evbuffer* out, int status, std::string_view reason, Http1
   append_http1_head(text, head);
   if (!head_request) text += body;
   evbuffer_add(out, text.data(), text.size());
+  return head_request ? 0 : body.size();
 }
 
 void write_chunk(evbuffer* out, const char* data, size_t len) {

@@ -30,9 +30,9 @@ struct Http1Head {
 void append_http1_head(std::string& out, const Http1Head& head);
 
 // etagd's own answer with a one-line text/plain reason (error_answer.h), always with
-// Content-Length; the body is left out for HEAD.
-void write_http1_error(evbuffer* out, int status, std::string_view reason, Http1Head head,
-                       bool head_request);
+// Content-Length; the body is left out for HEAD. Returns the body bytes written.
+size_t write_http1_error(evbuffer* out, int status, std::string_view reason, Http1Head head,
+                         bool head_request);
 
 // Chunked transfer coding, for bodies of unknown length sent to HTTP/1.1 clients.
 void write_chunk(evbuffer* out, const char* data, size_t len);

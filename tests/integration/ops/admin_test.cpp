@@ -5,6 +5,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "support/etagd_process.h"
 #include "support/free_port.h"
@@ -143,4 +144,53 @@ TEST_CASE("GET /config shows the effective configuration, rules included") {
   CHECK(r.body.find("\"prefix\"") != std::string::npos);
   CHECK(r.body.find("/api/") != std::string::npos);
   CHECK(r.body.find(std::to_string(s.origin.port())) != std::string::npos);
+}
+
+TEST_CASE("metrics show the build, open client connections, request durations and process_*") {
+  AdminSetup s;
+  EtagdProcess etagd(s.config(), s.port);
+  etagd.wait_ready();
+  etagd.wait_listening(s.admin_port);
+  REQUIRE(http_get(s.port, "/api/d").status == 200);
+  REQUIRE(http_get(s.port, "/api/d").headers.get("X-Cache") == "HIT");
+
+  // Three idle keep-alive connections, each with one answered request behind it.
+  std::vector<HttpClient> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.emplace_back(s.port);
+    REQUIRE(idle.back().get("/api/d").status == 200);
+  }
+  // The one-request connections before them close on their own once etagd reads their EOF.
+  std::string m;
+  for (int i = 0; i < 100; ++i) {
+    m = scrape(s.admin_port);
+    if (sample_value(m, "etagd_client_connections") == 3) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(sample_value(m, "etagd_client_connections") == 3);
+  // The version of --version and a commit id; nothing else is known about the commit here.
+  CHECK(m.find("etagd_build_info{version=\"") != std::string::npos);
+  CHECK(m.find("\",commit=\"") != std::string::npos);
+  CHECK(sample_value(m, R"(etagd_request_duration_seconds_count{cache="MISS"})") == 1);
+  CHECK(sample_value(m, R"(etagd_request_duration_seconds_count{cache="HIT"})") == 4);
+  CHECK(sample_value(m, R"(etagd_request_duration_seconds_bucket{cache="HIT",le="+Inf"})") == 4);
+  CHECK(sample_value(m, "process_resident_memory_bytes") > 1e6);
+  CHECK(sample_value(m, "process_virtual_memory_bytes") > 1e6);
+  CHECK(sample_value(m, "process_open_fds") >= 5);  // listeners, connections, logs
+  CHECK(sample_value(m, "process_max_fds") >= 1024);
+  CHECK(sample_value(m, "process_cpu_seconds_total") >= 0);
+  double start = sample_value(m, "process_start_time_seconds").value_or(0);
+  double now = std::chrono::duration<double>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  CHECK(start <= now + 1);
+  CHECK(start > now - 120);
+
+  idle.clear();
+  bool dropped = false;
+  for (int i = 0; i < 100 && !dropped; ++i) {
+    dropped = sample_value(scrape(s.admin_port), "etagd_client_connections") == 0;
+    if (!dropped) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(dropped);
 }

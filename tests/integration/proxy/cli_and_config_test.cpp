@@ -82,6 +82,22 @@ TEST_CASE("--check-config rejects a broken file with exit 1 and names file, line
   CHECK(contains(r.output, "client_header"));
 }
 
+TEST_CASE("--check-config warns, with exit 0, when the upstream host does not resolve") {
+  TempDir dir;
+  // RFC 6761 §6.4: a name under .invalid never resolves.
+  auto path = dir.write("etagd.yaml",
+                        "listen: 127.0.0.1:8080\n"
+                        "upstream:\n"
+                        "  url: http://no-such-origin.invalid:9000\n");
+  ProcessResult r = run_etagd({"--check-config", "--config", path.string()});
+  CHECK_MESSAGE(r.exit.success(), r.output);
+  CHECK_MESSAGE(contains(r.output, path.string() + ":3:8: warning: upstream.url: the host "
+                                   "'no-such-origin.invalid' does not resolve here"),
+                r.output);
+  CHECK(contains(r.output, "etagd would not start with this file (`cannot resolve`)"));
+  CHECK(contains(r.output, "successful"));
+}
+
 TEST_CASE("--check-config reports a file that does not exist with exit 1") {
   TempDir dir;
   std::string missing = dir.file("nope.yaml").string();

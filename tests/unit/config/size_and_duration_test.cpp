@@ -23,10 +23,35 @@ TEST_CASE("a bare integer duration is seconds") {
 
 TEST_CASE("durations reject fractions, signs, spaces and unknown units") {
   for (const char* bad : {"", "s", "ms", "1.5s", "-1s", "+1s", " 5s", "5s ", "5 s", "5sec", "5S",
-                          "5M", "5w", "5y", "1h30m", "0x10", "ten"}) {
+                          "5M", "5w", "5y", "0x10", "ten"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_duration(bad).has_value());
   }
+}
+
+TEST_CASE("compound durations add up, largest unit first, as nginx reads them") {
+  CHECK(parse_duration("1m30s") == milliseconds(90'000));
+  CHECK(parse_duration("1h30m") == milliseconds(5'400'000));
+  CHECK(parse_duration("1d12h") == milliseconds(129'600'000));
+  CHECK(parse_duration("2s500ms") == milliseconds(2'500));
+  CHECK(parse_duration("1h2m3s4ms") == milliseconds(3'723'004));
+  CHECK(parse_duration("1h 30m") == milliseconds(5'400'000));
+  CHECK(parse_duration("0m30s") == milliseconds(30'000));
+}
+
+TEST_CASE("compound durations name each unit once, in order, each part with its unit") {
+  for (const char* bad : {"30s1m", "1m1m", "1m30", "30 1m", "1h  30m", "1h30m ", "1h,30m",
+                          "1h-30m", "1m30x", "ms1m"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_duration(bad).has_value());
+  }
+}
+
+TEST_CASE("a compound duration whose sum does not fit in milliseconds is an error") {
+  CHECK(parse_duration("106751991167d1h").has_value());
+  CHECK_FALSE(parse_duration("106751991167d23h").has_value());
+  CHECK_FALSE(parse_duration("9223372036854775807ms1ms").has_value());  // repeated unit anyway
+  CHECK_FALSE(parse_duration("9223372036854775s807ms1ms").has_value());
 }
 
 TEST_CASE("a duration that does not fit in milliseconds is an error, not a wrap-around") {

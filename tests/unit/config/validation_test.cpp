@@ -174,14 +174,37 @@ TEST_CASE("the cache-status header name must be a token and not hop-by-hop") {
                 "error: cache.status_header: 'Connection' is a hop-by-hop field");
 }
 
-TEST_CASE("an object limit above one shard's budget is a warning") {
+TEST_CASE("an object limit above one shard's budget is a warning that says what to change") {
   LoadResult r =
       load_with_minimal("cache: { max_memory: 16MiB, shards: 16, max_object_size: 2MiB }\n");
   INFO(printed(r));
   CHECK(r.ok());
   CHECK(reports(r,
-                "test.yaml:3:58: warning: cache.max_object_size: max_object_size is larger "
-                "than one shard's share of max_memory (1048576 bytes"));
+                "test.yaml:3:58: warning: cache.max_object_size: max_object_size (2MiB) is larger "
+                "than one shard's share of max_memory (16MiB / 16 shards = 1MiB), so such "
+                "objects would never be cached; lower max_object_size to at most 1MiB, raise "
+                "max_memory to at least 32MiB, or set shards to 8"));
+}
+
+TEST_CASE("the object limit warning speaks the units the file wrote") {
+  LoadResult r = load_with_minimal("cache: { max_memory: 1g, max_object_size: 100m }\n");
+  INFO(printed(r));
+  CHECK(r.ok());
+  CHECK(reports(r, "max_object_size (100m) is larger than one shard's share of max_memory (1g / "
+                   "16 shards = 64MiB), so such objects would never be cached; lower "
+                   "max_object_size to at most 64m, raise max_memory to at least 1600MiB, or "
+                   "set shards to 8"));
+  // Left at its default, max_memory is named in the binary unit that states it exactly.
+  r = load_with_minimal("cache: { max_object_size: 32MB }\n");
+  INFO(printed(r));
+  CHECK(reports(r, "max_object_size (32MB) is larger than one shard's share of max_memory "
+                   "(256MiB / 16 shards = 16MiB), so such objects would never be cached; lower "
+                   "max_object_size to at most 16MB, raise max_memory to at least 512MiB, or "
+                   "set shards to 8"));
+  // An object larger than the whole cache cannot fit with any number of shards.
+  r = load_with_minimal("cache: { max_memory: 1MiB, max_object_size: 2MiB }\n");
+  CHECK(reports(r, "raise max_memory to at least 32MiB"));
+  CHECK_FALSE(reports(r, "set shards"));
 }
 
 TEST_CASE("an object limit above 1GiB is an error: a stored body is held in memory whole") {
@@ -200,7 +223,15 @@ TEST_CASE("log destinations are keywords or absolute paths, and levels and forma
                 "test.yaml:3:15: error: log.level: 'verbose' is not one of: trace, debug, info, "
                 "warn, error, critical, off");
   require_error(load_with_minimal("log: { access_format: jsn }\n"),
-                "error: log.access_format: 'jsn' is not one of: text, json; did you mean 'json'?");
+                "error: log.access_format: 'jsn' is not one of: text, json, combined; did you "
+                "mean 'json'?");
+}
+
+TEST_CASE("the access log format combined is accepted") {
+  LoadResult r = load_with_minimal("log: { access_format: combined }\n");
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  CHECK(r.config->log.access_format == LogFormat::Combined);
 }
 
 TEST_CASE("admin and fleet take off or a mapping, and fleet values are checked") {
@@ -433,6 +464,173 @@ TEST_CASE("on and true are not a cache-status header name") {
   require_rejected(test::load_with_minimal("cache: { status_header: true }\n"),
                    "error: cache.status_header: expected a header name such as X-Cache, or off; "
                    "found 'true'");
+}
+
+}  // namespace
+}  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+void require_message(const LoadResult& r, std::string_view expected) {
+  INFO(test::printed(r));
+  CHECK_FALSE(r.ok());
+  CHECK(test::reports(r, expected));
+}
+
+TEST_CASE("a key written in the wrong block points at the block it belongs in") {
+  require_message(test::load_with_minimal("access_log: /var/log/etagd/access.log\n"),
+                  "test.yaml:3:1: error: access_log: unknown key 'access_log'; did you mean "
+                  "'log.access_log'?");
+  require_message(test::load_with_minimal("max_memory: 1GiB\n"),
+                  "error: max_memory: unknown key 'max_memory'; did you mean 'cache.max_memory'?");
+  require_message(test::load_with_minimal("cache: { level: debug }\n"),
+                  "error: cache.level: unknown key 'level'; did you mean 'log.level'?");
+  // In more than one block: every home is named.
+  require_message(test::load_with_minimal("log: { listen: 127.0.0.1:1 }\n"),
+                  "error: log.listen: unknown key 'listen'; did you mean 'listen' or "
+                  "'admin.listen'?");
+}
+
+TEST_CASE("a rule action at the top level says where actions go") {
+  require_message(test::load_with_minimal("ttl: 60s\n"),
+                  "error: ttl: unknown key 'ttl'; 'ttl' is a rule action: put it under "
+                  "`defaults:` for every request, or in a rule");
+}
+
+TEST_CASE("connection limits under other servers' names point at limits.max_connections") {
+  require_message(test::load_with_minimal("max_conns: 100\n"),
+                  "error: max_conns: unknown key 'max_conns'; did you mean "
+                  "'limits.max_connections'?");
+  require_message(test::load_with_minimal("max_connections: 100\n"),
+                  "error: max_connections: unknown key 'max_connections'; did you mean "
+                  "'limits.max_connections'?");
+  require_message(test::load_with_minimal("limits: { max_conns: 100 }\n"),
+                  "error: limits.max_conns: unknown key 'max_conns'; did you mean "
+                  "'max_connections'?");
+}
+
+TEST_CASE("a connection limit under upstream says that etagd has none yet and what exists") {
+  for (const char* key : {"max_connections", "max_conns"}) {
+    CAPTURE(key);
+    require_message(
+        test::load(std::string("listen: 127.0.0.1:1\nupstream: { url: http://a, ") + key +
+                   ": 10 }\n"),
+        "unknown key '" + std::string(key) +
+            "'; etagd has no limit on connections to the upstream yet; upstream.max_idle is "
+            "how many idle connections each worker keeps open, and limits.max_connections "
+            "limits client connections");
+  }
+}
+
+TEST_CASE("a list of upstream URLs says how to give one server and that several are coming") {
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: [http://10.0.0.7:9000, http://10.0.0.8:9000]\n"),
+      "test.yaml:2:11: error: upstream: etagd forwards to one upstream server: write upstream: "
+      "http://10.0.0.7:9000 (several servers, with load balancing between them, are planned "
+      "under upstream.servers)");
+}
+
+TEST_CASE("a comma inside an unquoted flow value is explained at the key it created") {
+  require_message(
+      test::load_with_minimal(
+          "rules:\n  - match: { prefix: / }\n    cache_control: { 2xx: max-age=60, "
+          "must-revalidate }\n"),
+      "rules[0].cache_control.must-revalidate: unknown key 'must-revalidate'; inside { } a comma "
+      "ends a value: quote a value that contains commas, e.g. \"max-age=60, must-revalidate\"");
+}
+
+}  // namespace
+}  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+TEST_CASE("two rules with one name are an error at the second, naming the first") {
+  LoadResult r = test::load_with_minimal(R"(
+rules:
+  - name: api
+    match: { prefix: /api/ }
+  - name: api
+    match: { prefix: /v2/ }
+)");
+  INFO(test::printed(r));
+  CHECK_FALSE(r.ok());
+  CHECK(test::reports(r, "test.yaml:7:11: error: rules[1].name: 'api' is already the name of "
+                         "rules[0] (line 5); rule names must be unique"));
+}
+
+TEST_CASE("a rule name is not empty and not another rule's position") {
+  LoadResult r = test::load_with_minimal(
+      "rules:\n  - { name: \"\", match: { path: /a } }\n  - { name: \"rules[0]\", match: { path: /b } }\n"
+      "  - { name: \"rules[2]\", match: { path: /c } }\n");
+  INFO(test::printed(r));
+  CHECK(test::reports(r, "error: rules[0].name: a rule name cannot be empty"));
+  CHECK(test::reports(r, "error: rules[1].name: 'rules[0]' is how an unnamed rule is called"));
+  CHECK(test::count_errors(r) == 2);  // rules[2] may call itself rules[2]
+}
+
+TEST_CASE("glob alternatives in braces are refused with the rules to write instead") {
+  LoadResult r = test::load_with_minimal(
+      "rules:\n  - match: { glob: \"/static/**.{css,js}\" }\n    ttl: 1h\n");
+  INFO(test::printed(r));
+  CHECK_FALSE(r.ok());
+  CHECK(test::reports(r, "test.yaml:4:20: error: rules[0].match.glob: etagd globs have no {a,b} "
+                         "alternatives (only * and **), and the braces would be matched "
+                         "literally; write one rule per alternative: glob: /static/**.css, "
+                         "glob: /static/**.js"));
+}
+
+TEST_CASE("a path template or character class in a glob is refused, naming the wildcard") {
+  CHECK(test::reports(
+      test::load_with_minimal("rules:\n  - match: { glob: \"/api/items/{id}/export\" }\n"),
+      "error: rules[0].match.glob: '{id}' would be matched literally: etagd globs have no path "
+      "templates; write glob: /api/items/*/export for any one segment"));
+  CHECK(test::reports(test::load_with_minimal("rules:\n  - match: { glob: \"/v[12]/**\" }\n"),
+                      "error: rules[0].match.glob: etagd globs have no [...] character classes"));
+  CHECK(test::reports(test::load_with_minimal("rules:\n  - match: { glob: \"/a{b\" }\n"),
+                      "error: rules[0].match.glob: '{' without a closing '}'"));
+}
+
+TEST_CASE("a path template in path or prefix is a warning that suggests the glob") {
+  LoadResult r = test::load_with_minimal("rules:\n  - match: { path: \"/api/items/{id}\" }\n");
+  INFO(test::printed(r));
+  CHECK(r.ok());
+  CHECK(test::reports(r, "warning: rules[0].match.path: '{id}' is matched literally here; for "
+                         "any value in that segment write glob: /api/items/*"));
+}
+
+TEST_CASE("ttl and stale windows on a validate or bypass rule are reported as having no effect") {
+  LoadResult r = test::load_with_minimal(R"(
+rules:
+  - match: { prefix: /live/ }
+    cache: validate
+    ttl: 60s
+  - match: { prefix: /stream/ }
+    cache: bypass
+    stale_if_error: 1m
+)");
+  INFO(test::printed(r));
+  CHECK(r.ok());
+  CHECK(test::reports(r, "test.yaml:7:5: warning: rules[0].ttl: has no effect: cache: validate "
+                         "stores nothing, so 'ttl' never applies; remove it, or use cache: store "
+                         "to keep responses"));
+  CHECK(test::reports(r, "warning: rules[1].stale_if_error: has no effect: cache: bypass stores "
+                         "nothing"));
+}
+
+TEST_CASE("a ttl inherited from defaults by a validate rule is not reported") {
+  LoadResult r = test::load_with_minimal(R"(
+defaults:
+  ttl: 60s
+  key_headers: [Authorization]
+rules:
+  - match: { prefix: /live/ }
+    cache: validate
+)");
+  INFO(test::printed(r));
+  CHECK(r.ok());
+  CHECK(r.diagnostics.empty());
 }
 
 }  // namespace

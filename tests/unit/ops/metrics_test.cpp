@@ -64,7 +64,8 @@ Exposition parse(const std::string& text) {
       std::string name = m[1];
       std::string family = family_of(name, e.types);
       CHECK_MESSAGE(e.types.count(family) == 1, "sample before its TYPE: " << line);
-      CHECK_MESSAGE(name.rfind("etagd_", 0) == 0, "unprefixed name: " << name);
+      bool prefixed = name.rfind("etagd_", 0) == 0 || name.rfind("process_", 0) == 0;
+      CHECK_MESSAGE(prefixed, "unprefixed name: " << name);
       std::string series = name + std::string(m[2]);
       std::string value = m[5];
       double v = value == "+Inf" ? 1e300 : std::stod(value);
@@ -249,11 +250,107 @@ TEST_CASE("cache statistics and process gauges are rendered as given") {
 
 TEST_CASE("cache status names are the X-Cache values") {
   CHECK(cache_status_name(CacheStatus::Hit) == "HIT");
+  CHECK(cache_status_name(CacheStatus::HitCoalesced) == "HIT-COALESCED");
   CHECK(cache_status_name(CacheStatus::Miss) == "MISS");
   CHECK(cache_status_name(CacheStatus::Stale) == "STALE");
   CHECK(cache_status_name(CacheStatus::Revalidated) == "REVALIDATED");
   CHECK(cache_status_name(CacheStatus::Bypass) == "BYPASS");
   CHECK(cache_status_name(CacheStatus::None) == "NONE");
+}
+
+TEST_CASE("a coalesced hit is its own cache status in the request matrix") {
+  Metrics m(1);
+  m.worker(0).record_exchange(exchange(http::Method::Get, 200, CacheStatus::HitCoalesced));
+  Exposition e = parse(render(m));
+  CHECK(e.at(R"(etagd_requests_total{method="GET",status="2xx",cache="HIT-COALESCED"})") == 1);
+  CHECK_FALSE(e.has(R"(etagd_requests_total{method="GET",status="2xx",cache="HIT"})"));
+}
+
+TEST_CASE("client errors are counted by reason, every reason shown from the start") {
+  Metrics m(2);
+  m.worker(0).record_client_error(client_error_reason(400));
+  m.worker(1).record_client_error(client_error_reason(400));
+  m.worker(1).record_client_error(client_error_reason(408));
+  m.worker(0).record_client_error(client_error_reason(431));
+  m.worker(0).record_client_error(client_error_reason(413));
+  m.worker(0).record_client_error(client_error_reason(599));
+  Exposition e = parse(render(m));
+  CHECK(e.types.at("etagd_client_errors_total") == "counter");
+  CHECK(e.at(R"(etagd_client_errors_total{reason="bad_request"})") == 2);
+  CHECK(e.at(R"(etagd_client_errors_total{reason="timeout"})") == 1);
+  CHECK(e.at(R"(etagd_client_errors_total{reason="header_too_large"})") == 1);
+  CHECK(e.at(R"(etagd_client_errors_total{reason="body_too_large"})") == 1);
+  CHECK(e.at(R"(etagd_client_errors_total{reason="other"})") == 1);
+  CHECK(e.at(R"(etagd_client_errors_total{reason="uri_too_long"})") == 0);
+  for (std::string_view reason : kClientErrorReasons) {
+    CHECK(e.has("etagd_client_errors_total{reason=\"" + std::string(reason) + "\"}"));
+  }
+}
+
+TEST_CASE("the client-side duration histogram is split by cache status and skips unknown times") {
+  Metrics m(2);
+  ExchangeRecord hit = exchange(http::Method::Get, 200, CacheStatus::Hit);
+  hit.total_us = 40;  // 40 us -> le 0.0001
+  m.worker(0).record_exchange(hit);
+  hit.total_us = 100;  // exactly 0.1 ms -> le 0.0001 (bounds are <=)
+  m.worker(1).record_exchange(hit);
+  ExchangeRecord miss = exchange(http::Method::Get, 200, CacheStatus::Miss);
+  miss.total_us = 30'000;  // 30 ms -> le 0.05
+  m.worker(0).record_exchange(miss);
+  ExchangeRecord refused = exchange(http::Method::Other, 400, CacheStatus::None);
+  refused.total_us = -1;  // a refusal: no duration
+  m.worker(0).record_exchange(refused);
+
+  Exposition e = parse(render(m));
+  CHECK(e.types.at("etagd_request_duration_seconds") == "histogram");
+  auto bucket = [&](const std::string& cache, const std::string& le) {
+    return e.at("etagd_request_duration_seconds_bucket{cache=\"" + cache + "\",le=\"" + le + "\"}");
+  };
+  CHECK(bucket("HIT", "0.0001") == 2);
+  CHECK(bucket("HIT", "+Inf") == 2);
+  CHECK(bucket("MISS", "0.025") == 0);
+  CHECK(bucket("MISS", "0.05") == 1);
+  CHECK(e.at(R"(etagd_request_duration_seconds_count{cache="HIT"})") == 2);
+  CHECK(e.at(R"(etagd_request_duration_seconds_sum{cache="HIT"})") == doctest::Approx(0.00014));
+  CHECK(e.at(R"(etagd_request_duration_seconds_sum{cache="MISS"})") == doctest::Approx(0.03));
+  CHECK_FALSE(e.has(R"(etagd_request_duration_seconds_count{cache="NONE"})"));
+  CHECK_FALSE(e.has(R"(etagd_request_duration_seconds_count{cache="STALE"})"));
+}
+
+TEST_CASE("build info, client connections and the process collector's metrics are rendered") {
+  Metrics m(1);
+  ProcessGauges g;
+  g.version = "1.2.3";
+  g.commit = "0123456789ab";
+  g.client_connections = 42;
+  Exposition e = parse(m.render(cache::CacheStats{}, g));
+  CHECK(e.types.at("etagd_build_info") == "gauge");
+  CHECK(e.at(R"(etagd_build_info{version="1.2.3",commit="0123456789ab"})") == 1);
+  CHECK(e.types.at("etagd_client_connections") == "gauge");
+  CHECK(e.at("etagd_client_connections") == 42);
+
+  // The names and types of client_golang's process collector.
+  CHECK(e.types.at("process_cpu_seconds_total") == "counter");
+  CHECK(e.types.at("process_resident_memory_bytes") == "gauge");
+  CHECK(e.types.at("process_virtual_memory_bytes") == "gauge");
+  CHECK(e.types.at("process_start_time_seconds") == "gauge");
+  CHECK(e.types.at("process_open_fds") == "gauge");
+  CHECK(e.types.at("process_max_fds") == "gauge");
+  CHECK(e.at("process_resident_memory_bytes") > 0);
+  CHECK(e.at("process_virtual_memory_bytes") >= e.at("process_resident_memory_bytes"));
+  CHECK(e.at("process_open_fds") >= 1);
+  CHECK(e.at("process_max_fds") >= e.at("process_open_fds"));
+  CHECK(e.at("process_cpu_seconds_total") >= 0);
+  CHECK(e.at("process_start_time_seconds") > 1.6e9);
+}
+
+TEST_CASE("build info is left out when no version is given, and an empty commit is unknown") {
+  Metrics m(1);
+  CHECK_FALSE(parse(render(m)).types.count("etagd_build_info"));
+  ProcessGauges g;
+  g.version = "1.2.3";
+  CHECK(parse(m.render(cache::CacheStats{}, g))
+            .at(R"(etagd_build_info{version="1.2.3",commit="unknown"})") == 1);
 }
 
 }  // namespace
