@@ -203,6 +203,7 @@ bool ClientConnection::read_head() {
   body_remaining_ = request_.content_length.value_or(0);
   chunked_.reset();
   sent_continue_ = false;
+  ETAGD_ASSERT(state_ == State::ReadingHead, "a body follows its head");
   state_ = State::ReadingBody;
   arm_timer(cfg.timeouts.client_body);
   return true;
@@ -260,6 +261,9 @@ bool ClientConnection::read_body() {
 }
 
 void ClientConnection::dispatch() {
+  ETAGD_ASSERT(state_ == State::ReadingHead || state_ == State::ReadingBody,
+               "a request is answered once it has been read");
+  ETAGD_ASSERT(!exchange_, "one exchange at a time: pipelined requests wait their turn");
   state_ = State::Answering;
   head_started_ = false;
   timer_.cancel();
@@ -375,6 +379,7 @@ void ClientConnection::end_answer() {
     begin_lingering_close();
     return;
   }
+  ETAGD_ASSERT(state_ == State::Answering, "the next request is read once this one is answered");
   state_ = State::ReadingHead;
   scanner_ = http::HeadScanner(http::HeadKind::Request, head_limits(*worker_.running()->config));
   transport_->set_reading(true);

@@ -376,6 +376,7 @@ void Exchange::on_upstream_body(const char* data, size_t len) {
 }
 
 void Exchange::fall_back_to_streaming() {
+  ETAGD_ASSERT(upstream_ && upstream_head_, "the upstream head is valid while its connection is held");
   // The body turned out larger than max_object_size: neither stored nor hashed.
   storable_ = false;
   lead_.release();
@@ -421,6 +422,7 @@ cache::FreshnessPolicy Exchange::freshness_policy() const {
 }
 
 void Exchange::finish_fetch() {
+  ETAGD_ASSERT(upstream_ && upstream_head_, "the upstream head is valid while its connection is held");
   const http::ResponseHead& head = *upstream_head_;
   auto [request_time, response_time] = request_and_response_time();
   fetched_with_age_ = head.headers.contains("age");
@@ -452,6 +454,8 @@ void Exchange::finish_fetch() {
 
 void Exchange::finish_revalidation() {
   // RFC 9111 §4.3.4: the 304's fields update the stored response; the body stays.
+  ETAGD_ASSERT(upstream_ && upstream_head_ && stale_,
+               "a refresh needs the stored entry and the 304, valid while its connection is held");
   const http::ResponseHead& head = *upstream_head_;
   auto [request_time, response_time] = request_and_response_time();
   fetched_with_age_ = head.headers.contains("age");

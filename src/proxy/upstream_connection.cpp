@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/invariant.h"
 #include "http/head_reader.h"
 #include "proxy/upstream_pool.h"
 #include "proxy/worker.h"
@@ -33,6 +34,10 @@ UpstreamConnection::UpstreamConnection(UpstreamPool& pool,
 UpstreamConnection::~UpstreamConnection() = default;
 
 void UpstreamConnection::start(evbuffer* request, bool head_request, UpstreamObserver* observer) {
+  // A connection serves one request at a time: fresh from the pool (Idle) or just connected.
+  ETAGD_ASSERT(state_ == State::Connecting || state_ == State::Idle || state_ == State::Active,
+               "an upstream connection starts a request only when it has none");
+  ETAGD_ASSERT(observer_ == nullptr, "an upstream connection has one observer at a time");
   observer_ = observer;
   head_request_ = head_request;
   ++requests_;
@@ -88,6 +93,8 @@ void UpstreamConnection::detach() {
 }
 
 void UpstreamConnection::park() {
+  ETAGD_ASSERT(state_ == State::Complete && reusable_,
+               "only a connection whose response ended cleanly goes back to the pool");
   state_ = State::Idle;
   observer_ = nullptr;
   timer_.arm(pool_.config().upstream.idle_timeout);
@@ -264,6 +271,7 @@ bool UpstreamConnection::read_body() {
 }
 
 void UpstreamConnection::complete() {
+  ETAGD_ASSERT(state_ == State::Active, "a response completes while it is being read");
   state_ = State::Complete;
   timer_.cancel();
   // Reusable only when the response was framed, keep-alive, and nothing followed it.
