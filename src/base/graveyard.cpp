@@ -6,14 +6,17 @@ Graveyard::Graveyard(event_base* base) : reaper_(event_new(base, -1, 0, &Graveya
 
 Graveyard::~Graveyard() { clear(); }
 
-void Graveyard::schedule() { event_active(reaper_.get(), EV_TIMEOUT, 0); }
+void Graveyard::schedule() {
+  // One activation per batch: an event already active stays so.
+  if (dead_.size() == 1) event_active(reaper_.get(), EV_TIMEOUT, 0);
+}
 
 void Graveyard::clear() {
   // Destroying one object may bury others (a connection buries its exchange): loop.
   while (!dead_.empty()) {
-    std::vector<std::shared_ptr<void>> batch;
-    batch.swap(dead_);
-    batch.clear();
+    reaping_.swap(dead_);
+    for (const Dead& d : reaping_) d.destroy(d.object);
+    reaping_.clear();
   }
 }
 

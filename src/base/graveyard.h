@@ -2,6 +2,9 @@
 // callback returns, on the loop's own thread. A connection, an exchange or a Redis session is
 // never deleted while its own code may still be on the stack (a callback that ends the
 // connection it was called for, a library that frees its context after we return).
+//
+// Burying allocates nothing per object (a pointer and its deleter go into a vector that keeps
+// its capacity): every request retires an exchange, so this is on the hot path.
 #pragma once
 
 #include <memory>
@@ -21,17 +24,22 @@ class Graveyard {
   template <typename T>
   void bury(std::unique_ptr<T> p) {
     if (!p) return;
-    dead_.push_back(std::shared_ptr<void>(std::move(p)));
+    dead_.push_back({p.release(), [](void* o) { delete static_cast<T*>(o); }});
     schedule();
   }
   // Destroys everything now (the loop has ended).
   void clear();
 
  private:
+  struct Dead {
+    void* object;
+    void (*destroy)(void*);
+  };
   void schedule();
   static void on_reap(evutil_socket_t, short, void* self);
 
-  std::vector<std::shared_ptr<void>> dead_;
+  std::vector<Dead> dead_;
+  std::vector<Dead> reaping_;
   EventPtr reaper_;
 };
 

@@ -56,6 +56,12 @@ class EntryRef {
   // References to this entry right now (tests; racy by nature under concurrency).
   long use_count() const;
 
+  // Hands the reference over as a raw pointer, for a C callback's argument (an evbuffer that
+  // references the body until the kernel has taken it); from_raw() takes it back. Between
+  // the two the entry stays alive; every pointer released must be taken back exactly once.
+  const CacheEntry* release_to_raw() { return std::exchange(p_, nullptr); }
+  static EntryRef from_raw(const CacheEntry* p) { return EntryRef(p, Adopt{}); }
+
   friend bool operator==(const EntryRef& a, const EntryRef& b) { return a.p_ == b.p_; }
   friend bool operator==(const EntryRef& a, std::nullptr_t) { return a.p_ == nullptr; }
 

@@ -26,9 +26,10 @@ constexpr std::chrono::milliseconds kLingerTime{2000};
 
 // Keeps an entry (and so its body) alive while the kernel has not taken all of the body: the
 // evbuffer calls this when it no longer references the bytes. An entry evicted meanwhile is
-// freed here, after its last send.
-void release_entry(const void*, size_t, void* holder) {
-  std::unique_ptr<cache::EntryRef> owned(static_cast<cache::EntryRef*>(holder));
+// freed here, after its last send. The reference travels as the raw pointer, so a hit
+// allocates nothing to keep it.
+void release_entry(const void*, size_t, void* entry) {
+  cache::EntryRef::from_raw(static_cast<const cache::CacheEntry*>(entry));
 }
 
 }  // namespace
@@ -340,11 +341,12 @@ bool ClientConnection::send_body(const char* data, size_t len) {
 void ClientConnection::send_entry_body(const cache::EntryRef& entry) {
   if (state_ == State::Closed || framing_ == http::BodyFraming::None) return;
   commit_head();
-  auto holder = std::make_unique<cache::EntryRef>(entry);
-  std::string_view body = (*holder)->body();
+  std::string_view body = entry->body();
+  cache::EntryRef held = entry;
+  const cache::CacheEntry* raw = held.release_to_raw();
   if (evbuffer_add_reference(transport_->output(), body.data(), body.size(), &release_entry,
-                             holder.get()) == 0) {
-    holder.release();  // now owned by the evbuffer, freed in release_entry
+                             const_cast<cache::CacheEntry*>(raw)) != 0) {
+    cache::EntryRef::from_raw(raw);  // not added: drop the reference again
   }
 }
 

@@ -136,6 +136,7 @@ void Exchange::decide_and_act() {
   Lookup lookup;
   cache::EntryRef found;
   bool store = !url_key_.empty();
+  int64_t now_s = now();
   if (store) {
     // Fleet mode: sampled before the lookup, so that after a resubscription the lookup sees
     // the cache already marked stale (fleet/hit_gate.h).
@@ -144,9 +145,9 @@ void Exchange::decide_and_act() {
     found = std::move(r.entry);
     lookup.entry = found.get();
     // An entry a missed fleet invalidation may have hit is revalidated, never served as is.
-    lookup.forced_stale = r.forced_stale || (found && !gate.allows(*found, now()));
+    lookup.forced_stale = r.forced_stale || (found && !gate.allows(*found, now_s));
   }
-  Plan plan = decide(request_, *actions_, store ? &lookup : nullptr, now());
+  Plan plan = decide(request_, *actions_, store ? &lookup : nullptr, now_s);
   record_.cache_status = plan.status;
   switch (plan.kind) {
     case Plan::Kind::Forward:
