@@ -281,6 +281,8 @@ int main(int argc, char** argv) {
           if (fleet == nullptr) return;
           if (kind == "url") {
             fleet->publish_url(value);
+          } else if (kind == "target") {
+            fleet->publish_target(value);
           } else {
             fleet->publish_prefix(value);
           }
