@@ -29,19 +29,39 @@ namespace {
 
 constexpr const char* kDefaultConfig = "/etc/etagd/etagd.yaml";
 
-void print_usage(std::FILE* out) {
-  std::fprintf(out,
-               "usage: etagd [--config FILE] [--check-config] [--version] [--help]\n"
-               "\n"
-               "  -c, --config FILE    configuration file (default %s)\n"
-               "  -t, --check-config   check the configuration, print every problem, and exit\n"
-               "                       (status 0 if it is valid, 1 if not)\n"
-               "  -v, --version        print the version and exit\n"
-               "  -h, --help           print this help and exit\n"
-               "\n"
-               "Signals: HUP reloads the configuration, USR1 reopens log files,\n"
-               "TERM/INT drain connections and exit.\n",
-               kDefaultConfig);
+// GNU conventions: --help and --version print to stdout and exit 0; a usage error prints one
+// line naming the problem and --help to stderr and exits 2 (as getopt-based tools do).
+void print_help() {
+  std::printf(
+      "Usage: etagd [OPTION]...\n"
+      "Caching reverse proxy: content ETags, local 304s and Cache-Control rules in front of\n"
+      "an HTTP/1.1 API.\n"
+      "\n"
+      "  -c, --config=FILE    configuration file (default %s)\n"
+      "  -t, --check-config   check the configuration, print every problem, and exit\n"
+      "  -V, --version        print the version, commit, build type and library versions,\n"
+      "                       and exit (-v is accepted too)\n"
+      "  -h, --help           print this help and exit\n"
+      "\n"
+      "Signals: HUP reloads the configuration, USR1 reopens log files,\n"
+      "TERM and INT drain connections and exit.\n"
+      "\n"
+      "Exit status: 0 on success (a clean drain, a valid --check-config), 1 when the\n"
+      "configuration is invalid or etagd cannot start, 2 on a command-line error.\n"
+      "\n"
+      "See etagd(8) and etagd.yaml(5).\n",
+      kDefaultConfig);
+}
+
+void print_version() {
+  std::printf("etagd %s\ncommit %s, %s build\n%s\n", ETAGD_VERSION, ETAGD_COMMIT,
+              ETAGD_BUILD_TYPE, ETAGD_LIBRARY_VERSIONS);
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "etagd: %s\nTry 'etagd --help' for more information.\n",
+               message.c_str());
+  return 2;
 }
 
 struct Options {
@@ -54,25 +74,22 @@ int parse_args(int argc, char** argv, Options& o) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "-c" || arg == "--config") {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "etagd: %s needs a file name\n", arg.c_str());
-        return 2;
-      }
+      if (i + 1 >= argc) return usage_error("option '" + arg + "' requires a file name");
       o.config_path = argv[++i];
     } else if (arg.rfind("--config=", 0) == 0) {
       o.config_path = arg.substr(9);
     } else if (arg == "-t" || arg == "--check-config") {
       o.check_only = true;
-    } else if (arg == "-v" || arg == "--version") {
-      std::printf("etagd %s (commit %s)\n", ETAGD_VERSION, ETAGD_COMMIT);
+    } else if (arg == "-V" || arg == "-v" || arg == "--version") {
+      print_version();
       return 0;
     } else if (arg == "-h" || arg == "--help") {
-      print_usage(stdout);
+      print_help();
       return 0;
+    } else if (arg.empty() || arg[0] != '-') {
+      return usage_error("unexpected argument '" + arg + "'");
     } else {
-      std::fprintf(stderr, "etagd: unknown option %s\n", arg.c_str());
-      print_usage(stderr);
-      return 2;
+      return usage_error("unrecognized option '" + arg + "'");
     }
   }
   return -1;
@@ -281,6 +298,8 @@ int main(int argc, char** argv) {
           if (fleet == nullptr) return;
           if (kind == "url") {
             fleet->publish_url(value);
+          } else if (kind == "target") {
+            fleet->publish_target(value);
           } else {
             fleet->publish_prefix(value);
           }

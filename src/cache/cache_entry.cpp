@@ -61,9 +61,10 @@ bool equals_combined(const http::HeaderList& request, std::string_view name,
   return pos == stored.size();
 }
 
-// The store's hash bucket slot: an 8-byte bucket pointer per entry at a load factor of 1/2
-// (entry_table.h keeps it between 1/4 and 1).
-constexpr size_t kStoreSlotBytes = 2 * sizeof(void*);
+// The store's hash bucket slots: an 8-byte bucket pointer per entry at a load factor of 1/2 in
+// the URL-key table (entry_table.h keeps it between 1/4 and 1), and at a load factor of 1 in
+// the target index (target_index.h keeps it between 1/2 and 2).
+constexpr size_t kStoreSlotBytes = 2 * sizeof(void*) + sizeof(void*);
 
 // Copies `text` to `out` and returns the end (memcpy must not see the null data() of an
 // empty view).

@@ -123,6 +123,7 @@ struct StoreHooks {
   const CacheEntry* lru_prev = nullptr;
   const CacheEntry* lru_next = nullptr;
   const CacheEntry* chain_next = nullptr;  // next entry in the same hash bucket
+  const CacheEntry* target_next = nullptr; // next in the same TargetIndex bucket (any host)
   EntryRef pin;                            // the store's own reference while stored
   uint32_t hash = 0;                       // low bits of the URL-key hash (bucket choice)
   std::atomic<bool> claimed{false};        // stored in some shard (an entry is stored once)

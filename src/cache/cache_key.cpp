@@ -75,4 +75,10 @@ std::string variant_value(const http::HeaderList& request, std::string_view fiel
   return request.combined(field_name);
 }
 
+std::string_view url_key_target(std::string_view url_key) {
+  size_t start = url_key.find('/');
+  if (start == std::string_view::npos) return {};
+  return url_key.substr(start);
+}
+
 }  // namespace etagd::cache

@@ -18,6 +18,8 @@ namespace etagd::cache {
 std::string make_url_key(std::string_view host, std::string_view path_and_query);
 // The path part (no query) of a key made by make_url_key: what invalidate_prefix matches.
 std::string_view url_key_path(std::string_view url_key);
+// The target part (path and query) of a key made by make_url_key: what purge_target matches.
+std::string_view url_key_target(std::string_view url_key);
 
 // A variant field (cache_entry.h VaryField) named "cookie:<name>" keys on one cookie's value
 // rather than on a whole header field: a rule's key_cookies. No real field name can collide

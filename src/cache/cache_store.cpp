@@ -12,6 +12,7 @@
 #include "cache/entry_table.h"
 #include "cache/lru_list.h"
 #include "cache/prefix_generations.h"
+#include "cache/target_index.h"
 
 namespace etagd::cache {
 
@@ -61,6 +62,10 @@ class CacheStore::Shard {
   // (a GET that was upstream while a PUT to the same URL succeeded) carries the old state.
   bool invalidated_in_flight(const CacheEntry& e) const {
     if (invalidated(e) || e.seq() < url_floor_seq_) return true;
+    if (!recent_targets_.empty()) {
+      auto t = recent_targets_.find(TargetIndex::target_of(e));
+      if (t != recent_targets_.end() && e.seq() < t->second) return true;
+    }
     if (recent_urls_.empty()) return false;
     auto it = recent_urls_.find(std::string(e.url_key()));
     return it != recent_urls_.end() && e.seq() < it->second;
@@ -78,6 +83,30 @@ class CacheStore::Shard {
     recent_urls_[std::string(url_key)] = seq;
   }
 
+  // The same for a target purged on every host (purge_target), sharing the URL floor.
+  void record_target(std::string_view target, uint64_t seq) {
+    if (recent_targets_.size() >= kMaxRecentUrls) {
+      recent_targets_.clear();
+      url_floor_seq_ = seq;
+      return;
+    }
+    auto it = recent_targets_.find(target);
+    if (it == recent_targets_.end()) {
+      recent_targets_.emplace(std::string(target), seq);
+    } else {
+      it->second = seq;
+    }
+  }
+
+  // Every entry stored at `target` on any host: one chain of the target index.
+  size_t remove_target(std::string_view target, Released& out) {
+    std::vector<const CacheEntry*> at;
+    targets_.for_each_at(target, [&](const CacheEntry* e) { at.push_back(e); });
+    for (const CacheEntry* e : at) unlink(e, out);
+    stats.purged.fetch_add(at.size(), std::memory_order_relaxed);
+    return at.size();
+  }
+
   // Adds `entry` (its charge passed in, computed before locking): replaces the stored entry
   // with the same variant, then evicts from the LRU end until it fits.
   void link(const EntryRef& entry, uint64_t hash, uint64_t charge, Released& out) {
@@ -91,6 +120,7 @@ class CacheStore::Shard {
       stats.evictions.fetch_add(1, std::memory_order_relaxed);
     }
     table_.insert(e, hash);
+    targets_.insert(e);
     lru_.push_front(e);
     store_hooks(*e).pin = entry;
     bytes_ += charge;
@@ -100,6 +130,7 @@ class CacheStore::Shard {
 
   void unlink(const CacheEntry* e, Released& out) {
     table_.remove(e);
+    targets_.remove(e);
     lru_.remove(e);
     bytes_ -= e->charge();
     StoreHooks& h = store_hooks(*e);
@@ -170,11 +201,18 @@ class CacheStore::Shard {
   uint64_t bytes_ = 0;  // sum of the charges of the entries in table_
   EntryTable table_;
   LruList lru_;
+  TargetIndex targets_;
   PrefixGenerations prefixes_;
   uint64_t floor_seq_ = 0;  // entries with a lower seq are invalidated (prefix record overflow)
   static constexpr size_t kMaxRecentUrls = 1024;
   std::unordered_map<std::string, uint64_t> recent_urls_;  // url_key -> seq of its invalidation
-  uint64_t url_floor_seq_ = 0;  // inserts with a lower seq are refused (recent_urls_ overflow)
+  uint64_t url_floor_seq_ = 0;  // inserts with a lower seq are refused (recent_*_ overflow)
+  struct TargetHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  // target -> seq of its every-host purge
+  std::unordered_map<std::string, uint64_t, TargetHash, std::equal_to<>> recent_targets_;
 };
 
 CacheStore::CacheStore(CacheStoreOptions options) : options_(options) {
@@ -285,6 +323,19 @@ void CacheStore::invalidate_prefix(std::string_view path_prefix, PrefixMatch mat
 }
 
 size_t CacheStore::purge_url(std::string_view url_key) { return invalidate_url(url_key); }
+
+size_t CacheStore::purge_target(std::string_view target) {
+  invalidations_.fetch_add(1, std::memory_order_relaxed);
+  uint64_t seq = next_seq();  // responses fetched from now on are newer than this purge
+  size_t removed = 0;
+  for (const std::unique_ptr<Shard>& shard : shards_) {
+    Released released;
+    std::lock_guard lock(shard->mu);
+    shard->record_target(target, seq);
+    removed += shard->remove_target(target, released);
+  }
+  return removed;
+}
 
 size_t CacheStore::purge_prefix(std::string_view path_prefix) {
   invalidations_.fetch_add(1, std::memory_order_relaxed);

@@ -4,7 +4,8 @@
 // still sends it lives until that send completes.
 //
 // Invalidation never scans the cache on a request path: a URL invalidation removes that URL's
-// variants from one shard; a prefix invalidation records (prefix, sequence number) in every
+// variants from one shard; a purge of one path and query on every host walks one chain of
+// each shard's target index (target_index.h); a prefix invalidation records (prefix, sequence number) in every
 // shard's prefix record (prefix_generations.h), and a lookup treats an entry older than a
 // matching prefix as absent. Prefixes are path-only: "/api/items" invalidates that path on
 // every host (a rule's invalidate list names paths; an operator purging a path wants it gone
@@ -88,6 +89,11 @@ class CacheStore {
   // Admin purge: removes entries now and counts them. url_key form or a path prefix.
   // Scans the cache; not for request paths.
   size_t purge_url(std::string_view url_key);
+  // Removes every variant stored at `target` (path?query, as in a URL key) on every host, and
+  // refuses the responses of fetches for it that started before (as invalidate_url does).
+  // O(shards): each shard's target index (target_index.h) holds the entries of one target in
+  // one chain, so nothing is scanned.
+  size_t purge_target(std::string_view target);
   size_t purge_prefix(std::string_view path_prefix);
   // Every entry stored before this call is reported with forced_stale (fleet: after a gap in
   // the invalidation channel). O(1).

@@ -18,6 +18,9 @@ Inbound apply_message(const Message& message, std::string_view self, cache::Cach
     case MessageKind::Path:
       cache.invalidate_prefix(message.value, cache::PrefixMatch::Segments);
       break;
+    case MessageKind::Target:
+      cache.purge_target(message.value);
+      break;
     case MessageKind::All:
       cache.mark_all_stale();
       break;

@@ -451,6 +451,10 @@ void FleetChannel::publish(MessageKind kind, std::string_view value) {
 
 void FleetChannel::publish_url(std::string_view url_key) { publish(MessageKind::Url, url_key); }
 
+void FleetChannel::publish_target(std::string_view target) {
+  publish(MessageKind::Target, target);
+}
+
 void FleetChannel::publish_prefix(std::string_view path_prefix, cache::PrefixMatch match) {
   publish(match == cache::PrefixMatch::Bytes ? MessageKind::Prefix : MessageKind::Path,
           path_prefix);

@@ -73,6 +73,8 @@ class FleetChannel {
 
   // Thread-safe, non-blocking. Call after the same local invalidation (or admin purge).
   void publish_url(std::string_view url_key);
+  // An admin purge of path?query on every host (CacheStore::purge_target).
+  void publish_target(std::string_view target);
   void publish_prefix(std::string_view path_prefix,
                       cache::PrefixMatch match = cache::PrefixMatch::Bytes);
 

@@ -17,6 +17,7 @@ std::optional<MessageKind> kind_from_name(std::string_view name) {
   if (name == "url") return MessageKind::Url;
   if (name == "prefix") return MessageKind::Prefix;
   if (name == "path") return MessageKind::Path;
+  if (name == "target") return MessageKind::Target;
   if (name == "all") return MessageKind::All;
   if (name == "ping") return MessageKind::Heartbeat;
   return std::nullopt;
@@ -32,6 +33,8 @@ std::string_view kind_name(MessageKind kind) {
       return "prefix";
     case MessageKind::Path:
       return "path";
+    case MessageKind::Target:
+      return "target";
     case MessageKind::All:
       return "all";
     case MessageKind::Heartbeat:

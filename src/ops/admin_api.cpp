@@ -87,10 +87,14 @@ std::optional<PurgeUrl> parse_purge_url(std::string_view url) {
   } else {
     return std::nullopt;
   }
+  bool https = iequals_prefix(url, "https://");
   size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
   // Userinfo has no place in a cache key (RFC 9110 §4.2.4 deprecates it in http URIs).
   if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  // RFC 9110 §4.2.3: the scheme's default port is the same origin as no port (make_url_key
+  // drops ":80"; a TLS terminator in front forwards https requests with the Host as sent).
+  if (https && authority.ends_with(":443")) authority.remove_suffix(4);
   std::string target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (target.front() == '?') target.insert(0, "/");
   return PurgeUrl{std::string(authority), std::move(target)};
@@ -170,10 +174,11 @@ AdminResponse AdminApi::purge(const http::RequestHead& request, bool varnish_sty
   std::optional<std::string> host = query_param(request.query, "host");
 
   if (varnish_style) {
-    // The whole target is the URL to purge; the host is the one the request names.
+    // The whole target is the URL to purge, on every host: the request's own Host names the
+    // admin listener, not a host clients use.
     url = std::string(request.target);
     prefix.reset();
-    host = std::string(request.host);
+    host.reset();
   }
 
   if (url.has_value() == prefix.has_value()) {
@@ -196,14 +201,19 @@ AdminResponse AdminApi::purge(const http::RequestHead& request, bool varnish_sty
   if (!parsed) {
     return json_error(400, "url must be http://host/path or /path (with host=)");
   }
-  if (!parsed->host.empty() && host && *host != parsed->host) {
+  if (!parsed->host.empty() && host && !host->empty() &&
+      cache::make_url_key(*host, "/") != cache::make_url_key(parsed->host, "/")) {
     return json_error(400, "host= disagrees with the host in url=");
   }
   std::string purge_host = !parsed->host.empty() ? parsed->host : host.value_or("");
   if (purge_host.empty()) {
-    return json_error(400,
-                      "url=/path needs host=<the Host clients send>, or give "
-                      "url=http://host/path");
+    // A path alone: that path and query on every host.
+    std::string target = cache::make_url_key("", parsed->target);
+    size_t n = deps_.cache.purge_target(target);
+    if (deps_.on_purge) deps_.on_purge("target", target);
+    w.begin_object().key("purged").value(static_cast<uint64_t>(n)).key("target").value(target);
+    w.end_object();
+    return json(200, w.str() + "\n");
   }
   std::string key = cache::make_url_key(purge_host, parsed->target);
   size_t n = deps_.cache.purge_url(key);

@@ -7,20 +7,22 @@
 //   POST /purge?url=<url>       remove one URL's cached responses (every variant)
 //   POST /purge?prefix=<path>   remove every cached response whose path starts with <path>
 //   PURGE /purge?...            the same as POST
-//   PURGE /<path>[?query]       Varnish style: remove that URL, host from the Host header
+//   PURGE /<path>[?query]       Varnish style: remove that path and query on every host
 // HEAD works wherever GET does. A known path with another method answers 405 with Allow;
-// anything else 404. Purges answer JSON: {"purged":N,"key":"<url key>"} or
-// {"purged":N,"prefix":"/api/"}; a malformed one 400 {"error":"..."}.
+// anything else 404. Purges answer JSON: {"purged":N,"key":"<url key>"},
+// {"purged":N,"target":"/x?a=1"} (every host) or {"purged":N,"prefix":"/api/"}; a malformed
+// one 400 {"error":"..."}.
 //
 // Which host a URL purge applies to: cache keys are host + path?query (cache_key.h), where host
-// is what clients sent in Host. So `url=` is either absolute, `url=http://api.example.com/x?a=1`
-// (the authority names the host), or a path with an explicit `host=api.example.com`; a bare
-// path without host= is refused (400) rather than guessed, because a wrong guess purges nothing
-// and looks like success. In the Varnish-style `PURGE /x?a=1` form the whole target is the URL
-// and the host is the request's Host header: `curl -X PURGE -H 'Host: api.example.com'
-// http://127.0.0.1:9091/x?a=1`.
-// Query values are percent-decoded; '+' stays '+'. The answer's "key" shows exactly what was
-// purged.
+// is what clients sent in Host -- often not the name an operator thinks of (127.0.0.1:8080 for
+// one client, localhost:8080 or api.example.com for others). So a path alone applies to every
+// host: `url=/x?a=1` and the Varnish-style `PURGE /x?a=1` (whose Host is the admin listener's,
+// never the clients') purge /x?a=1 whatever Host it was stored under. `host=api.example.com`
+// or a full URL (`url=http://api.example.com/x?a=1`) narrows it to that host. A host is matched
+// as the cache keys it: case-insensitively, and with the scheme's default port (80 for http,
+// 443 for https) the same as no port; another port must match exactly.
+// Query values are percent-decoded; '+' stays '+'. The answer's "key" or "target" shows
+// exactly what was purged.
 #pragma once
 
 #include <functional>
@@ -43,8 +45,9 @@ struct AdminDeps {
   Metrics& metrics;
   std::function<ProcessGauges()> gauges;                          // draining, fleet state...
   std::function<std::shared_ptr<const config::Config>()> config;  // the running config
-  // Called after every successful purge with kind "url" (value: the url key) or "prefix"
-  // (value: the path prefix), so fleet mode can publish it to the other instances.
+  // Called after every successful purge with kind "url" (value: the url key), "target"
+  // (value: path?query, on every host) or "prefix" (value: the path prefix), so fleet mode can
+  // publish it to the other instances.
   std::function<void(std::string_view kind, std::string_view value)> on_purge;
 };
 

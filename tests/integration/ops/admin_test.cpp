@@ -194,3 +194,35 @@ TEST_CASE("metrics show the build, open client connections, request durations an
   }
   CHECK(dropped);
 }
+
+TEST_CASE("PURGE of a path on the admin listener applies to every Host clients used") {
+  AdminSetup s;
+  EtagdProcess etagd(s.config(), s.port);
+  etagd.wait_ready();
+  etagd.wait_listening(s.admin_port);
+  const std::string port = std::to_string(s.port);
+  const std::vector<std::string> hosts = {"127.0.0.1:" + port, "localhost:" + port,
+                                          "api.example.com"};
+  auto status_for = [&](const std::string& host) {
+    return http_get(s.port, "/api/items/3", {{"Host", host}}).headers.get("X-Cache");
+  };
+  for (const std::string& h : hosts) REQUIRE(status_for(h) == "MISS");
+  for (const std::string& h : hosts) REQUIRE(status_for(h) == "HIT");
+
+  // curl -X PURGE http://127.0.0.1:<admin>/api/items/3: its Host is the admin listener's.
+  HttpResponse purge = http_request(s.admin_port, "PURGE", "/api/items/3");
+  CHECK(purge.status == 200);
+  CHECK(purge.body == "{\"purged\":3,\"target\":\"/api/items/3\"}\n");
+  for (const std::string& h : hosts) CHECK(status_for(h) == "MISS");
+
+  // host= narrows it to one host; the default port is the same as none.
+  purge = http_request(s.admin_port, "POST", "/purge?url=/api/items/3&host=api.example.com:80");
+  CHECK(purge.body == "{\"purged\":1,\"key\":\"api.example.com/api/items/3\"}\n");
+  CHECK(status_for("api.example.com") == "MISS");
+  CHECK(status_for("localhost:" + port) == "HIT");
+  // A full URL names its host, any case.
+  purge = http_request(s.admin_port, "POST", "/purge?url=http://LOCALHOST:" + port + "/api/items/3");
+  CHECK(purge.body.find("\"purged\":1") != std::string::npos);
+  CHECK(status_for("localhost:" + port) == "MISS");
+  CHECK(status_for("127.0.0.1:" + port) == "HIT");
+}

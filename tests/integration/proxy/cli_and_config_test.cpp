@@ -26,35 +26,75 @@ bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
 }
 
+// What etagd writes to stdout alone (stderr discarded by the shell).
+std::string stdout_of(std::vector<std::string> args) {
+  std::string command = "\"$0\"";
+  for (size_t i = 0; i < args.size(); ++i) command += " \"$" + std::to_string(i + 1) + "\"";
+  std::vector<std::string> argv = {"/bin/sh", "-c", command + " 2>/dev/null", etagd_binary_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(std::move(argv), 10000ms).output;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  return lines;
+}
+
 }  // namespace
 
-TEST_CASE("--version prints the program name and a version number and exits 0") {
+TEST_CASE("--version prints version, commit, build type and library versions to stdout, exit 0") {
   ProcessResult r = run_etagd({"--version"});
   CHECK(r.exit.success());
-  CHECK(r.output.rfind("etagd ", 0) == 0);
-  CHECK(r.output.find_first_of("0123456789") != std::string::npos);
+  CHECK(stdout_of({"--version"}) == r.output);
+  std::vector<std::string> lines = lines_of(r.output);
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].rfind("etagd ", 0) == 0);
+  CHECK(lines[0].find_first_of("0123456789") != std::string::npos);
+  CHECK(lines[1].rfind("commit ", 0) == 0);
+  CHECK(contains(lines[1], " build"));
+  for (const char* library : {"libevent ", "llhttp ", "yaml-cpp ", "spdlog ", "xxhash "}) {
+    CHECK_MESSAGE(contains(lines[2], library), lines[2]);
+  }
+  CHECK(run_etagd({"-V"}).output == r.output);
   CHECK(run_etagd({"-v"}).output == r.output);
 }
 
-TEST_CASE("--help lists the options and the default config path and exits 0") {
+TEST_CASE("--help prints usage, the options, the default config and exit statuses to stdout, exit 0") {
   ProcessResult r = run_etagd({"--help"});
   CHECK(r.exit.success());
-  CHECK(contains(r.output, "--config"));
-  CHECK(contains(r.output, "--check-config"));
-  CHECK(contains(r.output, "--version"));
-  CHECK(contains(r.output, "/etc/etagd/etagd.yaml"));
+  CHECK(stdout_of({"--help"}) == r.output);
+  CHECK(r.output.rfind("Usage: etagd ", 0) == 0);
+  for (const char* part : {"--config", "--check-config", "-V, --version", "-h, --help",
+                           "/etc/etagd/etagd.yaml", "Exit status", "etagd(8)"}) {
+    CHECK_MESSAGE(contains(r.output, part), part);
+  }
+  CHECK(run_etagd({"-h"}).output == r.output);
 }
 
-TEST_CASE("an unknown option exits 2 and names the option") {
+TEST_CASE("an unknown option exits 2 with one line on stderr naming it, and a pointer to --help") {
   ProcessResult r = run_etagd({"--frobnicate"});
   CHECK(r.exit.exited);
   CHECK(r.exit.code == 2);
-  CHECK(contains(r.output, "--frobnicate"));
+  CHECK(stdout_of({"--frobnicate"}).empty());
+  CHECK(r.output == "etagd: unrecognized option '--frobnicate'\n"
+                    "Try 'etagd --help' for more information.\n");
+}
+
+TEST_CASE("an argument that is not an option exits 2 and names it") {
+  ProcessResult r = run_etagd({"etagd.yaml"});
+  CHECK(r.exit.code == 2);
+  CHECK(contains(r.output, "unexpected argument 'etagd.yaml'"));
+  CHECK(contains(r.output, "--help"));
 }
 
 TEST_CASE("--config without a file name exits 2") {
   ProcessResult r = run_etagd({"--config"});
   CHECK(r.exit.code == 2);
+  CHECK(contains(r.output, "--help"));
 }
 
 TEST_CASE("--check-config accepts a valid file with exit 0 and starts nothing") {

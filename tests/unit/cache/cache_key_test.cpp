@@ -37,6 +37,14 @@ TEST_CASE("bytes that cannot be in a Host are escaped so hosts never collide") {
   CHECK(url_key_path(make_url_key("evil/prefix", "/x")) == "/x");
 }
 
+TEST_CASE("url_key_target is the path and query without the host") {
+  using etagd::cache::url_key_target;
+  CHECK(url_key_target("h/a/b?x=/y") == "/a/b?x=/y");
+  CHECK(url_key_target("h:8080/p?") == "/p?");
+  CHECK(url_key_target(make_url_key("evil/host", "/x?q")) == "/x?q");
+  CHECK(url_key_target("nohost").empty());
+}
+
 TEST_CASE("url_key_path is the path without host and query") {
   CHECK(url_key_path("h/a/b?x=/y") == "/a/b");
   CHECK(url_key_path("h/a/b") == "/a/b");

@@ -65,6 +65,17 @@ TEST_CASE("a path message hides that path and what lies below it, segment-wise, 
   CHECK(present(cache, "api.example.com/usersettings"));
 }
 
+TEST_CASE("a target message drops that path and query on every host, and nothing else") {
+  CacheStore cache(small_store());
+  cache.insert(entry("api.example.com/items/3"));
+  cache.insert(entry("127.0.0.1:8080/items/3"));
+  cache.insert(entry("api.example.com/items/30"));
+  CHECK(apply_message({kPeer, MessageKind::Target, "/items/3"}, kSelf, cache) == Inbound::Applied);
+  CHECK_FALSE(present(cache, "api.example.com/items/3"));
+  CHECK_FALSE(present(cache, "127.0.0.1:8080/items/3"));
+  CHECK(present(cache, "api.example.com/items/30"));
+}
+
 TEST_CASE("an all message keeps entries but forces each to be revalidated") {
   CacheStore cache(small_store());
   cache.insert(entry("api.example.com/items/1"));

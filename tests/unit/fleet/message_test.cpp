@@ -72,6 +72,10 @@ TEST_CASE("kind names match the wire format") {
   CHECK(etagd::fleet::kind_name(MessageKind::Url) == "url");
   CHECK(etagd::fleet::kind_name(MessageKind::Prefix) == "prefix");
   CHECK(etagd::fleet::kind_name(MessageKind::Path) == "path");
+  CHECK(etagd::fleet::kind_name(MessageKind::Target) == "target");
+  CHECK(decode("etagd1 web-1 target /items/3?page=2") ==
+        Message{"web-1", MessageKind::Target, "/items/3?page=2"});
+  CHECK_FALSE(decode("etagd1 web-1 target ").has_value());
   CHECK(etagd::fleet::kind_name(MessageKind::All) == "all");
   CHECK(etagd::fleet::kind_name(MessageKind::Heartbeat) == "ping");
 }

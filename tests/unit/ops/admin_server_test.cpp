@@ -166,18 +166,45 @@ TEST_CASE("POST /purge?url= removes that URL, answers the count, and the next lo
   CHECK(f.purges[0] == std::pair<std::string, std::string>("url", "api.example.com/api/items/1"));
 }
 
-TEST_CASE("a purge by path names the host with host=, and without it is refused") {
+TEST_CASE("a purge by path applies to every host, and host= narrows it to one") {
   Fixture f;
   f.store_response("api.example.com", "/api/items/1?x=1");
-  RawResponse res = request(f.port(), "POST", "/purge?url=/api/items/1%3Fx%3D1");
-  CHECK(res.status == 400);
-  CHECK(res.body.find("host=") != std::string::npos);
-  CHECK(f.cached("api.example.com", "/api/items/1?x=1"));
-
-  res = request(f.port(), "POST", "/purge?url=/api/items/1%3Fx%3D1&host=API.example.com:80");
+  f.store_response("127.0.0.1:8080", "/api/items/1?x=1");
+  f.store_response("localhost:8080", "/api/items/1?x=1");
+  f.store_response("localhost:8080", "/api/items/1");
+  RawResponse res = request(f.port(), "POST", "/purge?url=/api/items/1%3Fx%3D1&host=API.example.com:80");
   CHECK(res.status == 200);
   CHECK(res.body == "{\"purged\":1,\"key\":\"api.example.com/api/items/1?x=1\"}\n");
   CHECK_FALSE(f.cached("api.example.com", "/api/items/1?x=1"));
+  CHECK(f.cached("127.0.0.1:8080", "/api/items/1?x=1"));
+
+  res = request(f.port(), "POST", "/purge?url=/api/items/1%3Fx%3D1");
+  CHECK(res.status == 200);
+  CHECK(res.body == "{\"purged\":2,\"target\":\"/api/items/1?x=1\"}\n");
+  CHECK_FALSE(f.cached("127.0.0.1:8080", "/api/items/1?x=1"));
+  CHECK_FALSE(f.cached("localhost:8080", "/api/items/1?x=1"));
+  CHECK(f.cached("localhost:8080", "/api/items/1"));
+  std::lock_guard lock(f.mu);
+  REQUIRE(f.purges.size() == 2);
+  CHECK(f.purges[1] == std::pair<std::string, std::string>("target", "/api/items/1?x=1"));
+}
+
+TEST_CASE("a full URL purges that host, with the scheme's default port the same as none") {
+  Fixture f;
+  f.store_response("api.example.com", "/a");
+  f.store_response("api.example.com", "/b");
+  f.store_response("api.example.com:8443", "/a");
+  RawResponse res = request(f.port(), "POST", "/purge?url=http://API.Example.com:80/a");
+  CHECK(res.body == "{\"purged\":1,\"key\":\"api.example.com/a\"}\n");
+  res = request(f.port(), "POST", "/purge?url=https://api.example.com:443/b");
+  CHECK(res.body == "{\"purged\":1,\"key\":\"api.example.com/b\"}\n");
+  CHECK(f.cached("api.example.com:8443", "/a"));
+  res = request(f.port(), "POST", "/purge?url=https://api.example.com:8443/a");
+  CHECK(res.body == "{\"purged\":1,\"key\":\"api.example.com:8443/a\"}\n");
+  // host= that names the same host as the URL, in other words, is not a disagreement.
+  f.store_response("api.example.com", "/c");
+  res = request(f.port(), "POST", "/purge?url=http://api.example.com/c&host=API.EXAMPLE.COM:80");
+  CHECK(res.body == "{\"purged\":1,\"key\":\"api.example.com/c\"}\n");
 }
 
 TEST_CASE("POST /purge?prefix= removes every entry under the prefix on every host") {
@@ -204,10 +231,13 @@ TEST_CASE("the PURGE method works on /purge and, Varnish style, on the path itse
   CHECK(res.status == 200);
   CHECK(res.body == "{\"purged\":1,\"prefix\":\"/api/x\"}\n");
 
-  res = request(f.port(), "PURGE", "/api/y?z=1", "Host: a.example.com\r\n");
+  // Varnish style: the path on every host; the request's Host is the admin listener's.
+  f.store_response("b.example.com", "/api/y?z=1");
+  res = request(f.port(), "PURGE", "/api/y?z=1", "Host: 127.0.0.1:9091\r\n");
   CHECK(res.status == 200);
-  CHECK(res.body == "{\"purged\":1,\"key\":\"a.example.com/api/y?z=1\"}\n");
+  CHECK(res.body == "{\"purged\":2,\"target\":\"/api/y?z=1\"}\n");
   CHECK_FALSE(f.cached("a.example.com", "/api/y?z=1"));
+  CHECK_FALSE(f.cached("b.example.com", "/api/y?z=1"));
 }
 
 TEST_CASE("malformed purges answer 400 with a JSON error and purge nothing") {
