@@ -1,11 +1,14 @@
 #include "ops/admin_api.h"
 
+#include "base/json_writer.h"
 #include "cache/cache_key.h"
 #include "ops/config_dump.h"
-#include "ops/json_writer.h"
 #include "ops/log_output.h"
 
 namespace etagd::ops {
+
+using base::JsonWriter;
+
 namespace {
 
 AdminResponse text(int status, std::string body) {

@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "base/json_writer.h"
 #include "http/method.h"
-#include "ops/json_writer.h"
 
 namespace etagd::ops {
+
+using base::JsonWriter;
+
 namespace {
 
 std::string_view log_level_name(config::LogLevel l) {
