@@ -36,8 +36,8 @@ LoadResult load_config_text(std::string_view yaml, const std::string& file_name)
 
 // Settings a running process cannot change without a restart (listen, workers, cache size...):
 // one human-readable line per difference, e.g. "listen: changed (restart etagd to apply)".
-// Compared: listen, workers, admin, cache.max_memory, cache.shards, fleet,
-// limits.max_connections. Everything else takes effect for the next request.
+// Compared: the rows of settings_table.h marked Apply::Restart, and switching admin or fleet
+// on or off. Everything else takes effect for the next request.
 std::vector<std::string> restart_required_changes(const Config& running, const Config& loaded);
 
 }  // namespace etagd::config

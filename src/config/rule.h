@@ -38,6 +38,7 @@ struct RuleMatch {
 struct Ttl {
   bool from_origin = true;  // "origin": s-maxage, max-age, Expires from the upstream
   std::chrono::seconds value{0};
+  bool operator==(const Ttl&) const = default;
 };
 
 // Cache-Control value sent to clients, by status class of the response. An unset slot means
@@ -53,6 +54,7 @@ struct CacheControlRewrite {
   bool empty() const { return !status_2xx && !status_3xx && !status_4xx && !status_5xx && !other; }
   // The value for `status`, or nullptr to leave the header alone.
   const std::string* for_status(int status) const;
+  bool operator==(const CacheControlRewrite&) const = default;
 };
 
 // A prefix to drop from the cache when a request matching the rule succeeds.
@@ -64,6 +66,7 @@ struct InvalidateTarget {
   };
   Kind kind = Kind::Literal;
   std::string value;
+  bool operator==(const InvalidateTarget&) const = default;
 };
 
 // Response header edits. Inherited from `defaults` and accumulated: a rule's edits are added to
@@ -75,6 +78,7 @@ struct HeaderEdits {
   std::vector<std::pair<std::string, std::string>> set;      // replace or add
   std::vector<std::pair<std::string, std::string>> add;      // add another line
   bool empty() const { return remove.empty() && set.empty() && add.empty(); }
+  bool operator==(const HeaderEdits&) const = default;
 };
 
 struct RuleActions {

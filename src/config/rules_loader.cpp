@@ -5,6 +5,7 @@
 
 #include "config/concat.h"
 #include "config/host_port.h"
+#include "config/setting.h"
 #include "http/hop_by_hop.h"
 #include "http/method.h"
 #include "http/token.h"
@@ -12,11 +13,6 @@
 namespace etagd::config {
 
 namespace {
-
-const std::vector<std::string_view> kActionKeys = {
-    "cache",   "ttl",  "key_headers",    "key_cookies",           "cache_control", "invalidate",
-    "headers", "etag", "stale_if_error", "stale_while_revalidate",
-    "ignore_upstream_cache_control"};
 
 // The actions that decide whether responses stored for one user can reach another.
 constexpr std::array<std::string_view, 6> kSharingKeys = {
@@ -98,14 +94,17 @@ class RulesLoader {
   // False if the match had an error (the rule is then left out of shadow analysis).
   bool read_match(const Field& rule_field, const YamlReader::Section& s, RuleMatch& match);
 
- private:
+  // The readers of the action rows with structure.
   void read_cache_control(const Field& f, CacheControlRewrite& out);
   void read_invalidate(const Field& f, std::vector<InvalidateTarget>& out);
   void read_headers(const Field& f, HeaderEdits& edits);
   std::optional<std::string> read_field_name(const Field& f);
   std::optional<std::string> read_path(const Field& f);
   std::optional<std::chrono::seconds> whole_seconds(const Field& f);
+  std::vector<std::string> read_key_headers(const Field& f);
+  std::vector<std::string> read_key_cookies(const Field& f);
 
+ private:
   YamlReader& r_;
 };
 
@@ -129,77 +128,42 @@ std::optional<std::string> RulesLoader::read_field_name(const Field& f) {
   return name;
 }
 
+std::vector<std::string> RulesLoader::read_key_headers(const Field& f) {
+  std::vector<std::string> names;
+  auto items = r_.list(f);
+  if (!items) return names;
+  for (const Field& item : *items) {
+    auto name = read_field_name(item);
+    if (!name) continue;
+    std::string lower = http::lowercase(*name);
+    if (std::find(names.begin(), names.end(), lower) == names.end()) names.push_back(lower);
+  }
+  return names;
+}
+
+std::vector<std::string> RulesLoader::read_key_cookies(const Field& f) {
+  std::vector<std::string> names;
+  auto items = r_.list(f);
+  if (!items) return names;
+  for (const Field& item : *items) {
+    std::optional<std::string> name = r_.string(item);
+    if (!name) continue;
+    // cookie-name is a token (RFC 6265 §4.1.1) and compares case-sensitively: "SID" and
+    // "sid" are two cookies, so the name is kept as written.
+    if (!http::is_token(*name)) {
+      r_.error(item, concat("'", *name,
+                            "' is not a valid cookie name (RFC 6265 §4.1.1: a token, without "
+                            "spaces, '=', ';', ',' or quotes)"));
+      continue;
+    }
+    if (std::find(names.begin(), names.end(), *name) == names.end()) names.push_back(*name);
+  }
+  return names;
+}
+
 void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
-  if (const Field* f = s.find("cache")) {
-    if (auto v = r_.choice<CacheMode>(*f, {{"store", CacheMode::Store},
-                                           {"validate", CacheMode::Validate},
-                                           {"bypass", CacheMode::Bypass}})) {
-      a.cache = *v;
-    }
-  }
-  if (const Field* f = s.find("ttl")) {
-    if (f->node.IsScalar() && f->node.Scalar() == "origin") {
-      a.ttl = Ttl{};
-    } else if (auto secs = whole_seconds(*f)) {
-      a.ttl = Ttl{false, *secs};
-    }
-  }
-  if (const Field* f = s.find("key_headers")) {
-    if (auto items = r_.list(*f)) {
-      std::vector<std::string> names;
-      for (const Field& item : *items) {
-        auto name = read_field_name(item);
-        if (!name) continue;
-        std::string lower = http::lowercase(*name);
-        if (std::find(names.begin(), names.end(), lower) == names.end()) names.push_back(lower);
-      }
-      a.key_headers = std::move(names);
-    }
-  }
-  if (const Field* f = s.find("key_cookies")) {
-    if (auto items = r_.list(*f)) {
-      std::vector<std::string> names;
-      for (const Field& item : *items) {
-        std::optional<std::string> name = r_.string(item);
-        if (!name) continue;
-        // cookie-name is a token (RFC 6265 §4.1.1) and compares case-sensitively: "SID" and
-        // "sid" are two cookies, so the name is kept as written.
-        if (!http::is_token(*name)) {
-          r_.error(item, concat("'", *name,
-                                "' is not a valid cookie name (RFC 6265 §4.1.1: a token, without "
-                                "spaces, '=', ';', ',' or quotes)"));
-          continue;
-        }
-        if (std::find(names.begin(), names.end(), *name) == names.end()) names.push_back(*name);
-      }
-      a.key_cookies = std::move(names);
-    }
-  }
-  if (const Field* f = s.find("cache_control")) {
-    CacheControlRewrite rewrite;
-    read_cache_control(*f, rewrite);
-    a.cache_control = std::move(rewrite);
-  }
-  if (const Field* f = s.find("invalidate")) {
-    std::vector<InvalidateTarget> targets;
-    read_invalidate(*f, targets);
-    a.invalidate = std::move(targets);
-  }
-  if (const Field* f = s.find("headers")) read_headers(*f, a.headers);
-  if (const Field* f = s.find("etag")) {
-    if (auto v = r_.choice<EtagPolicy>(
-            *f, {{"preserve", EtagPolicy::Preserve}, {"generate", EtagPolicy::Generate}})) {
-      a.etag = *v;
-    }
-  }
-  if (const Field* f = s.find("stale_if_error")) {
-    if (auto secs = whole_seconds(*f)) a.stale_if_error = *secs;
-  }
-  if (const Field* f = s.find("stale_while_revalidate")) {
-    if (auto secs = whole_seconds(*f)) a.stale_while_revalidate = *secs;
-  }
-  if (const Field* f = s.find("ignore_upstream_cache_control")) {
-    if (auto v = r_.on_off(*f)) a.ignore_upstream_cache_control = *v;
+  for (const Setting<RuleActions>& row : rule_action_settings()) {
+    if (const Field* f = s.find(row.name)) row.read(r_, *f, a);
   }
   // Checked on the merged actions: the ttl may come from `defaults`.
   if (a.ignore_upstream_cache_control && a.ttl.from_origin) {
@@ -443,7 +407,9 @@ bool RulesLoader::read_match(const Field& rule_field, const YamlReader::Section&
     r_.error(*mf, concat("empty match", kHowToMatchAll));
     return false;
   }
-  YamlReader::Section ms = r_.section(*mf, {"methods", "host", "path", "prefix", "glob"});
+  std::vector<std::string_view> match_names;
+  for (const KeyDoc& k : match_keys()) match_names.push_back(k.name);
+  YamlReader::Section ms = r_.section(*mf, match_names);
   if (!ms.is_map()) return false;
   bool ok = true;
   auto fail = [&](const Field& f, std::string message) {
@@ -537,15 +503,199 @@ bool RulesLoader::read_match(const Field& rule_field, const YamlReader::Section&
   return ok;
 }
 
+
+// ---- the action table --------------------------------------------------------------------
+
+using ActionRow = Setting<RuleActions>;
+using base::JsonWriter;
+
+void write_seconds(JsonWriter& w, std::chrono::seconds s) {
+  w.value(format_duration(std::chrono::duration_cast<Duration>(s)));
+}
+
+void write_strings(JsonWriter& w, const std::vector<std::string>& list) {
+  w.begin_array();
+  for (const std::string& v : list) w.value(v);
+  w.end_array();
+}
+
+ActionRow whole_seconds_row(std::string_view name, std::chrono::seconds RuleActions::*member,
+                            std::string_view doc) {
+  return custom<RuleActions>(
+      name, "duration in whole seconds", Apply::Reload, doc, at(member), write_seconds,
+      [member](YamlReader& r, const Field& f, RuleActions& a) {
+        if (auto secs = RulesLoader(r).whole_seconds(f)) a.*member = *secs;
+      });
+}
+
+std::vector<ActionRow> make_action_rows() {
+  std::vector<ActionRow> rows;
+  rows.push_back(word<RuleActions, CacheMode>(
+      "cache", at(&RuleActions::cache),
+      {{"store", CacheMode::Store}, {"validate", CacheMode::Validate}, {"bypass", CacheMode::Bypass}},
+      Apply::Reload,
+      "store: shared cache with local 304s; validate: always forwarded, ETag and 304s, nothing "
+      "stored; bypass: streamed through untouched"));
+  rows.push_back(custom<RuleActions>(
+      "ttl", "origin | duration in whole seconds", Apply::Reload,
+      "how long a stored response stays fresh; origin: as the upstream's s-maxage, max-age or "
+      "Expires say",
+      at(&RuleActions::ttl),
+      [](JsonWriter& w, const Ttl& t) {
+        if (t.from_origin) {
+          w.value("origin");
+        } else {
+          write_seconds(w, t.value);
+        }
+      },
+      [](YamlReader& r, const Field& f, RuleActions& a) {
+        if (f.node.IsScalar() && f.node.Scalar() == "origin") {
+          a.ttl = Ttl{};
+        } else if (auto secs = RulesLoader(r).whole_seconds(f)) {
+          a.ttl = Ttl{false, *secs};
+        }
+      }));
+  rows.push_back(custom<RuleActions>(
+      "key_headers", "list of header names", Apply::Reload,
+      "request headers whose values partition the cache, e.g. [Authorization]",
+      at(&RuleActions::key_headers), write_strings,
+      [](YamlReader& r, const Field& f, RuleActions& a) {
+        if (f.node.IsScalar() || f.node.IsSequence()) {
+          a.key_headers = RulesLoader(r).read_key_headers(f);
+        } else {
+          r.list(f);  // reports the type
+        }
+      }));
+  rows.push_back(custom<RuleActions>(
+      "key_cookies", "list of cookie names", Apply::Reload,
+      "cookies whose values partition the cache, by name (case-sensitive), e.g. [sessionid]",
+      at(&RuleActions::key_cookies), write_strings,
+      [](YamlReader& r, const Field& f, RuleActions& a) {
+        if (f.node.IsScalar() || f.node.IsSequence()) {
+          a.key_cookies = RulesLoader(r).read_key_cookies(f);
+        } else {
+          r.list(f);
+        }
+      }));
+  rows.push_back(custom<RuleActions>(
+      "cache_control", "Cache-Control value, or { 2xx: ..., 3xx: ..., 4xx: ..., 5xx: ..., other: ... }",
+      Apply::Reload,
+      "the Cache-Control sent to clients, replacing the upstream's (a 304 takes the 2xx value)",
+      at(&RuleActions::cache_control),
+      [](JsonWriter& w, const CacheControlRewrite& cc) {
+        w.begin_object();
+        for (auto [key, slot] : {std::pair{"2xx", &cc.status_2xx}, std::pair{"3xx", &cc.status_3xx},
+                                 std::pair{"4xx", &cc.status_4xx}, std::pair{"5xx", &cc.status_5xx},
+                                 std::pair{"other", &cc.other}}) {
+          if (*slot) w.key(key).value(**slot);
+        }
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, RuleActions& a) {
+        CacheControlRewrite rewrite;
+        RulesLoader(r).read_cache_control(f, rewrite);
+        a.cache_control = std::move(rewrite);
+      }));
+  rows.back().default_text = "none (the upstream's Cache-Control passes through)";
+  rows.push_back(custom<RuleActions>(
+      "invalidate", "list of path prefixes, $path, $parent", Apply::Reload,
+      "cache prefixes dropped when a request matching the rule succeeds",
+      at(&RuleActions::invalidate),
+      [](JsonWriter& w, const std::vector<InvalidateTarget>& targets) {
+        w.begin_array();
+        for (const InvalidateTarget& t : targets) {
+          switch (t.kind) {
+            case InvalidateTarget::Kind::Literal: w.value(t.value); break;
+            case InvalidateTarget::Kind::Path: w.value("$path"); break;
+            case InvalidateTarget::Kind::Parent: w.value("$parent"); break;
+          }
+        }
+        w.end_array();
+      },
+      [](YamlReader& r, const Field& f, RuleActions& a) {
+        std::vector<InvalidateTarget> targets;
+        RulesLoader(r).read_invalidate(f, targets);
+        a.invalidate = std::move(targets);
+      }));
+  rows.push_back(custom<RuleActions>(
+      "headers", "{ remove: [names], set: { name: value }, add: { name: value } }", Apply::Reload,
+      "response header edits; they add up over the defaults' edits",
+      at(&RuleActions::headers),
+      [](JsonWriter& w, const HeaderEdits& h) {
+        w.begin_object();
+        w.key("remove");
+        write_strings(w, h.remove);
+        for (auto [which, list] : {std::pair{"set", &h.set}, std::pair{"add", &h.add}}) {
+          w.key(which).begin_object();
+          for (const auto& [name, value] : *list) w.key(name).value(value);
+          w.end_object();
+        }
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, RuleActions& a) {
+        RulesLoader(r).read_headers(f, a.headers);
+      }));
+  rows.back().default_text = "none";
+  rows.push_back(word<RuleActions, EtagPolicy>(
+      "etag", at(&RuleActions::etag),
+      {{"preserve", EtagPolicy::Preserve}, {"generate", EtagPolicy::Generate}}, Apply::Reload,
+      "preserve: keep the upstream's ETag, make one when it sends none; generate: always the "
+      "content hash"));
+  rows.push_back(whole_seconds_row(
+      "stale_if_error", &RuleActions::stale_if_error,
+      "how long past freshness a stored response may be served when the origin fails (RFC 5861)"));
+  rows.push_back(whole_seconds_row(
+      "stale_while_revalidate", &RuleActions::stale_while_revalidate,
+      "how long past freshness a stored response may be served while one request refreshes it"));
+  rows.push_back(on_off<RuleActions>(
+      "ignore_upstream_cache_control", at(&RuleActions::ignore_upstream_cache_control),
+      Apply::Reload,
+      "store even private and no-store responses, for the rule's fixed ttl (nginx: "
+      "proxy_ignore_headers)"));
+  return rows;
+}
+
 }  // namespace
 
-const std::vector<std::string_view>& rule_action_keys() { return kActionKeys; }
+const std::vector<Setting<RuleActions>>& rule_action_settings() {
+  static const std::vector<Setting<RuleActions>> rows = make_action_rows();
+  return rows;
+}
+
+const std::vector<KeyDoc>& rule_keys() {
+  static const std::vector<KeyDoc> keys = {
+      {"name", "text", "names the rule in messages and /config; unique; default rules[N]"},
+      {"match", "mapping", "which requests the rule applies to; every condition given must hold"},
+  };
+  return keys;
+}
+
+const std::vector<KeyDoc>& match_keys() {
+  static const std::vector<KeyDoc> keys = {
+      {"methods", "list of methods", "any of these methods (left out: every method)"},
+      {"host", "host name | *.domain", "the request's host without port, any case"},
+      {"path", "path", "exactly this path (without the query)"},
+      {"prefix", "path", "any path starting with this string"},
+      {"glob", "path pattern", "* within one path segment, ** across segments"},
+  };
+  return keys;
+}
+
+namespace {
+
+std::vector<std::string_view> action_names() {
+  std::vector<std::string_view> names;
+  for (const Setting<RuleActions>& row : rule_action_settings()) names.push_back(row.name);
+  return names;
+}
+
+}  // namespace
 
 RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field* rules_field) {
   RulesLoader loader(reader);
   RuleActions defaults;
   if (defaults_field != nullptr) {
-    YamlReader::Section s = reader.section(*defaults_field, kActionKeys);
+    YamlReader::Section s = reader.section(*defaults_field, action_names());
     if (s.is_map()) {
       loader.read_actions(s, defaults);
       loader.warn_storage_without_effect(s, defaults);
@@ -561,8 +711,10 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
       reader.error(*rules_field,
                    concat("expected a list of rules, found ", describe_node(rules_field->node)));
     } else {
-      std::vector<std::string_view> rule_keys = {"name", "match"};
-      rule_keys.insert(rule_keys.end(), kActionKeys.begin(), kActionKeys.end());
+      std::vector<std::string_view> keys;
+      for (const KeyDoc& k : rule_keys()) keys.push_back(k.name);
+      std::vector<std::string_view> actions = action_names();
+      keys.insert(keys.end(), actions.begin(), actions.end());
       size_t index = 0;
       for (const auto& node : rules_field->node) {
         Field rf = YamlReader::item(*rules_field, node, index++);
@@ -570,7 +722,7 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
         rule.name = rf.path;
         rule.line = rf.mark.line + 1;
         rule.actions = defaults;
-        YamlReader::Section s = reader.section(rf, rule_keys);
+        YamlReader::Section s = reader.section(rf, keys);
         bool ok = s.is_map();
         if (ok) {
           if (const Field* nf = s.find("name")) {

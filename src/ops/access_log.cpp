@@ -8,11 +8,14 @@
 #include <array>
 #include <ctime>
 
-#include "ops/json_writer.h"
+#include "base/json_writer.h"
 #include "ops/log_escape.h"
 #include "ops/log_output.h"
 
 namespace etagd::ops {
+
+using base::append_json_string;
+
 namespace {
 
 using Buffer = fmt::memory_buffer;

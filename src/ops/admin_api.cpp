@@ -1,11 +1,14 @@
 #include "ops/admin_api.h"
 
+#include "base/json_writer.h"
 #include "cache/cache_key.h"
-#include "ops/config_dump.h"
-#include "ops/json_writer.h"
+#include "config/config_dump.h"
 #include "ops/log_output.h"
 
 namespace etagd::ops {
+
+using base::JsonWriter;
+
 namespace {
 
 AdminResponse text(int status, std::string body) {
@@ -165,7 +168,7 @@ AdminResponse AdminApi::healthz() const {
 AdminResponse AdminApi::config() const {
   std::shared_ptr<const config::Config> cfg = deps_.config ? deps_.config() : nullptr;
   if (!cfg) return json_error(503, "no configuration loaded");
-  return json(200, dump_config(*cfg));
+  return json(200, config::dump_config(*cfg));
 }
 
 AdminResponse AdminApi::purge(const http::RequestHead& request, bool varnish_style) const {

@@ -3,7 +3,7 @@
 //   GET  /metrics               Prometheus text exposition (metrics.h)
 //   GET  /healthz               200 "ok" while serving, 503 "draining" during shutdown; in
 //                               fleet mode a second line: "fleet: subscribed" or not
-//   GET  /config                the effective configuration as JSON (config_dump.h)
+//   GET  /config                the effective configuration as JSON (config/config_dump.h)
 //   POST /purge?url=<url>       remove one URL's cached responses (every variant)
 //   POST /purge?prefix=<path>   remove every cached response whose path starts with <path>
 //   PURGE /purge?...            the same as POST

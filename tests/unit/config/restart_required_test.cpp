@@ -52,11 +52,11 @@ fleet: { redis: 127.0.0.1:6379 }
   CHECK(lines == std::vector<std::string>{
                      "listen: changed (restart etagd to apply)",
                      "workers: changed (restart etagd to apply)",
-                     "admin: changed (restart etagd to apply)",
+                     "limits.max_connections: changed (restart etagd to apply)",
                      "cache.max_memory: changed (restart etagd to apply)",
                      "cache.shards: changed (restart etagd to apply)",
+                     "admin.listen: changed (restart etagd to apply)",
                      "fleet: changed (restart etagd to apply)",
-                     "limits.max_connections: changed (restart etagd to apply)",
                  });
 }
 
@@ -86,6 +86,25 @@ TEST_CASE("trusted_proxies, upstream.forwarded and key_cookies apply on reload")
   changed.replace(changed.find("{ url: http://127.0.0.1:9000 }"), 30,
                   "{ url: http://127.0.0.1:9000, forwarded: rfc7239 }");
   CHECK(restart_required_changes(*running, *must_load(changed)).empty());
+}
+
+}  // namespace
+}  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+TEST_CASE("within a fleet block each setting is reported by its own key") {
+  auto running = must_load(kBase + "fleet: { redis: 127.0.0.1:6379 }\n");
+  auto loaded = must_load(kBase + "fleet: { redis: 127.0.0.1:6380, max_staleness: 5s }\n");
+  CHECK(restart_required_changes(*running, *loaded) ==
+        std::vector<std::string>{"fleet.redis: changed (restart etagd to apply)",
+                                 "fleet.max_staleness: changed (restart etagd to apply)"});
+}
+
+TEST_CASE("a block that stays switched off is not compared key by key") {
+  auto running = must_load(kBase + "fleet: off\n");
+  CHECK(restart_required_changes(*running, *must_load(kBase + "fleet: off\n")).empty());
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 using etagd::config::parse_duration;
+using etagd::config::format_duration;
+using etagd::config::format_size;
+using etagd::config::format_size_like;
 using etagd::config::parse_size;
 using std::chrono::milliseconds;
 
@@ -96,4 +99,33 @@ TEST_CASE("a size that does not fit in 64 bits is an error") {
   CHECK(parse_size("16777215TiB").has_value());           // (2^24 - 1) * 2^40 fits
   CHECK_FALSE(parse_size("16777216TiB").has_value());     // 2^64
   CHECK_FALSE(parse_size("17179869184GiB").has_value());  // 2^34 * 2^30
+}
+
+TEST_CASE("durations are shown in the largest unit that states them exactly") {
+  CHECK(format_duration(milliseconds(250)) == "250ms");
+  CHECK(format_duration(milliseconds(1500)) == "1500ms");
+  CHECK(format_duration(milliseconds(60'000)) == "1m");
+  CHECK(format_duration(milliseconds(90'000)) == "90s");
+  CHECK(format_duration(milliseconds(7'200'000)) == "2h");
+  CHECK(format_duration(milliseconds(86'400'000)) == "1d");
+  CHECK(format_duration(milliseconds(0)) == "0s");
+  CHECK(format_duration(std::chrono::seconds(10)) == "10s");
+}
+
+TEST_CASE("sizes are shown in the largest binary unit that states them exactly") {
+  CHECK(format_size(256ull << 20) == "256MiB");
+  CHECK(format_size(16 << 10) == "16KiB");
+  CHECK(format_size(1ull << 30) == "1GiB");
+  CHECK(format_size(1000) == "1000");
+  CHECK(format_size(1536ull << 10) == "1536KiB");
+  CHECK(format_size(0) == "0");
+}
+
+TEST_CASE("a size in the unit a setting was written in, when it states the size exactly") {
+  CHECK(format_size_like(64ull << 20, "100MiB") == "64MiB");
+  CHECK(format_size_like(64ull << 20, "100m") == "64m");
+  CHECK(format_size_like(64ull << 20, "1g") == "64MiB");  // not a whole number of GiB
+  CHECK(format_size_like(1536, "2048") == "1536");
+  CHECK(format_size_like(1536, "2KB") == "1536");
+  CHECK(format_size_like(2048, "3KB") == "2KB");
 }

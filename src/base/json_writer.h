@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace etagd::ops {
+namespace etagd::base {
 
 // Appends `s` as a JSON string, quotes included.
 void append_json_string(fmt::memory_buffer& out, std::string_view s);
@@ -53,4 +53,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace etagd::ops
+}  // namespace etagd::base

@@ -1,20 +1,16 @@
 // The effective configuration as GET /config shows it: pretty-printed JSON with the file's
 // key names, every default filled in, durations and sizes in the units a config file uses
 // ("60s", "256MiB"), and the rules in match order with their inherited actions resolved.
+// Written from the same tables that read the file (settings_table.h, rules_loader.h), so a
+// key the loader accepts is a key the dump shows, in the form the loader reads back.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
 #include <string>
 
 #include "config/config.h"
-#include "config/size_and_duration.h"
 
-namespace etagd::ops {
+namespace etagd::config {
 
-std::string dump_config(const config::Config& config);
+std::string dump_config(const Config& config);
 
-using config::format_duration;
-using config::format_size;
-
-}  // namespace etagd::ops
+}  // namespace etagd::config

@@ -1,8 +1,8 @@
-#include "ops/json_writer.h"
+#include "base/json_writer.h"
 
 #include <doctest/doctest.h>
 
-namespace etagd::ops {
+namespace etagd::base {
 namespace {
 
 TEST_CASE("a compact JSON document separates members and elements with commas") {
@@ -43,4 +43,4 @@ TEST_CASE("JSON strings escape what RFC 8259 requires and keys are escaped too")
 }
 
 }  // namespace
-}  // namespace etagd::ops
+}  // namespace etagd::base

@@ -1,6 +1,6 @@
-#include "ops/json_writer.h"
+#include "base/json_writer.h"
 
-namespace etagd::ops {
+namespace etagd::base {
 namespace {
 
 void append(fmt::memory_buffer& out, std::string_view s) {
@@ -158,4 +158,4 @@ std::string JsonWriter::str() const {
   return s;
 }
 
-}  // namespace etagd::ops
+}  // namespace etagd::base

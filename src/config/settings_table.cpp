@@ -1,0 +1,614 @@
+#include "config/settings_table.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "config/host_port.h"
+#include "http/hop_by_hop.h"
+#include "http/token.h"
+
+namespace etagd::config {
+
+namespace {
+
+using Row = Setting<Config>;
+using base::JsonWriter;
+
+constexpr uint64_t kU32Max = std::numeric_limits<uint32_t>::max();
+
+bool same_address(const ListenAddress& a, const ListenAddress& b) {
+  return a.host == b.host && a.port == b.port;
+}
+
+std::string host_port_text(const std::string& host, uint16_t port) {
+  bool ipv6 = host.find(':') != std::string::npos;
+  return ipv6 ? concat("[", host, "]:", std::to_string(port))
+              : concat(host, ":", std::to_string(port));
+}
+
+std::optional<ListenAddress> read_address(YamlReader& r, const Field& f,
+                                          std::optional<uint16_t> default_port) {
+  std::optional<std::string> text = r.string(f);
+  if (!text) return std::nullopt;
+  std::string problem;
+  std::optional<ListenAddress> a = parse_host_port(*text, default_port, problem);
+  if (!a) r.error(f, problem);
+  return a;
+}
+
+// ---- top level ---------------------------------------------------------------------------
+
+void read_listen(YamlReader& r, const Field& f, Config& c) {
+  auto items = r.list(f);
+  if (!items) return;
+  if (items->empty()) r.error(f, "needs at least one host:port to accept clients on");
+  std::vector<ListenAddress>& out = c.listen;
+  for (const Field& item : *items) {
+    std::vector<ListenAddress> addresses;
+    if (item.node.IsScalar() && is_bare_port(item.node.Scalar())) {
+      // `listen: 8080` as nginx reads it: every address of the machine, in each family it has.
+      std::string problem;
+      std::string port = item.node.Scalar();
+      std::optional<ListenAddress> v4 = parse_host_port(concat("0.0.0.0:", port), {}, problem);
+      if (!v4) {
+        r.error(item, problem);
+        continue;
+      }
+      addresses.push_back(std::move(*v4));
+      if (ipv6_available()) addresses.push_back(*parse_host_port(concat("[::]:", port), {}, problem));
+    } else if (std::optional<ListenAddress> a = read_address(r, item, std::nullopt)) {
+      addresses.push_back(std::move(*a));
+    }
+    for (ListenAddress& a : addresses) {
+      bool duplicate = std::any_of(out.begin(), out.end(),
+                                   [&](const ListenAddress& other) { return same_address(a, other); });
+      if (duplicate) {
+        r.error(item, concat("'", a.text, "' is listed twice"));
+        continue;
+      }
+      out.push_back(std::move(a));
+    }
+  }
+}
+
+Row listen_row() {
+  Row s;
+  s.name = "listen";
+  s.type = "host:port, a bare port, or a list of them";
+  s.apply = Apply::Restart;
+  s.doc = "the addresses etagd accepts clients on; a bare port is every IPv4 and IPv6 address";
+  s.required = "the address(es) etagd accepts clients on, e.g. listen: 127.0.0.1:8080";
+  s.read = read_listen;
+  s.write = [](JsonWriter& w, const Config& c) {
+    w.begin_array();
+    for (const ListenAddress& l : c.listen) w.value(l.text);
+    w.end_array();
+  };
+  s.same = [](const Config& a, const Config& b) {
+    return std::equal(a.listen.begin(), a.listen.end(), b.listen.begin(), b.listen.end(),
+                      same_address);
+  };
+  return s;
+}
+
+void read_trusted_proxies(YamlReader& r, const Field& f, Config& c) {
+  auto items = r.list(f);
+  if (!items) return;
+  std::vector<IpNetwork>& out = c.trusted_proxies;
+  for (const Field& item : *items) {
+    std::optional<std::string> text = r.string(item);
+    if (!text) continue;
+    std::string problem;
+    std::optional<IpNetwork> net = parse_ip_network(*text, problem);
+    if (!net) {
+      r.error(item, problem);
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), *net) != out.end()) {
+      r.error(item, concat("'", *text, "' is listed twice"));
+      continue;
+    }
+    if (net->prefix_length == 0 || (net->is_ipv4() && net->prefix_length == 96)) {
+      r.warning(item, concat("'", *text, "' trusts every ", net->is_ipv4() ? "IPv4" : "IPv6",
+                             " peer: any client can then choose the client address and "
+                             "X-Forwarded-Proto etagd passes on; list only the proxies in front "
+                             "of etagd"));
+    }
+    out.push_back(*net);
+  }
+}
+
+Row trusted_proxies_row() {
+  return custom<Config>(
+      "trusted_proxies", "list of IP addresses and networks", Apply::Reload,
+      "peers whose X-Forwarded-* fields are believed (a TLS terminator, a load balancer)",
+      at(&Config::trusted_proxies),
+      [](JsonWriter& w, const std::vector<IpNetwork>& nets) {
+        w.begin_array();
+        for (const IpNetwork& n : nets) w.value(n.to_string());
+        w.end_array();
+      },
+      read_trusted_proxies);
+}
+
+Row workers_row() {
+  return custom<Config>(
+      "workers", "auto, or integer 1 to 1024", Apply::Restart,
+      "worker threads, each with its own event loop and listening socket; auto: one per CPU",
+      at(&Config::workers),
+      [](JsonWriter& w, uint32_t n) {
+        if (n == 0) {
+          w.value("auto");
+        } else {
+          w.value(n);
+        }
+      },
+      [](YamlReader& r, const Field& f, Config& c) {
+        if (f.node.IsScalar() && f.node.Scalar() == "auto") {
+          c.workers = 0;
+          return;
+        }
+        if (f.node.IsScalar() &&
+            f.node.Scalar().find_first_not_of("0123456789") != std::string::npos) {
+          r.error(f, concat("expected `auto` or a number of worker threads, found '",
+                            f.node.Scalar(), "'"));
+          return;
+        }
+        if (auto n = r.integer(f, 1, 1024)) c.workers = static_cast<uint32_t>(*n);
+      });
+}
+
+// ---- upstream ----------------------------------------------------------------------------
+
+void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
+  UpstreamConfig& out = c.upstream;
+  std::optional<std::string> url = r.string(uf);
+  if (!url) return;
+  std::string_view rest = *url;
+  constexpr std::string_view kScheme = "http://";
+  if (http::istarts_with(rest, "https://")) {
+    r.error(uf,
+            "only http:// upstreams are supported; etagd speaks plain HTTP/1.1 to its origin "
+            "(terminate TLS in front of etagd, not behind it)");
+    return;
+  }
+  if (!http::istarts_with(rest, kScheme)) {
+    r.error(uf, concat("'", *url, "' is not an http:// URL, e.g. http://127.0.0.1:9000"));
+    return;
+  }
+  rest.remove_prefix(kScheme.size());
+  size_t end = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, end);
+  std::string_view path = end == std::string_view::npos ? "" : rest.substr(end);
+  std::string problem;
+  std::optional<ListenAddress> a;
+  if (authority.find('@') != std::string_view::npos) {
+    problem = "credentials in the URL are not supported";
+  } else if (path.find_first_of("?#") != std::string_view::npos) {
+    problem = "the upstream URL cannot have a query or fragment, only a base path";
+  } else if (std::any_of(path.begin(), path.end(), [](char ch) {
+               return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
+             })) {
+    problem = "the base path cannot contain spaces or control characters";
+  } else {
+    a = parse_host_port(authority, uint16_t{80}, problem);
+  }
+  if (!a) {
+    r.error(uf, problem);
+    return;
+  }
+  out.url = *url;
+  out.host = a->host;
+  out.port = a->port;
+  bool ipv6 = a->host.find(':') != std::string::npos;
+  out.authority = ipv6 ? concat("[", a->host, "]") : a->host;
+  if (a->port != 80) out.authority += concat(":", std::to_string(a->port));
+  while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+  out.base_path = std::string(path);
+}
+
+Row upstream_url_row() {
+  Row s = custom<Config>(
+      "url", "http://host[:port][/base]", Apply::Reload,
+      "the origin every request goes to; a base path is put in front of every request path",
+      at(&Config::upstream, &UpstreamConfig::url),
+      [](JsonWriter& w, const std::string& url) { w.value(url); }, read_upstream_url);
+  s.required = "the origin server, e.g. url: http://127.0.0.1:9000";
+  return s;
+}
+
+Row host_header_row() {
+  Row s;
+  s.name = "host_header";
+  s.type = "forward | upstream | host[:port]";
+  s.doc = "Host sent upstream: the client's, the URL's authority, or this literal";
+  s.read = [](YamlReader& r, const Field& f, Config& c) {
+    std::optional<std::string> v = r.string(f);
+    if (!v) return;
+    if (*v == "forward") {
+      c.upstream.host_header = HostHeader::Forward;
+    } else if (*v == "upstream") {
+      c.upstream.host_header = HostHeader::Upstream;
+    } else {
+      // A literal goes on the wire as the Host field: it must be a valid authority
+      // (RFC 9110 §7.2), never anything that could end the line.
+      std::string problem;
+      if (parse_host_port(*v, uint16_t{80}, problem)) {
+        c.upstream.host_header = HostHeader::Fixed;
+        c.upstream.fixed_host = *v;
+      } else {
+        r.error(f, concat("expected forward, upstream or a host[:port] to send; ", problem));
+      }
+    }
+  };
+  s.write = [](JsonWriter& w, const Config& c) {
+    switch (c.upstream.host_header) {
+      case HostHeader::Forward: w.value("forward"); break;
+      case HostHeader::Upstream: w.value("upstream"); break;
+      case HostHeader::Fixed: w.value(c.upstream.fixed_host); break;
+    }
+  };
+  s.same = [](const Config& a, const Config& b) {
+    return a.upstream.host_header == b.upstream.host_header &&
+           a.upstream.fixed_host == b.upstream.fixed_host;
+  };
+  return s;
+}
+
+bool read_upstream_shorthand(YamlReader& r, const Field& f, Config& c) {
+  // `upstream: http://127.0.0.1:9000` is short for `upstream: { url: http://127.0.0.1:9000 }`.
+  if (f.node.IsScalar()) {
+    read_upstream_url(r, f, c);
+    return true;
+  }
+  if (f.node.IsSequence()) {
+    std::string first = f.node.size() > 0 && f.node[0].IsScalar() ? f.node[0].Scalar()
+                                                                   : "http://10.0.0.7:9000";
+    r.error(f, concat("etagd forwards to one upstream server: write upstream: ", first,
+                      " (several servers, with load balancing between them, are planned under "
+                      "upstream.servers)"));
+    return true;
+  }
+  return false;
+}
+
+// ---- cache -------------------------------------------------------------------------------
+
+Row status_header_row() {
+  return custom<Config>(
+      "status_header", "header name | off", Apply::Reload,
+      "response header saying how etagd served it (HIT, MISS, ...); off sends none",
+      at(&Config::cache, &CacheConfig::status_header),
+      [](JsonWriter& w, const std::string& name) { w.value(name.empty() ? "off" : name); },
+      [](YamlReader& r, const Field& f, Config& c) {
+        std::optional<std::string> name = r.string(f);
+        if (!name) return;
+        if (YamlReader::is_off_word(*name)) {
+          c.cache.status_header.clear();
+        } else if (YamlReader::is_on_word(*name)) {
+          r.error(f, concat("expected a header name such as X-Cache, or off; found '", *name,
+                            "'"));
+        } else if (!http::is_token(*name)) {
+          r.error(f, concat("'", *name, "' is not a valid header field name (RFC 9110 §5.1)"));
+        } else if (http::is_hop_by_hop(*name)) {
+          r.error(f, concat("'", *name, "' is a hop-by-hop field (RFC 9110 §7.6.1)"));
+        } else {
+          c.cache.status_header = *name;
+        }
+      });
+}
+
+// The budget is split evenly between shards; an object above one shard's share would be
+// stored and evicted at once, so such a setting is a mistake worth pointing out, with the
+// three ways out in the units the file uses.
+void check_cache(YamlReader& r, const Field& f, const YamlReader::Section& s, Config& c) {
+  const CacheConfig& out = c.cache;
+  uint64_t per_shard = out.max_memory / out.shards;
+  if (out.max_memory == 0 || out.max_object_size <= per_shard) return;
+  const Field* object_field = s.find("max_object_size");
+  const Field* memory_field = s.find("max_memory");
+  const Field* at_field = object_field ? object_field : &f;
+  auto written = [](const Field* field, uint64_t value) {
+    return field != nullptr && field->node.IsScalar() ? field->node.Scalar() : format_size(value);
+  };
+  std::string object_text = written(object_field, out.max_object_size);
+  std::string memory_text = written(memory_field, out.max_memory);
+  std::string ways =
+      concat("lower max_object_size to at most ", format_size_like(per_shard, object_text));
+  // max_memory for this object size at the current shard count, if it stays representable.
+  if (out.max_object_size <= std::numeric_limits<uint64_t>::max() / out.shards) {
+    ways += concat(", raise max_memory to at least ",
+                   format_size_like(out.max_object_size * out.shards, memory_text));
+  }
+  uint64_t shards_that_fit = out.max_memory / out.max_object_size;
+  if (shards_that_fit >= 1) {
+    uint64_t power = 1;
+    while (power * 2 <= shards_that_fit) power *= 2;
+    ways += concat(", or set shards to ", std::to_string(power));
+  }
+  r.warning(*at_field, concat("max_object_size (", object_text,
+                              ") is larger than one shard's share of max_memory (", memory_text,
+                              " / ", std::to_string(out.shards), " shards = ",
+                              format_size_like(per_shard, memory_text),
+                              "), so such objects would never be cached; ", ways));
+}
+
+// ---- log ---------------------------------------------------------------------------------
+
+// A log destination: stdout, stderr, an absolute path, and `off` where allowed. A relative
+// path would depend on the daemon's working directory.
+Row log_destination_row(std::string_view name, std::string LogConfig::*member, bool allow_off,
+                        std::string_view doc) {
+  return custom<Config>(
+      name, allow_off ? "off | stdout | stderr | absolute path" : "stdout | stderr | absolute path",
+      Apply::Reload, doc, at(&Config::log, member),
+      [](JsonWriter& w, const std::string& v) { w.value(v); },
+      [member, allow_off](YamlReader& r, const Field& f, Config& c) {
+        std::optional<std::string> v = r.string(f);
+        if (!v) return;
+        std::string& out = c.log.*member;
+        if (*v == "stdout" || *v == "stderr") {
+          out = *v;
+        } else if (allow_off && YamlReader::is_off_word(*v)) {
+          out = "off";
+        } else if (!v->empty() && v->front() == '/') {
+          out = *v;
+        } else {
+          r.error(f, concat("expected ", allow_off ? "off, " : "",
+                            "stdout, stderr or an absolute file path, found '", *v, "'"));
+        }
+      });
+}
+
+// ---- admin and fleet ---------------------------------------------------------------------
+
+Row admin_listen_row() {
+  Row s;
+  s.name = "listen";
+  s.type = "host:port";
+  s.apply = Apply::Restart;
+  s.doc = "address of the admin API; keep it on loopback or a management network";
+  s.read = [](YamlReader& r, const Field& f, Config& c) {
+    if (f.node.IsScalar() && is_bare_port(f.node.Scalar())) {
+      // Unlike the public `listen`, never every address: the admin API purges and reveals.
+      r.error(f, concat("give the address too, e.g. 127.0.0.1:", f.node.Scalar(),
+                        "; the admin API must not listen on every address by accident"));
+    } else if (auto a = read_address(r, f, std::nullopt)) {
+      c.admin.listen = std::move(*a);
+    }
+  };
+  s.write = [](JsonWriter& w, const Config& c) { w.value(c.admin.listen.text); };
+  s.same = [](const Config& a, const Config& b) {
+    return same_address(a.admin.listen, b.admin.listen);
+  };
+  return s;
+}
+
+Row redis_row() {
+  Row s;
+  s.name = "redis";
+  s.type = "host[:port]";
+  s.apply = Apply::Restart;
+  s.doc = "the Redis server the fleet shares invalidations through (port 6379 when left out)";
+  s.read = [](YamlReader& r, const Field& f, Config& c) {
+    if (auto a = read_address(r, f, uint16_t{6379})) {
+      c.fleet.redis_host = a->host;
+      c.fleet.redis_port = a->port;
+    }
+  };
+  s.write = [](JsonWriter& w, const Config& c) {
+    w.value(host_port_text(c.fleet.redis_host, c.fleet.redis_port));
+  };
+  s.same = [](const Config& a, const Config& b) {
+    return a.fleet.redis_host == b.fleet.redis_host && a.fleet.redis_port == b.fleet.redis_port;
+  };
+  return s;
+}
+
+// Channel and instance id travel inside Redis commands and log lines: visible characters only.
+Row visible_word_row(std::string_view name, std::string FleetConfig::*member,
+                     std::string_view doc) {
+  return custom<Config>(
+      name, "text without spaces", Apply::Restart, doc, at(&Config::fleet, member),
+      [](JsonWriter& w, const std::string& v) { w.value(v); },
+      [member](YamlReader& r, const Field& f, Config& c) {
+        std::optional<std::string> text = r.string(f);
+        if (!text) return;
+        bool visible = !text->empty() && std::all_of(text->begin(), text->end(), [](char ch) {
+          return static_cast<unsigned char>(ch) > 0x20 && ch != 0x7f;
+        });
+        if (!visible) {
+          r.error(f, "must be non-empty, without spaces or control characters");
+          return;
+        }
+        c.fleet.*member = *text;
+      });
+}
+
+void check_fleet(YamlReader& r, const Field& f, const YamlReader::Section& s, Config& c) {
+  if (c.fleet.reconnect_max >= c.fleet.reconnect_min) return;
+  const Field* at_field = s.find("reconnect_max") ? s.find("reconnect_max") : &f;
+  r.error(*at_field, "reconnect_max must not be shorter than reconnect_min");
+}
+
+std::vector<SettingsBlock> make_blocks() {
+  std::vector<SettingsBlock> blocks;
+
+  SettingsBlock top;
+  top.doc = "settings outside any block";
+  top.settings = {listen_row(), trusted_proxies_row(), workers_row()};
+  blocks.push_back(std::move(top));
+
+  SettingsBlock upstream;
+  upstream.name = "upstream";
+  upstream.doc = "the origin server every request is forwarded to";
+  upstream.required = "the origin server, e.g. upstream: http://127.0.0.1:9000";
+  upstream.read_other = read_upstream_shorthand;
+  upstream.settings = {
+      upstream_url_row(),
+      host_header_row(),
+      count<Config>("max_idle", at(&Config::upstream, &UpstreamConfig::max_idle), 0, 100'000,
+                    Apply::Reload, "idle keep-alive connections kept open per worker"),
+      duration<Config>("idle_timeout", at(&Config::upstream, &UpstreamConfig::idle_timeout),
+                       true, Apply::Reload,
+                       "an idle pooled connection is closed after this; keep it below the "
+                       "origin's own keep-alive timeout"),
+      word<Config, ForwardedHeader>(
+          "forwarded", at(&Config::upstream, &UpstreamConfig::forwarded),
+          {{"rfc7239", ForwardedHeader::Rfc7239}, {"off", ForwardedHeader::Off}}, Apply::Reload,
+          "also send the standard Forwarded field (RFC 7239) beside X-Forwarded-*"),
+  };
+  blocks.push_back(std::move(upstream));
+
+  SettingsBlock timeouts;
+  timeouts.name = "timeouts";
+  timeouts.doc = "how long etagd waits for each party";
+  auto timeout = [](std::string_view name, Duration Timeouts::*member, bool positive,
+                    std::string_view doc) {
+    return duration<Config>(name, at(&Config::timeouts, member), positive, Apply::Reload, doc);
+  };
+  timeouts.settings = {
+      timeout("client_header", &Timeouts::client_header, true,
+              "first byte to end of the request head; 408 after (slowloris defence)"),
+      timeout("client_body", &Timeouts::client_body, true, "between two reads of a request body"),
+      timeout("client_idle", &Timeouts::client_idle, true,
+              "a keep-alive connection waiting for its next request is closed after this"),
+      timeout("client_send", &Timeouts::client_send, true,
+              "a client that reads nothing of its response for this long is dropped"),
+      timeout("upstream_connect", &Timeouts::upstream_connect, true,
+              "504 when the origin does not accept the connection in time"),
+      timeout("upstream_read", &Timeouts::upstream_read, true,
+              "between two reads of the origin's response; 504 after"),
+      // 0 is meaningful here: stop at once, dropping whatever is in flight.
+      timeout("shutdown", &Timeouts::shutdown, false,
+              "on SIGTERM, in-flight requests get this long to finish (0s: stop at once)"),
+  };
+  blocks.push_back(std::move(timeouts));
+
+  SettingsBlock limits;
+  limits.name = "limits";
+  limits.doc = "protection against oversized or abusive requests";
+  limits.settings = {
+      // Below 1 KiB even an ordinary browser request would get 431.
+      size<Config>("max_header_bytes", at(&Config::limits, &Limits::max_header_bytes), 1024,
+                   UINT64_MAX, "", Apply::Reload, "request line plus headers; 431 above"),
+      count<Config>("max_headers", at(&Config::limits, &Limits::max_headers), 1, 10'000,
+                    Apply::Reload, "header lines per request; 431 above"),
+      size<Config>("max_request_body", at(&Config::limits, &Limits::max_request_body), 0,
+                   UINT64_MAX, "", Apply::Reload, "413 above; raise it for uploads"),
+      count<Config>("max_connections", at(&Config::limits, &Limits::max_connections), 1, kU32Max,
+                    Apply::Restart,
+                    "client connections for the whole process; one over it is answered 503"),
+  };
+  blocks.push_back(std::move(limits));
+
+  SettingsBlock cache;
+  cache.name = "cache";
+  cache.doc = "the shared in-memory cache";
+  cache.check = check_cache;
+  cache.settings = {
+      size<Config>("max_memory", at(&Config::cache, &CacheConfig::max_memory), 0, UINT64_MAX, "",
+                   Apply::Restart,
+                   "everything cached entries hold counts against this; least recently used "
+                   "entries are evicted beyond it"),
+      size<Config>("max_object_size", at(&Config::cache, &CacheConfig::max_object_size), 0,
+                   CacheConfig::kMaxObjectSizeLimit, "a stored body is held in memory whole",
+                   Apply::Reload, "responses with larger bodies stream through, never stored"),
+      count<Config, uint32_t>(
+          "shards", at(&Config::cache, &CacheConfig::shards), 1, 4096, Apply::Restart,
+          "independently locked parts of the cache, a power of two; each gets max_memory / shards",
+          // The shard is picked by masking the key hash.
+          [](uint64_t n) {
+            return (n & (n - 1)) == 0
+                       ? std::string()
+                       : concat(std::to_string(n), " is not a power of two (1, 2, 4, ... 4096)");
+          }),
+      status_header_row(),
+      duration<Config>("coalesce_timeout", at(&Config::cache, &CacheConfig::coalesce_timeout),
+                       true, Apply::Reload,
+                       "requests waiting for another's fetch of the same URL go upstream "
+                       "themselves after this"),
+  };
+  blocks.push_back(std::move(cache));
+
+  SettingsBlock log;
+  log.name = "log";
+  log.doc = "the error log and the access log";
+  log.settings = {
+      word<Config, LogLevel>("level", at(&Config::log, &LogConfig::level),
+                             {{"trace", LogLevel::Trace},
+                              {"debug", LogLevel::Debug},
+                              {"info", LogLevel::Info},
+                              {"warn", LogLevel::Warn},
+                              {"error", LogLevel::Error},
+                              {"critical", LogLevel::Critical},
+                              {"off", LogLevel::Off}},
+                             Apply::Reload, "the least severe error log lines written"),
+      log_destination_row("error_log", &LogConfig::error_log, false,
+                          "where the error log goes (stderr: the journal under systemd)"),
+      log_destination_row("access_log", &LogConfig::access_log, true,
+                          "where the access log goes, one line per request"),
+      word<Config, LogFormat>("access_format", at(&Config::log, &LogConfig::access_format),
+                              {{"text", LogFormat::Text},
+                               {"json", LogFormat::Json},
+                               {"combined", LogFormat::Combined}},
+                              Apply::Reload,
+                              "access log lines: etagd's fields, one JSON object, or nginx's "
+                              "combined format with the cache status appended"),
+  };
+  blocks.push_back(std::move(log));
+
+  SettingsBlock admin;
+  admin.name = "admin";
+  admin.doc = "the admin API (/metrics, /healthz, /config, /purge) on a private address";
+  admin.enabled = at(&Config::admin, &AdminConfig::enabled);
+  admin.read_other = [](YamlReader& r, const Field& f, Config&) {
+    if (!f.node.IsScalar()) return false;
+    r.error(f, "expected `off` or a mapping such as { listen: \"127.0.0.1:9091\" }");
+    return true;
+  };
+  admin.settings = {admin_listen_row()};
+  blocks.push_back(std::move(admin));
+
+  SettingsBlock fleet;
+  fleet.name = "fleet";
+  fleet.doc = "several instances sharing invalidations over Redis pub/sub; absent: run alone";
+  fleet.enabled = at(&Config::fleet, &FleetConfig::enabled);
+  fleet.read_other = [](YamlReader& r, const Field& f, Config&) {
+    if (!f.node.IsScalar()) return false;
+    r.error(f, "expected `off` or a mapping such as { redis: \"127.0.0.1:6379\" }");
+    return true;
+  };
+  fleet.check = check_fleet;
+  Row instance_id = visible_word_row("instance_id", &FleetConfig::instance_id,
+                                     "identifies this instance's messages");
+  instance_id.default_text = "hostname:pid";
+  auto fleet_duration = [](std::string_view name, Duration FleetConfig::*member, bool positive,
+                           std::string_view doc) {
+    return duration<Config>(name, at(&Config::fleet, member), positive, Apply::Restart, doc);
+  };
+  fleet.settings = {
+      redis_row(),
+      visible_word_row("channel", &FleetConfig::channel,
+                       "pub/sub channel every instance of the fleet uses"),
+      std::move(instance_id),
+      fleet_duration("reconnect_min", &FleetConfig::reconnect_min, true,
+                     "the first back-off between reconnection attempts; it doubles after each"),
+      fleet_duration("reconnect_max", &FleetConfig::reconnect_max, true,
+                     "the longest back-off between reconnection attempts"),
+      fleet_duration("max_staleness", &FleetConfig::max_staleness, false,
+                     "while not subscribed, a hit older than this is revalidated upstream (0s: "
+                     "every hit)"),
+  };
+  blocks.push_back(std::move(fleet));
+  return blocks;
+}
+
+}  // namespace
+
+const std::vector<SettingsBlock>& settings_blocks() {
+  static const std::vector<SettingsBlock> blocks = make_blocks();
+  return blocks;
+}
+
+}  // namespace etagd::config
