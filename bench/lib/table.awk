@@ -39,7 +39,8 @@ END {
   printf "  %-8s %-22s %-28s %-28s\n", "body", "etagd case", "vs nginx", "vs Varnish"
   n = split("etagd_hit:nginx_hit:varnish_hit etagd_304:nginx_304:varnish_304 " \
             "etagd_miss:nginx_miss:varnish_miss etagd_bypass:nginx_pass:varnish_pass " \
-            "etagd_validate:nginx_pass:varnish_pass etagd_bypass_1core:nginx_pass_1core:-", rows, " ")
+            "etagd_validate:nginx_pass:varnish_pass etagd_bypass_1core:nginx_pass_1core:- " \
+            "etagd_miss_static:nginx_miss_static:-", rows, " ")
   for (i = 1; i <= nsizes; i++) {
     s = sizes[i]
     for (j = 1; j <= n; j++) {
@@ -69,6 +70,10 @@ END {
       target(L ": miss path (fetch, hash, store) req/s >= 2x nginx (" \
              ratio(rps[s, "etagd_miss"], rps[s, "nginx_miss"]) "x)",
              rps[s, "etagd_miss"] >= 2 * rps[s, "nginx_miss"])
+    if (has(s, "etagd_miss_static") && has(s, "nginx_miss_static"))
+      target(L ": miss to a static origin on the proxy's core: CPU <= half of nginx's (" \
+             cpu[s, "etagd_miss_static"] " vs " cpu[s, "nginx_miss_static"] " us)",
+             2 * cpu[s, "etagd_miss_static"] <= cpu[s, "nginx_miss_static"])
     if (has(s, "etagd_bypass") && has(s, "nginx_pass"))
       target(L ": bypass req/s >= 1.2x nginx proxy_pass (" \
              ratio(rps[s, "etagd_bypass"], rps[s, "nginx_pass"]) "x)",

@@ -24,11 +24,22 @@ inline constexpr std::array<bool, 256> kTchar = make_tchar_table();
 inline bool is_token_char(unsigned char c) { return detail::kTchar[c]; }
 bool is_token(std::string_view s);  // non-empty and all tchar
 
-// Case-insensitive ASCII equality, as field names compare (RFC 9110 §5.1).
-bool iequals(std::string_view a, std::string_view b);
+inline char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+// Case-insensitive ASCII equality, as field names compare (RFC 9110 §5.1). Inline: every
+// field lookup compares names, and most comparisons end at the length.
+inline bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
 // Case-insensitive ASCII prefix test.
-bool istarts_with(std::string_view s, std::string_view prefix);
-char ascii_lower(char c);
+inline bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
 std::string lowercase(std::string_view s);
 
 // Strips optional white space (SP / HTAB) from both ends (RFC 9110 §5.6.3).
