@@ -170,8 +170,10 @@ bool reload(Lifecycle* lc) {
     return false;
   }
   std::shared_ptr<const etagd::config::Config> running = lc->server->config();
-  for (const std::string& change : etagd::config::restart_required_changes(*running, *r.config)) {
-    spdlog::warn("{}", change);
+  // What runs: the file, but with the settings that wait for a restart as they run.
+  etagd::config::keep_running_settings(*running, *r.config);
+  for (const etagd::config::PendingRestart& p : r.config->pending_restart) {
+    spdlog::warn("{}: changed (restart etagd to apply)", p.key);
   }
   std::string error;
   if (etagd::base::Status s = lc->server->reload(r.config); !s) {

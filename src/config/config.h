@@ -104,8 +104,16 @@ struct FleetConfig {
   Duration max_staleness{0};
 };
 
+// A setting whose value in the file differs from the running one until etagd restarts.
+struct PendingRestart {
+  std::string key;         // its path: "listen", "cache.max_memory"
+  std::string file_value;  // as /config writes it: "[\"127.0.0.1:8081\"]", "128MiB"
+};
+
 struct Config {
   std::string source_path;  // file it came from
+  // Settings the file changes that take effect only at the next start (empty at start-up).
+  std::vector<PendingRestart> pending_restart;
   // Where each key and list item the file gives was written, by path ("upstream.url",
   // "listen[1]"), for messages about the values after loading (a host that does not resolve).
   std::map<std::string, SourcePosition, std::less<>> positions;

@@ -51,6 +51,11 @@ std::string dump_config(const Config& c) {
   JsonWriter w(/*pretty=*/true);
   w.begin_object();
   w.key("source").value(c.source_path);
+  // What the file says and the process cannot apply until it restarts; the values above are
+  // the ones running.
+  w.key("pending_restart").begin_object();
+  for (const PendingRestart& p : c.pending_restart) w.key(p.key).value(p.file_value);
+  w.end_object();
   for (const SettingsBlock& b : settings_blocks()) {
     if (b.name.empty()) {
       write_settings(w, b, c);

@@ -3,6 +3,8 @@
 // ("60s", "256MiB"), and the rules in match order with their inherited actions resolved.
 // Written from the same tables that read the file (settings_table.h, rules_loader.h), so a
 // key the loader accepts is a key the dump shows, in the form the loader reads back.
+// After a reload the values are those in force: a setting that needs a restart shows its
+// running value, and "pending_restart" maps its key to the value the file gives.
 #pragma once
 
 #include <string>

@@ -25,7 +25,9 @@ struct Diagnostic {
 };
 
 struct LoadResult {
-  std::shared_ptr<const Config> config;  // null when any error was found
+  // Null when any error was found. Not yet const: a reload adjusts it (keep_running_settings)
+  // before it is published.
+  std::shared_ptr<Config> config;
   std::vector<Diagnostic> diagnostics;   // errors and warnings, in file order
   bool ok() const { return config != nullptr; }
 };
@@ -34,10 +36,13 @@ LoadResult load_config_file(const std::string& path);
 // Same, from text; `file_name` is used in messages only.
 LoadResult load_config_text(std::string_view yaml, const std::string& file_name);
 
-// Settings a running process cannot change without a restart (listen, workers, cache size...):
-// one human-readable line per difference, e.g. "listen: changed (restart etagd to apply)".
-// Compared: the rows of settings_table.h marked Apply::Restart, and switching admin or fleet
-// on or off. Everything else takes effect for the next request.
-std::vector<std::string> restart_required_changes(const Config& running, const Config& loaded);
+// Turns `loaded` into the configuration a reload puts in force: every setting needing a
+// restart keeps its running value (a block switched on or off needing a restart keeps the
+// running block whole). Each such setting whose file value differs is listed in
+// `pending_restart` with that value, so /config shows what runs and what waits; a file
+// reverted to the running value leaves nothing pending. Compared: the rows of settings_table.h
+// marked Apply::Restart, and switching admin or fleet on or off; everything else takes effect
+// for the next request.
+void keep_running_settings(const Config& running, Config& loaded);
 
 }  // namespace etagd::config

@@ -1,7 +1,7 @@
 #include <string>
+#include <utility>
 #include <vector>
 
-#include "config/concat.h"
 #include "config/config_loader.h"
 #include "config/settings_table.h"
 
@@ -11,25 +11,31 @@ namespace etagd::config {
 // shared between workers, the worker threads exist, the cache's shards are allocated, the
 // Redis subscriber is connected, and the connection limit sizes process-wide accounting.
 // Everything else applies to the next request.
-std::vector<std::string> restart_required_changes(const Config& running, const Config& loaded) {
-  std::vector<std::string> changes;
-  auto note = [&](std::string key) {
-    changes.push_back(concat(key, ": changed (restart etagd to apply)"));
-  };
+void keep_running_settings(const Config& running, Config& loaded) {
+  std::vector<PendingRestart> pending;
   for (const SettingsBlock& b : settings_blocks()) {
     if (b.enabled) {
       bool was_on = (*b.enabled)(running);
-      if (was_on != (*b.enabled)(loaded)) {
-        if (b.switch_apply == Apply::Restart) note(std::string(b.name));
+      bool is_on = (*b.enabled)(loaded);
+      if (was_on != is_on) {
+        if (b.switch_apply == Apply::Restart) {
+          // The block stays whole as it runs.
+          pending.push_back({std::string(b.name), is_on ? "on" : "off"});
+          (*b.enabled)(loaded) = was_on;
+          for (const Setting<Config>& s : b.settings) s.copy(loaded, running);
+        }
         continue;
       }
       if (!was_on) continue;  // off before and after: its settings are not in use
     }
     for (const Setting<Config>& s : b.settings) {
-      if (s.apply == Apply::Restart && !s.same(running, loaded)) note(b.path_of(s.name));
+      if (s.apply == Apply::Restart && !s.same(running, loaded)) {
+        pending.push_back({b.path_of(s.name), value_text(s, loaded)});
+        s.copy(loaded, running);
+      }
     }
   }
-  return changes;
+  loaded.pending_restart = std::move(pending);
 }
 
 }  // namespace etagd::config

@@ -51,6 +51,9 @@ struct Setting {
   std::function<void(base::JsonWriter&, const Target&)> write;
   // Whether two targets hold the same value (the restart check).
   std::function<bool(const Target&, const Target&)> same;
+  // Sets the value in `to` to the one in `from`: a reload keeps the running value of a key
+  // that needs a restart.
+  std::function<void(Target& to, const Target& from)> copy;
 };
 
 // Where a row's value lives in its Target: a member, or a member of a member block.
@@ -84,6 +87,7 @@ Setting<Target> row(std::string_view name, std::string type, Apply apply, std::s
   s.read = std::move(read);
   s.write = [place, show](base::JsonWriter& w, const Target& t) { show(w, place(t)); };
   s.same = [place](const Target& a, const Target& b) { return place(a) == place(b); };
+  s.copy = [place](Target& to, const Target& from) { place(to) = place(from); };
   return s;
 }
 

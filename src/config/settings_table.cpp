@@ -88,6 +88,7 @@ Row listen_row() {
     return std::equal(a.listen.begin(), a.listen.end(), b.listen.begin(), b.listen.end(),
                       same_address);
   };
+  s.copy = [](Config& to, const Config& from) { to.listen = from.listen; };
   return s;
 }
 
@@ -252,6 +253,10 @@ Row host_header_row() {
     return a.upstream.host_header == b.upstream.host_header &&
            a.upstream.fixed_host == b.upstream.fixed_host;
   };
+  s.copy = [](Config& to, const Config& from) {
+    to.upstream.host_header = from.upstream.host_header;
+    to.upstream.fixed_host = from.upstream.fixed_host;
+  };
   return s;
 }
 
@@ -381,6 +386,7 @@ Row admin_listen_row() {
   s.same = [](const Config& a, const Config& b) {
     return same_address(a.admin.listen, b.admin.listen);
   };
+  s.copy = [](Config& to, const Config& from) { to.admin.listen = from.admin.listen; };
   return s;
 }
 
@@ -401,6 +407,10 @@ Row redis_row() {
   };
   s.same = [](const Config& a, const Config& b) {
     return a.fleet.redis_host == b.fleet.redis_host && a.fleet.redis_port == b.fleet.redis_port;
+  };
+  s.copy = [](Config& to, const Config& from) {
+    to.fleet.redis_host = from.fleet.redis_host;
+    to.fleet.redis_port = from.fleet.redis_port;
   };
   return s;
 }

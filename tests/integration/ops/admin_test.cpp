@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "support/etagd_process.h"
+#include "support/eventually.h"
 #include "support/free_port.h"
 #include "support/prometheus_text.h"
 #include "support/http_client.h"
@@ -144,6 +145,47 @@ TEST_CASE("GET /config shows the effective configuration, rules included") {
   CHECK(r.body.find("\"prefix\"") != std::string::npos);
   CHECK(r.body.find("/api/") != std::string::npos);
   CHECK(r.body.find(std::to_string(s.origin.port())) != std::string::npos);
+}
+
+TEST_CASE("after a reload /config shows the address still bound and marks the new one pending") {
+  AdminSetup s;
+  EtagdProcess etagd(s.config(), s.port);
+  etagd.wait_ready();
+  etagd.wait_listening(s.admin_port);
+  std::string bound = "127.0.0.1:" + std::to_string(s.port);
+  std::string other = "127.0.0.1:" + std::to_string(free_port());
+  std::string moved = s.config();
+  moved.replace(moved.find(bound), bound.size(), other);
+
+  etagd.rewrite_config(moved + "log: { level: debug }\n");
+  etagd.signal(SIGHUP);
+  REQUIRE(etagd.wait_for_log("listen: changed (restart etagd to apply)", 3000ms));
+  REQUIRE(etagd.wait_for_log("configuration reloaded", 3000ms));
+  HttpResponse r = http_get(s.admin_port, "/config");
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("\"" + bound + "\"") != std::string::npos);
+  CHECK(r.body.find("\"listen\": \"[\\\"" + other + "\\\"]\"") != std::string::npos);
+  CHECK(r.body.find("\"level\": \"debug\"") != std::string::npos);  // what reloads, applies
+  CHECK(http_get(s.port, "/still-here").status == 200);
+
+  // Back to the address it runs on: nothing waits any more, and nothing is reported.
+  etagd.rewrite_config(s.config());
+  etagd.signal(SIGHUP);
+  auto reloads = [&] {
+    std::string log = etagd.log();
+    size_t n = 0;
+    for (size_t at = log.find("configuration reloaded"); at != std::string::npos;
+         at = log.find("configuration reloaded", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  REQUIRE(eventually([&] { return reloads() == 2; }, 3000ms));
+  std::string log = etagd.log();
+  size_t first = log.find("listen: changed");
+  CHECK(log.find("listen: changed", first + 1) == std::string::npos);
+  r = http_get(s.admin_port, "/config");
+  CHECK(r.body.find("\"pending_restart\": {}") != std::string::npos);
 }
 
 TEST_CASE("metrics show the build, open client connections, request durations and process_*") {

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "config/config_dump.h"
+#include "config/settings_table.h"
 #include "unit/config/load_helpers.h"
 
 namespace etagd::config {
@@ -8,11 +10,20 @@ namespace {
 using test::load;
 using test::printed;
 
-std::shared_ptr<const Config> must_load(const std::string& yaml) {
+std::shared_ptr<Config> must_load(const std::string& yaml) {
   LoadResult r = load(yaml);
   INFO(printed(r));
   REQUIRE(r.ok());
   return r.config;
+}
+
+// The keys a reload from `running` to `yaml` leaves waiting for a restart.
+std::vector<std::string> pending_keys(const Config& running, const std::string& yaml) {
+  std::shared_ptr<Config> loaded = must_load(yaml);
+  keep_running_settings(running, *loaded);
+  std::vector<std::string> keys;
+  for (const PendingRestart& p : loaded->pending_restart) keys.push_back(p.key);
+  return keys;
 }
 
 const std::string kBase = R"(
@@ -26,20 +37,19 @@ admin: { listen: 127.0.0.1:9091 }
 
 TEST_CASE("settings that apply on reload are not reported as needing a restart") {
   auto running = must_load(kBase);
-  auto loaded = must_load(kBase + R"(
+  CHECK(pending_keys(*running, kBase + R"(
 timeouts: { upstream_read: 5s }
 log: { level: debug }
 rules:
   - match: { prefix: /api/ }
     cache_control: no-store
-)");
-  CHECK(restart_required_changes(*running, *loaded).empty());
-  CHECK(restart_required_changes(*running, *must_load(kBase)).empty());
+)").empty());
+  CHECK(pending_keys(*running, kBase).empty());
 }
 
-TEST_CASE("each setting fixed at start-up is reported, one line each") {
+TEST_CASE("each setting fixed at start-up is reported, one key each") {
   auto running = must_load(kBase);
-  auto changed = must_load(R"(
+  CHECK(pending_keys(*running, R"(
 listen: [127.0.0.1:8081]
 upstream: { url: http://127.0.0.1:9000 }
 workers: 4
@@ -47,37 +57,20 @@ limits: { max_connections: 200 }
 cache: { max_memory: 128MiB, shards: 16 }
 admin: { listen: 127.0.0.1:9092 }
 fleet: { redis: 127.0.0.1:6379 }
-)");
-  std::vector<std::string> lines = restart_required_changes(*running, *changed);
-  CHECK(lines == std::vector<std::string>{
-                     "listen: changed (restart etagd to apply)",
-                     "workers: changed (restart etagd to apply)",
-                     "limits.max_connections: changed (restart etagd to apply)",
-                     "cache.max_memory: changed (restart etagd to apply)",
-                     "cache.shards: changed (restart etagd to apply)",
-                     "admin.listen: changed (restart etagd to apply)",
-                     "fleet: changed (restart etagd to apply)",
-                 });
+)") == std::vector<std::string>{"listen", "workers", "limits.max_connections", "cache.max_memory",
+                                 "cache.shards", "admin.listen", "fleet"});
 }
 
 TEST_CASE("adding a listen address or switching admin off needs a restart") {
   auto running = must_load(kBase);
   std::string more = kBase;
   more.replace(more.find("[127.0.0.1:8080]"), 16, "[127.0.0.1:8080, \"[::1]:8080\"]");
-  CHECK(restart_required_changes(*running, *must_load(more)) ==
-        std::vector<std::string>{"listen: changed (restart etagd to apply)"});
+  CHECK(pending_keys(*running, more) == std::vector<std::string>{"listen"});
 
   std::string no_admin = kBase;
   no_admin.replace(no_admin.find("{ listen: 127.0.0.1:9091 }"), 26, "off");
-  CHECK(restart_required_changes(*running, *must_load(no_admin)) ==
-        std::vector<std::string>{"admin: changed (restart etagd to apply)"});
+  CHECK(pending_keys(*running, no_admin) == std::vector<std::string>{"admin"});
 }
-
-}  // namespace
-}  // namespace etagd::config
-
-namespace etagd::config {
-namespace {
 
 TEST_CASE("trusted_proxies, upstream.forwarded and key_cookies apply on reload") {
   auto running = must_load(kBase);
@@ -85,26 +78,89 @@ TEST_CASE("trusted_proxies, upstream.forwarded and key_cookies apply on reload")
                                 "rules:\n  - match: { prefix: /api/ }\n    key_cookies: [sid]\n";
   changed.replace(changed.find("{ url: http://127.0.0.1:9000 }"), 30,
                   "{ url: http://127.0.0.1:9000, forwarded: rfc7239 }");
-  CHECK(restart_required_changes(*running, *must_load(changed)).empty());
+  CHECK(pending_keys(*running, changed).empty());
 }
-
-}  // namespace
-}  // namespace etagd::config
-
-namespace etagd::config {
-namespace {
 
 TEST_CASE("within a fleet block each setting is reported by its own key") {
   auto running = must_load(kBase + "fleet: { redis: 127.0.0.1:6379 }\n");
-  auto loaded = must_load(kBase + "fleet: { redis: 127.0.0.1:6380, max_staleness: 5s }\n");
-  CHECK(restart_required_changes(*running, *loaded) ==
-        std::vector<std::string>{"fleet.redis: changed (restart etagd to apply)",
-                                 "fleet.max_staleness: changed (restart etagd to apply)"});
+  CHECK(pending_keys(*running, kBase + "fleet: { redis: 127.0.0.1:6380, max_staleness: 5s }\n") ==
+        std::vector<std::string>{"fleet.redis", "fleet.max_staleness"});
 }
 
 TEST_CASE("a block that stays switched off is not compared key by key") {
   auto running = must_load(kBase + "fleet: off\n");
-  CHECK(restart_required_changes(*running, *must_load(kBase + "fleet: off\n")).empty());
+  CHECK(pending_keys(*running, kBase + "fleet: off\n").empty());
+}
+
+TEST_CASE("a reloaded config keeps the running value of what needs a restart, and takes the rest") {
+  auto running = must_load(kBase);
+  std::shared_ptr<Config> loaded = must_load(R"(
+listen: [127.0.0.1:8081]
+upstream: { url: http://127.0.0.1:9000 }
+workers: 4
+limits: { max_connections: 100 }
+cache: { max_memory: 128MiB, shards: 8 }
+admin: { listen: 127.0.0.1:9091 }
+timeouts: { upstream_read: 5s }
+)");
+  keep_running_settings(*running, *loaded);
+  REQUIRE(loaded->listen.size() == 1);
+  CHECK(loaded->listen[0].port == 8080);
+  CHECK(loaded->workers == 2);
+  CHECK(loaded->cache.max_memory == 64 * 1024 * 1024);
+  CHECK(loaded->timeouts.upstream_read == std::chrono::seconds(5));
+  REQUIRE(loaded->pending_restart.size() == 3);
+  CHECK(loaded->pending_restart[0].key == "listen");
+  CHECK(loaded->pending_restart[0].file_value == R"(["127.0.0.1:8081"])");
+  CHECK(loaded->pending_restart[1].key == "workers");
+  CHECK(loaded->pending_restart[1].file_value == "4");
+  CHECK(loaded->pending_restart[2].key == "cache.max_memory");
+  CHECK(loaded->pending_restart[2].file_value == "128MiB");
+}
+
+TEST_CASE("a file reverted to the running values leaves nothing pending") {
+  // Started on 8080, reloaded with 8081 (pending), then the file goes back to 8080.
+  auto started = must_load(kBase);
+  std::string moved = kBase;
+  moved.replace(moved.find("127.0.0.1:8080"), 14, "127.0.0.1:8081");
+  std::shared_ptr<Config> after_first = must_load(moved);
+  keep_running_settings(*started, *after_first);
+  REQUIRE(after_first->pending_restart.size() == 1);
+  CHECK(pending_keys(*after_first, kBase).empty());
+}
+
+TEST_CASE("a block switched on by a reload stays off, with its switch pending") {
+  auto running = must_load(kBase);
+  std::shared_ptr<Config> loaded = must_load(kBase + "fleet: { redis: 127.0.0.1:6380 }\n");
+  keep_running_settings(*running, *loaded);
+  CHECK_FALSE(loaded->fleet.enabled);
+  CHECK(loaded->fleet.redis_port == 6379);
+  REQUIRE(loaded->pending_restart.size() == 1);
+  CHECK(loaded->pending_restart[0].key == "fleet");
+  CHECK(loaded->pending_restart[0].file_value == "on");
+}
+
+TEST_CASE("/config shows the running value and lists the one waiting for a restart") {
+  auto running = must_load(kBase);
+  std::string moved = kBase;
+  moved.replace(moved.find("127.0.0.1:8080"), 14, "127.0.0.1:8081");
+  std::shared_ptr<Config> loaded = must_load(moved);
+  keep_running_settings(*running, *loaded);
+  std::string dump = dump_config(*loaded);
+  CHECK(dump.find("\"listen\": [\n    \"127.0.0.1:8080\"\n  ]") != std::string::npos);
+  CHECK(dump.find(R"("pending_restart": {
+    "listen": "[\"127.0.0.1:8081\"]"
+  })") != std::string::npos);
+  CHECK(dump_config(*running).find("\"pending_restart\": {}") != std::string::npos);
+}
+
+TEST_CASE("every setting that needs a restart can be carried over from the running config") {
+  for (const SettingsBlock& b : settings_blocks()) {
+    for (const Setting<Config>& s : b.settings) {
+      INFO(b.path_of(s.name));
+      CHECK(static_cast<bool>(s.copy));
+    }
+  }
 }
 
 }  // namespace
