@@ -175,14 +175,13 @@ bool reload(Lifecycle* lc) {
   for (const etagd::config::PendingRestart& p : r.config->pending_restart) {
     spdlog::warn("{}: changed (restart etagd to apply)", p.key);
   }
-  std::string error;
   if (etagd::base::Status s = lc->server->reload(r.config); !s) {
     spdlog::error("reload rejected: {}; keeping the running configuration", s.message());
     return false;
   }
   if (r.config->log.error_log != running->log.error_log) {
-    if (!etagd::ops::configure_error_log(r.config->log, error)) {
-      spdlog::error("error_log: {}; keeping the previous error log", error);
+    if (etagd::base::Status s = etagd::ops::configure_error_log(r.config->log); !s) {
+      spdlog::error("error_log: {}; keeping the previous error log", s.message());
     }
   }
   etagd::ops::set_log_level(r.config->log.level);
@@ -230,9 +229,8 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, static_cast<int>(etagd::cache::kMmapThreshold));
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
 
-  std::string error;
-  if (!etagd::ops::configure_error_log(loaded.config->log, error)) {
-    std::fprintf(stderr, "etagd: error_log: %s\n", error.c_str());
+  if (etagd::base::Status s = etagd::ops::configure_error_log(loaded.config->log); !s) {
+    std::fprintf(stderr, "etagd: error_log: %s\n", s.message().c_str());
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
@@ -249,8 +247,8 @@ int main(int argc, char** argv) {
   if (loaded.config->fleet.enabled) {
     auto fleet = std::make_unique<etagd::fleet::FleetChannel>(loaded.config->fleet,
                                                               server.shared().cache());
-    if (!fleet->start(error)) {
-      spdlog::critical("fleet: {}", error);
+    if (etagd::base::Status s = fleet->start(); !s) {
+      spdlog::critical("fleet: {}", s.message());
       etagd::ops::flush_logs();
       return 1;
     }
@@ -307,8 +305,8 @@ int main(int argc, char** argv) {
           }
         }};
     admin = std::make_unique<etagd::ops::AdminServer>(std::move(deps), loaded.config->admin.listen);
-    if (!admin->start(error)) {
-      spdlog::critical("admin.listen: {}", error);
+    if (etagd::base::Status s = admin->start(); !s) {
+      spdlog::critical("admin.listen: {}", s.message());
       server.stop_now();
       etagd::ops::flush_logs();
       return 1;

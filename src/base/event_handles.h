@@ -2,7 +2,9 @@
 #pragma once
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <event2/listener.h>
 
 #include <memory>
 
@@ -17,10 +19,18 @@ struct EventFree {
 struct EvbufferFree {
   void operator()(evbuffer* b) const { evbuffer_free(b); }
 };
+struct BuffereventFree {
+  void operator()(bufferevent* b) const { bufferevent_free(b); }
+};
+struct EvconnlistenerFree {
+  void operator()(evconnlistener* l) const { evconnlistener_free(l); }
+};
 
 using EventBasePtr = std::unique_ptr<event_base, EventBaseFree>;
 using EventPtr = std::unique_ptr<event, EventFree>;
 using EvbufferPtr = std::unique_ptr<evbuffer, EvbufferFree>;
+using BuffereventPtr = std::unique_ptr<bufferevent, BuffereventFree>;
+using EvconnlistenerPtr = std::unique_ptr<evconnlistener, EvconnlistenerFree>;
 
 inline EvbufferPtr make_evbuffer() { return EvbufferPtr(evbuffer_new()); }
 

@@ -52,7 +52,7 @@ class FleetChannel::Loop final : public RedisSession::Observer {
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
 
-  bool init(std::string& error);
+  base::Status init();
   void run();
 
   // RedisSession::Observer
@@ -121,12 +121,9 @@ FleetChannel::Loop::~Loop() {
   session_.reset();
 }
 
-bool FleetChannel::Loop::init(std::string& error) {
+base::Status FleetChannel::Loop::init() {
   base_.reset(event_base_new());
-  if (!base_) {
-    error = "cannot create the fleet event loop";
-    return false;
-  }
+  if (!base_) return base::Status::error("cannot create the fleet event loop");
   event_base* b = base_.get();
   wake_ev_.reset(event_new(b, owner_.outbox_.wake_fd(), EV_READ | EV_PERSIST, &on_wake, this));
   reconnect_ev_.reset(evtimer_new(b, &on_reconnect_due, this));
@@ -137,13 +134,12 @@ bool FleetChannel::Loop::init(std::string& error) {
   finish_ev_.reset(event_new(b, -1, 0, &on_finish, this));
   if (!wake_ev_ || !reconnect_ev_ || !deadline_ev_ || !heartbeat_ev_ || !teardown_ev_ ||
       !drain_deadline_ev_ || !finish_ev_) {
-    error = "cannot create the fleet loop's events";
-    return false;
+    return base::Status::error("cannot create the fleet loop's events");
   }
   timeval beat = to_timeval(owner_.tuning_.heartbeat_interval);
   event_add(wake_ev_.get(), nullptr);
   event_add(heartbeat_ev_.get(), &beat);
-  return true;
+  return base::Status::ok();
 }
 
 void FleetChannel::Loop::run() {
@@ -157,9 +153,8 @@ void FleetChannel::Loop::run() {
 void FleetChannel::Loop::connect() {
   ++outage_attempts_;
   session_ = std::make_unique<RedisSession>(base_.get(), endpoint_, *this);
-  std::string error;
-  if (!session_->open(error)) {
-    lose(error);
+  if (base::Status s = session_->open(); !s) {
+    lose(s.message());
     return;
   }
   timeval deadline = to_timeval(owner_.tuning_.connect_timeout);
@@ -414,14 +409,11 @@ FleetChannel::FleetChannel(const config::FleetConfig& config, cache::CacheStore&
 
 FleetChannel::~FleetChannel() { stop(); }
 
-bool FleetChannel::start(std::string& error) {
-  if (thread_.joinable()) return true;
-  if (!outbox_.valid()) {
-    error = "cannot create the fleet outbox's eventfd";
-    return false;
-  }
+base::Status FleetChannel::start() {
+  if (thread_.joinable()) return base::Status::ok();
+  if (!outbox_.valid()) return base::Status::error("cannot create the fleet outbox's eventfd");
   auto loop = std::make_unique<Loop>(*this);
-  if (!loop->init(error)) return false;
+  if (base::Status s = loop->init(); !s) return s;
   loop_ = std::move(loop);
   thread_ = std::thread([this] {
     // Signals belong to the main thread's loop; a blocked SIGPIPE also keeps a write to a
@@ -433,7 +425,7 @@ bool FleetChannel::start(std::string& error) {
   });
   spdlog::info("fleet: instance {} uses channel {} on redis {}:{}", sender_, config_.channel,
                config_.redis_host, config_.redis_port);
-  return true;
+  return base::Status::ok();
 }
 
 void FleetChannel::stop() {

@@ -36,6 +36,7 @@
 #include <string_view>
 #include <thread>
 
+#include "base/status.h"
 #include "cache/cache_store.h"
 #include "config/config.h"
 #include "fleet/fleet_status.h"
@@ -65,8 +66,8 @@ class FleetChannel {
   FleetChannel& operator=(const FleetChannel&) = delete;
 
   // Starts the fleet thread, which connects in the background: a Redis that is down delays
-  // nothing. False only when the thread's resources cannot be created.
-  bool start(std::string& error);
+  // nothing. Fails only when the thread's resources cannot be created.
+  base::Status start();
   // Publishes what is still queued (if Redis is reachable, within stop_flush_timeout), then
   // closes the connections and joins the thread. Idempotent.
   void stop();

@@ -47,38 +47,34 @@ std::string RedisSession::where() const {
   return "redis " + endpoint_.host + ":" + std::to_string(endpoint_.port);
 }
 
-redisAsyncContext* RedisSession::connect_one(std::string& error) {
+base::Status RedisSession::connect_one(redisAsyncContext*& out) {
+  out = nullptr;
   redisAsyncContext* ac = redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port);
-  if (ac == nullptr) {
-    error = "cannot allocate a hiredis context";
-    return nullptr;
-  }
+  if (ac == nullptr) return base::Status::error("cannot allocate a hiredis context");
   if (ac->err != 0) {
-    error = "cannot connect to " + where() + ": " + context_error(ac);
+    std::string error = "cannot connect to " + where() + ": " + context_error(ac);
     redisAsyncFree(ac);
-    return nullptr;
+    return base::Status::error(std::move(error));
   }
   ac->data = this;
   // The kernel's keepalive notices a peer that vanished without a FIN even when nothing is
   // being sent; the heartbeat (fleet_channel.h) notices a hung Redis faster.
   redisEnableKeepAlive(&ac->c);
   if (redisLibeventAttach(ac, base_) != REDIS_OK) {
-    error = "cannot attach a hiredis context to the event loop";
     redisAsyncFree(ac);
-    return nullptr;
+    return base::Status::error("cannot attach a hiredis context to the event loop");
   }
   redisAsyncSetConnectCallback(ac, &RedisSession::on_connect);
   redisAsyncSetDisconnectCallback(ac, &RedisSession::on_disconnect);
-  return ac;
+  out = ac;
+  return base::Status::ok();
 }
 
-bool RedisSession::open(std::string& error) {
+base::Status RedisSession::open() {
   // A failed open reports nothing later either: the owner already knows.
   lost_ = true;
-  sub_ = connect_one(error);
-  if (sub_ == nullptr) return false;
-  pub_ = connect_one(error);
-  if (pub_ == nullptr) return false;
+  if (base::Status s = connect_one(sub_); !s) return s;
+  if (base::Status s = connect_one(pub_); !s) return s;
 
   // hiredis buffers commands until the connection is up. SETNAME must precede SUBSCRIBE: a
   // subscribed connection takes no other command.
@@ -91,12 +87,9 @@ bool RedisSession::open(std::string& error) {
                                   ch.data(), ch.size()) == REDIS_OK &&
                 redisAsyncCommand(pub_, nullptr, nullptr, "CLIENT SETNAME %b", pub_name.data(),
                                   pub_name.size()) == REDIS_OK;
-  if (!queued) {
-    error = "cannot queue the SUBSCRIBE command";
-    return false;
-  }
+  if (!queued) return base::Status::error("cannot queue the SUBSCRIBE command");
   lost_ = false;
-  return true;
+  return base::Status::ok();
 }
 
 bool RedisSession::publish(std::string_view payload, bool heartbeat) {

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
+
 struct event_base;
 struct redisAsyncContext;
 
@@ -54,10 +56,9 @@ class RedisSession {
   RedisSession(const RedisSession&) = delete;
   RedisSession& operator=(const RedisSession&) = delete;
 
-  // Starts both connections (non-blocking, except resolving a host name). False, with the
-  // reason in `error` and without a later on_lost(), when hiredis fails at once (e.g. a
-  // refused loopback connect).
-  bool open(std::string& error);
+  // Starts both connections (non-blocking, except resolving a host name). Fails, without a
+  // later on_lost(), when hiredis fails at once (e.g. a refused loopback connect).
+  base::Status open();
 
   // PUBLISH on the publisher connection. A heartbeat's completion is not reported. False when
   // the publisher is not ready or the session is lost.
@@ -73,7 +74,7 @@ class RedisSession {
   static void on_publish_reply(redisAsyncContext* ac, void* reply, void* self);
   static void on_heartbeat_reply(redisAsyncContext* ac, void* reply, void* self);
 
-  redisAsyncContext* connect_one(std::string& error);
+  base::Status connect_one(redisAsyncContext*& out);
   // `ac` is going away (hiredis frees it): stop pointing at it.
   void forget(const redisAsyncContext* ac);
   void lose(std::string reason);

@@ -224,18 +224,20 @@ AccessLog::~AccessLog() {
   // Queued lines keep the logger (and its sink) alive until written; nothing is lost here.
 }
 
-std::unique_ptr<AccessLog> AccessLog::open(const std::string& destination, config::LogFormat format,
-                                           std::string& error) {
-  if (destination == "off") return nullptr;
-  std::shared_ptr<LogOutputSink> sink = LogOutputSink::open(destination, error);
-  if (!sink) return nullptr;
+base::Status AccessLog::open(const std::string& destination, config::LogFormat format,
+                             std::unique_ptr<AccessLog>& out) {
+  out.reset();
+  if (destination == "off") return base::Status::ok();
+  std::shared_ptr<LogOutputSink> sink;
+  if (base::Status s = LogOutputSink::open(destination, sink); !s) return s;
   auto impl = std::make_unique<Impl>();
   impl->format = format;
   impl->sink = sink;
   impl->logger = make_async_logger("access", std::move(sink));
   impl->logger->set_pattern("%v");
   impl->logger->set_level(spdlog::level::info);
-  return std::unique_ptr<AccessLog>(new AccessLog(std::move(impl)));
+  out.reset(new AccessLog(std::move(impl)));
+  return base::Status::ok();
 }
 
 void AccessLog::write(const ExchangeRecord& r) {
@@ -245,8 +247,7 @@ void AccessLog::write(const ExchangeRecord& r) {
 }
 
 void AccessLog::reopen() {
-  std::string error;
-  if (!impl_->sink->reopen(error)) spdlog::error("access log: {}", error);
+  if (base::Status s = impl_->sink->reopen(); !s) spdlog::error("access log: {}", s.message());
 }
 
 bool AccessLog::flush() { return flush_and_wait(*impl_->logger, *impl_->sink); }

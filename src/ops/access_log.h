@@ -38,6 +38,7 @@
 #include <memory>
 #include <string>
 
+#include "base/status.h"
 #include "config/config.h"
 #include "ops/exchange_record.h"
 
@@ -45,11 +46,11 @@ namespace etagd::ops {
 
 class AccessLog {
  public:
-  // `destination`: "off", "stdout", "stderr" or a file path (appended to). Returns null for
-  // "off" (error stays empty) and when the file cannot be opened (error set).
+  // `destination`: "off", "stdout", "stderr" or a file path (appended to). Sets `out` to
+  // null for "off"; fails, with `out` null, when the file cannot be opened.
   // A file is reopened by reopen() or by reopen_logs() (logging.h) on SIGUSR1.
-  static std::unique_ptr<AccessLog> open(const std::string& destination, config::LogFormat format,
-                                         std::string& error);
+  static base::Status open(const std::string& destination, config::LogFormat format,
+                           std::unique_ptr<AccessLog>& out);
   ~AccessLog();
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;

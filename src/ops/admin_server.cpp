@@ -20,6 +20,9 @@
 #include <thread>
 #include <utility>
 
+#include "base/event_handles.h"
+#include "base/status.h"
+#include "base/unique_fd.h"
 #include "http/head_scanner.h"
 #include "http/http_date.h"
 #include "http/message_head.h"
@@ -34,38 +37,6 @@ constexpr http::HeadLimits kHeadLimits{8 * 1024, 64};
 constexpr uint64_t kMaxBody = 64 * 1024;
 constexpr size_t kMaxConnections = 64;
 constexpr timeval kIoTimeout{10, 0};
-
-struct EventBaseFree {
-  void operator()(event_base* b) const { event_base_free(b); }
-};
-struct EventFree {
-  void operator()(event* e) const { event_free(e); }
-};
-struct ListenerFree {
-  void operator()(evconnlistener* l) const { evconnlistener_free(l); }
-};
-struct BuffereventFree {
-  void operator()(bufferevent* b) const { bufferevent_free(b); }
-};
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
 
 // "HTTP/1.1 200 OK" head and body, closing the connection after it.
 std::string serialize(const AdminResponse& r, bool head_only) {
@@ -82,8 +53,8 @@ std::string serialize(const AdminResponse& r, bool head_only) {
   return out;
 }
 
-// Opens a listening TCP socket on `listen`, nonblocking. -1 with `error` on failure.
-int open_listener(const config::ListenAddress& listen, std::string& error) {
+// Opens a listening TCP socket on `listen`, nonblocking.
+base::Status open_listener(const config::ListenAddress& listen, base::UniqueFd& out) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -92,13 +63,13 @@ int open_listener(const config::ListenAddress& listen, std::string& error) {
   std::string port = std::to_string(listen.port);
   int rc = getaddrinfo(listen.host.c_str(), port.c_str(), &hints, &found);
   if (rc != 0) {
-    error = fmt::format("admin.listen {}: {}", listen.text, gai_strerror(rc));
-    return -1;
+    return base::Status::error(fmt::format("admin.listen {}: {}", listen.text, gai_strerror(rc)));
   }
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, &freeaddrinfo);
   std::string last_error = "no address";
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    Fd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
+    base::UniqueFd fd(
+        socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol));
     if (fd.get() < 0) {
       last_error = std::strerror(errno);
       continue;
@@ -113,10 +84,10 @@ int open_listener(const config::ListenAddress& listen, std::string& error) {
       last_error = std::strerror(errno);
       continue;
     }
-    return fd.release();
+    out = std::move(fd);
+    return base::Status::ok();
   }
-  error = fmt::format("admin.listen {}: {}", listen.text, last_error);
-  return -1;
+  return base::Status::error(fmt::format("admin.listen {}: {}", listen.text, last_error));
 }
 
 }  // namespace
@@ -125,7 +96,7 @@ struct AdminServer::Impl {
   struct Connection {
     Impl* server = nullptr;
     std::list<Connection>::iterator self;
-    std::unique_ptr<bufferevent, BuffereventFree> bev;
+    base::BuffereventPtr bev;
     http::HeadScanner scanner{http::HeadKind::Request, kHeadLimits};
     std::string head_bytes;
     http::RequestHead request;
@@ -138,10 +109,10 @@ struct AdminServer::Impl {
   AdminApi api;
   config::ListenAddress listen;
   uint16_t port = 0;
-  std::unique_ptr<event_base, EventBaseFree> base;
-  std::unique_ptr<evconnlistener, ListenerFree> listener;
-  Fd wake_fd;
-  std::unique_ptr<event, EventFree> wake_event;
+  base::EventBasePtr base;
+  base::EvconnlistenerPtr listener;
+  base::UniqueFd wake_fd;
+  base::EventPtr wake_event;
   std::list<Connection> connections;
   std::thread thread;
   bool started = false;
@@ -255,11 +226,11 @@ AdminServer::AdminServer(AdminDeps deps, config::ListenAddress listen)
 
 AdminServer::~AdminServer() { stop(); }
 
-bool AdminServer::start(std::string& error) {
+base::Status AdminServer::start() {
   Impl& s = *impl_;
-  if (s.started) return true;
-  Fd fd(open_listener(s.listen, error));
-  if (fd.get() < 0) return false;
+  if (s.started) return base::Status::ok();
+  base::UniqueFd fd;
+  if (base::Status st = open_listener(s.listen, fd); !st) return st;
 
   sockaddr_storage addr{};
   socklen_t len = sizeof addr;
@@ -268,18 +239,16 @@ bool AdminServer::start(std::string& error) {
                                             : reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
 
   s.base.reset(event_base_new());
-  s.wake_fd.reset(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-  if (!s.base || s.wake_fd.get() < 0) {
-    error = "admin listener: cannot create its event loop";
-    return false;
+  s.wake_fd = base::UniqueFd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!s.base || !s.wake_fd.valid()) {
+    return base::Status::error("admin listener: cannot create its event loop");
   }
   s.wake_event.reset(event_new(s.base.get(), s.wake_fd.get(), EV_READ, &Impl::on_wake, &s));
   event_add(s.wake_event.get(), nullptr);
   s.listener.reset(evconnlistener_new(s.base.get(), &Impl::on_accept, &s,
                                       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd.get()));
   if (!s.listener) {
-    error = "admin listener: cannot listen on " + s.listen.text;
-    return false;
+    return base::Status::error("admin listener: cannot listen on " + s.listen.text);
   }
   fd.release();
 
@@ -294,7 +263,7 @@ bool AdminServer::start(std::string& error) {
   bool ipv6 = s.listen.host.find(':') != std::string::npos;
   spdlog::info("admin listener on {}{}{}:{} (/metrics /healthz /config /purge)", ipv6 ? "[" : "",
                s.listen.host, ipv6 ? "]" : "", s.port);
-  return true;
+  return base::Status::ok();
 }
 
 void AdminServer::stop() {

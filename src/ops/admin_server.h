@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "base/status.h"
 #include "config/config.h"
 #include "ops/admin_api.h"
 
@@ -21,9 +22,9 @@ class AdminServer {
   AdminServer(const AdminServer&) = delete;
   AdminServer& operator=(const AdminServer&) = delete;
 
-  // Binds and listens (port 0 picks a free port), then starts the thread. False with `error`
-  // naming the address when the socket cannot be bound (port taken, bad address).
-  bool start(std::string& error);
+  // Binds and listens (port 0 picks a free port), then starts the thread. Fails naming the
+  // address when the socket cannot be bound (port taken, bad address).
+  base::Status start();
   // Closes the listener and every admin connection, and joins the thread. Idempotent.
   void stop();
 

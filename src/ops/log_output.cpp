@@ -82,8 +82,9 @@ LogOutputSink::~LogOutputSink() {
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
 }
 
-std::shared_ptr<LogOutputSink> LogOutputSink::open(const std::string& destination,
-                                                   std::string& error) {
+base::Status LogOutputSink::open(const std::string& destination,
+                                 std::shared_ptr<LogOutputSink>& out) {
+  out.reset();
   std::shared_ptr<LogOutputSink> sink;
   if (destination == "stdout") {
     sink.reset(new LogOutputSink(destination, "", STDOUT_FILENO, false));
@@ -92,8 +93,8 @@ std::shared_ptr<LogOutputSink> LogOutputSink::open(const std::string& destinatio
   } else {
     int fd = open_append(destination);
     if (fd < 0) {
-      error = "cannot open log file " + destination + ": " + std::strerror(errno);
-      return nullptr;
+      return base::Status::error("cannot open log file " + destination + ": " +
+                                 std::strerror(errno));
     }
     sink.reset(new LogOutputSink(destination, destination, fd, true));
     FileSinkRegistry& registry = file_sinks();
@@ -101,7 +102,8 @@ std::shared_ptr<LogOutputSink> LogOutputSink::open(const std::string& destinatio
     std::erase_if(registry.sinks, [](const auto& w) { return w.expired(); });
     registry.sinks.push_back(sink);
   }
-  return sink;
+  out = std::move(sink);
+  return base::Status::ok();
 }
 
 void LogOutputSink::set_priority_prefix(bool on) {
@@ -114,17 +116,16 @@ void LogOutputSink::set_color(bool on) {
   color_ = on;
 }
 
-bool LogOutputSink::reopen(std::string& error) {
-  if (path_.empty()) return true;
+base::Status LogOutputSink::reopen() {
+  if (path_.empty()) return base::Status::ok();
   int fd = open_append(path_);
   if (fd < 0) {
-    error = "cannot reopen log file " + path_ + ": " + std::strerror(errno);
-    return false;
+    return base::Status::error("cannot reopen log file " + path_ + ": " + std::strerror(errno));
   }
   std::lock_guard lock(mutex_);
   ::close(fd_);
   fd_ = fd;
-  return true;
+  return base::Status::ok();
 }
 
 void LogOutputSink::sink_it_(const spdlog::details::log_msg& msg) {
@@ -205,8 +206,7 @@ std::vector<std::string> reopen_log_files() {
   }
   std::vector<std::string> errors;
   for (const auto& sink : alive) {
-    std::string error;
-    if (!sink->reopen(error)) errors.push_back(std::move(error));
+    if (base::Status s = sink->reopen(); !s) errors.push_back(s.message());
   }
   return errors;
 }

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "base/status.h"
+
 namespace spdlog {
 class async_logger;
 namespace details {
@@ -28,8 +30,8 @@ namespace etagd::ops {
 class LogOutputSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   // `destination`: "stdout", "stderr" or a file path (created 0640, appended to).
-  // Returns null with `error` set when the file cannot be opened.
-  static std::shared_ptr<LogOutputSink> open(const std::string& destination, std::string& error);
+  // Fails, with `out` left null, when the file cannot be opened.
+  static base::Status open(const std::string& destination, std::shared_ptr<LogOutputSink>& out);
   ~LogOutputSink() override;
 
   // Prefix each line with its syslog priority ("<3>" for errors, sd-daemon(3)), which
@@ -40,7 +42,7 @@ class LogOutputSink final : public spdlog::sinks::base_sink<std::mutex> {
 
   // Opens the file again by its path (after logrotate renamed it). The old file stays in use
   // if the path cannot be opened. A no-op for stdout/stderr.
-  bool reopen(std::string& error);
+  base::Status reopen();
 
   const std::string& destination() const { return destination_; }
 

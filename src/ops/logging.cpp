@@ -56,9 +56,9 @@ bool is_journal_stream(int fd) {
          static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
-bool configure_error_log(const config::LogConfig& log, std::string& error) {
-  std::shared_ptr<LogOutputSink> sink = LogOutputSink::open(log.error_log, error);
-  if (!sink) return false;
+base::Status configure_error_log(const config::LogConfig& log) {
+  std::shared_ptr<LogOutputSink> sink;
+  if (base::Status s = LogOutputSink::open(log.error_log, sink); !s) return s;
 
   int fd = log.error_log == "stdout"   ? STDOUT_FILENO
            : log.error_log == "stderr" ? STDERR_FILENO
@@ -82,7 +82,7 @@ bool configure_error_log(const config::LogConfig& log, std::string& error) {
   std::lock_guard lock(current.mu);
   current.logger = std::move(logger);
   current.sink = std::move(sink);
-  return true;
+  return base::Status::ok();
 }
 
 void set_log_level(config::LogLevel level) {

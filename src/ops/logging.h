@@ -10,14 +10,15 @@
 
 #include <string>
 
+#include "base/status.h"
 #include "config/config.h"
 
 namespace etagd::ops {
 
 // Makes the default logger write to `log.error_log` at `log.level`. Safe to call again
 // (a reload that changes error_log): lines already queued still reach the old destination.
-// False with `error` set if the file cannot be opened; the previous logger stays.
-bool configure_error_log(const config::LogConfig& log, std::string& error);
+// Fails, naming the file, if it cannot be opened; the previous logger stays.
+base::Status configure_error_log(const config::LogConfig& log);
 
 // Changes the error log's level (a reload).
 void set_log_level(config::LogLevel level);

@@ -23,9 +23,11 @@ base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t ge
       previous->config->log.access_format == log.access_format) {
     rc->access_log = previous->access_log;
   } else {
-    std::string error;
-    rc->access_log = ops::AccessLog::open(log.access_log, log.access_format, error);
-    if (!error.empty()) return base::Status::error(error);
+    std::unique_ptr<ops::AccessLog> access_log;
+    if (base::Status s = ops::AccessLog::open(log.access_log, log.access_format, access_log); !s) {
+      return s;
+    }
+    rc->access_log = std::move(access_log);
   }
   rc->config = std::move(cfg);
   rc->generation = generation;

@@ -89,8 +89,8 @@ struct Node {
       : cache(store_options()), fleet(config, cache, tuning) {}
 
   void start() {
-    std::string error;
-    REQUIRE_MESSAGE(fleet.start(error), error);
+    etagd::base::Status s = fleet.start();
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
   }
 
   CacheStore cache;

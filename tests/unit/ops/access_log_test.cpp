@@ -14,6 +14,7 @@
 namespace etagd::ops {
 namespace {
 
+using test::open_access_log;
 using test::read_file;
 using test::ScratchDir;
 
@@ -146,21 +147,22 @@ TEST_CASE("the JSON format replaces bytes that are not UTF-8 with U+FFFD") {
 }
 
 TEST_CASE("an access log set to off is not opened and is not an error") {
-  std::string error;
-  CHECK(AccessLog::open("off", config::LogFormat::Text, error) == nullptr);
-  CHECK(error.empty());
+  std::unique_ptr<AccessLog> log;
+  CHECK(AccessLog::open("off", config::LogFormat::Text, log).is_ok());
+  CHECK(log == nullptr);
 }
 
 TEST_CASE("an access log file that cannot be opened is an error naming the path") {
-  std::string error;
-  CHECK(AccessLog::open("/nonexistent-dir/access.log", config::LogFormat::Text, error) == nullptr);
-  CHECK(error.find("/nonexistent-dir/access.log") != std::string::npos);
+  std::unique_ptr<AccessLog> log;
+  base::Status s = AccessLog::open("/nonexistent-dir/access.log", config::LogFormat::Text, log);
+  CHECK_FALSE(s.is_ok());
+  CHECK(log == nullptr);
+  CHECK(s.message().find("/nonexistent-dir/access.log") != std::string::npos);
 }
 
 TEST_CASE("written lines reach the file in order, one per request") {
   ScratchDir dir;
-  std::string error;
-  auto log = AccessLog::open(dir.file("access.log"), config::LogFormat::Json, error);
+  auto log = open_access_log(dir.file("access.log"), config::LogFormat::Json);
   REQUIRE(log != nullptr);
   for (int i = 0; i < 100; ++i) {
     ExchangeRecord r = record();
@@ -182,8 +184,7 @@ TEST_CASE("written lines reach the file in order, one per request") {
 
 TEST_CASE("after logrotate renames the file, reopen() continues in a new file at the path") {
   ScratchDir dir;
-  std::string error;
-  auto log = AccessLog::open(dir.file("access.log"), config::LogFormat::Text, error);
+  auto log = open_access_log(dir.file("access.log"), config::LogFormat::Text);
   REQUIRE(log != nullptr);
   ExchangeRecord before = record();
   before.target = "/before";
@@ -213,9 +214,8 @@ TEST_CASE("after logrotate renames the file, reopen() continues in a new file at
 
 TEST_CASE("reopen_logs (SIGUSR1) reopens every open access log") {
   ScratchDir dir;
-  std::string error;
-  auto a = AccessLog::open(dir.file("a.log"), config::LogFormat::Text, error);
-  auto b = AccessLog::open(dir.file("b.log"), config::LogFormat::Json, error);
+  auto a = open_access_log(dir.file("a.log"), config::LogFormat::Text);
+  auto b = open_access_log(dir.file("b.log"), config::LogFormat::Json);
   REQUIRE(a != nullptr);
   REQUIRE(b != nullptr);
   REQUIRE(std::rename(dir.file("a.log").c_str(), dir.file("a.log.1").c_str()) == 0);
@@ -232,9 +232,8 @@ TEST_CASE("reopen_logs (SIGUSR1) reopens every open access log") {
 
 TEST_CASE("a reopen that cannot create the file keeps writing to the old one") {
   ScratchDir dir;
-  std::string error;
   std::filesystem::create_directory(dir.file("logs"));
-  auto log = AccessLog::open(dir.file("logs/access.log"), config::LogFormat::Text, error);
+  auto log = open_access_log(dir.file("logs/access.log"), config::LogFormat::Text);
   REQUIRE(log != nullptr);
   REQUIRE(std::rename(dir.file("logs").c_str(), dir.file("moved").c_str()) == 0);
   log->reopen();  // logs/ is gone: the open fails and is logged
@@ -362,8 +361,7 @@ TEST_CASE("grok reads a refusal's combined line, whose request is -") {
 
 TEST_CASE("an access log opened with the combined format writes combined lines") {
   ScratchDir dir;
-  std::string error;
-  auto log = AccessLog::open(dir.file("access.log"), config::LogFormat::Combined, error);
+  auto log = open_access_log(dir.file("access.log"), config::LogFormat::Combined);
   REQUIRE(log != nullptr);
   log->write(record());
   REQUIRE(log->flush());

@@ -62,8 +62,8 @@ struct Fixture {
     };
     server = std::make_unique<AdminServer>(std::move(deps),
                                            config::ListenAddress{"127.0.0.1", 0, "127.0.0.1:0"});
-    std::string error;
-    REQUIRE_MESSAGE(server->start(error), error);
+    base::Status s = server->start();
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
     REQUIRE(server->port() != 0);
   }
 
@@ -317,10 +317,10 @@ TEST_CASE("start fails with a message naming the address when the port is taken"
   AdminServer server(
       AdminDeps{.cache = store, .metrics = metrics, .gauges = {}, .config = {}, .on_purge = {}},
       config::ListenAddress{"127.0.0.1", port, text});
-  std::string error;
-  CHECK_FALSE(server.start(error));
-  CHECK(error.find(text) != std::string::npos);
-  CHECK(error.find("in use") != std::string::npos);
+  base::Status s = server.start();
+  CHECK_FALSE(s.is_ok());
+  CHECK(s.message().find(text) != std::string::npos);
+  CHECK(s.message().find("in use") != std::string::npos);
   close(fd);
 }
 

@@ -63,8 +63,7 @@ TEST_CASE("a refusal's log line escapes the target and cuts a long one") {
 
 TEST_CASE("a refusal is counted by reason, in the request matrix, and written to the access log") {
   test::ScratchDir dir;
-  std::string error;
-  auto log = AccessLog::open(dir.file("access.log"), config::LogFormat::Combined, error);
+  auto log = test::open_access_log(dir.file("access.log"), config::LogFormat::Combined);
   REQUIRE(log != nullptr);
   Metrics m(1);
   std::string head = "GET /big HTTP/1.1\r\nHost: api\r\nUser-Agent: probe/1\r\n\r\n";

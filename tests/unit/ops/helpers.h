@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +20,18 @@
 #include <string>
 #include <thread>
 
+#include "ops/access_log.h"
+
 namespace etagd::ops::test {
+
+// An access log on `path`; null (and a failed check) when it cannot be opened.
+inline std::unique_ptr<AccessLog> open_access_log(const std::string& path,
+                                                  config::LogFormat format) {
+  std::unique_ptr<AccessLog> log;
+  base::Status s = AccessLog::open(path, format, log);
+  CHECK_MESSAGE(s.is_ok(), s.message());
+  return log;
+}
 
 class ScratchDir {
  public:

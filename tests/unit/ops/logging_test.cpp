@@ -29,8 +29,7 @@ config::LogConfig file_log(const std::string& path, config::LogLevel level) {
 
 TEST_CASE("the error log writes timestamped lines with their level to a file") {
   ScratchDir dir;
-  std::string error;
-  REQUIRE(configure_error_log(file_log(dir.file("error.log"), config::LogLevel::Info), error));
+  REQUIRE(configure_error_log(file_log(dir.file("error.log"), config::LogLevel::Info)).is_ok());
   spdlog::info("upstream {} resolved", "127.0.0.1:8080");
   spdlog::warn("something odd");
   REQUIRE(flush_logs());
@@ -45,8 +44,7 @@ TEST_CASE("the error log writes timestamped lines with their level to a file") {
 
 TEST_CASE("the configured level filters the error log, and set_log_level changes it") {
   ScratchDir dir;
-  std::string error;
-  REQUIRE(configure_error_log(file_log(dir.file("error.log"), config::LogLevel::Warn), error));
+  REQUIRE(configure_error_log(file_log(dir.file("error.log"), config::LogLevel::Warn)).is_ok());
   spdlog::info("hidden info");
   spdlog::error("shown error");
   set_log_level(config::LogLevel::Debug);
@@ -60,11 +58,10 @@ TEST_CASE("the configured level filters the error log, and set_log_level changes
 
 TEST_CASE("an error log file that cannot be opened is refused and the old logger stays") {
   ScratchDir dir;
-  std::string error;
-  REQUIRE(configure_error_log(file_log(dir.file("error.log"), config::LogLevel::Info), error));
-  CHECK_FALSE(
-      configure_error_log(file_log("/nonexistent-dir/e.log", config::LogLevel::Info), error));
-  CHECK(error.find("/nonexistent-dir/e.log") != std::string::npos);
+  REQUIRE(configure_error_log(file_log(dir.file("error.log"), config::LogLevel::Info)).is_ok());
+  base::Status s = configure_error_log(file_log("/nonexistent-dir/e.log", config::LogLevel::Info));
+  CHECK_FALSE(s.is_ok());
+  CHECK(s.message().find("/nonexistent-dir/e.log") != std::string::npos);
   spdlog::info("still here");
   REQUIRE(flush_logs());
   CHECK(read_file(dir.file("error.log")).find("still here") != std::string::npos);
@@ -72,8 +69,7 @@ TEST_CASE("an error log file that cannot be opened is refused and the old logger
 
 TEST_CASE("SIGUSR1's reopen_logs moves the error log to a new file after a rename") {
   ScratchDir dir;
-  std::string error;
-  REQUIRE(configure_error_log(file_log(dir.file("error.log"), config::LogLevel::Info), error));
+  REQUIRE(configure_error_log(file_log(dir.file("error.log"), config::LogLevel::Info)).is_ok());
   spdlog::info("line one");
   REQUIRE(flush_logs());
   REQUIRE(std::rename(dir.file("error.log").c_str(), dir.file("error.log.1").c_str()) == 0);
@@ -108,9 +104,8 @@ TEST_CASE("JOURNAL_STREAM identifies the journald stream by device and inode") {
 
 TEST_CASE("lines for journald carry the syslog priority prefix of their level") {
   ScratchDir dir;
-  std::string error;
-  auto sink = LogOutputSink::open(dir.file("journal"), error);
-  REQUIRE(sink != nullptr);
+  std::shared_ptr<LogOutputSink> sink;
+  REQUIRE(LogOutputSink::open(dir.file("journal"), sink).is_ok());
   sink->set_priority_prefix(true);
   auto logger = make_async_logger("journal-test", sink);
   logger->set_level(spdlog::level::trace);
@@ -126,9 +121,8 @@ TEST_CASE("lines for journald carry the syslog priority prefix of their level") 
 
 TEST_CASE("a full log queue drops lines instead of blocking the writer, and counts them") {
   ScratchDir dir;
-  std::string error;
-  auto sink = LogOutputSink::open(dir.file("burst.log"), error);
-  REQUIRE(sink != nullptr);
+  std::shared_ptr<LogOutputSink> sink;
+  REQUIRE(LogOutputSink::open(dir.file("burst.log"), sink).is_ok());
   auto logger = make_async_logger("burst-test", sink);
   uint64_t dropped_before = log_messages_dropped();
   // Far more lines than the queue holds, as fast as possible: the writer must return at once
