@@ -105,7 +105,7 @@ timeouts: { upstream_read: 5s }
 )");
   keep_running_settings(*running, *loaded);
   REQUIRE(loaded->listen.size() == 1);
-  CHECK(loaded->listen[0].port == 8080);
+  CHECK(loaded->listen[0].address.port == 8080);
   CHECK(loaded->workers == 2);
   CHECK(loaded->cache.max_memory == 64 * 1024 * 1024);
   CHECK(loaded->timeouts.upstream_read == std::chrono::seconds(5));
