@@ -36,6 +36,9 @@ struct AnswerHead {
   // Age, the cache-status field and framing, which the downstream writes in its own protocol.
   std::string_view fields;
   int64_t age = -1;                         // Age field, when >= 0 (RFC 9111 §5.1)
+  // Date field (epoch seconds): the origin's, for what etagd relays or serves from storage
+  // (RFC 9110 §6.6.1: when the message was generated). -1: etagd made the answer now.
+  int64_t date = -1;
   std::string_view status_header;           // the cache-status field name ("X-Cache"); may be empty
   ops::CacheStatus cache_status = ops::CacheStatus::None;  // omitted when None
   std::optional<uint64_t> content_length;   // unknown (streamed) when empty

@@ -328,6 +328,9 @@ void Exchange::begin_streaming(const http::ResponseHead& head) {
   // A pass-through answer is not served from the cache: it carries the upstream's own Age, if
   // any, and etagd adds none (RFC 9111 §5.1: Age says a response came from a cache).
   if (std::string_view age = head.headers.get("age"); !age.empty()) a.age = parse_age(age);
+  // RFC 9110 §6.6.1: the origin's Date is relayed; without one (or an invalid one) etagd, a
+  // recipient with a clock, adds the time it received the response.
+  if (auto date = http::parse_http_date(head.headers.get("date"))) a.date = *date;
   a.status_header = running_->config->cache.status_header;
   a.cache_status = record_.cache_status;
   a.no_content = status_has_no_content(head.status);
@@ -501,6 +504,7 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
   head.status = a.status;
   head.fields = a.fields;
   head.age = a.age;
+  head.date = a.date;
   head.status_header = running_->config->cache.status_header;
   head.cache_status = status;
   head.no_content = status_has_no_content(a.status);
