@@ -14,15 +14,9 @@ namespace etagd::config {
 namespace {
 
 using test::load;
+using test::must_load;
 using test::printed;
 using test::reports;
-
-std::shared_ptr<Config> must_load(const std::string& yaml) {
-  LoadResult r = load(yaml);
-  INFO(printed(r));
-  REQUIRE(r.ok());
-  return r.config;
-}
 
 TEST_CASE("a listener written as a mapping gives its address and options") {
   auto c = must_load(

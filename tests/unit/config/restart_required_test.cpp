@@ -8,14 +8,8 @@ namespace etagd::config {
 namespace {
 
 using test::load;
+using test::must_load;
 using test::printed;
-
-std::shared_ptr<Config> must_load(const std::string& yaml) {
-  LoadResult r = load(yaml);
-  INFO(printed(r));
-  REQUIRE(r.ok());
-  return r.config;
-}
 
 // The keys a reload from `running` to `yaml` leaves waiting for a restart.
 std::vector<std::string> pending_keys(const Config& running, const std::string& yaml) {
