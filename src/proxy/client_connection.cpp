@@ -345,10 +345,9 @@ bool ClientConnection::send_body(const char* data, size_t len) {
   return false;
 }
 
-void ClientConnection::send_entry_body(const cache::EntryRef& entry) {
-  if (state_ == State::Closed || framing_ == http::BodyFraming::None) return;
+void ClientConnection::send_entry_body(const cache::EntryRef& entry, std::string_view body) {
+  if (state_ == State::Closed || framing_ == http::BodyFraming::None || body.empty()) return;
   commit_head();
-  std::string_view body = entry->body();
   cache::EntryRef held = entry;
   const cache::CacheEntry* raw = held.release_to_raw();
   if (evbuffer_add_reference(transport_->output(), body.data(), body.size(), &release_entry,
