@@ -116,3 +116,18 @@ TEST_CASE("a name in a listener mapping is looked up at the address's position")
 
 }  // namespace
 }  // namespace etagd::config
+
+namespace etagd::config {
+namespace {
+
+TEST_CASE("http2: on is accepted with a warning that the listener speaks HTTP/1.1 only") {
+  LoadResult r = test::load("listen: [{ address: 127.0.0.1:8080, http2: on }]\nupstream: http://a\n");
+  REQUIRE(r.ok());
+  CHECK(test::reports(r, "test.yaml:1:44: warning: listen[0].http2: HTTP/2 is not implemented yet"));
+  CHECK_FALSE(test::reports(test::load("listen: [{ address: 127.0.0.1:8080, http2: off }]\n"
+                                       "upstream: http://a\n"),
+                            "HTTP/2"));
+}
+
+}  // namespace
+}  // namespace etagd::config
