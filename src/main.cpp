@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "cache/entry_memory.h"
 #include "cache/heap_bytes.h"
 #include "config/config_loader.h"
 #include "config/host_resolution.h"
@@ -224,10 +225,12 @@ int main(int argc, char** argv) {
   // neither be mmapped nor make glibc give the heap top back after each response: with
   // glibc's moving defaults a worker forwarding 64 KiB bodies fell, run by run, into a mode
   // where every response cost 1.5 brk calls and 13 page faults, and twice the CPU
-  // (bench/README.md, "forwarding cost"). Only allocations of 1 MiB and more (large cache
-  // entries) are mmapped; free heap goes back to the kernel through the HeapTrimmer below.
+  // (bench/README.md, "forwarding cost"). Only allocations of 1 MiB and more are mmapped by
+  // malloc; cache entries of 64 KiB and more get mappings of their own (cache/entry_memory.h);
+  // free heap goes back to the kernel through the HeapTrimmer below.
   mallopt(M_MMAP_THRESHOLD, static_cast<int>(etagd::cache::kMmapThreshold));
   mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  etagd::cache::set_mapped_entry_threshold(loaded.config->cache.max_memory);
 
   if (etagd::base::Status s = etagd::ops::configure_error_log(loaded.config->log); !s) {
     std::fprintf(stderr, "etagd: error_log: %s\n", s.message().c_str());
@@ -322,6 +325,11 @@ int main(int argc, char** argv) {
   constexpr uint64_t kHeapSlack = 24ull * 1024 * 1024;
   etagd::ops::HeapTrimmer heap_trimmer(
       base.get(), [&server] { return server.shared().cache().stats().bytes; }, kHeapSlack);
+  // And after every 8 MiB of cache entries freed from the heap (evicted, replaced, purged):
+  // with a step of 8 MiB, a 64 MiB cache whose body sizes shift stays within 25 MiB of its
+  // bound (bench/README.md, "Memory: memory_shift").
+  heap_trimmer.trim_after_freed([] { return etagd::cache::heap_entry_bytes_freed(); },
+                                4ull * 1024 * 1024);
   spdlog::info("etagd {} started: {} worker(s), upstream {}", ETAGD_VERSION,
                server.workers().size(), loaded.config->upstream.url);
   etagd::ops::notify_ready("serving");

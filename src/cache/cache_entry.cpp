@@ -8,8 +8,7 @@
 
 #include "cache/cache_key.h"
 #include "cache/cache_store.h"
-#include "cache/heap_bytes.h"
-#include "http/accept_encoding.h"
+#include "cache/entry_memory.h"
 #include "http/token.h"
 
 namespace etagd::cache {
@@ -127,8 +126,9 @@ CacheEntry::~CacheEntry() {
 }
 
 void CacheEntry::destroy(const CacheEntry* e) {
+  size_t bytes = e->block_bytes();
   e->~CacheEntry();
-  ::operator delete(const_cast<CacheEntry*>(e));
+  free_entry_block(const_cast<CacheEntry*>(e), bytes);
 }
 
 CacheEntry::Census CacheEntry::census() {
@@ -154,12 +154,13 @@ EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::s
   }
   layout.body_offset = layout.tail_bytes;
   layout.tail_bytes += body.size();
-  void* block = ::operator new(sizeof(CacheEntry) + layout.tail_bytes);
+  const size_t block_bytes = sizeof(CacheEntry) + layout.tail_bytes;
+  void* block = allocate_entry_block(block_bytes);
   const CacheEntry* e;
   try {
     e = new (block) CacheEntry(layout, url_key, std::move(r), body);
   } catch (...) {
-    ::operator delete(block);
+    free_entry_block(block, block_bytes);
     throw;
   }
   return EntryRef(e, EntryRef::Adopt{});
@@ -223,7 +224,6 @@ std::vector<VaryField> CacheEntry::variant() const {
 bool CacheEntry::matches_variant(const http::HeaderList& request) const {
   return for_each_vary_field([&](std::string_view name, std::string_view value) {
     if (name.starts_with(kCookieFieldPrefix)) return variant_value(request, name) == value;
-    if (name == kAcceptEncodingField) return http::accept_encoding_variant_key(request) == value;
     return equals_combined(request, name, value);
   });
 }
@@ -265,7 +265,7 @@ bool CacheEntry::usable_while_revalidating(int64_t now) const {
 }
 
 size_t CacheEntry::charge() const {
-  return heap_bytes(sizeof(CacheEntry) + size_t{body_offset_} + body_len_) + kStoreSlotBytes;
+  return entry_block_bytes(block_bytes()) + kStoreSlotBytes;
 }
 
 }  // namespace etagd::cache

@@ -206,6 +206,8 @@ class CacheEntry {
   static EntryRef build(std::string_view url_key, ResponseToStore&& r, std::string_view body);
   // Runs the destructor and frees the allocation; called with the last reference.
   static void destroy(const CacheEntry* e);
+  // Size of the entry's one block: the entry and its tail.
+  size_t block_bytes() const { return sizeof(CacheEntry) + size_t{body_offset_} + body_len_; }
   // The bytes after the entry in its allocation.
   const char* tail() const { return reinterpret_cast<const char*>(this + 1); }
   // Calls fn(name, value) for each field this entry varies on, until fn returns false.

@@ -2,7 +2,8 @@
 // The figures model glibc malloc on 64-bit Linux (Debian's allocator): a chunk is the request
 // plus an 8-byte size header, rounded up to 16 bytes, at least 32; requests at or above the
 // mmap threshold get whole pages. etagd fixes that threshold at kMmapThreshold (src/main.cpp)
-// instead of glibc's moving default, so this model and the allocator agree. Another allocator differs by a few bytes per
+// instead of glibc's moving default, so this model and the allocator agree. (Cache entries of
+// 64 KiB and more do not come from malloc at all: cache/entry_memory.h.) Another allocator differs by a few bytes per
 // chunk; the estimate is meant to make RSS follow the budget, not to be exact.
 #pragma once
 

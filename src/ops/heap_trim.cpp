@@ -12,6 +12,15 @@
 
 namespace etagd::ops {
 
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds d) {
+  return timeval{static_cast<time_t>(d.count() / 1000),
+                 static_cast<suseconds_t>(d.count() % 1000 * 1000)};
+}
+
+}  // namespace
+
 void HeapTrimmer::EventFree::operator()(event* e) const { event_free(e); }
 
 HeapTrimmer::HeapTrimmer(event_base* base, std::function<uint64_t()> cache_bytes, uint64_t slack,
@@ -19,12 +28,17 @@ HeapTrimmer::HeapTrimmer(event_base* base, std::function<uint64_t()> cache_bytes
     : cache_bytes_(std::move(cache_bytes)),
       slack_(slack),
       timer_(event_new(base, -1, EV_PERSIST, &HeapTrimmer::on_tick, this)) {
-  timeval tv{static_cast<time_t>(interval.count() / 1000),
-             static_cast<suseconds_t>(interval.count() % 1000 * 1000)};
+  timeval tv = to_timeval(interval);
   event_add(timer_.get(), &tv);
 }
 
 HeapTrimmer::~HeapTrimmer() = default;
+
+void HeapTrimmer::trim_after_freed(std::function<uint64_t()> freed_bytes, uint64_t step) {
+  freed_bytes_ = std::move(freed_bytes);
+  step_ = step;
+  freed_at_last_trim_ = freed_bytes_();
+}
 
 uint64_t HeapTrimmer::resident_bytes() {
   std::FILE* f = std::fopen("/proc/self/statm", "r");
@@ -36,23 +50,34 @@ uint64_t HeapTrimmer::resident_bytes() {
                 : 0;
 }
 
-void HeapTrimmer::on_tick(int, short, void* self) {
-  auto* t = static_cast<HeapTrimmer*>(self);
-  uint64_t rss = resident_bytes();
-  // A trim that could not give much back (memory that is really in use: connections, a
-  // sanitizer's shadow) must not repeat every second; the next one waits until RSS has grown by
-  // `slack` past what the last one left.
-  uint64_t threshold = std::max(t->cache_bytes_(), t->resident_after_last_trim_) + t->slack_;
-  if (rss == 0 || rss <= threshold) return;
+void HeapTrimmer::trim(uint64_t rss_before) {
   auto start = std::chrono::steady_clock::now();
+  if (freed_bytes_) freed_at_last_trim_ = freed_bytes_();
   malloc_trim(0);
-  ++t->trims_;
+  ++trims_;
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                 std::chrono::steady_clock::now() - start)
                 .count();
-  t->resident_after_last_trim_ = resident_bytes();
-  spdlog::debug("heap trimmed in {} us: {} MiB resident before, {} MiB after", us, rss >> 20,
-                t->resident_after_last_trim_ >> 20);
+  resident_after_last_trim_ = resident_bytes();
+  spdlog::debug("heap trimmed in {} us: {} MiB resident before, {} MiB after", us,
+                rss_before >> 20, resident_after_last_trim_ >> 20);
+}
+
+void HeapTrimmer::on_tick(int, short, void* self) {
+  auto* t = static_cast<HeapTrimmer*>(self);
+  if (t->freed_bytes_ && t->freed_bytes_() - t->freed_at_last_trim_ >= t->step_) {
+    t->trim(resident_bytes());
+    return;
+  }
+  uint64_t rss = resident_bytes();
+  // A trim that could not give much back (memory that is really in use: connections, a
+  // sanitizer's shadow) must not repeat at every tick; the next one waits until RSS has grown
+  // by a quarter of `slack` past what the last one left.
+  if (rss == 0 || rss <= t->cache_bytes_() + t->slack_ ||
+      rss <= t->resident_after_last_trim_ + t->slack_ / 4) {
+    return;
+  }
+  t->trim(rss);
 }
 
 }  // namespace etagd::ops

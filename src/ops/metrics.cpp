@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "cache/entry_memory.h"
+#include "ops/heap_stats.h"
 #include "ops/process_stats.h"
 
 namespace etagd::ops {
@@ -304,6 +306,15 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
     e.gauge("etagd_cache_max_bytes", "Cache memory budget (cache.max_memory).",
             process.cache_max_bytes);
   }
+  HeapStats heap = read_heap_stats();
+  e.gauge("etagd_heap_bytes",
+          "Bytes allocated from malloc and in cache entries' own mappings: the cache's entries "
+          "(etagd_cache_bytes), connections and buffers.",
+          heap.in_use_bytes + cache::mapped_entry_bytes());
+  e.gauge("etagd_heap_free_bytes",
+          "Free bytes malloc keeps inside its heap for reuse; resident until the heap is "
+          "trimmed.",
+          heap.free_bytes);
   e.counter("etagd_cache_inserts_total", "Responses stored.", cache.inserts);
   e.counter("etagd_cache_evictions_total", "Entries dropped to make room (LRU).", cache.evictions);
   e.counter("etagd_cache_invalidations_total",

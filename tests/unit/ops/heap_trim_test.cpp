@@ -48,7 +48,31 @@ TEST_CASE("no trim while RSS stays within the cache's bytes plus the slack") {
   CHECK(trimmer.trims() == 0);
 }
 
-TEST_CASE("a trim that gives little back is not repeated until RSS grows by the slack again") {
+TEST_CASE("the heap is trimmed once the cache has freed a step of memory since the last trim") {
+  std::unique_ptr<event_base, BaseFree> base(event_base_new());
+  // RSS never exceeds the "cache": only the volume trigger can fire.
+  HeapTrimmer trimmer(base.get(), [] { return HeapTrimmer::resident_bytes() + (1u << 30); },
+                      1u << 20, milliseconds(20));
+  uint64_t freed = 5u << 20;
+  trimmer.trim_after_freed([&freed] { return freed; }, 8u << 20);
+  run_ticks(base.get(), 2);
+  CHECK(trimmer.trims() == 0);  // nothing freed since it started looking
+
+  freed += 7u << 20;
+  run_ticks(base.get(), 2);
+  CHECK(trimmer.trims() == 0);  // less than a step
+
+  freed += 1u << 20;
+  run_ticks(base.get(), 2);
+  CHECK(trimmer.trims() == 1);  // a step: one trim, and the count starts again
+
+  freed += 4u << 20;
+  run_ticks(base.get(), 2);
+  CHECK(trimmer.trims() == 1);
+}
+
+TEST_CASE("a trim that gives little back is not repeated until RSS grows by a quarter of the "
+          "slack") {
   std::unique_ptr<event_base, BaseFree> base(event_base_new());
   HeapTrimmer trimmer(base.get(), [] { return uint64_t{0}; }, 32u << 20, milliseconds(20));
   // Hold more than the slack in use, so RSS stays above cache bytes (0) + slack after a trim.

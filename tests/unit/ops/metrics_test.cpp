@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace etagd::ops {
 namespace {
@@ -256,6 +257,18 @@ TEST_CASE("cache status names are the X-Cache values") {
   CHECK(cache_status_name(CacheStatus::Revalidated) == "REVALIDATED");
   CHECK(cache_status_name(CacheStatus::Bypass) == "BYPASS");
   CHECK(cache_status_name(CacheStatus::None) == "NONE");
+}
+
+TEST_CASE("the heap gauges say what malloc has handed out, at least the cache's blocks, and what "
+          "it keeps free") {
+  Metrics m(1);
+  // A block the size of a cache entry's, held while the scrape runs.
+  std::vector<char> held(3u << 20, 1);
+  Exposition e = parse(m.render({}, {}));
+  REQUIRE(e.has("etagd_heap_bytes"));
+  REQUIRE(e.has("etagd_heap_free_bytes"));
+  CHECK(e.at("etagd_heap_bytes") >= static_cast<double>(held.size()));
+  CHECK(e.at("etagd_heap_free_bytes") >= 0);
 }
 
 TEST_CASE("a coalesced hit is its own cache status in the request matrix") {
