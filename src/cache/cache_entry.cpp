@@ -9,6 +9,7 @@
 #include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "cache/entry_memory.h"
+#include "http/accept_encoding.h"
 #include "http/token.h"
 
 namespace etagd::cache {
@@ -224,6 +225,7 @@ std::vector<VaryField> CacheEntry::variant() const {
 bool CacheEntry::matches_variant(const http::HeaderList& request) const {
   return for_each_vary_field([&](std::string_view name, std::string_view value) {
     if (name.starts_with(kCookieFieldPrefix)) return variant_value(request, name) == value;
+    if (name == kAcceptEncodingField) return http::accept_encoding_variant_key(request) == value;
     return equals_combined(request, name, value);
   });
 }

@@ -1,5 +1,6 @@
 #include "cache/cache_key.h"
 
+#include "http/accept_encoding.h"
 #include "http/cookie.h"
 
 #include "http/token.h"
@@ -72,6 +73,7 @@ std::string variant_value(const http::HeaderList& request, std::string_view fiel
   if (field_name.starts_with(kCookieFieldPrefix)) {
     return http::cookie_values(request, field_name.substr(kCookieFieldPrefix.size()));
   }
+  if (field_name == kAcceptEncodingField) return http::accept_encoding_variant_key(request);
   return request.combined(field_name);
 }
 

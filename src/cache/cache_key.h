@@ -26,6 +26,11 @@ std::string_view url_key_target(std::string_view url_key);
 // with it, since ':' never occurs in a field name.
 inline constexpr std::string_view kCookieFieldPrefix = "cookie:";
 
+// A response that varies on Accept-Encoding is stored under the canonical set of codings the
+// request accepts (http/accept_encoding.h variant_key), never the raw field: "gzip, deflate,
+// br" and "br, deflate, gzip" accept the same and share one entry.
+inline constexpr std::string_view kAcceptEncodingField = "accept-encoding";
+
 // The request's value for a variant field: the named cookie's values (http/cookie.h) for a
 // "cookie:" field, else the field's combined value (RFC 9110 §5.3).
 std::string variant_value(const http::HeaderList& request, std::string_view field_name);

@@ -31,6 +31,18 @@ struct ListenAddress {
   std::string text;  // as written, for messages ("[::1]:8080")
 };
 
+// One address clients connect to, with what it speaks. A `listen:` entry is either the
+// address alone ("0.0.0.0:8080", a bare port) or a mapping of the keys in
+// listener_settings() (settings_table.h): { address: 0.0.0.0:8080, http2: on }.
+struct ListenerConfig {
+  ListenAddress address;
+  // Cleartext HTTP/2 with prior knowledge (RFC 9113 §3.3) beside HTTP/1.1: a connection that
+  // opens with the HTTP/2 preface speaks HTTP/2, any other HTTP/1.1.
+  bool http2 = false;
+  // Where the file gives it ("listen[1]" or "listen[1].address"), for messages after loading.
+  std::string path;
+};
+
 enum class HostHeader { Forward, Upstream, Fixed };
 
 // Whether requests upstream also carry the standard Forwarded field (RFC 7239) beside
@@ -117,7 +129,7 @@ struct Config {
   // Where each key and list item the file gives was written, by path ("upstream.url",
   // "listen[1]"), for messages about the values after loading (a host that does not resolve).
   std::map<std::string, SourcePosition, std::less<>> positions;
-  std::vector<ListenAddress> listen;
+  std::vector<ListenerConfig> listen;
   UpstreamConfig upstream;
   // Peers whose X-Forwarded-* fields are believed (a TLS terminator, a load balancer). Empty:
   // trust nobody, and every request's X-Forwarded-* is rewritten from the connection itself.

@@ -40,10 +40,9 @@ std::vector<Diagnostic> unresolved_host_warnings(const Config& config,
   hosts.push_back({config.positions.count("upstream.url") ? "upstream.url" : "upstream",
                    config.upstream.host, "etagd would not start with this file (`cannot resolve`)"
                                          " and a reload to it would be rejected"});
-  for (size_t i = 0; i < config.listen.size(); ++i) {
-    std::string path = concat("listen[", std::to_string(i), "]");
-    if (!config.positions.count(path)) path = "listen";
-    hosts.push_back({path, config.listen[i].host, "etagd would not start with this file"});
+  for (const ListenerConfig& l : config.listen) {
+    std::string path = config.positions.count(l.path) ? l.path : "listen";
+    hosts.push_back({path, l.address.host, "etagd would not start with this file"});
   }
   if (config.admin.enabled) {
     hosts.push_back(

@@ -23,6 +23,17 @@ std::vector<SettingDoc> settings_reference() {
       out.push_back(std::move(d));
     }
   }
+  const ListenerConfig default_listener;
+  for (const Setting<ListenerConfig>& s : listener_settings()) {
+    SettingDoc d;
+    d.section = std::string(kListenerSection);
+    d.path = concat(kListenerSection, "[].", s.name);
+    d.type = s.type;
+    d.default_text = !s.required.empty() ? "required" : value_text(s, default_listener);
+    d.apply = s.apply;
+    d.doc = s.doc;
+    out.push_back(std::move(d));
+  }
   const RuleActions default_actions;
   for (const Setting<RuleActions>& s : rule_action_settings()) {
     out.push_back({"defaults and rules", std::string(s.name), s.type,
@@ -74,6 +85,7 @@ std::string render_man_page(std::string_view page_template, std::string_view ver
       for (const SettingsBlock& b : settings_blocks()) {
         if (b.name == current) settings += concat(roff(b.doc), ".\n");
       }
+      if (current == kListenerSection) settings += concat(roff(kListenerDoc), ".\n");
     }
     std::string facts = roff(d.type);
     if (!d.default_text.empty()) facts += concat("; default \\fB", roff(d.default_text), "\\fR");

@@ -38,35 +38,135 @@ std::optional<ListenAddress> read_address(YamlReader& r, const Field& f,
 
 // ---- top level ---------------------------------------------------------------------------
 
+// A `listen:` entry's address: "host:port", or a bare port for every address, which comes
+// back with an empty host for read_listen to expand.
+void read_listener_address(YamlReader& r, const Field& f, ListenerConfig& l) {
+  if (f.node.IsScalar() && is_bare_port(f.node.Scalar())) {
+    std::string problem;
+    std::optional<ListenAddress> v4 = parse_host_port(concat("0.0.0.0:", f.node.Scalar()), {}, problem);
+    if (!v4) {
+      r.error(f, problem);
+      return;
+    }
+    l.address = ListenAddress{"", v4->port, f.node.Scalar()};
+    return;
+  }
+  if (std::optional<ListenAddress> a = read_address(r, f, std::nullopt)) l.address = std::move(*a);
+}
+
+std::vector<Setting<ListenerConfig>> make_listener_settings() {
+  using L = ListenerConfig;
+  Setting<L> address;
+  address.name = "address";
+  address.type = "host:port, or a bare port";
+  address.apply = Apply::Restart;
+  address.doc = "where the listener accepts clients; a bare port is every IPv4 and IPv6 address";
+  address.read = read_listener_address;
+  address.write = [](JsonWriter& w, const L& l) { w.value(l.address.text); };
+  address.same = [](const L& a, const L& b) { return same_address(a.address, b.address); };
+  address.copy = [](L& to, const L& from) { to.address = from.address; };
+  address.required = "the host:port it accepts clients on";
+  Setting<L> http2 = on_off<L>(
+      "http2", at(&L::http2), Apply::Restart,
+      "also speak cleartext HTTP/2 to clients that open with its preface (prior knowledge, no "
+      "Upgrade); HTTP/1.1 keeps working on the same address");
+  // The key is read so that files can be written for it now, but the HTTP/2 server side is
+  // not built yet: an operator who turns it on must not believe clients get HTTP/2.
+  http2.read = [read = http2.read](YamlReader& r, const Field& f, L& l) {
+    read(r, f, l);
+    if (l.http2) {
+      r.warning(f, "HTTP/2 is not implemented yet; this listener speaks HTTP/1.1 only");
+    }
+  };
+  return {std::move(address), std::move(http2)};
+}
+
+// Whether `l` differs from a default listener only in its address: it is then written as the
+// address alone, the form most files use.
+bool only_address(const ListenerConfig& l) {
+  ListenerConfig plain;
+  plain.address = l.address;
+  for (const Setting<ListenerConfig>& s : listener_settings()) {
+    if (!s.same(l, plain)) return false;
+  }
+  return true;
+}
+
+void write_listener(JsonWriter& w, const ListenerConfig& l) {
+  if (only_address(l)) {
+    w.value(l.address.text);
+    return;
+  }
+  w.begin_object();
+  for (const Setting<ListenerConfig>& s : listener_settings()) {
+    w.key(s.name);
+    s.write(w, l);
+  }
+  w.end_object();
+}
+
+// One `listen:` entry, a string or a mapping; nullopt after reporting a problem.
+std::optional<ListenerConfig> read_listener(YamlReader& r, const Field& item) {
+  ListenerConfig l;
+  if (!item.node.IsMap()) {
+    read_listener_address(r, item, l);
+    if (l.address.text.empty()) return std::nullopt;
+    l.path = item.path;
+    return l;
+  }
+  std::vector<std::string_view> names;
+  for (const Setting<ListenerConfig>& s : listener_settings()) names.push_back(s.name);
+  YamlReader::Section section = r.section(item, names);
+  if (!section.is_map()) return std::nullopt;
+  bool ok = true;
+  for (const Setting<ListenerConfig>& s : listener_settings()) {
+    if (const Field* f = section.find(s.name)) {
+      s.read(r, *f, l);
+    } else if (!s.required.empty()) {
+      r.error(item, concat("a listener needs an ", s.name, ", ", s.required,
+                           ", e.g. { address: 0.0.0.0:8080, http2: on }"));
+      ok = false;
+    }
+  }
+  if (!ok || l.address.text.empty()) return std::nullopt;
+  l.path = concat(item.path, ".address");
+  return l;
+}
+
 void read_listen(YamlReader& r, const Field& f, Config& c) {
-  auto items = r.list(f);
+  // One listener alone needs no list, whichever form it is written in.
+  auto items = f.node.IsMap() ? std::optional<std::vector<Field>>({f}) : r.list(f);
   if (!items) return;
   if (items->empty()) r.error(f, "needs at least one host:port to accept clients on");
-  std::vector<ListenAddress>& out = c.listen;
+  std::vector<ListenerConfig>& out = c.listen;
   for (const Field& item : *items) {
-    std::vector<ListenAddress> addresses;
-    if (item.node.IsScalar() && is_bare_port(item.node.Scalar())) {
+    std::optional<ListenerConfig> read = read_listener(r, item);
+    if (!read) continue;
+    std::vector<ListenerConfig> listeners;
+    if (read->address.host.empty()) {
       // `listen: 8080` as nginx reads it: every address of the machine, in each family it has.
       std::string problem;
-      std::string port = item.node.Scalar();
-      std::optional<ListenAddress> v4 = parse_host_port(concat("0.0.0.0:", port), {}, problem);
-      if (!v4) {
-        r.error(item, problem);
-        continue;
+      std::string port = read->address.text;
+      ListenerConfig v4 = *read;
+      v4.address = *parse_host_port(concat("0.0.0.0:", port), {}, problem);
+      listeners.push_back(v4);
+      if (ipv6_available()) {
+        ListenerConfig v6 = *read;
+        v6.address = *parse_host_port(concat("[::]:", port), {}, problem);
+        listeners.push_back(std::move(v6));
       }
-      addresses.push_back(std::move(*v4));
-      if (ipv6_available()) addresses.push_back(*parse_host_port(concat("[::]:", port), {}, problem));
-    } else if (std::optional<ListenAddress> a = read_address(r, item, std::nullopt)) {
-      addresses.push_back(std::move(*a));
+    } else {
+      listeners.push_back(std::move(*read));
     }
-    for (ListenAddress& a : addresses) {
-      bool duplicate = std::any_of(out.begin(), out.end(),
-                                   [&](const ListenAddress& other) { return same_address(a, other); });
+    for (ListenerConfig& l : listeners) {
+      bool duplicate = std::any_of(out.begin(), out.end(), [&](const ListenerConfig& other) {
+        return same_address(l.address, other.address);
+      });
       if (duplicate) {
-        r.error(item, concat("'", a.text, "' is listed twice"));
+        r.error(item, concat("'", l.address.text, "' is listed twice"));
         continue;
       }
-      out.push_back(std::move(a));
+      out.push_back(std::move(l));
     }
   }
 }
@@ -74,19 +174,24 @@ void read_listen(YamlReader& r, const Field& f, Config& c) {
 Row listen_row() {
   Row s;
   s.name = "listen";
-  s.type = "host:port, a bare port, or a list of them";
+  s.type = "host:port, a bare port, a mapping with address and options, or a list of them";
   s.apply = Apply::Restart;
   s.doc = "the addresses etagd accepts clients on; a bare port is every IPv4 and IPv6 address";
   s.required = "the address(es) etagd accepts clients on, e.g. listen: 127.0.0.1:8080";
   s.read = read_listen;
   s.write = [](JsonWriter& w, const Config& c) {
     w.begin_array();
-    for (const ListenAddress& l : c.listen) w.value(l.text);
+    for (const ListenerConfig& l : c.listen) write_listener(w, l);
     w.end_array();
   };
   s.same = [](const Config& a, const Config& b) {
     return std::equal(a.listen.begin(), a.listen.end(), b.listen.begin(), b.listen.end(),
-                      same_address);
+                      [](const ListenerConfig& x, const ListenerConfig& y) {
+                        for (const Setting<ListenerConfig>& option : listener_settings()) {
+                          if (!option.same(x, y)) return false;
+                        }
+                        return true;
+                      });
   };
   s.copy = [](Config& to, const Config& from) { to.listen = from.listen; };
   return s;
@@ -615,6 +720,11 @@ std::vector<SettingsBlock> make_blocks() {
 }
 
 }  // namespace
+
+const std::vector<Setting<ListenerConfig>>& listener_settings() {
+  static const std::vector<Setting<ListenerConfig>> settings = make_listener_settings();
+  return settings;
+}
 
 const std::vector<SettingsBlock>& settings_blocks() {
   static const std::vector<SettingsBlock> blocks = make_blocks();

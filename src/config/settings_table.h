@@ -49,6 +49,15 @@ struct SettingsBlock {
 // The top level first, then the blocks in the order conf/etagd.yaml shows them.
 const std::vector<SettingsBlock>& settings_blocks();
 
+// The keys of a `listen:` entry written as a mapping, `address` first. A listener option is a
+// row here and a member of ListenerConfig; the dump, the restart check, etagd.yaml(5) and the
+// test against conf/etagd.yaml follow from the row, as for the blocks.
+const std::vector<Setting<ListenerConfig>>& listener_settings();
+// The man page's section for them, and its one-line doc.
+inline constexpr std::string_view kListenerSection = "listen";
+inline constexpr std::string_view kListenerDoc =
+    "an entry of listen written as a mapping, for options of that listener";
+
 // The top-level keys the table does not cover: read by rules_loader.h.
 inline constexpr std::string_view kRuleKeys[] = {"defaults", "rules"};
 

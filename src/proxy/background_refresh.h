@@ -32,7 +32,7 @@ class BackgroundRefresh final : public Downstream {
   // Downstream: nobody reads the answer.
   void start_answer(const AnswerHead&) override {}
   bool send_body(const char*, size_t) override { return true; }
-  void send_entry_body(const cache::EntryRef&) override {}
+  void send_entry_body(const cache::EntryRef&, std::string_view) override {}
   void end_answer() override;
   void abort_answer() override { end_answer(); }
   bool retract_answer() override { return true; }

@@ -51,7 +51,7 @@ std::vector<cache::VaryField> response_variant(const http::RequestHead& request,
     if (!http::iequals(f.name, "vary")) continue;
     http::for_each_list_member(f.value, [&](std::string_view member) {
       std::string name = http::lowercase(member);
-      if (!has_field(fields, name)) fields.push_back({name, request.headers.combined(name)});
+      if (!has_field(fields, name)) fields.push_back({name, cache::variant_value(request.headers, name)});
       return true;
     });
   }

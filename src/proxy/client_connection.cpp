@@ -5,6 +5,7 @@
 
 #include "base/invariant.h"
 #include "http/head_reader.h"
+#include "http/http_date.h"
 #include "net/socket_address.h"
 #include "ops/client_error.h"
 #include "proxy/exchange.h"
@@ -289,7 +290,13 @@ void ClientConnection::start_answer(const AnswerHead& a) {
   Http1Head h;
   h.status = a.status;
   h.version_minor = request_.version_minor;
-  h.date = worker_.http_date();
+  char origin_date[http::kHttpDateLength];
+  if (a.date >= 0) {
+    http::format_http_date(a.date, origin_date);
+    h.date = std::string_view(origin_date, http::kHttpDateLength);
+  } else {
+    h.date = worker_.http_date();
+  }
   h.fields = a.fields;
   h.age = a.age;
   h.status_header = a.status_header;
@@ -338,10 +345,9 @@ bool ClientConnection::send_body(const char* data, size_t len) {
   return false;
 }
 
-void ClientConnection::send_entry_body(const cache::EntryRef& entry) {
-  if (state_ == State::Closed || framing_ == http::BodyFraming::None) return;
+void ClientConnection::send_entry_body(const cache::EntryRef& entry, std::string_view body) {
+  if (state_ == State::Closed || framing_ == http::BodyFraming::None || body.empty()) return;
   commit_head();
-  std::string_view body = entry->body();
   cache::EntryRef held = entry;
   const cache::CacheEntry* raw = held.release_to_raw();
   if (evbuffer_add_reference(transport_->output(), body.data(), body.size(), &release_entry,

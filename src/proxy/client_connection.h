@@ -50,7 +50,7 @@ class ClientConnection final : public net::TransportHandler, public Downstream {
   // Downstream, for the exchange answering the current request.
   void start_answer(const AnswerHead& head) override;
   bool send_body(const char* data, size_t len) override;
-  void send_entry_body(const cache::EntryRef& entry) override;
+  void send_entry_body(const cache::EntryRef& entry, std::string_view bytes) override;
   void end_answer() override;
   void abort_answer() override;
   bool retract_answer() override;

@@ -140,6 +140,10 @@ EntryAnswer answer_from_entry(const http::RequestHead& request, const cache::Cac
   // upstream's answer carried an Age of its own.
   bool from_storage = status != ops::CacheStatus::Miss && status != ops::CacheStatus::Revalidated;
   if (from_storage || fetched_with_age) a.age = entry.current_age(now);
+  // A stored response keeps the Date its origin gave it, updated by a 304 (RFC 9111 §4.3.4);
+  // one stored without Date keeps the time it was received, which etagd recorded as its Date
+  // (RFC 9110 §6.6.1). Age says how long it has been stored.
+  a.date = entry.freshness().date_value;
   return a;
 }
 

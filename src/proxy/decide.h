@@ -100,6 +100,7 @@ struct EntryAnswer {
   std::string_view fields;     // the entry's field block, or the part of it a 304 repeats
   bool has_body = false;       // the entry's body follows (not for HEAD, 204, 304)
   int64_t age = -1;            // Age to send, -1 for none (RFC 9111 §5.1)
+  int64_t date = 0;            // Date to send: the stored one (RFC 9110 §6.6.1)
   uint64_t bytes_saved = 0;    // body bytes a 304 did not send
 };
 

@@ -7,7 +7,7 @@
 //   start_answer(head)            the status and fields; held back until body bytes follow,
 //                                 the answer ends or flush() is called, so that a failure
 //                                 right after the head can still be answered honestly
-//   send_body(...)*  or  send_entry_body(entry)
+//   send_body(...)* and send_entry_body(entry, bytes)*
 //   end_answer()                  complete: the exchange is retired after this call
 //   abort_answer()                cannot be completed (the upstream failed mid-body): the
 //                                 client must see a message that ends early
@@ -36,6 +36,9 @@ struct AnswerHead {
   // Age, the cache-status field and framing, which the downstream writes in its own protocol.
   std::string_view fields;
   int64_t age = -1;                         // Age field, when >= 0 (RFC 9111 §5.1)
+  // Date field (epoch seconds): the origin's, for what etagd relays or serves from storage
+  // (RFC 9110 §6.6.1: when the message was generated). -1: etagd made the answer now.
+  int64_t date = -1;
   std::string_view status_header;           // the cache-status field name ("X-Cache"); may be empty
   ops::CacheStatus cache_status = ops::CacheStatus::None;  // omitted when None
   std::optional<uint64_t> content_length;   // unknown (streamed) when empty
@@ -48,8 +51,9 @@ class Downstream {
   virtual void start_answer(const AnswerHead& head) = 0;
   // Copies `len` bytes. False: over the high watermark, stop producing for now.
   virtual bool send_body(const char* data, size_t len) = 0;
-  // The whole body of a stored entry, sent by reference (a hit copies no body byte).
-  virtual void send_entry_body(const cache::EntryRef& entry) = 0;
+  // Bytes of a stored entry's body (all of it, or a range of it), sent by reference: a hit
+  // copies no body byte. `bytes` lies within entry->body().
+  virtual void send_entry_body(const cache::EntryRef& entry, std::string_view bytes) = 0;
   virtual void end_answer() = 0;
   virtual void abort_answer() = 0;
   // True if the head had not gone out yet and is dropped.

@@ -7,12 +7,14 @@
 #include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "cache/freshness.h"
+#include "http/field_writer.h"
 #include "http/http_date.h"
 #include "http/token.h"
 #include "ops/upstream_failure.h"
 #include "proxy/cache_variant.h"
 #include "proxy/error_answer.h"
 #include "proxy/invalidation.h"
+#include "proxy/range_answer.h"
 #include "proxy/response_fields.h"
 #include "proxy/upstream_request.h"
 #include "proxy/worker.h"
@@ -328,6 +330,9 @@ void Exchange::begin_streaming(const http::ResponseHead& head) {
   // A pass-through answer is not served from the cache: it carries the upstream's own Age, if
   // any, and etagd adds none (RFC 9111 §5.1: Age says a response came from a cache).
   if (std::string_view age = head.headers.get("age"); !age.empty()) a.age = parse_age(age);
+  // RFC 9110 §6.6.1: the origin's Date is relayed; without one (or an invalid one) etagd, a
+  // recipient with a clock, adds the time it received the response.
+  if (auto date = http::parse_http_date(head.headers.get("date"))) a.date = *date;
   a.status_header = running_->config->cache.status_header;
   a.cache_status = record_.cache_status;
   a.no_content = status_has_no_content(head.status);
@@ -438,6 +443,11 @@ void Exchange::finish_fetch() {
     r.etag = hasher_->etag();
   }
   write_client_fields(r.header_block, head, field_options(head.status, r.etag));
+  // A stored 200 answers Range requests from memory (serve_range), so clients may ask for them
+  // (RFC 9110 §14.3); an upstream that says something itself is left to say it.
+  if (head.status == 200 && !head.headers.contains("accept-ranges")) {
+    http::append_field(r.header_block, "Accept-Ranges", "bytes");
+  }
   if (std::string_view lm = head.headers.get("last-modified"); !lm.empty()) {
     r.last_modified = http::parse_http_date(lm);
   }
@@ -497,10 +507,18 @@ void Exchange::finish_revalidation() {
 void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status) {
   record_.cache_status = status;
   EntryAnswer a = answer_from_entry(request_, *entry, status, fetched_with_age_, now());
+  if (!a.not_modified && a.status == 200) {
+    RangeAnswer range = plan_range(request_, *entry);
+    if (range.kind != RangeAnswer::Kind::Whole) {
+      serve_range(entry, a, range);
+      return;
+    }
+  }
   AnswerHead head;
   head.status = a.status;
   head.fields = a.fields;
   head.age = a.age;
+  head.date = a.date;
   head.status_header = running_->config->cache.status_header;
   head.cache_status = status;
   head.no_content = status_has_no_content(a.status);
@@ -510,9 +528,68 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
   record_.bytes_saved = a.bytes_saved;
   downstream_.start_answer(head);
   if (a.has_body) {
-    downstream_.send_entry_body(entry);
+    downstream_.send_entry_body(entry, entry->body());
     record_.body_bytes = entry->body().size();
   }
+  record_answer();
+  end_answer();
+}
+
+void Exchange::serve_range(const cache::EntryRef& entry, const EntryAnswer& a,
+                           const RangeAnswer& range) {
+  std::string_view body = entry->body();
+  AnswerHead head;
+  head.age = a.age;
+  head.status_header = running_->config->cache.status_header;
+  head.cache_status = record_.cache_status;
+  std::string fields;
+  if (range.kind == RangeAnswer::Kind::Unsatisfiable) {
+    // RFC 9110 §15.5.17: the current length, so the client can ask again.
+    std::string text = error_answer_body(416, "no requested range overlaps the content");
+    fields = std::string(kErrorAnswerFields);
+    http::append_field(fields, "Content-Range", "bytes */" + std::to_string(body.size()));
+    head.status = 416;
+    head.fields = fields;
+    head.content_length = text.size();
+    record_.status = 416;
+    downstream_.start_answer(head);
+    downstream_.send_body(text.data(), text.size());
+    record_.body_bytes = text.size();
+    record_answer();
+    end_answer();
+    return;
+  }
+  head.status = 206;
+  record_.status = 206;
+  if (range.ranges.size() == 1) {
+    const http::ByteRange& r = range.ranges.front();
+    fields = std::string(a.fields);
+    http::append_field(fields, "Content-Range", content_range(r, body.size()));
+    head.fields = fields;
+    head.content_length = r.size();
+    downstream_.start_answer(head);
+    downstream_.send_entry_body(entry, body.substr(r.first, r.size()));
+    record_.body_bytes = r.size();
+    record_answer();
+    end_answer();
+    return;
+  }
+  // RFC 9110 §14.6: several ranges, one part each, framed by a boundary.
+  std::string boundary = multipart_boundary();
+  MultipartLayout layout =
+      multipart_layout(range.ranges, body.size(), content_type_of(a.fields), boundary);
+  fields = without_content_type(a.fields);
+  http::append_field(fields, "Content-Type", "multipart/byteranges; boundary=" + boundary);
+  head.fields = fields;
+  head.content_length = layout.content_length;
+  downstream_.start_answer(head);
+  for (size_t i = 0; i < range.ranges.size(); ++i) {
+    const http::ByteRange& r = range.ranges[i];
+    downstream_.send_body(layout.part_heads[i].data(), layout.part_heads[i].size());
+    downstream_.send_entry_body(entry, body.substr(r.first, r.size()));
+  }
+  downstream_.send_body(layout.closing.data(), layout.closing.size());
+  record_.body_bytes = layout.content_length;
   record_answer();
   end_answer();
 }

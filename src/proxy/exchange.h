@@ -43,6 +43,7 @@
 #include "proxy/coalescing_lead.h"
 #include "proxy/decide.h"
 #include "proxy/downstream.h"
+#include "proxy/range_answer.h"
 #include "proxy/response_fields.h"
 #include "proxy/running_config.h"
 #include "proxy/upstream_connection.h"
@@ -106,6 +107,9 @@ class Exchange final : public UpstreamObserver {
   void finish_fetch();
   void finish_revalidation();
   void serve_entry(const cache::EntryRef& entry, ops::CacheStatus status);
+  // A 206 or 416 for a Range request answered from `entry` (range_answer.h).
+  void serve_range(const cache::EntryRef& entry, const EntryAnswer& answer,
+                   const RangeAnswer& range);
   bool serve_stale_on_error();
   void respond_error(int status, std::string_view reason);
   // The answer has ended (or is of no use): nothing may follow this call.

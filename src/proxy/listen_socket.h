@@ -14,6 +14,8 @@ struct ListenSocket {
   base::UniqueFd fd;
   uint16_t port = 0;
   std::string_view scheme = "http";
+  // Connections that open with the HTTP/2 preface speak HTTP/2 (prior knowledge, RFC 9113 §3.3).
+  bool http2 = false;
 };
 
 }  // namespace etagd::proxy

@@ -72,9 +72,11 @@ base::Status Server::start() {
   unsigned n = worker_count_;
   std::vector<std::vector<ListenSocket>> sockets(n);
   for (unsigned w = 0; w < n; ++w) {
-    for (const config::ListenAddress& addr : cfg->listen) {
+    for (const config::ListenerConfig& listener : cfg->listen) {
+      const config::ListenAddress& addr = listener.address;
       ListenSocket socket;
       socket.port = addr.port;
+      socket.http2 = listener.http2;
       if (base::Status s = net::open_listen_socket(addr.host, addr.port, addr.text, socket.fd);
           !s) {
         return s;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "cache/cache_entry.h"
+#include "cache/cache_key.h"
 #include "cache/freshness.h"
 #include "fuzz_check.h"
 #include "http/cache_control.h"
@@ -185,7 +186,8 @@ cache::EntryRef build_entry(const Scenario& s, const cache::Freshness& f) {
       std::string name = http::lowercase(member);
       bool present = std::any_of(r.variant.begin(), r.variant.end(),
                                  [&](const cache::VaryField& v) { return v.name == name; });
-      if (!present) r.variant.push_back({name, s.request.combined(name)});
+      // The value the proxy stores: canonical for Accept-Encoding, the raw field otherwise.
+      if (!present) r.variant.push_back({name, cache::variant_value(s.request, name)});
       return true;
     });
   }

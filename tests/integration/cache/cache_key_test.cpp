@@ -114,6 +114,32 @@ TEST_CASE("Vary: Accept-Language keeps one variant per language and serves each 
   CHECK(origin.request_count("/api/greeting") == 4);
 }
 
+TEST_CASE("an upstream varying on Accept-Encoding: one variant per set of accepted codings") {
+  // The upstream picks the coding itself; etagd keys on what each request accepts, so
+  // differently written fields that accept the same codings share one stored response.
+  ScriptedOrigin origin;
+  origin.route("/api/doc", [](const OriginRequest& req, OriginReply& reply) {
+    bool gzip = req.headers.get("Accept-Encoding").find("gzip") != std::string::npos;
+    HeaderFields fields{{"Vary", "Accept-Encoding"}, {"Cache-Control", "max-age=60"}};
+    if (gzip) fields.add("Content-Encoding", "gzip");
+    reply.reply(200, fields, gzip ? "pretend-gzip" : "plain");
+  });
+  CachingEtagd etagd(origin);
+
+  CHECK(etagd.get("/api/doc", {{"Accept-Encoding", "gzip, deflate, br"}}).body == "pretend-gzip");
+  HttpResponse reordered = etagd.get("/api/doc", {{"Accept-Encoding", "br, deflate, gzip"}});
+  CHECK(cache_status(reordered) == "HIT");
+  CHECK(reordered.body == "pretend-gzip");
+  CHECK(reordered.headers.get("Content-Encoding") == "gzip");
+
+  HttpResponse plain = etagd.get("/api/doc");
+  CHECK(cache_status(plain) == "MISS");
+  CHECK(plain.body == "plain");
+  HttpResponse br_only = etagd.get("/api/doc", {{"Accept-Encoding", "br"}});
+  CHECK(cache_status(br_only) == "MISS");  // does not accept the stored gzip response
+  CHECK(origin.request_count("/api/doc") == 3);
+}
+
 TEST_CASE("the query string and the host are part of the key") {
   ScriptedOrigin origin;  // the default handler echoes method and target
   CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s }"}});

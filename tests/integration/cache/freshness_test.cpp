@@ -159,4 +159,32 @@ TEST_CASE("a rule ttl replaces the upstream's lifetime in both directions") {
   CHECK(origin.request_count("/short/long") == 2);
 }
 
+TEST_CASE("RFC 9110 6.6.1: what is served from the cache keeps the origin's Date and adds Age") {
+  ScriptedOrigin origin;
+  std::string generated = http_date_from_now(-30);
+  origin.route("/doc", script::respond(200, {{"Cache-Control", "max-age=600"},
+                                             {"ETag", "\"v1\""}, {"Date", generated}}, "doc"));
+  origin.route("/expires", script::respond(200, {{"Expires", http_date_from_now(600)},
+                                                 {"Date", generated}}, "exp"));
+  origin.route("/pass", script::respond(200, {{"Cache-Control", "no-store"}, {"Date", generated}},
+                                        "pass"));
+  CachingEtagd etagd(origin);
+
+  for (const char* path : {"/doc", "/expires"}) {
+    CAPTURE(path);
+    CHECK(etagd.get(path).headers.get("Date") == generated);  // the miss
+    HttpResponse hit = etagd.get(path);
+    CHECK(cache_status(hit) == "HIT");
+    CHECK(hit.headers.get("Date") == generated);
+    // RFC 9111 4.2.3: the apparent age (response time - Date) counts.
+    CHECK(std::stol(hit.headers.get("Age")) >= 29);
+  }
+  // etagd's own 304 to a conditional request repeats the stored Date (RFC 9110 15.4.5).
+  HttpResponse not_modified = etagd.get("/doc", {{"If-None-Match", "\"v1\""}});
+  CHECK(not_modified.status == 304);
+  CHECK(not_modified.headers.get("Date") == generated);
+  // A response relayed without storing keeps its Date too.
+  CHECK(etagd.get("/pass").headers.get("Date") == generated);
+}
+
 }  // namespace etagd::testing

@@ -91,7 +91,7 @@ TEST_CASE("hop-by-hop response fields, and those Connection lists, never reach t
   CHECK(r.keeps_alive());  // the origin's Connection field did not leak into this hop
 }
 
-TEST_CASE("etagd writes exactly one Date, one framing field and its own chunking") {
+TEST_CASE("etagd writes exactly one Date (the origin's), one framing field and its own chunking") {
   ScriptedOrigin origin;
   origin.route("/plain", script::respond(200, {{"Date", "Thu, 01 Jan 1970 00:00:00 GMT"}}, "x"));
   origin.route("/chunks", script::respond_chunked(200, {}, {"a", "b"}));
@@ -99,7 +99,8 @@ TEST_CASE("etagd writes exactly one Date, one framing field and its own chunking
   HttpClient c = proxy.client();
   HttpResponse plain = c.get("/plain");
   CHECK(plain.headers.count("Date") == 1);
-  CHECK(plain.headers.get("Date") != "Thu, 01 Jan 1970 00:00:00 GMT");
+  // RFC 9110 6.6.1: Date is when the origin generated the message; etagd relays it.
+  CHECK(plain.headers.get("Date") == "Thu, 01 Jan 1970 00:00:00 GMT");
   CHECK(plain.headers.count("Content-Length") == 1);
   CHECK_FALSE(plain.headers.contains("Transfer-Encoding"));
   HttpResponse chunked = c.get("/chunks");

@@ -24,9 +24,9 @@ TEST_CASE("a config with only listen and upstream takes the documented defaults"
   const Config& c = *r.config;
   CHECK(c.source_path == "test.yaml");
   REQUIRE(c.listen.size() == 1);
-  CHECK(c.listen[0].host == "127.0.0.1");
-  CHECK(c.listen[0].port == 8080);
-  CHECK(c.listen[0].text == "127.0.0.1:8080");
+  CHECK(c.listen[0].address.host == "127.0.0.1");
+  CHECK(c.listen[0].address.port == 8080);
+  CHECK(c.listen[0].address.text == "127.0.0.1:8080");
   CHECK(c.upstream.host == "127.0.0.1");
   CHECK(c.upstream.port == 9000);
   CHECK(c.upstream.base_path.empty());
@@ -77,10 +77,10 @@ fleet: { redis: "10.0.0.5:6380", channel: "edge:inv", instance_id: edge-1,
   REQUIRE(r.ok());
   const Config& c = *r.config;
   REQUIRE(c.listen.size() == 2);
-  CHECK(c.listen[0].host == "0.0.0.0");
-  CHECK(c.listen[1].host == "::1");
-  CHECK(c.listen[1].port == 8081);
-  CHECK(c.listen[1].text == "[::1]:8081");
+  CHECK(c.listen[0].address.host == "0.0.0.0");
+  CHECK(c.listen[1].address.host == "::1");
+  CHECK(c.listen[1].address.port == 8081);
+  CHECK(c.listen[1].address.text == "[::1]:8081");
 
   CHECK(c.upstream.url == "http://origin.internal:9000/base/");
   CHECK(c.upstream.host == "origin.internal");
@@ -135,8 +135,8 @@ TEST_CASE("listen takes a single string as well as a list") {
   INFO(printed(r));
   REQUIRE(r.ok());
   REQUIRE(r.config->listen.size() == 1);
-  CHECK(r.config->listen[0].host == "::");
-  CHECK(r.config->listen[0].port == 80);
+  CHECK(r.config->listen[0].address.host == "::");
+  CHECK(r.config->listen[0].address.port == 80);
 }
 
 TEST_CASE("the upstream URL's port defaults to 80 and a bare / base path is none") {
@@ -346,15 +346,15 @@ TEST_CASE("a bare listen port means every IPv4 address, and every IPv6 address w
     LoadResult r = load(std::string(listen) + "upstream: http://127.0.0.1:9000\n");
     INFO(printed(r));
     REQUIRE(r.ok());
-    const std::vector<ListenAddress>& l = r.config->listen;
+    const std::vector<ListenerConfig>& l = r.config->listen;
     REQUIRE(l.size() == (ipv6_available() ? 2u : 1u));
-    CHECK(l[0].host == "0.0.0.0");
-    CHECK(l[0].port == 8080);
-    CHECK(l[0].text == "0.0.0.0:8080");
+    CHECK(l[0].address.host == "0.0.0.0");
+    CHECK(l[0].address.port == 8080);
+    CHECK(l[0].address.text == "0.0.0.0:8080");
     if (l.size() == 2) {
-      CHECK(l[1].host == "::");
-      CHECK(l[1].port == 8080);
-      CHECK(l[1].text == "[::]:8080");
+      CHECK(l[1].address.host == "::");
+      CHECK(l[1].address.port == 8080);
+      CHECK(l[1].address.text == "[::]:8080");
     }
   }
 }
@@ -363,8 +363,8 @@ TEST_CASE("a bare listen port mixes with host:port entries in a list") {
   LoadResult r = load("listen: [8080, 127.0.0.1:9090]\nupstream: http://127.0.0.1:9000\n");
   INFO(printed(r));
   REQUIRE(r.ok());
-  CHECK(r.config->listen.front().text == "0.0.0.0:8080");
-  CHECK(r.config->listen.back().text == "127.0.0.1:9090");
+  CHECK(r.config->listen.front().address.text == "0.0.0.0:8080");
+  CHECK(r.config->listen.back().address.text == "127.0.0.1:9090");
 }
 
 TEST_CASE("false means off and true means on wherever a setting is switched") {

@@ -53,7 +53,7 @@ TEST_CASE("conf/etagd.yaml implements the documented /api/ policy") {
   REQUIRE(r.ok());
   const Config& c = *r.config;
   REQUIRE(c.listen.size() == 1);
-  CHECK(c.listen[0].text == "127.0.0.1:8080");
+  CHECK(c.listen[0].address.text == "127.0.0.1:8080");
   CHECK(c.upstream.host == "127.0.0.1");
   CHECK(c.upstream.port == 9000);
 

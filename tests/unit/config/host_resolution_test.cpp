@@ -11,6 +11,8 @@
 namespace etagd::config {
 namespace {
 
+using test::must_load;
+
 // Resolves every name except those in `missing`, and records what it was asked.
 struct FakeResolver {
   std::set<std::string> missing;
@@ -22,13 +24,6 @@ struct FakeResolver {
     };
   }
 };
-
-std::shared_ptr<const Config> must_load(std::string_view yaml) {
-  LoadResult r = test::load(yaml);
-  INFO(test::printed(r));
-  REQUIRE(r.ok());
-  return r.config;
-}
 
 TEST_CASE("an upstream host that does not resolve is a warning at upstream.url") {
   auto c = must_load("listen: 127.0.0.1:8080\nupstream:\n  url: http://api.internal:9000\n");

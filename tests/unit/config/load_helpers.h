@@ -1,6 +1,9 @@
 // Shared by the config tests: load YAML text and look for a diagnostic by its printed form.
 #pragma once
 
+#include <doctest/doctest.h>
+
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -33,6 +36,14 @@ inline bool reports(const LoadResult& r, std::string_view expected) {
     if (d.to_string().find(expected) != std::string::npos) return true;
   }
   return false;
+}
+
+// The config `yaml` gives; fails the test, printing the diagnostics, when it has errors.
+inline std::shared_ptr<Config> must_load(std::string_view yaml) {
+  LoadResult r = load(yaml);
+  INFO(printed(r));
+  REQUIRE(r.ok());
+  return r.config;
 }
 
 inline size_t count_errors(const LoadResult& r) {

@@ -8,14 +8,8 @@ namespace etagd::config {
 namespace {
 
 using test::load;
+using test::must_load;
 using test::printed;
-
-std::shared_ptr<Config> must_load(const std::string& yaml) {
-  LoadResult r = load(yaml);
-  INFO(printed(r));
-  REQUIRE(r.ok());
-  return r.config;
-}
 
 // The keys a reload from `running` to `yaml` leaves waiting for a restart.
 std::vector<std::string> pending_keys(const Config& running, const std::string& yaml) {
@@ -105,7 +99,7 @@ timeouts: { upstream_read: 5s }
 )");
   keep_running_settings(*running, *loaded);
   REQUIRE(loaded->listen.size() == 1);
-  CHECK(loaded->listen[0].port == 8080);
+  CHECK(loaded->listen[0].address.port == 8080);
   CHECK(loaded->workers == 2);
   CHECK(loaded->cache.max_memory == 64 * 1024 * 1024);
   CHECK(loaded->timeouts.upstream_read == std::chrono::seconds(5));

@@ -101,6 +101,26 @@ struct KeyWalk {
     }
   }
 
+  // The entries of `listen:` written as mappings.
+  void listeners(const YAML::Node& list) {
+    if (!list.IsSequence()) return;
+    size_t i = 0;
+    for (const auto& item : list) {
+      std::string where = "listen[" + std::to_string(i++) + "]";
+      if (!item.IsMap()) continue;
+      for (const auto& kv : item) {
+        std::string key = kv.first.Scalar();
+        bool known = false;
+        for (const Setting<ListenerConfig>& s : listener_settings()) known = known || s.name == key;
+        if (known) {
+          found.insert({std::string(kListenerSection), std::string(kListenerSection) + "[]." + key});
+        } else {
+          unknown.push_back(where + "." + key);
+        }
+      }
+    }
+  }
+
   void top(const YAML::Node& root) {
     if (!root.IsMap()) return;
     const SettingsBlock& top_level = settings_blocks().front();
@@ -108,6 +128,7 @@ struct KeyWalk {
       std::string key = kv.first.Scalar();
       if (has_setting(top_level, key)) {
         found.insert({"", key});
+        if (key == kListenerSection) listeners(kv.second);
       } else if (const SettingsBlock* b = block_named(key); b != nullptr && !key.empty()) {
         if (!kv.second.IsMap()) continue;  // `admin: off`, `upstream: URL`
         for (const auto& inner : kv.second) {
@@ -142,14 +163,27 @@ bool is_identifier(const YAML::Node& key) {
   return true;
 }
 
-// A commented-out block such as `fleet:` with its keys below it, as opposed to prose that
-// YAML happens to read as a mapping ("Reload without dropping a connection: ...").
+bool has_identifier_keys(const YAML::Node& map) {
+  if (!map.IsMap()) return false;
+  for (const auto& inner : map) {
+    if (!is_identifier(inner.first)) return false;
+  }
+  return true;
+}
+
+// A commented-out block such as `fleet:` with its keys below it, or a list of such mappings
+// (`listen:` entries), as opposed to prose that YAML happens to read as a mapping ("Reload
+// without dropping a connection: ...").
 bool is_commented_block(const YAML::Node& node) {
   if (!node.IsMap() || node.size() == 0) return false;
   for (const auto& kv : node) {
-    if (!is_identifier(kv.first) || !kv.second.IsMap()) return false;
-    for (const auto& inner : kv.second) {
-      if (!is_identifier(inner.first)) return false;
+    if (!is_identifier(kv.first)) return false;
+    if (kv.second.IsSequence() && kv.second.size() > 0) {
+      for (const auto& item : kv.second) {
+        if (!item.IsScalar() && !has_identifier_keys(item)) return false;
+      }
+    } else if (!has_identifier_keys(kv.second)) {
+      return false;
     }
   }
   return true;
@@ -210,6 +244,7 @@ TEST_CASE("conf/etagd.yaml names no key that the settings tables lack") {
   // The fragments were found: the fleet block exists only as one.
   CHECK(walk.found.count({"fleet", "fleet.redis"}) == 1);
   CHECK(walk.found.count({"match", "match.glob"}) == 1);
+  CHECK(walk.found.count({"listen", "listen[].http2"}) == 1);
 }
 
 TEST_CASE("conf/etagd.yaml shows every setting at its built-in default") {

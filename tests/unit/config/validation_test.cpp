@@ -71,8 +71,10 @@ TEST_CASE("a value of the wrong type names what was expected and what was found"
   require_error(
       load_with_minimal("timeouts: 5s\n"),
       "test.yaml:3:11: error: timeouts: expected a mapping of settings, found a single value");
+  require_error(load("listen: [[127.0.0.1:8080]]\nupstream: { url: http://a }\n"),
+                "test.yaml:1:10: error: listen[0]: expected a single value, found a list");
   require_error(load("listen: { a: 1 }\nupstream: { url: http://a }\n"),
-                "test.yaml:1:9: error: listen: expected a list, found a mapping");
+                "test.yaml:1:11: error: listen.a: unknown key 'a'");
   require_error(load_with_minimal("workers: [1, 2]\n"),
                 "test.yaml:3:10: error: workers: expected a single value, found a list");
   require_error(load_with_minimal("rules: { match: { prefix: / } }\n"),

@@ -53,6 +53,19 @@ TEST_CASE("a matching If-None-Match gets a 304 that repeats only the 304 field s
   CHECK(a.bytes_saved == e->body().size());
 }
 
+TEST_CASE("RFC 9110 6.6.1: a hit and a local 304 carry the stored Date, not the current time") {
+  StoredEntry stored = document();
+  stored.date_value = 970;  // generated 30 s before it was received
+  EntryRef e = stored.make();
+  ParsedRequest plain("GET /doc HTTP/1.1\r\nHost: a\r\n");
+  ParsedRequest conditional("GET /doc HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"v1\"\r\n");
+  for (const ParsedRequest* req : {&plain, &conditional}) {
+    EntryAnswer a = answer_from_entry(*req, *e, CacheStatus::Hit, false, 1005);
+    CHECK(a.date == 970);
+    CHECK(a.age == 35);  // RFC 9111 4.2.3: apparent age 30 + 5 s resident
+  }
+}
+
 TEST_CASE("If-None-Match wins over If-Modified-Since; If-Modified-Since alone compares dates") {
   EntryRef e = document().make();
   struct Case {

@@ -48,3 +48,13 @@ TEST_CASE("the coalescing key holds what is known before the response: URL, keys
   CHECK(coalescing_key("a/doc", alice, rule) != coalescing_key("a/doc", bob, rule));
   CHECK(coalescing_key("a/doc", alice, rule) == coalescing_key("a/doc", alice_again, rule));
 }
+
+TEST_CASE("Vary: Accept-Encoding keys on the codings the request accepts, not the raw field") {
+  ParsedRequest req("GET /doc HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip, deflate, br\r\n");
+  ParsedResponse resp("HTTP/1.1 200 OK\r\nVary: accept-encoding\r\nContent-Encoding: br\r\n");
+  CHECK(same(response_variant(req, RuleActions{}, resp.head().headers),
+             {{"accept-encoding", "br,deflate,gzip,identity"}}));
+  ParsedRequest plain("GET /doc HTTP/1.1\r\nHost: a\r\n");
+  CHECK(same(response_variant(plain, RuleActions{}, resp.head().headers),
+             {{"accept-encoding", "identity"}}));
+}

@@ -20,6 +20,7 @@ struct StoredEntry {
   bool etag_from_upstream = false;
   std::optional<int64_t> last_modified;
   int64_t age_value = 0;
+  int64_t date_value = 1000;  // the origin's Date
   std::string fields = "ETag: \"content-hash\"\r\nCache-Control: max-age=60\r\n"
                        "Content-Type: application/json\r\n";
   std::string body = "{\"id\":1}";
@@ -33,7 +34,7 @@ struct StoredEntry {
     r.last_modified = last_modified;
     r.freshness.request_time = 1000;
     r.freshness.response_time = 1000;
-    r.freshness.date_value = 1000;
+    r.freshness.date_value = date_value;
     r.freshness.age_value = age_value;
     r.freshness.lifetime = lifetime;
     r.freshness.stale_while_revalidate = stale_while_revalidate;
