@@ -267,8 +267,11 @@ TEST_CASE("the heap gauges say what malloc has handed out, at least the cache's 
   Exposition e = parse(m.render({}, {}));
   REQUIRE(e.has("etagd_heap_bytes"));
   REQUIRE(e.has("etagd_heap_free_bytes"));
-  CHECK(e.at("etagd_heap_bytes") >= static_cast<double>(held.size()));
   CHECK(e.at("etagd_heap_free_bytes") >= 0);
+#if !defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer malloc is ASan's, and mallinfo2() does not count its blocks.
+  CHECK(e.at("etagd_heap_bytes") >= static_cast<double>(held.size()));
+#endif
 }
 
 TEST_CASE("a coalesced hit is its own cache status in the request matrix") {
