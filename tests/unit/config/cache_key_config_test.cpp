@@ -48,7 +48,7 @@ rules:
 )");
   CHECK_FALSE(r.ok());
   INFO(test::printed(r));
-  CHECK(test::reports(r, "test.yaml:7:45: error: rules[0].cache_key.query.keep: give either keep"));
+  CHECK(test::reports(r, "test.yaml:7:44: error: rules[0].cache_key.query.keep: give either keep"));
 }
 
 TEST_CASE("a misspelt cache_key key or forward word is reported with a suggestion") {
