@@ -60,6 +60,7 @@ Http2Session::Http2Session(Worker& worker, std::unique_ptr<net::Transport> trans
                                                             &Http2Session::on_data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(raw_callbacks,
                                                        &Http2Session::on_frame_recv);
+  nghttp2_session_callbacks_set_on_frame_send_callback(raw_callbacks, &Http2Session::on_frame_sent);
   nghttp2_session_callbacks_set_on_stream_close_callback(raw_callbacks,
                                                          &Http2Session::on_stream_close);
 
@@ -277,17 +278,32 @@ int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, vo
   Http2Session& s = self_of(self);
   switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
-    case NGHTTP2_DATA:
+    case NGHTTP2_DATA: {
+      Http2Stream* st = s.stream(frame->hd.stream_id);
+      if (st == nullptr || st->dispatched()) break;
       if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
-        Http2Stream* st = s.stream(frame->hd.stream_id);
-        if (st != nullptr && !st->dispatched()) st->dispatch();
+        st->dispatch();
+      } else if (frame->hd.type == NGHTTP2_HEADERS) {
+        st->check_announced_length();
       }
       break;
+    }
     case NGHTTP2_RST_STREAM:
       s.count_reset();
       break;
     default:
       break;
+  }
+  return 0;
+}
+
+int Http2Session::on_frame_sent(nghttp2_session* session, const nghttp2_frame* frame, void*) {
+  bool ends_stream = (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+                     (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  if (ends_stream && nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id) == 0) {
+    // RFC 9113 §8.1: the answer is complete before the request (a 413, an early error): the
+    // client is asked to stop sending, without an error.
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
   }
   return 0;
 }

@@ -96,6 +96,7 @@ class Http2Session final : public net::TransportHandler, public AcceptedConnecti
   static int on_data_chunk(nghttp2_session*, uint8_t flags, int32_t stream_id,
                            const uint8_t* data, size_t len, void* self);
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int on_frame_sent(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                              void* self);
 

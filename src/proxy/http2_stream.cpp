@@ -84,6 +84,18 @@ void Http2Stream::dispatch() {
   exchange_->start();
 }
 
+void Http2Stream::check_announced_length() {
+  std::optional<uint64_t> length = fields_.announced_length();
+  if (request_too_large_ || !length ||
+      *length <= session_.worker().running()->config->limits.max_request_body) {
+    return;
+  }
+  state_ = State::Answering;
+  // The views of the 413's access-log line need the head; its own errors do not matter here.
+  fields_.make_head(request_);
+  refuse(413, "request body too large");
+}
+
 void Http2Stream::refuse(int status, std::string_view reason) {
   std::string body = error_answer_body(status, reason);
   AnswerHead head;

@@ -46,6 +46,9 @@ class Http2Stream final : public Downstream {
   // The request is complete (END_STREAM): checks it and starts its exchange, or refuses it.
   void dispatch();
   bool dispatched() const { return state_ != State::ReadingRequest; }
+  // The request head is complete and a body follows: a content-length over
+  // limits.max_request_body is answered 413 now, before the body is sent.
+  void check_announced_length();
   // nghttp2 closed the stream (answered, reset by either side, connection gone).
   void on_closed();
 
