@@ -60,7 +60,6 @@ Http2Session::Http2Session(Worker& worker, std::unique_ptr<net::Transport> trans
                                                             &Http2Session::on_data_chunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(raw_callbacks,
                                                        &Http2Session::on_frame_recv);
-  nghttp2_session_callbacks_set_on_frame_send_callback(raw_callbacks, &Http2Session::on_frame_sent);
   nghttp2_session_callbacks_set_on_stream_close_callback(raw_callbacks,
                                                          &Http2Session::on_stream_close);
 
@@ -297,17 +296,6 @@ int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, vo
   return 0;
 }
 
-int Http2Session::on_frame_sent(nghttp2_session* session, const nghttp2_frame* frame, void*) {
-  bool ends_stream = (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
-                     (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
-  if (ends_stream && nghttp2_session_get_stream_remote_close(session, frame->hd.stream_id) == 0) {
-    // RFC 9113 §8.1: the answer is complete before the request (a 413, an early error): the
-    // client is asked to stop sending, without an error.
-    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id, NGHTTP2_NO_ERROR);
-  }
-  return 0;
-}
-
 int Http2Session::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t, void* self) {
   Http2Session& s = self_of(self);
   auto it = s.streams_.find(stream_id);
@@ -398,7 +386,7 @@ void Http2Session::update_timer() {
   bool requests_only = !streams_.empty();
   for (auto& [id, st] : streams_) {
     waiting += st->buffered();
-    requests_only = requests_only && !st->dispatched();
+    requests_only = requests_only && st->waiting_for_client();
   }
   TimerFor want = waiting > 0         ? TimerFor::Send
                   : streams_.empty()  ? TimerFor::Idle

@@ -11,7 +11,8 @@
 //                                    max_settings, max_outbound_ack), set explicitly here
 //   idle                             timeouts.client_idle without a stream: GOAWAY, close
 //   incomplete requests              timeouts.client_header without a byte while every open
-//                                    stream still waits for its request: GOAWAY, close
+//                                    stream still waits for its request (or, answered early,
+//                                    for the rest of a body it discards): GOAWAY, close
 //   slow reader / zero window        timeouts.client_send without sending progress while
 //                                    something waits to be sent: close
 //
@@ -96,7 +97,6 @@ class Http2Session final : public net::TransportHandler, public AcceptedConnecti
   static int on_data_chunk(nghttp2_session*, uint8_t flags, int32_t stream_id,
                            const uint8_t* data, size_t len, void* self);
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self);
-  static int on_frame_sent(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                              void* self);
 
