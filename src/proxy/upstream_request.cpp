@@ -88,7 +88,8 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
                                  const config::UpstreamConfig& upstream,
                                  const UpstreamRequestOptions& options) {
   std::string head;
-  head.reserve(512 + req.target.size());
+  std::string_view target = options.target.empty() ? req.target : options.target;
+  head.reserve(512 + target.size());
   std::string_view method = options.method == http::Method::Other
                                 ? options.method_token
                                 : http::method_name(options.method);
@@ -97,7 +98,7 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
   std::string_view base_path = options.per_server ? options.base_path : upstream.base_path;
   std::string_view authority = options.per_server ? options.authority : upstream.authority;
   head.append(base_path);
-  head.append(req.target);
+  head.append(target);
   head += " HTTP/1.1\r\n";
 
   switch (upstream.host_header) {
