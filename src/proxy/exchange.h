@@ -28,6 +28,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/event_handles.h"
@@ -120,6 +121,8 @@ class Exchange final : public UpstreamObserver {
   std::string coalescing_key() const;
   ClientFieldOptions field_options(int status, std::string_view etag) const;
   cache::FreshnessPolicy freshness_policy() const;
+  // The codings finish_fetch() encodes a response in (when the rule compresses it).
+  std::vector<http::ContentCoding> encodings_to_make() const;
   int64_t now() const;  // wall seconds, cached per loop iteration
   // RFC 9111 §4.2.3 request_time and response_time in whole seconds, with the response delay
   // rounded down: two whole-second clock readings would turn a 10 ms fetch across a second
