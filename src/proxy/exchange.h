@@ -135,7 +135,8 @@ class Exchange final : public UpstreamObserver {
   void record_answer();
   std::string coalescing_key() const;
   ClientFieldOptions field_options(int status, std::string_view etag) const;
-  cache::FreshnessPolicy freshness_policy() const;
+  // The lifetime policy for a stored response of `status` (the rule's ttl for it).
+  cache::FreshnessPolicy freshness_policy(int status) const;
   // The codings finish_fetch() encodes a response in (when the rule compresses it).
   std::vector<http::ContentCoding> encodings_to_make() const;
   int64_t now() const;  // wall seconds, cached per loop iteration
@@ -151,6 +152,8 @@ class Exchange final : public UpstreamObserver {
   std::shared_ptr<const RunningConfig> running_;  // the config this request started with
   const config::RuleActions* actions_ = nullptr;
   std::string url_key_;  // cache key (cache_key.h)
+  // The target sent upstream when the rule forwards the normalised query; empty: as sent.
+  std::string forwarded_target_;
   Phase phase_ = Phase::Deciding;
 
   // What the access log and the metrics get, filled in as the exchange goes.

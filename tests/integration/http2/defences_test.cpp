@@ -43,6 +43,8 @@ TEST_CASE("a client that opens and resets streams faster than the bound gets GOA
   // requests; far fewer than the 1000 reset streams ever got that far.
   CHECK(origin.request_count("/reset") < 300);
   CHECK(curl_h2(etagd.port(), "/still-serving").status == 200);
+  CHECK(etagd.process().wait_for_log(
+      "closing HTTP/2 connection from 127.0.0.1: rapid reset; GOAWAY ENHANCE_YOUR_CALM", 3000ms));
 }
 
 TEST_CASE("a stream reset now and then is no flood: the connection goes on") {
@@ -63,6 +65,8 @@ TEST_CASE("a HEADERS frame followed by endless CONTINUATION frames gets GOAWAY E
   CHECK(out.find(kEnhanceYourCalm) != std::string::npos);
   CHECK(origin.request_count() == 0);
   CHECK(curl_h2(etagd.port(), "/still-serving").status == 200);
+  CHECK(etagd.process().wait_for_log(
+      "closing HTTP/2 connection from 127.0.0.1: frame flood; GOAWAY ENHANCE_YOUR_CALM", 3000ms));
 }
 
 TEST_CASE("a SETTINGS frame with more entries than the bound gets GOAWAY ENHANCE_YOUR_CALM") {

@@ -18,6 +18,8 @@ Scenarios (argv[2]); every loop is bounded and every read has a deadline:
   ping-flood N       N PINGs, without reading anything until they are all written
   zero-window PATH   a GET of PATH with the stream windows at 0; then waits for the close
   wait-close PATH    a GET of PATH; then reads until the server closes
+  two-gets MS        a GET of /first, its answer, MS milliseconds of quiet, a GET of /second;
+                     then reads until the server closes
 """
 import json
 import socket
@@ -183,6 +185,17 @@ def main():
         start = time.monotonic()
         read_frames(sock, conn, result)
         result["seconds_to_close"] = round(time.monotonic() - start, 2)
+    elif SCENARIO == "two-gets":
+        sock, conn = connect()
+        first = conn.get_next_available_stream_id()
+        conn.send_headers(first, base_headers("/first"), end_stream=True)
+        sock.sendall(conn.data_to_send())
+        read_all(sock, conn, result, want_streams=[first])
+        time.sleep(int(ARG) / 1000)
+        second = conn.get_next_available_stream_id()
+        conn.send_headers(second, base_headers("/second"), end_stream=True)
+        sock.sendall(conn.data_to_send())
+        read_frames(sock, conn, result)
     else:
         raise SystemExit("unknown scenario " + SCENARIO)
     for sid, st in sorted(result["streams"].items(), key=lambda kv: int(kv[0])):
