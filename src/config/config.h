@@ -49,8 +49,21 @@ enum class HostHeader { Forward, Upstream, Fixed };
 // X-Forwarded-For/-Proto/-Host/-Port.
 enum class ForwardedHeader { Off, Rfc7239 };
 
+// TLS to an https upstream: `upstream: { url: https://..., tls: { ... } }`, the keys of
+// upstream_tls_settings() (settings_table.h).
+struct UpstreamTls {
+  std::string ca_file;      // PEM bundle of trusted CAs; "" = the system trust store
+  std::string server_name;  // SNI and the name the certificate must carry; "" = the URL's host
+  bool verify = true;       // off accepts any certificate (with a warning at start and reload)
+  std::string client_cert;  // PEM chain for mutual TLS; with client_key
+  std::string client_key;
+  bool operator==(const UpstreamTls&) const = default;
+};
+
 struct UpstreamConfig {
-  std::string url;        // as written: http://host:port/base
+  std::string url;        // as written: http://host:port/base or https://...
+  bool https = false;     // the URL's scheme: TLS to the origin
+  UpstreamTls tls;
   std::string host;       // connect address (name or literal)
   uint16_t port = 80;
   std::string base_path;  // "" or "/base" without a trailing slash; prefixed to every target

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "config/config.h"
+#include "net/openssl_handles.h"
 #include "net/socket_address.h"
 #include "ops/access_log.h"
 
@@ -13,6 +14,9 @@ namespace etagd::proxy {
 struct RunningConfig {
   std::shared_ptr<const config::Config> config;
   net::SocketAddress upstream;
+  // For an https upstream: the TLS context its connections share (trust, client certificate),
+  // built from upstream.tls when the config is loaded; null for http.
+  net::SharedSslCtx upstream_tls;
   // Opened by the main thread; a reload that keeps destination and format keeps the object.
   std::shared_ptr<ops::AccessLog> access_log;
   uint64_t generation = 0;  // increases with every successful reload

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "net/listener.h"
+#include "net/tls_client_context.h"
 
 namespace etagd::proxy {
 
@@ -17,6 +18,13 @@ base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t ge
   if (base::Status s = net::resolve_address(cfg->upstream.host, cfg->upstream.port, rc->upstream);
       !s) {
     return s;
+  }
+  if (cfg->upstream.https) {
+    const config::UpstreamTls& tls = cfg->upstream.tls;
+    net::TlsClientOptions options{tls.ca_file, tls.verify, tls.client_cert, tls.client_key};
+    if (base::Status s = net::make_tls_client_context(options, rc->upstream_tls); !s) {
+      return base::Status::error("upstream.tls: " + s.message());
+    }
   }
   const config::LogConfig& log = cfg->log;
   if (previous && previous->access_log && previous->config->log.access_log == log.access_log &&

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "net/tcp_transport.h"
+#include "net/tls_transport.h"
 #include "proxy/worker.h"
 
 namespace etagd::proxy {
@@ -15,13 +16,31 @@ const config::Config& UpstreamPool::config() const { return *worker_.running()->
 
 base::Status UpstreamPool::acquire(bool fresh, std::unique_ptr<UpstreamConnection>& out) {
   const RunningConfig& rc = *worker_.running();
-  if (!(rc.upstream == address_)) {
+  const config::UpstreamConfig& upstream = rc.config->upstream;
+  const std::string& server_name = upstream.tls.server_name.empty() ? upstream.host
+                                                                    : upstream.tls.server_name;
+  if (!(rc.upstream == address_) || rc.upstream_tls != tls_ ||
+      (tls_ && server_name != server_name_)) {
     close_idle();
     address_ = rc.upstream;
+    tls_ = rc.upstream_tls;
+    server_name_ = tls_ ? server_name : std::string();
+    // A session belongs to the context (and server) it was made with.
+    sessions_ = tls_ ? std::make_shared<net::TlsSessionCache>() : nullptr;
   }
   if (!fresh && !idle_.empty()) {
     out = std::move(idle_.back());
     idle_.pop_back();
+    return base::Status::ok();
+  }
+  if (tls_) {
+    std::unique_ptr<net::TlsTransport> transport;
+    base::Status s = net::TlsTransport::connect(worker_.base(), address_, tls_, server_name_,
+                                                sessions_, transport);
+    if (!s) return s;
+    const net::TlsTransport* tls = transport.get();
+    out = std::make_unique<UpstreamConnection>(*this, std::move(transport), /*connecting=*/true,
+                                               tls);
     return base::Status::ok();
   }
   std::unique_ptr<net::TcpTransport> transport;

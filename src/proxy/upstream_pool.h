@@ -10,6 +10,7 @@
 
 #include "base/status.h"
 #include "net/socket_address.h"
+#include "net/tls_session_cache.h"
 #include "proxy/running_config.h"
 #include "proxy/upstream_connection.h"
 
@@ -37,6 +38,11 @@ class UpstreamPool {
  private:
   Worker& worker_;
   net::SocketAddress address_;  // where idle_ connections go; a reload to another upstream flushes
+  // The TLS context and server name idle_ connections were made with, and the sessions they
+  // resume; a reload that changes either flushes both.
+  net::SharedSslCtx tls_;
+  std::string server_name_;
+  std::shared_ptr<net::TlsSessionCache> sessions_;
   std::vector<std::unique_ptr<UpstreamConnection>> idle_;
 };
 

@@ -34,7 +34,7 @@ std::string proxy_config(uint16_t port, uint16_t upstream_port, const ProxySetti
     }
   }
   yaml += "]\n";
-  yaml += "upstream: { url: \"http://127.0.0.1:" + std::to_string(upstream_port) + s.base_path +
+  yaml += "upstream: { url: \"" + s.scheme + "://127.0.0.1:" + std::to_string(upstream_port) + s.base_path +
           "\"" + (s.upstream.empty() ? "" : ", " + s.upstream) + " }\n";
   yaml += "workers: " + s.workers + "\n";
   if (s.admin_port == 0) {

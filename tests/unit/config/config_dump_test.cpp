@@ -107,6 +107,7 @@ upstream:
   max_idle: 8
   idle_timeout: 1m30s
   forwarded: rfc7239
+  tls: { server_name: legacy.example.net, verify: false }
 trusted_proxies: [10.0.0.0/8, "2001:db8::/32"]
 workers: 4
 timeouts: { client_header: 5s, client_body: 6s, client_idle: 7s, client_send: 8s,
