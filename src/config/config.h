@@ -60,6 +60,13 @@ struct UpstreamTls {
   bool operator==(const UpstreamTls&) const = default;
 };
 
+// Requests over upstream.max_connections wait in one FIFO for a free slot (proxy/upstream_slots.h).
+struct UpstreamQueueConfig {
+  uint32_t size = 1000;     // waiting requests; one more is answered at once (stale or 503)
+  Duration timeout{5'000};  // a request that waited this long is answered (stale or 503)
+  bool operator==(const UpstreamQueueConfig&) const = default;
+};
+
 struct UpstreamConfig {
   std::string url;        // as written: http://host:port/base or https://...
   bool https = false;     // the URL's scheme: TLS to the origin
@@ -73,6 +80,9 @@ struct UpstreamConfig {
   uint32_t max_idle = 32;              // idle keep-alive connections kept per worker
   Duration idle_timeout{60'000};       // an idle pooled connection is closed after this
   ForwardedHeader forwarded = ForwardedHeader::Off;
+  // Requests in flight to the origin, all workers together; 0: no limit.
+  uint32_t max_connections = 0;
+  UpstreamQueueConfig queue;
 };
 
 struct Timeouts {

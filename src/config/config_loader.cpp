@@ -28,10 +28,9 @@ bool has_key(const SettingsBlock& b, std::string_view key) {
 // Where a key that is unknown where it was written is meant to go: a key of another block
 // (`access_log` at the top level is `log.access_log`), or a name other servers use.
 std::string unknown_key_hint(std::string_view path, std::string_view key) {
-  if (path == "upstream" && (key == "max_connections" || key == "max_conns")) {
-    return "etagd has no limit on connections to the upstream yet; upstream.max_idle is how many "
-           "idle connections each worker keeps open, and limits.max_connections limits client "
-           "connections";
+  if (path == "upstream" && key == "max_conns") {
+    return "did you mean 'max_connections'? (requests in flight to the origin, all workers "
+           "together, as nginx's max_conns)";
   }
   if (key == "max_conns" || key == "worker_connections") {
     return path == "limits"

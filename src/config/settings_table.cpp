@@ -503,6 +503,41 @@ bool read_upstream_shorthand(YamlReader& r, const Field& f, Config& c) {
   return false;
 }
 
+// `queue: { size: 1000, timeout: 5s }`: where requests over max_connections wait.
+Row upstream_queue_row() {
+  return custom<Config>(
+      "queue", "{ size: integer 0 to 1000000, timeout: duration, more than 0 }", Apply::Reload,
+      "requests over max_connections wait here, first come first served; one that finds it "
+      "full or waits longer than timeout gets stale_if_error's entry or 503 with Retry-After",
+      at(&Config::upstream, &UpstreamConfig::queue),
+      [](JsonWriter& w, const UpstreamQueueConfig& q) {
+        w.begin_object();
+        w.key("size");
+        w.value(static_cast<uint64_t>(q.size));
+        w.key("timeout");
+        w.value(format_duration(q.timeout));
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, Config& c) {
+        YamlReader::Section s = r.section(f, {"size", "timeout"});
+        if (!s.is_map()) return;
+        UpstreamQueueConfig q = c.upstream.queue;
+        if (const Field* size = s.find("size")) {
+          if (auto n = r.integer(*size, 0, 1'000'000)) q.size = static_cast<uint32_t>(*n);
+        }
+        if (const Field* timeout = s.find("timeout")) {
+          if (auto d = r.duration(*timeout)) {
+            if (d->count() == 0) {
+              r.error(*timeout, "must be longer than 0");
+            } else {
+              q.timeout = *d;
+            }
+          }
+        }
+        c.upstream.queue = q;
+      });
+}
+
 // ---- cache -------------------------------------------------------------------------------
 
 Row status_header_row() {
@@ -695,6 +730,11 @@ std::vector<SettingsBlock> make_blocks() {
           "forwarded", at(&Config::upstream, &UpstreamConfig::forwarded),
           {{"rfc7239", ForwardedHeader::Rfc7239}, {"off", ForwardedHeader::Off}}, Apply::Reload,
           "also send the standard Forwarded field (RFC 7239) beside X-Forwarded-*"),
+      count<Config>("max_connections", at(&Config::upstream, &UpstreamConfig::max_connections),
+                    0, 100'000, Apply::Reload,
+                    "requests in flight to the origin, all workers together (cache hits never "
+                    "count); more wait in queue; 0: no limit"),
+      upstream_queue_row(),
   };
   blocks.push_back(std::move(upstream));
 

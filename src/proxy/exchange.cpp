@@ -68,6 +68,7 @@ Exchange::Exchange(Worker& worker, Downstream& downstream, const http::RequestHe
 }
 
 Exchange::~Exchange() {
+  if (queued_) worker_.shared().upstream_slots().withdraw({&worker_, waiter_id_});
   if (waiter_id_ != 0) worker_.unregister_waiter(waiter_id_);
   drop_upstream();
 }
@@ -76,9 +77,12 @@ bool Exchange::allowed(Phase from, Phase to) {
   if (to == Phase::Abandoned) return from != Phase::Abandoned;
   switch (from) {
     case Phase::Deciding:
-      return to == Phase::WaitingForLeader || to == Phase::AwaitingHead || to == Phase::Done;
+      return to == Phase::WaitingForLeader || to == Phase::WaitingForUpstream ||
+             to == Phase::AwaitingHead || to == Phase::Done;
     case Phase::WaitingForLeader:
       return to == Phase::Deciding;
+    case Phase::WaitingForUpstream:
+      return to == Phase::AwaitingHead || to == Phase::Done;
     case Phase::AwaitingHead:
       return to == Phase::AwaitingHead || to == Phase::Buffering || to == Phase::Streaming ||
              to == Phase::Refreshing || to == Phase::Done;
@@ -255,7 +259,82 @@ void Exchange::fetch(Purpose purpose) {
   upstream_request_ = base::make_evbuffer();
   write_upstream_request_head(upstream_request_.get(), request_, running_->config->upstream, opts);
   if (opts.body_length > 0) evbuffer_add_buffer(upstream_request_.get(), request_body_);
+  if (!take_upstream_slot()) return;
   connect_upstream(/*fresh=*/false);
+}
+
+bool Exchange::take_upstream_slot() {
+  const config::UpstreamConfig& u = running_->config->upstream;
+  if (u.max_connections == 0 || holds_slot_) return true;
+  UpstreamSlots& slots = worker_.shared().upstream_slots();
+  slot_limit_ = u.max_connections;
+  if (slots.try_admit(slot_limit_)) {
+    holds_slot_ = true;
+    return true;
+  }
+  uint64_t id = worker_.register_waiter(this);
+  switch (slots.enqueue(slot_limit_, u.queue.size, {&worker_, id})) {
+    case UpstreamSlots::Admission::Granted:
+      worker_.unregister_waiter(id);
+      holds_slot_ = true;
+      return true;
+    case UpstreamSlots::Admission::Queued:
+      waiter_id_ = id;
+      queued_ = true;
+      enter(Phase::WaitingForUpstream);
+      if (!queue_timer_) {
+        queue_timer_ = std::make_unique<base::Timer>(worker_.base(), &Exchange::on_queue_timeout, this);
+      }
+      queue_timer_->arm(u.queue.timeout);
+      return false;
+    case UpstreamSlots::Admission::QueueFull:
+      worker_.unregister_waiter(id);
+      answer_unavailable("the origin is at max_connections and the queue is full");
+      return false;
+  }
+  return false;
+}
+
+void Exchange::on_upstream_slot() {
+  worker_.unregister_waiter(waiter_id_);
+  waiter_id_ = 0;
+  queued_ = false;
+  holds_slot_ = true;
+  if (queue_timer_) queue_timer_->cancel();
+  if (phase_ != Phase::WaitingForUpstream) {
+    // Granted while the client was leaving: nothing to send, pass the slot on.
+    release_upstream_slot();
+    return;
+  }
+  connect_upstream(/*fresh=*/false);
+}
+
+void Exchange::on_queue_timeout(void* self) {
+  auto* e = static_cast<Exchange*>(self);
+  if (e->phase_ != Phase::WaitingForUpstream) return;
+  // Not in the queue any more: its slot was granted and the grant is on the way; take it.
+  if (!e->worker_.shared().upstream_slots().withdraw({&e->worker_, e->waiter_id_})) return;
+  e->worker_.unregister_waiter(e->waiter_id_);
+  e->waiter_id_ = 0;
+  e->queued_ = false;
+  e->answer_unavailable("no origin connection became free within upstream.queue.timeout");
+}
+
+void Exchange::release_upstream_slot() {
+  if (!holds_slot_) return;
+  holds_slot_ = false;
+  Worker::wake_granted(worker_.shared().upstream_slots().release(slot_limit_), slot_limit_);
+}
+
+void Exchange::answer_unavailable(std::string_view reason) {
+  if (serve_stale_on_error()) return;
+  lead_.release();
+  // RFC 9110 §10.2.3: when to try again; about when a request queued now would be served.
+  auto seconds = std::chrono::ceil<std::chrono::seconds>(running_->config->upstream.queue.timeout);
+  std::string retry_after = "Retry-After: ";
+  http::append_decimal(retry_after, static_cast<uint64_t>(std::max<int64_t>(1, seconds.count())));
+  retry_after += "\r\n";
+  respond_error(503, reason, retry_after);
 }
 
 void Exchange::connect_upstream(bool fresh) {
@@ -607,7 +686,7 @@ void Exchange::on_upstream_error(UpstreamError error) {
   bool reused = upstream_ && upstream_->reused();
   // Failures are rare: copying the reason before the connection goes costs nothing that counts.
   std::string detail(upstream_ ? upstream_->failure_detail() : std::string_view());
-  drop_upstream();
+  drop_upstream(/*keep_slot=*/true);
   // A pooled connection the upstream closed before answering: the request never reached the
   // application (RFC 9110 §9.2.2 allows retrying idempotent requests), so try once more.
   bool before_response = error == UpstreamError::ClosedBeforeResponse ||
@@ -618,6 +697,7 @@ void Exchange::on_upstream_error(UpstreamError error) {
     connect_upstream(/*fresh=*/true);
     return;
   }
+  release_upstream_slot();
   bool head_out = phase_ == Phase::Streaming && !downstream_.retract_answer();
   ops::report_upstream_failure({error, &running_->config->upstream, request_.method_token,
                                 request_.target,
@@ -638,14 +718,16 @@ void Exchange::on_upstream_error(UpstreamError error) {
   respond_error(ops::upstream_error_status(error), ops::upstream_error_text(error));
 }
 
-void Exchange::respond_error(int status, std::string_view reason) {
+void Exchange::respond_error(int status, std::string_view reason, std::string_view extra_fields) {
   // A proxied request's error still says how it was served (the cache-status field), but has
   // no Age: etagd made it now.
   record_.status = status;
   std::string body = error_answer_body(status, reason);
   AnswerHead head;
   head.status = status;
-  head.fields = kErrorAnswerFields;
+  std::string fields(kErrorAnswerFields);
+  fields.append(extra_fields);
+  head.fields = fields;
   head.status_header = running_->config->cache.status_header;
   head.cache_status = record_.cache_status;
   head.content_length = body.size();
@@ -667,6 +749,10 @@ void Exchange::abandon() {
   if (phase_ == Phase::Abandoned) return;
   enter(Phase::Abandoned);
   if (wait_timer_) wait_timer_->cancel();
+  if (queue_timer_) queue_timer_->cancel();
+  if (queued_ && worker_.shared().upstream_slots().withdraw({&worker_, waiter_id_})) {
+    queued_ = false;  // else the grant is on its way: on_upstream_slot passes the slot on
+  }
   drop_upstream();
   lead_.give_up();
 }
@@ -676,12 +762,15 @@ void Exchange::release_upstream() {
   record_.upstream_us = base::micros_between(upstream_start_, base::monotonic_now());
   worker_.metrics().record_upstream_request(record_.upstream_us);
   worker_.upstream_pool().release(std::move(upstream_));
+  release_upstream_slot();
 }
 
-void Exchange::drop_upstream() {
-  if (!upstream_) return;
-  upstream_->detach();
-  worker_.retire(std::move(upstream_));
+void Exchange::drop_upstream(bool keep_slot) {
+  if (upstream_) {
+    upstream_->detach();
+    worker_.retire(std::move(upstream_));
+  }
+  if (!keep_slot) release_upstream_slot();
 }
 
 // Counted when the whole answer is handed to the downstream, before it is flushed: whoever

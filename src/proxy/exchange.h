@@ -11,6 +11,8 @@
 //
 //   Deciding ──► WaitingForLeader ──(woken)──► Deciding
 //      │
+//      ├──► WaitingForUpstream ──(slot)──► AwaitingHead   (over upstream.max_connections)
+//      │            └──(full queue, timeout)──► Done      (stale_if_error, or 503)
 //      ├──► AwaitingHead ──► Buffering ──► Done        (hash, maybe store, answer)
 //      │        │    │ └───► Streaming ──► Done        (pass through; a failure mid-body
 //      │        │    └─────► Refreshing ─► Done         aborts the answer)
@@ -71,6 +73,8 @@ class Exchange final : public UpstreamObserver {
   void on_downstream_drained();
   // Another request finished fetching what this one waited for (request coalescing).
   void on_coalescing_done(cache::Coalescer::WakeReason reason);
+  // The slot this exchange queued for is its own now (upstream_slots.h).
+  void on_upstream_slot();
 
   // UpstreamObserver
   void on_upstream_head(const http::ResponseHead& head) override;
@@ -83,6 +87,7 @@ class Exchange final : public UpstreamObserver {
   enum class Phase {
     Deciding,          // choosing what to do (again, after a wait)
     WaitingForLeader,  // another exchange fetches the same key
+    WaitingForUpstream,  // queued for a slot of upstream.max_connections
     AwaitingHead,      // the request is upstream
     Buffering,         // collecting the body to hash and maybe store
     Streaming,         // passing the body through
@@ -100,6 +105,14 @@ class Exchange final : public UpstreamObserver {
   static void on_wait_timeout(void* self);
   void fetch(Purpose purpose);
   void connect_upstream(bool fresh);
+  // A slot of upstream.max_connections: true when held (or there is no limit); false when
+  // this exchange now waits in the queue or has been answered.
+  bool take_upstream_slot();
+  static void on_queue_timeout(void* self);
+  void release_upstream_slot();
+  // The origin cannot be asked now (queue full, waited too long): the stale entry where
+  // stale_if_error allows it, else 503 with Retry-After.
+  void answer_unavailable(std::string_view reason);
   void begin_buffering(const http::ResponseHead& head, const HeadPlan& plan);
   void begin_streaming(const http::ResponseHead& head);
   void stream_body(const char* data, size_t len);
@@ -111,11 +124,13 @@ class Exchange final : public UpstreamObserver {
   void serve_range(const cache::EntryRef& entry, const EntryAnswer& answer,
                    const RangeAnswer& range);
   bool serve_stale_on_error();
-  void respond_error(int status, std::string_view reason);
+  // `extra_fields`: more header lines ("Retry-After: 5\r\n").
+  void respond_error(int status, std::string_view reason, std::string_view extra_fields = {});
   // The answer has ended (or is of no use): nothing may follow this call.
   void end_answer();
   void release_upstream();  // back to the pool (or closed if not reusable)
-  void drop_upstream();     // no more callbacks; closed
+  // No more callbacks; closed. The slot goes too unless `keep_slot` (a retry follows).
+  void drop_upstream(bool keep_slot = false);
   void record_answer();
   std::string coalescing_key() const;
   ClientFieldOptions field_options(int status, std::string_view etag) const;
@@ -156,6 +171,10 @@ class Exchange final : public UpstreamObserver {
   base::EvbufferPtr upstream_request_;
   std::unique_ptr<UpstreamConnection> upstream_;
   bool retried_ = false;
+  bool holds_slot_ = false;   // one of upstream.max_connections is this exchange's
+  uint32_t slot_limit_ = 0;   // the limit it was taken under, to give it back under
+  bool queued_ = false;       // in the queue for a slot (waiter_id_ names it)
+  std::unique_ptr<base::Timer> queue_timer_;
   base::WallMillis request_sent_{};  // when the request went upstream (RFC 9111 request_time)
   uint64_t fetch_seq_ = 0;  // CacheStore::current_seq() when the request went upstream
   const http::ResponseHead* upstream_head_ = nullptr;  // valid while upstream_ is held

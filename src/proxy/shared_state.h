@@ -13,6 +13,7 @@
 #include "fleet/fleet_channel.h"
 #include "ops/metrics.h"
 #include "proxy/running_config.h"
+#include "proxy/upstream_slots.h"
 
 namespace etagd::proxy {
 
@@ -24,6 +25,8 @@ class SharedState {
   cache::CacheStore& cache() { return cache_; }
   cache::Coalescer& coalescer() { return coalescer_; }
   ops::Metrics& metrics() { return metrics_; }
+  // Requests in flight to the origin against upstream.max_connections, and the queue.
+  UpstreamSlots& upstream_slots() { return upstream_slots_; }
 
   // Fleet mode (fleet/fleet_channel.h); null without a `fleet:` block. Attached once by main
   // before the workers start, and stopped after them (it is destroyed before the cache).
@@ -50,6 +53,7 @@ class SharedState {
   cache::CacheStore cache_;
   cache::Coalescer coalescer_;
   ops::Metrics metrics_;
+  UpstreamSlots upstream_slots_;
   mutable std::mutex config_mu_;
   std::shared_ptr<const RunningConfig> config_;
   std::atomic<uint64_t> generation_{0};

@@ -165,6 +165,24 @@ void Worker::wake_waiter(uint64_t id, cache::Coalescer::WakeReason reason) {
   it->second->on_coalescing_done(reason);
 }
 
+void Worker::grant_upstream_slot(uint64_t id, uint32_t limit) {
+  auto it = waiters_.find(id);
+  if (it != waiters_.end()) {
+    it->second->on_upstream_slot();
+    return;
+  }
+  // Its client left (or it gave up) after the slot was granted: pass the slot on.
+  wake_granted(shared_.upstream_slots().release(limit), limit);
+}
+
+void Worker::wake_granted(const std::vector<UpstreamSlots::Waiter>& granted, uint32_t limit) {
+  for (const UpstreamSlots::Waiter& g : granted) {
+    Worker* w = g.worker;
+    uint64_t id = g.id;
+    w->post([w, id, limit] { w->grant_upstream_slot(id, limit); });
+  }
+}
+
 void Worker::refresh_in_background(const cache::EntryRef& stale,
                                    const http::RequestHead& request,
                                    const ClientIdentity& client, std::string key) {

@@ -80,6 +80,11 @@ class Worker {
   uint64_t register_waiter(Exchange* e);
   void unregister_waiter(uint64_t id);
   void wake_waiter(uint64_t id, cache::Coalescer::WakeReason reason);
+  // A slot of upstream.max_connections granted to waiter `id` (upstream_slots.h); given back
+  // at once when that exchange has gone meanwhile.
+  void grant_upstream_slot(uint64_t id, uint32_t limit);
+  // Wakes each of `granted` on its own worker.
+  static void wake_granted(const std::vector<UpstreamSlots::Waiter>& granted, uint32_t limit);
 
   bool draining() const { return draining_; }
 

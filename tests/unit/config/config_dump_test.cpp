@@ -107,6 +107,8 @@ upstream:
   max_idle: 8
   idle_timeout: 1m30s
   forwarded: rfc7239
+  max_connections: 16
+  queue: { size: 50, timeout: 2s }
   tls: { server_name: legacy.example.net, verify: false }
 trusted_proxies: [10.0.0.0/8, "2001:db8::/32"]
 workers: 4

@@ -502,23 +502,28 @@ TEST_CASE("connection limits under other servers' names point at limits.max_conn
                   "'limits.max_connections'?");
   require_message(test::load_with_minimal("max_connections: 100\n"),
                   "error: max_connections: unknown key 'max_connections'; did you mean "
-                  "'limits.max_connections'?");
+                  "'upstream.max_connections' or 'limits.max_connections'?");
   require_message(test::load_with_minimal("limits: { max_conns: 100 }\n"),
                   "error: limits.max_conns: unknown key 'max_conns'; did you mean "
                   "'max_connections'?");
 }
 
-TEST_CASE("a connection limit under upstream says that etagd has none yet and what exists") {
-  for (const char* key : {"max_connections", "max_conns"}) {
-    CAPTURE(key);
-    require_message(
-        test::load(std::string("listen: 127.0.0.1:1\nupstream: { url: http://a, ") + key +
-                   ": 10 }\n"),
-        "unknown key '" + std::string(key) +
-            "'; etagd has no limit on connections to the upstream yet; upstream.max_idle is "
-            "how many idle connections each worker keeps open, and limits.max_connections "
-            "limits client connections");
-  }
+TEST_CASE("nginx's max_conns under upstream points at upstream.max_connections") {
+  require_message(test::load("listen: 127.0.0.1:1\nupstream: { url: http://a, max_conns: 10 }\n"),
+                  "unknown key 'max_conns'; did you mean 'max_connections'? (requests in flight "
+                  "to the origin, all workers together, as nginx's max_conns)");
+}
+
+TEST_CASE("upstream.queue is checked key by key") {
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { url: http://a, queue: { timeout: 0s } }\n"),
+      "error: upstream.queue.timeout: must be longer than 0");
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { url: http://a, queue: { size: -1 } }\n"),
+      "upstream.queue.size");
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { url: http://a, queue: { length: 5 } }\n"),
+      "upstream.queue.length: unknown key 'length'");
 }
 
 TEST_CASE("a list of upstream URLs says how to give one server and that several are coming") {
