@@ -421,6 +421,7 @@ Row upstream_tls_row() {
   s.type = "mapping of upstream.tls keys";
   s.apply = Apply::Reload;
   s.doc = "how etagd speaks TLS to an https:// upstream: trust, name, client certificate";
+  s.default_text = "the defaults of its keys (upstream.tls below)";
   s.read = read_upstream_tls;
   s.write = [](JsonWriter& w, const Config& c) {
     w.begin_object();
