@@ -220,6 +220,17 @@ bool TlsTransport::write_records() {
       return true;
     }
     error_ = err == SSL_ERROR_SYSCALL && errno != 0 ? errno : EPIPE;
+    if (client_ && !received_data_) {
+      // The first request met the origin's refusal of our handshake (see read_records).
+      handshake_failure_ = TlsHandshakeFailure::Protocol;
+      if (err == SSL_ERROR_SSL) {
+        failure_reason_ = diagnose_tls_handshake(ssl_.get()).text;
+      } else {
+        failure_reason_ = std::string("protocol (") + std::strerror(error_) +
+                          " right after the handshake: the origin refused it, e.g. for want "
+                          "of a client certificate)";
+      }
+    }
     ERR_clear_error();
     return false;
   }
@@ -258,6 +269,15 @@ void TlsTransport::read_records() {
     } else if (err == SSL_ERROR_SYSCALL) {
       if (errno != 0) {
         error_ = errno;
+        if (client_ && !received_data_) {
+          // A server that refuses the handshake after ours was done (TLS 1.3 client
+          // certificates) closes with our request unread, so its alert is often lost to the
+          // reset that close makes.
+          handshake_failure_ = TlsHandshakeFailure::Protocol;
+          failure_reason_ = std::string("protocol (") + std::strerror(errno) +
+                            " right after the handshake: the origin refused it, e.g. for want "
+                            "of a client certificate)";
+        }
       } else {
         eof_ = true;
       }

@@ -77,7 +77,7 @@ void UpstreamConnection::send_request() {
   evbuffer_add_buffer_reference(transport_->output(), request_);
   transport_->set_reading(true);
   arm_read_timeout();
-  if (!transport_->flush()) fail(UpstreamError::SendFailed);
+  if (!transport_->flush()) on_transport_write_error(transport_->error());
 }
 
 void UpstreamConnection::arm_read_timeout() {
@@ -158,6 +158,12 @@ void UpstreamConnection::on_transport_connected(bool ok) {
 }
 
 void UpstreamConnection::on_transport_write_error(int) {
+  if (state_ == State::Active && !got_bytes_ && tls_ != nullptr &&
+      tls_->handshake_failure() != net::TlsHandshakeFailure::None) {
+    pool_.worker().metrics().record_upstream_tls_handshake(tls_handshake_result(*tls_));
+    fail(UpstreamError::TlsHandshakeFailed);
+    return;
+  }
   // The upstream may have answered (and closed) before reading all of the request; read what
   // it sent before giving up.
   if (state_ == State::Active && evbuffer_get_length(transport_->input()) > 0) {
