@@ -23,6 +23,7 @@
 #include "ops/systemd_notify.h"
 #include "base/event_handles.h"
 #include "proxy/server.h"
+#include "proxy/stored_url_key.h"
 #include "build_commit.h"
 #include "version.h"
 
@@ -306,6 +307,10 @@ int main(int argc, char** argv) {
           } else {
             fleet->publish_prefix(value);
           }
+        },
+        // A purge names a URL as clients send it; the rule's cache_key says how it is stored.
+        [&server](std::string_view host, std::string_view target) {
+          return etagd::proxy::stored_url_key(server.config()->rules, host, target);
         }};
     admin = std::make_unique<etagd::ops::AdminServer>(std::move(deps), loaded.config->admin.listen);
     if (etagd::base::Status s = admin->start(); !s) {

@@ -124,7 +124,11 @@ std::string_view why_not_storable(const StorabilityInput& in) {
     return "authorization";  // §3.5
   }
   if (in.request_has_cookie && !in.keyed_on_cookie && !shared_by_origin) return "cookie";
-  if (in.rule_ttl) return listed(kStorableUnderRuleTtl, in.status) ? "" : "status";
+  // A fixed ttl for a class or for every status stores what is safe to reuse without the
+  // origin's word; a ttl for a code by name is the operator's word for that code.
+  if (in.rule_ttl) {
+    return in.rule_names_status || listed(kStorableUnderRuleTtl, in.status) ? "" : "status";
+  }
 
   bool explicit_freshness = cc.s_maxage || cc.max_age || headers.contains("expires");
   if (explicit_freshness) return "";

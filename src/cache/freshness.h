@@ -45,6 +45,7 @@ struct StorabilityInput {
   bool request_has_cookie = false;
   bool keyed_on_cookie = false;         // key_headers include Cookie, or the rule has key_cookies
   bool rule_ttl = false;                // the rule gives a fixed ttl (explicit operator intent)
+  bool rule_names_status = false;       // ... for this status code by name (ttl: { 403: 60s })
   bool ignore_cache_control = false;    // rule ignore_upstream_cache_control: no-store/private
                                         // (and their Authorization exception) no longer apply
 };

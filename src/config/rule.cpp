@@ -20,4 +20,24 @@ const std::string* CacheControlRewrite::for_status(int status) const {
   return nullptr;
 }
 
+TtlValue Ttl::for_status(int status) const {
+  for (const auto& [code, entry] : codes) {
+    if (code == status) return entry;
+  }
+  int cls = status / 100;
+  if (cls >= 0 && cls < static_cast<int>(classes.size()) && classes[cls]) return *classes[cls];
+  return *this;
+}
+
+bool Ttl::any_from_origin() const {
+  if (from_origin) return true;
+  for (const auto& entry : codes) {
+    if (entry.second.from_origin) return true;
+  }
+  for (const std::optional<TtlValue>& c : classes) {
+    if (c && c->from_origin) return true;
+  }
+  return false;
+}
+
 }  // namespace etagd::config

@@ -2,12 +2,15 @@
 // Rules are data; rule_set.h finds the first that matches a request.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "http/query_normalisation.h"
 
 namespace etagd::config {
 
@@ -35,10 +38,32 @@ struct RuleMatch {
   std::string path;
 };
 
-struct Ttl {
+struct TtlValue {
   bool from_origin = true;  // "origin": s-maxage, max-age, Expires from the upstream
   std::chrono::seconds value{0};
+  bool operator==(const TtlValue&) const = default;
+};
+
+// How long stored responses stay fresh: one value (`ttl: 60s`), or one per status
+// (`ttl: { 2xx: 60s, 404: 10s, other: 0s }`). The inherited members are the value for every
+// status without an entry of its own ("other", `origin` unless given); a code's entry wins
+// over its class's. A fixed 0s stores the response stale, so every use revalidates it.
+struct Ttl : TtlValue {
+  std::vector<std::pair<int, TtlValue>> codes;          // "404: 10s"
+  std::array<std::optional<TtlValue>, 6> classes{};     // [2] is "2xx"
+  TtlValue for_status(int status) const;
+  // True when some status takes its lifetime from the upstream.
+  bool any_from_origin() const;
   bool operator==(const Ttl&) const = default;
+};
+
+// cache_key: how the request's URL becomes the cache key.
+struct CacheKeyActions {
+  http::QueryNormalisation query;
+  // The upstream receives the normalised target too (`forward: normalised`), so what is
+  // stored is exactly the answer to the key; by default it gets the query as the client sent it.
+  bool forward_normalised = false;
+  bool operator==(const CacheKeyActions&) const = default;
 };
 
 // Cache-Control value sent to clients, by status class of the response. An unset slot means
@@ -84,6 +109,7 @@ struct HeaderEdits {
 struct RuleActions {
   CacheMode cache = CacheMode::Store;
   Ttl ttl;
+  CacheKeyActions cache_key;
   std::vector<std::string> key_headers;  // lowercase field names
   // Cookie names (case-sensitive, RFC 6265 §4.1.1) whose values partition the cache; other
   // cookies in the request (tracking, preferences) do not fragment it.

@@ -96,6 +96,8 @@ class RulesLoader {
 
   // The readers of the action rows with structure.
   void read_cache_control(const Field& f, CacheControlRewrite& out);
+  void read_ttl(const Field& f, Ttl& out);
+  void read_cache_key(const Field& f, CacheKeyActions& out);
   void read_invalidate(const Field& f, std::vector<InvalidateTarget>& out);
   void read_headers(const Field& f, HeaderEdits& edits);
   std::optional<std::string> read_field_name(const Field& f);
@@ -116,6 +118,106 @@ std::optional<std::chrono::seconds> RulesLoader::whole_seconds(const Field& f) {
     return std::nullopt;
   }
   return std::chrono::duration_cast<std::chrono::seconds>(*d);
+}
+
+namespace {
+
+// "origin" or a whole number of seconds; `nullopt` after an error.
+std::optional<TtlValue> read_ttl_value(RulesLoader& loader, const Field& f) {
+  if (f.node.IsScalar() && f.node.Scalar() == "origin") return TtlValue{};
+  std::optional<std::chrono::seconds> secs = loader.whole_seconds(f);
+  if (!secs) return std::nullopt;
+  return TtlValue{false, *secs};
+}
+
+// The status code a `ttl` key names ("404"), or 0 when the key is not three digits.
+int status_code_key(std::string_view key) {
+  if (key.size() != 3) return 0;
+  int code = 0;
+  for (char c : key) {
+    if (c < '0' || c > '9') return 0;
+    code = code * 10 + (c - '0');
+  }
+  return code;
+}
+
+}  // namespace
+
+void RulesLoader::read_ttl(const Field& f, Ttl& out) {
+  if (!f.node.IsMap()) {
+    if (std::optional<TtlValue> v = read_ttl_value(*this, f)) out = Ttl{*v, {}, {}};
+    return;
+  }
+  Ttl ttl;
+  YamlReader::Section s = r_.open_map(f, /*fold_case=*/true);
+  for (const Field& entry : s.entries()) {
+    std::string key = entry.key;
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::optional<TtlValue> value = read_ttl_value(*this, entry);
+    if (key == "other") {
+      if (value) static_cast<TtlValue&>(ttl) = *value;
+    } else if (key == "2xx" || key == "3xx" || key == "4xx") {
+      if (value) ttl.classes[static_cast<size_t>(key[0] - '0')] = *value;
+    } else if (key == "5xx" || key[0] == '5') {
+      r_.error(entry.key_mark, entry.path,
+               "server errors are never stored: a 5xx describes a moment of the origin, and "
+               "stale_if_error needs the good response it would replace");
+    } else if (int code = status_code_key(key); code >= 200 && code < 500 && code != 206 &&
+                                               code != 304) {
+      if (value) ttl.codes.emplace_back(code, *value);
+    } else if (code == 206 || code == 304) {
+      r_.error(entry.key_mark, entry.path,
+               code == 206 ? "206 answers a Range request and is not stored (RFC 9111 §3.3)"
+                           : "a 304 updates a stored response and is not one itself (RFC 9111 "
+                             "§4.3.4)");
+    } else {
+      r_.error(entry.key_mark, entry.path,
+               concat("'", entry.key, "' is not a status: expected 2xx, 3xx, 4xx, a code from "
+                                      "200 to 499 (404), or other"));
+    }
+  }
+  out = std::move(ttl);
+}
+
+void RulesLoader::read_cache_key(const Field& f, CacheKeyActions& out) {
+  YamlReader::Section s = r_.section(f, {"query"});
+  if (!s.is_map()) return;
+  CacheKeyActions key;
+  if (const Field* qf = s.find("query")) {
+    YamlReader::Section q = r_.section(*qf, {"sort", "ignore", "keep", "forward"});
+    if (!q.is_map()) return;
+    if (const Field* v = q.find("sort")) {
+      if (std::optional<bool> on = r_.on_off(*v)) key.query.sort = *on;
+    }
+    for (auto [name, list] : {std::pair{"ignore", &key.query.ignore},
+                              std::pair{"keep", &key.query.keep}}) {
+      const Field* lf = q.find(name);
+      if (lf == nullptr) continue;
+      auto items = r_.list(*lf);
+      if (!items) continue;
+      for (const Field& item : *items) {
+        std::optional<std::string> pattern = r_.string(item);
+        if (!pattern) continue;
+        if (pattern->empty() || has_control_chars(*pattern)) {
+          r_.error(item, "a parameter name or pattern (utm_*) is expected");
+          continue;
+        }
+        list->push_back(std::move(*pattern));
+      }
+    }
+    if (!key.query.ignore.empty() && !key.query.keep.empty()) {
+      r_.error(*q.find("keep"),
+               "give either keep (the only parameters that count) or ignore (parameters that "
+               "do not), not both");
+    }
+    if (const Field* v = q.find("forward")) {
+      if (auto how = r_.choice<bool>(*v, {{"as_sent", false}, {"normalised", true}})) {
+        key.forward_normalised = *how;
+      }
+    }
+  }
+  out = std::move(key);
 }
 
 std::optional<std::string> RulesLoader::read_field_name(const Field& f) {
@@ -166,12 +268,13 @@ void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
     if (const Field* f = s.find(row.name)) row.read(r_, *f, a);
   }
   // Checked on the merged actions: the ttl may come from `defaults`.
-  if (a.ignore_upstream_cache_control && a.ttl.from_origin) {
+  if (a.ignore_upstream_cache_control && a.ttl.any_from_origin()) {
     const Field* at = s.find("ignore_upstream_cache_control");
     if (at == nullptr) at = s.find("ttl");
     if (at != nullptr) {
-      r_.error(*at, "ignore_upstream_cache_control needs a fixed ttl (e.g. ttl: 60s): with "
-                    "ttl: origin the upstream's Cache-Control is what decides");
+      r_.error(*at, "ignore_upstream_cache_control needs a fixed ttl (e.g. ttl: 60s, or one "
+                    "for every status including other): with ttl: origin the upstream's "
+                    "Cache-Control is what decides");
     }
   }
 }
@@ -181,7 +284,8 @@ void RulesLoader::warn_storage_without_effect(const YamlReader::Section& s,
   if (a.cache == CacheMode::Store) return;
   std::string_view mode = a.cache == CacheMode::Validate ? "validate" : "bypass";
   for (std::string_view key :
-       {"ttl", "stale_if_error", "stale_while_revalidate", "ignore_upstream_cache_control"}) {
+       {"ttl", "cache_key", "stale_if_error", "stale_while_revalidate",
+        "ignore_upstream_cache_control"}) {
     const Field* f = s.find(key);
     if (f == nullptr) continue;
     r_.warning(f->key_mark, f->path,
@@ -203,7 +307,9 @@ bool says_public(const CacheControlRewrite& cc) {
 
 void RulesLoader::warn_if_shared_between_users(const Field& at, const YamlReader::Section& s,
                                                const RuleActions& a) {
-  if (a.cache != CacheMode::Store || a.ttl.from_origin) return;
+  // A 200 is what carries one user's data to another.
+  TtlValue ttl = a.ttl.for_status(200);
+  if (a.cache != CacheMode::Store || ttl.from_origin) return;
   auto keyed_on = [&](std::string_view header) {
     return std::find(a.key_headers.begin(), a.key_headers.end(), header) != a.key_headers.end();
   };
@@ -217,10 +323,10 @@ void RulesLoader::warn_if_shared_between_users(const Field& at, const YamlReader
   if (where == nullptr) where = &at;
   std::string what =
       a.ignore_upstream_cache_control
-          ? concat("stores responses for a fixed ttl (", std::to_string(a.ttl.value.count()),
+          ? concat("stores responses for a fixed ttl (", std::to_string(ttl.value.count()),
                    "s) with ignore_upstream_cache_control, so even the upstream's private and "
                    "no-store responses are kept")
-          : concat("stores responses for a fixed ttl (", std::to_string(a.ttl.value.count()),
+          : concat("stores responses for a fixed ttl (", std::to_string(ttl.value.count()),
                    "s), which overrides the upstream's Cache-Control");
   r_.warning(*where,
              concat("responses for different users would be shared: this rule ", what,
@@ -537,24 +643,64 @@ std::vector<ActionRow> make_action_rows() {
       "store: shared cache with local 304s; validate: always forwarded, ETag and 304s, nothing "
       "stored; bypass: streamed through untouched"));
   rows.push_back(custom<RuleActions>(
-      "ttl", "origin | duration in whole seconds", Apply::Reload,
+      "ttl", "origin | duration in whole seconds, or { 2xx: ..., 404: ..., other: ... }",
+      Apply::Reload,
       "how long a stored response stays fresh; origin: as the upstream's s-maxage, max-age or "
-      "Expires say",
+      "Expires say; per status class or code, a code's entry first, other for the rest "
+      "(origin unless given)",
       at(&RuleActions::ttl),
       [](JsonWriter& w, const Ttl& t) {
-        if (t.from_origin) {
-          w.value("origin");
-        } else {
-          write_seconds(w, t.value);
+        auto write_value = [&](const TtlValue& v) {
+          if (v.from_origin) {
+            w.value("origin");
+          } else {
+            write_seconds(w, v.value);
+          }
+        };
+        bool single = t.codes.empty() &&
+                      std::none_of(t.classes.begin(), t.classes.end(),
+                                   [](const std::optional<TtlValue>& c) { return c.has_value(); });
+        if (single) {
+          write_value(t);
+          return;
         }
+        w.begin_object();
+        for (size_t cls = 0; cls < t.classes.size(); ++cls) {
+          if (!t.classes[cls]) continue;
+          w.key(concat(std::to_string(cls), "xx"));
+          write_value(*t.classes[cls]);
+        }
+        for (const auto& [code, value] : t.codes) {
+          w.key(std::to_string(code));
+          write_value(value);
+        }
+        w.key("other");
+        write_value(t);
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, RuleActions& a) { RulesLoader(r).read_ttl(f, a.ttl); }));
+  rows.push_back(custom<RuleActions>(
+      "cache_key",
+      "{ query: { sort: on|off, ignore: [names], keep: [names], forward: as_sent|normalised } }",
+      Apply::Reload,
+      "how the URL becomes the cache key: query parameters sorted by name, dropped by name "
+      "pattern (utm_*), or only the ones listed kept; the upstream gets the query as sent "
+      "unless forward: normalised",
+      at(&RuleActions::cache_key),
+      [](JsonWriter& w, const CacheKeyActions& k) {
+        w.begin_object().key("query").begin_object();
+        w.key("sort").value(k.query.sort);
+        w.key("ignore");
+        write_strings(w, k.query.ignore);
+        w.key("keep");
+        write_strings(w, k.query.keep);
+        w.key("forward").value(k.forward_normalised ? "normalised" : "as_sent");
+        w.end_object().end_object();
       },
       [](YamlReader& r, const Field& f, RuleActions& a) {
-        if (f.node.IsScalar() && f.node.Scalar() == "origin") {
-          a.ttl = Ttl{};
-        } else if (auto secs = RulesLoader(r).whole_seconds(f)) {
-          a.ttl = Ttl{false, *secs};
-        }
+        RulesLoader(r).read_cache_key(f, a.cache_key);
       }));
+  rows.back().default_text = "the URL as sent";
   rows.push_back(custom<RuleActions>(
       "key_headers", "list of header names", Apply::Reload,
       "request headers whose values partition the cache, e.g. [Authorization]",

@@ -71,14 +71,6 @@ std::vector<Setting<ListenerConfig>> make_listener_settings() {
       "http2", at(&L::http2), Apply::Restart,
       "also speak cleartext HTTP/2 to clients that open with its preface (prior knowledge, no "
       "Upgrade); HTTP/1.1 keeps working on the same address");
-  // The key is read so that files can be written for it now, but the HTTP/2 server side is
-  // not built yet: an operator who turns it on must not believe clients get HTTP/2.
-  http2.read = [read = http2.read](YamlReader& r, const Field& f, L& l) {
-    read(r, f, l);
-    if (l.http2) {
-      r.warning(f, "HTTP/2 is not implemented yet; this listener speaks HTTP/1.1 only");
-    }
-  };
   return {std::move(address), std::move(http2)};
 }
 

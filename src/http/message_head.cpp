@@ -189,6 +189,30 @@ void RequestHead::clear() { *this = RequestHead{}; }
 
 void ResponseHead::clear() { *this = ResponseHead{}; }
 
+std::string_view check_request(RequestHead& out) {
+  out.method = parse_method(out.method_token);
+  if (out.method == Method::Connect) return "CONNECT not supported";
+
+  if (out.target.empty() || out.target[0] != '/') return "request target must be origin-form";
+  size_t q = out.target.find('?');
+  out.path = out.target.substr(0, q);
+  out.query = q == std::string_view::npos ? std::string_view() : out.target.substr(q + 1);
+  if (out.path.find('#') != std::string_view::npos) return "fragment in request target";
+
+  size_t hosts = out.headers.count("host");
+  if (hosts > 1) return "repeated Host";
+  if (hosts == 0 && out.version_minor >= 1) return "missing Host";
+  out.host = out.headers.get("host");
+  if (hosts == 1 && !is_valid_host(out.host)) return "invalid Host";
+
+  std::string_view expect = out.headers.get("expect");
+  if (!expect.empty()) {
+    if (!iequals(expect, "100-continue")) return kUnsupportedExpectation;
+    out.expect_continue = out.version_minor >= 1;
+  }
+  return {};
+}
+
 std::string_view parse_request_head(std::string_view head, const HeadScan& scan, RequestHead& out) {
   ParseState state;
   llhttp_t parser;
@@ -202,35 +226,13 @@ std::string_view parse_request_head(std::string_view head, const HeadScan& scan,
   if (err != HPE_OK) return "malformed request";
   if (llhttp_get_http_major(&parser) != 1) return "unsupported HTTP version";
   out.version_minor = llhttp_get_http_minor(&parser);
-
-  size_t sp = head.find(' ');
-  out.method_token = head.substr(0, sp);
-  out.method = parse_method(out.method_token);
-  if (out.method == Method::Connect) return "CONNECT not supported";
-
+  out.method_token = head.substr(0, head.find(' '));
   out.target = state.url;
-  if (out.target.empty() || out.target[0] != '/') return "request target must be origin-form";
-  size_t q = out.target.find('?');
-  out.path = out.target.substr(0, q);
-  if (q != std::string_view::npos) out.query = out.target.substr(q + 1);
-  if (out.path.find('#') != std::string_view::npos) return "fragment in request target";
-
-  size_t hosts = out.headers.count("host");
-  if (hosts > 1) return "repeated Host";
-  if (hosts == 0 && out.version_minor >= 1) return "missing Host";
-  out.host = out.headers.get("host");
-  if (hosts == 1 && !is_valid_host(out.host)) return "invalid Host";
-
   out.content_length = scan.content_length;
   out.chunked = scan.chunked;
+  if (std::string_view error = check_request(out); !error.empty()) return error;
   if (out.chunked && out.version_minor == 0) return "Transfer-Encoding in HTTP/1.0";
-
   out.keep_alive = wants_keep_alive(out.version_minor, out.headers);
-  std::string_view expect = out.headers.get("expect");
-  if (!expect.empty()) {
-    if (!iequals(expect, "100-continue")) return kUnsupportedExpectation;
-    out.expect_continue = out.version_minor >= 1;
-  }
   return {};
 }
 

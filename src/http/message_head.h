@@ -47,12 +47,19 @@ struct ResponseHead {
 // 417 (RFC 9110 §10.1.1), not 400.
 inline constexpr std::string_view kUnsupportedExpectation = "unsupported Expect";
 
+// The checks every request passes whatever protocol carried it (HTTP/1.x here, HTTP/2 in
+// proxy/http2_request.h), once method_token, target, version_minor and headers are set: it
+// fills method, path, query, host and expect_continue. Refused: CONNECT, a target that is not
+// origin-form (absolute-form and asterisk-form: etagd is a reverse proxy, and an authority in
+// the target that disagrees with Host is a cache-poisoning vector), a fragment, a missing
+// (HTTP/1.1) or repeated or malformed Host (RFC 9112 §3.2), an Expect other than 100-continue.
+// Returns the reason for the 400 (or kUnsupportedExpectation, 417), or an empty view.
+std::string_view check_request(RequestHead& out);
+
 // Parses a request head (the `length` bytes HeadScanner reported, starting after `skip`).
 // On failure returns a short reason for the 400 answer; on success an empty view.
-// Refused here beyond the scanner's checks: a target that is not origin-form (absolute-form
-// and asterisk-form: etagd is a reverse proxy, and an authority in the target that disagrees
-// with Host is a cache-poisoning vector), a missing or repeated Host in HTTP/1.1
-// (RFC 9112 §3.2), CONNECT, and Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1).
+// Refused here beyond the scanner's checks: whatever check_request() refuses, and
+// Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1).
 std::string_view parse_request_head(std::string_view head, const HeadScan& scan, RequestHead& out);
 
 // Parses a response head the same way. Failure means a 502 for the client.

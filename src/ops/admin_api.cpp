@@ -3,6 +3,7 @@
 #include "base/json_writer.h"
 #include "cache/cache_key.h"
 #include "config/config_dump.h"
+#include "http/percent_encoding.h"
 #include "ops/log_output.h"
 
 namespace etagd::ops {
@@ -36,31 +37,6 @@ AdminResponse method_not_allowed(std::string allow) {
   AdminResponse r = text(405, "method not allowed\n");
   r.allow = std::move(allow);
   return r;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      int hi = hex_value(s[i + 1]);
-      int lo = hex_value(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
 }
 
 bool iequals_prefix(std::string_view s, std::string_view prefix) {
@@ -112,7 +88,8 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
     size_t eq = pair.find('=');
     std::string_view key = pair.substr(0, eq);
     if (key == name) {
-      return eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+      if (eq == std::string_view::npos) return std::string();
+      return http::percent_decode(pair.substr(eq + 1));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
@@ -121,6 +98,10 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 }
 
 AdminApi::AdminApi(AdminDeps deps) : deps_(std::move(deps)) {}
+
+std::string AdminApi::url_key(std::string_view host, std::string_view target) const {
+  return deps_.url_key ? deps_.url_key(host, target) : cache::make_url_key(host, target);
+}
 
 AdminResponse AdminApi::handle(const http::RequestHead& request) const {
   std::string_view method = request.method_token;
@@ -211,14 +192,14 @@ AdminResponse AdminApi::purge(const http::RequestHead& request, bool varnish_sty
   std::string purge_host = !parsed->host.empty() ? parsed->host : host.value_or("");
   if (purge_host.empty()) {
     // A path alone: that path and query on every host.
-    std::string target = cache::make_url_key("", parsed->target);
+    std::string target = url_key("", parsed->target);
     size_t n = deps_.cache.purge_target(target);
     if (deps_.on_purge) deps_.on_purge("target", target);
     w.begin_object().key("purged").value(static_cast<uint64_t>(n)).key("target").value(target);
     w.end_object();
     return json(200, w.str() + "\n");
   }
-  std::string key = cache::make_url_key(purge_host, parsed->target);
+  std::string key = url_key(purge_host, parsed->target);
   size_t n = deps_.cache.purge_url(key);
   if (deps_.on_purge) deps_.on_purge("url", key);
   w.begin_object().key("purged").value(static_cast<uint64_t>(n)).key("key").value(key);

@@ -55,7 +55,11 @@ std::string refusal_log_line(const ClientRefusal& refusal) {
     append_text_escaped(out, r->method_token, kMaxLoggedRequestLine);
     out.push_back(' ');
     append_text_escaped(out, r->target, kMaxLoggedRequestLine);
-    fmt::format_to(std::back_inserter(out), " HTTP/1.{}\"", r->version_minor);
+    if (!refusal.protocol.empty()) {
+      fmt::format_to(std::back_inserter(out), " {}\"", refusal.protocol);
+    } else {
+      fmt::format_to(std::back_inserter(out), " HTTP/1.{}\"", r->version_minor);
+    }
   }
   return fmt::to_string(out);
 }
@@ -72,7 +76,9 @@ void report_refusal(WorkerMetrics& metrics, AccessLog* access_log, const ClientR
     record.method = r->method;
     record.method_token = r->method_token;
     record.target = r->target;
-    record.protocol = r->version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
+    record.protocol = !refusal.protocol.empty() ? refusal.protocol
+                      : r->version_minor == 0  ? "HTTP/1.0"
+                                               : "HTTP/1.1";
     record.host = r->host;
     record.referer = r->headers.get("referer");
     record.user_agent = r->headers.get("user-agent");

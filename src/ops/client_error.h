@@ -46,6 +46,8 @@ struct ClientRefusal {
   // request line filled in); null when the head itself could not be read.
   const http::RequestHead* request = nullptr;
   uint64_t body_bytes = 0;  // of the error answer
+  // As the client spoke ("HTTP/2.0"); empty: HTTP/1.x, as the request's version says.
+  std::string_view protocol;
 };
 
 // Counts the refusal in `metrics` (the calling worker's), writes its access log line when

@@ -36,11 +36,13 @@ void release_entry(const void*, size_t, void* entry) {
 }  // namespace
 
 ClientConnection::ClientConnection(Worker& worker, std::unique_ptr<net::Transport> transport,
-                                   const sockaddr* peer, uint16_t port, std::string_view scheme)
+                                   const sockaddr* peer, uint16_t port, std::string_view scheme,
+                                   bool http2)
     : worker_(worker),
       transport_(std::move(transport)),
       timer_(worker.base(), &ClientConnection::on_timer, this),
       scanner_(http::HeadKind::Request, head_limits(*worker.running()->config)) {
+  http2_preface_possible_ = http2;
   transport_->set_handler(*this);
   std::memcpy(&peer_, peer, peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
   client_.peer = net::address_text(peer);
@@ -173,6 +175,7 @@ bool ClientConnection::read_head() {
     head_started_ = true;
     arm_timer(cfg.timeouts.client_header);
   }
+  if (http2_preface_possible_ && !may_be_http1()) return false;
   http::HeadScan scan =
       http::take_head(in, scanner_, cfg.limits.max_header_bytes + 1024, head_buf_);
   switch (scan.status) {
@@ -188,6 +191,7 @@ bool ClientConnection::read_head() {
     case http::HeadScan::Status::Complete:
       break;
   }
+  http2_preface_possible_ = false;
   std::string_view error = http::parse_request_head(head_buf_, scan, request_);
   if (!error.empty()) {
     reject(error == http::kUnsupportedExpectation ? 417 : 400, error, &request_);
@@ -209,6 +213,31 @@ bool ClientConnection::read_head() {
   state_ = State::ReadingBody;
   arm_timer(cfg.timeouts.client_body);
   return true;
+}
+
+bool ClientConnection::may_be_http1() {
+  // RFC 9113 §3.4: the client connection preface. As a request line it is "PRI * HTTP/2.0",
+  // which the head scanner refuses, so it is recognised before the scanner runs.
+  static constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+  evbuffer* in = transport_->input();
+  size_t n = std::min(evbuffer_get_length(in), kPreface.size());
+  const unsigned char* bytes = evbuffer_pullup(in, static_cast<ev_ssize_t>(n));
+  if (std::memcmp(bytes, kPreface.data(), n) != 0) {
+    http2_preface_possible_ = false;
+    return true;
+  }
+  if (n < kPreface.size()) {
+    if (transport_->eof()) close();
+    return false;  // wait for the rest (client_header bounds the wait)
+  }
+  // The HTTP/2 session takes the transport, the preface still in its input, and this
+  // connection goes away without closing it (nor giving back its admission).
+  ETAGD_ASSERT(state_ == State::ReadingHead && !exchange_, "only a fresh connection changes protocol");
+  state_ = State::Closed;
+  timer_.cancel();
+  worker_.switch_to_http2(this, std::move(transport_), reinterpret_cast<const sockaddr*>(&peer_),
+                          client_.port, client_.scheme);
+  return false;
 }
 
 bool ClientConnection::read_body() {
@@ -410,7 +439,7 @@ void ClientConnection::reject(int status, std::string_view reason,
   size_t body_bytes =
       write_http1_error(transport_->output(), status, reason, head, /*head_request=*/false);
   ops::report_refusal(worker_.metrics(), worker_.running()->access_log.get(),
-                      {status, reason, client_.peer, request, body_bytes});
+                      {status, reason, client_.peer, request, body_bytes, protocol()});
   if (exchange_) {
     exchange_->abandon();
     worker_.retire(std::move(exchange_));

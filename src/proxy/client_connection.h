@@ -8,6 +8,10 @@
 // done, so answers can never be reordered. Timeouts: client_header from the first byte of a
 // head (408, the slowloris defence), client_body between body reads, client_idle between
 // keep-alive requests, client_send while the client does not read what we send.
+//
+// On a listener with `http2: on`, a connection whose first bytes are the HTTP/2 connection
+// preface (RFC 9113 §3.4: prior knowledge) is handed to an Http2Session with its transport,
+// the preface still unread.
 #pragma once
 
 #include <sys/socket.h>
@@ -24,6 +28,7 @@
 #include "http/head_scanner.h"
 #include "http/message_head.h"
 #include "net/transport.h"
+#include "proxy/accepted_connection.h"
 #include "proxy/downstream.h"
 
 namespace etagd::proxy {
@@ -31,18 +36,20 @@ namespace etagd::proxy {
 class Exchange;
 class Worker;
 
-class ClientConnection final : public net::TransportHandler, public Downstream {
+class ClientConnection final : public net::TransportHandler, public Downstream,
+                               public AcceptedConnection {
  public:
   // `port` and `scheme`: of the listener that accepted the connection.
+  // `http2`: the listener also speaks HTTP/2 to clients that open with its preface.
   ClientConnection(Worker& worker, std::unique_ptr<net::Transport> transport,
-                   const sockaddr* peer, uint16_t port, std::string_view scheme);
-  ~ClientConnection();
+                   const sockaddr* peer, uint16_t port, std::string_view scheme, bool http2);
+  ~ClientConnection() override;
 
   void start();
   // Drain: close now if idle between requests, else after the current answer.
-  void close_when_idle();
+  void close_when_idle() override;
   // Closes the connection now (the worker destroys it after the current callback).
-  void close();
+  void close() override;
 
   static constexpr size_t kHighWatermark = 256 * 1024;
   static constexpr size_t kLowWatermark = 64 * 1024;
@@ -69,6 +76,9 @@ class ClientConnection final : public net::TransportHandler, public Downstream {
 
   void process_input();
   bool read_head();
+  // While the first bytes may still be the HTTP/2 preface: false to wait for more, or after
+  // handing the connection to HTTP/2.
+  bool may_be_http1();
   bool read_body();
   void dispatch();
   // Answers `status` and closes; reported to ops (access log, metrics, error log) with
@@ -96,6 +106,7 @@ class ClientConnection final : public net::TransportHandler, public Downstream {
   bool close_after_answer_ = false;
   bool drain_requested_ = false;
   bool sent_continue_ = false;
+  bool http2_preface_possible_ = false;  // the listener speaks HTTP/2 and no byte has ruled it out
 
   http::HeadScanner scanner_;
   std::string head_buf_;  // the current request's head; RequestHead views point into it

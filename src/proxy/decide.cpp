@@ -1,5 +1,7 @@
 #include "proxy/decide.h"
 
+#include <algorithm>
+
 #include "cache/freshness.h"
 #include "http/etag.h"
 #include "http/http_date.h"
@@ -96,7 +98,9 @@ HeadPlan plan_for_head(const HeadContext& context, const http::RequestHead& requ
     in.keyed_on_authorization = keyed_on(rule, "authorization");
     in.request_has_cookie = request.headers.contains("cookie");
     in.keyed_on_cookie = keyed_on(rule, "cookie") || !rule.key_cookies.empty();
-    in.rule_ttl = !rule.ttl.from_origin;
+    in.rule_ttl = !rule.ttl.for_status(head.status).from_origin;
+    in.rule_names_status = std::any_of(rule.ttl.codes.begin(), rule.ttl.codes.end(),
+                                       [&](const auto& entry) { return entry.first == head.status; });
     in.ignore_cache_control = rule.ignore_upstream_cache_control;
     storable = cache::why_not_storable(in).empty();
   }

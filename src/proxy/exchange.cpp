@@ -9,12 +9,14 @@
 #include "cache/freshness.h"
 #include "http/field_writer.h"
 #include "http/http_date.h"
+#include "http/query_normalisation.h"
 #include "http/token.h"
 #include "ops/upstream_failure.h"
 #include "proxy/cache_variant.h"
 #include "proxy/error_answer.h"
 #include "proxy/invalidation.h"
 #include "proxy/range_answer.h"
+#include "proxy/stored_url_key.h"
 #include "proxy/response_fields.h"
 #include "proxy/upstream_request.h"
 #include "proxy/worker.h"
@@ -22,15 +24,6 @@
 namespace etagd::proxy {
 
 namespace {
-
-std::string normalized_host(std::string_view host) {
-  // Rules match the host without its port, case-insensitively. "[::1]:8080" -> "[::1]".
-  size_t colon = host.rfind(':');
-  if (colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
-    host = host.substr(0, colon);
-  }
-  return http::lowercase(host);
-}
 
 int64_t parse_age(std::string_view v) {
   int64_t age = 0;
@@ -116,14 +109,21 @@ void Exchange::prepare() {
   start_ = base::monotonic_now();
   record_.start_unix_ms = worker_.clock().wall_ms().time_since_epoch().count();
   running_ = worker_.running();
-  std::string host = normalized_host(request_.host);
+  std::string host = rule_host(request_.host);
   actions_ = running_->config->rules.match(request_.method, host, request_.path).actions;
 }
 
 void Exchange::start() {
   prepare();
   if (cache_use(request_, *actions_) == CacheUse::Store) {
-    url_key_ = cache::make_url_key(request_.host, request_.target);
+    const config::CacheKeyActions& key = actions_->cache_key;
+    if (key.query.empty()) {
+      url_key_ = cache::make_url_key(request_.host, request_.target);
+    } else {
+      std::string target = http::normalise_query(request_.target, key.query);
+      url_key_ = cache::make_url_key(request_.host, target);
+      if (key.forward_normalised) forwarded_target_ = std::move(target);
+    }
   }
   decide_and_act();
 }
@@ -254,6 +254,7 @@ void Exchange::fetch(Purpose purpose) {
     opts.if_modified_since = stale_->last_modified();
   }
   opts.client = &downstream_.client();
+  opts.target = forwarded_target_;
   opts.body_length = request_body_ ? evbuffer_get_length(request_body_) : 0;
 
   upstream_request_ = base::make_evbuffer();
@@ -352,8 +353,8 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
   ETAGD_ASSERT(phase_ == Phase::AwaitingHead, "a response head arrives once, while awaited");
   upstream_head_ = &head;
   if (!http::is_safe(request_.method) && head.status >= 200 && head.status < 400) {
-    invalidate_after_write(worker_.shared().cache(), worker_.shared().fleet(), request_, head,
-                           *actions_);
+    invalidate_after_write(worker_.shared().cache(), worker_.shared().fleet(),
+                           running_->config->rules, request_, head, *actions_);
   }
   upstream_cc_ = parse_cache_control(head.headers);
   HeadContext context;
@@ -498,9 +499,11 @@ ClientFieldOptions Exchange::field_options(int status, std::string_view etag) co
   return fo;
 }
 
-cache::FreshnessPolicy Exchange::freshness_policy() const {
+cache::FreshnessPolicy Exchange::freshness_policy(int status) const {
   cache::FreshnessPolicy policy;
-  if (!actions_->ttl.from_origin) policy.ttl = actions_->ttl.value.count();
+  if (config::TtlValue ttl = actions_->ttl.for_status(status); !ttl.from_origin) {
+    policy.ttl = ttl.value.count();
+  }
   policy.stale_if_error = actions_->stale_if_error.count();
   policy.stale_while_revalidate = actions_->stale_while_revalidate.count();
   return policy;
@@ -530,7 +533,7 @@ void Exchange::finish_fetch() {
   if (std::string_view lm = head.headers.get("last-modified"); !lm.empty()) {
     r.last_modified = http::parse_http_date(lm);
   }
-  r.freshness = cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(),
+  r.freshness = cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(r.status),
                                          request_time, response_time);
   r.variant = response_variant(request_, *actions_, head.headers);
   r.body = std::move(body_buf_);
@@ -565,8 +568,9 @@ void Exchange::finish_revalidation() {
   // The lifetime comes from the upstream, never from the Cache-Control rewritten for clients:
   // the 304's own directives when it has any, else the stored lifetime from the start.
   if (head.headers.contains("cache-control") || head.headers.contains("expires")) {
-    r.freshness = cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(),
-                                           request_time, response_time);
+    r.freshness = cache::compute_freshness(head.headers, upstream_cc_,
+                                           freshness_policy(r.status), request_time,
+                                           response_time);
   } else {
     r.freshness = stale_->freshness();
     r.freshness.request_time = request_time;

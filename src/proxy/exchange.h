@@ -134,7 +134,8 @@ class Exchange final : public UpstreamObserver {
   void record_answer();
   std::string coalescing_key() const;
   ClientFieldOptions field_options(int status, std::string_view etag) const;
-  cache::FreshnessPolicy freshness_policy() const;
+  // The lifetime policy for a stored response of `status` (the rule's ttl for it).
+  cache::FreshnessPolicy freshness_policy(int status) const;
   int64_t now() const;  // wall seconds, cached per loop iteration
   // RFC 9111 §4.2.3 request_time and response_time in whole seconds, with the response delay
   // rounded down: two whole-second clock readings would turn a 10 ms fetch across a second
@@ -148,6 +149,8 @@ class Exchange final : public UpstreamObserver {
   std::shared_ptr<const RunningConfig> running_;  // the config this request started with
   const config::RuleActions* actions_ = nullptr;
   std::string url_key_;  // cache key (cache_key.h)
+  // The target sent upstream when the rule forwards the normalised query; empty: as sent.
+  std::string forwarded_target_;
   Phase phase_ = Phase::Deciding;
 
   // What the access log and the metrics get, filled in as the exchange goes.

@@ -1,6 +1,7 @@
 #include "proxy/invalidation.h"
 
 #include "cache/cache_key.h"
+#include "proxy/stored_url_key.h"
 #include "http/token.h"
 
 namespace etagd::proxy {
@@ -31,7 +32,7 @@ std::string_view parent_path(std::string_view path) {
 }
 
 void invalidate_after_write(cache::CacheStore& cache, fleet::FleetChannel* fleet,
-                            const http::RequestHead& request,
+                            const config::RuleSet& rules, const http::RequestHead& request,
                             const http::ResponseHead& response,
                             const config::RuleActions& actions) {
   // Locally first, then the other instances (a non-blocking queue push).
@@ -43,10 +44,10 @@ void invalidate_after_write(cache::CacheStore& cache, fleet::FleetChannel* fleet
     cache.invalidate_prefix(path_prefix, match);
     if (fleet != nullptr) fleet->publish_prefix(path_prefix, match);
   };
-  url(cache::make_url_key(request.host, request.target));
+  url(stored_url_key(rules, request.host, request.target));
   for (std::string_view name : {"location", "content-location"}) {
     std::string_view target = same_host_target(response.headers.get(name), request.host);
-    if (!target.empty()) url(cache::make_url_key(request.host, target));
+    if (!target.empty()) url(stored_url_key(rules, request.host, target));
   }
   for (const config::InvalidateTarget& t : actions.invalidate) {
     switch (t.kind) {

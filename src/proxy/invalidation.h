@@ -8,6 +8,7 @@
 
 #include "cache/cache_store.h"
 #include "config/rule.h"
+#include "config/rule_set.h"
 #include "fleet/fleet_channel.h"
 #include "http/message_head.h"
 
@@ -19,7 +20,7 @@ std::string_view parent_path(std::string_view path);
 // Called when the upstream answered 2xx/3xx to a request with an unsafe method. `fleet` is
 // null without fleet mode.
 void invalidate_after_write(cache::CacheStore& cache, fleet::FleetChannel* fleet,
-                            const http::RequestHead& request,
+                            const config::RuleSet& rules, const http::RequestHead& request,
                             const http::ResponseHead& response,
                             const config::RuleActions& actions);
 

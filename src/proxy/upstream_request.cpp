@@ -88,14 +88,15 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
                                  const config::UpstreamConfig& upstream,
                                  const UpstreamRequestOptions& options) {
   std::string head;
-  head.reserve(512 + req.target.size());
+  std::string_view target = options.target.empty() ? req.target : options.target;
+  head.reserve(512 + target.size());
   std::string_view method = options.method == http::Method::Other
                                 ? options.method_token
                                 : http::method_name(options.method);
   head.append(method);
   head += ' ';
   head.append(upstream.base_path);
-  head.append(req.target);
+  head.append(target);
   head += " HTTP/1.1\r\n";
 
   switch (upstream.host_header) {

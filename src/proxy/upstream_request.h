@@ -26,6 +26,7 @@ struct UpstreamRequestOptions {
   std::string_view if_none_match;           // revalidation of a stored entry (RFC 9111 §4.3.1)
   std::optional<int64_t> if_modified_since;
   const ClientIdentity* client = nullptr;   // X-Forwarded-*, Forwarded (client_identity.h)
+  std::string_view target;                  // replaces the client's target when not empty
   uint64_t body_length = 0;
 };
 

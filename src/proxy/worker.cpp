@@ -6,10 +6,13 @@
 
 #include <chrono>
 
+#include "base/invariant.h"
+
 #include "net/tcp_transport.h"
 #include "proxy/background_refresh.h"
 #include "proxy/client_connection.h"
 #include "proxy/exchange.h"
+#include "proxy/http2_session.h"
 
 namespace etagd::proxy {
 
@@ -41,9 +44,11 @@ Worker::Worker(unsigned index, SharedState& shared, std::vector<ListenSocket> li
   for (ListenSocket& s : listen_sockets) {
     uint16_t port = s.port;
     std::string_view scheme = s.scheme;
+    bool http2 = s.http2;
     listeners_.push_back(std::make_unique<net::Listener>(
-        base_.get(), std::move(s.fd), [this, port, scheme](base::UniqueFd c, const sockaddr* peer) {
-          accept(std::move(c), peer, port, scheme);
+        base_.get(), std::move(s.fd),
+        [this, port, scheme, http2](base::UniqueFd c, const sockaddr* peer) {
+          accept(std::move(c), peer, port, scheme, http2);
         }));
   }
   heartbeat_ms_.store(steady_ms(), std::memory_order_relaxed);
@@ -75,9 +80,9 @@ void Worker::run() {
   on_heartbeat(this);
   event_base_dispatch(base_.get());
   // Whatever is left when the loop ends (shutdown timeout) is closed here, on this thread.
-  std::vector<ClientConnection*> left;
+  std::vector<AcceptedConnection*> left;
   for (auto& [ptr, conn] : connections_) left.push_back(ptr);
-  for (ClientConnection* c : left) c->close();
+  for (AcceptedConnection* c : left) c->close();
   refreshes_.clear();
   graveyard_.clear();
   stopped_.store(true, std::memory_order_release);
@@ -104,16 +109,36 @@ std::string_view Worker::http_date() {
 }
 
 void Worker::accept(base::UniqueFd fd, const sockaddr* peer, uint16_t port,
-                    std::string_view scheme) {
+                    std::string_view scheme, bool http2) {
   if (!shared_.admit_client_connection(max_connections_)) {
     refuse_over_limit(std::move(fd));
     return;
   }
   auto transport = std::make_unique<net::TcpTransport>(base_.get(), std::move(fd));
-  auto conn = std::make_unique<ClientConnection>(*this, std::move(transport), peer, port, scheme);
+  auto conn =
+      std::make_unique<ClientConnection>(*this, std::move(transport), peer, port, scheme, http2);
   ClientConnection* raw = conn.get();
   connections_.emplace(raw, std::move(conn));
   raw->start();
+}
+
+void Worker::serve_http2(std::unique_ptr<net::Transport> transport, const sockaddr* peer,
+                         uint16_t port, std::string_view scheme) {
+  auto session = std::make_unique<Http2Session>(*this, std::move(transport), peer, port, scheme);
+  Http2Session* raw = session.get();
+  connections_.emplace(raw, std::move(session));
+  raw->start();
+}
+
+void Worker::switch_to_http2(ClientConnection* c, std::unique_ptr<net::Transport> transport,
+                             const sockaddr* peer, uint16_t port, std::string_view scheme) {
+  auto it = connections_.find(c);
+  ETAGD_ASSERT(it != connections_.end(), "a connection switching protocol is the worker's");
+  // The peer address lives in `c`, which is only buried here: it is destroyed after this
+  // callback, once the session has copied what it needs.
+  retire(std::move(it->second));
+  connections_.erase(it);
+  serve_http2(std::move(transport), peer, port, scheme);
 }
 
 void Worker::refuse_over_limit(base::UniqueFd fd) {
@@ -142,7 +167,7 @@ void Worker::update_accepting() {
   for (auto& l : listeners_) l->set_accepting(!draining_);
 }
 
-void Worker::close_connection(ClientConnection* c) {
+void Worker::close_connection(AcceptedConnection* c) {
   auto it = connections_.find(c);
   if (it == connections_.end()) return;
   retire(std::move(it->second));
@@ -215,9 +240,9 @@ void Worker::drain_now() {
   draining_ = true;
   for (auto& l : listeners_) l->close();
   pool_->close_idle();
-  std::vector<ClientConnection*> all;
+  std::vector<AcceptedConnection*> all;
   for (auto& [ptr, conn] : connections_) all.push_back(ptr);
-  for (ClientConnection* c : all) c->close_when_idle();
+  for (AcceptedConnection* c : all) c->close_when_idle();
   maybe_finish_drain();
 }
 

@@ -21,6 +21,8 @@
 #include "http/http_date.h"
 #include "http/message_head.h"
 #include "net/listener.h"
+#include "net/transport.h"
+#include "proxy/accepted_connection.h"
 #include "proxy/client_identity.h"
 #include "proxy/listen_socket.h"
 #include "proxy/shared_state.h"
@@ -74,7 +76,15 @@ class Worker {
   void retire(std::unique_ptr<T> p) {
     graveyard_.bury(std::move(p));
   }
-  void close_connection(ClientConnection* c);
+  void close_connection(AcceptedConnection* c);
+
+  // Serves HTTP/2 on an accepted, admitted connection: a plain one that opened with the
+  // HTTP/2 preface, or a TLS one whose ALPN chose "h2". `port` and `scheme`: of its listener.
+  void serve_http2(std::unique_ptr<net::Transport> transport, const sockaddr* peer,
+                   uint16_t port, std::string_view scheme);
+  // `c` read the HTTP/2 preface: it goes, its transport (and admission) stay, for HTTP/2.
+  void switch_to_http2(ClientConnection* c, std::unique_ptr<net::Transport> transport,
+                       const sockaddr* peer, uint16_t port, std::string_view scheme);
 
   // Exchanges waiting on another request's upstream fetch (request coalescing).
   uint64_t register_waiter(Exchange* e);
@@ -97,7 +107,8 @@ class Worker {
 
  private:
   void run();
-  void accept(base::UniqueFd fd, const sockaddr* peer, uint16_t port, std::string_view scheme);
+  void accept(base::UniqueFd fd, const sockaddr* peer, uint16_t port, std::string_view scheme,
+              bool http2);
   void refuse_over_limit(base::UniqueFd fd);
   void update_accepting();
   void drain_now();
@@ -113,7 +124,7 @@ class Worker {
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::unique_ptr<UpstreamPool> pool_;
   std::shared_ptr<const RunningConfig> running_;
-  std::unordered_map<ClientConnection*, std::unique_ptr<ClientConnection>> connections_;
+  std::unordered_map<AcceptedConnection*, std::unique_ptr<AcceptedConnection>> connections_;
   uint32_t max_connections_;  // limits.max_connections, for the whole process
   base::Graveyard graveyard_;
   base::Timer heartbeat_;

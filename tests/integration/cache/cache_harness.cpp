@@ -25,7 +25,8 @@ std::string cache_config(uint16_t port, uint16_t upstream_port, const CacheSetup
   std::string yaml = "listen: [\"127.0.0.1:" + std::to_string(port) + "\"]\n";
   yaml += "upstream: { url: \"http://127.0.0.1:" + std::to_string(upstream_port) + "\" }\n";
   yaml += "workers: " + s.workers + "\n";
-  yaml += "admin: off\n";
+  yaml += s.admin_port == 0 ? std::string("admin: off\n")
+                            : "admin: { listen: \"127.0.0.1:" + std::to_string(s.admin_port) + "\" }\n";
   // Short drain: a test whose origin hangs must not wait 10 s for etagd to stop.
   yaml += "timeouts: { shutdown: 2s" + (s.timeouts.empty() ? "" : ", " + s.timeouts) + " }\n";
   if (!s.cache.empty()) yaml += "cache: { " + s.cache + " }\n";

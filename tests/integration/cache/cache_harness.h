@@ -46,6 +46,8 @@ struct CacheSetup {
   // The `rules:` list, one flow mapping per rule, e.g.
   // "{ match: { prefix: /api/ }, cache: store, ttl: 60s }". Empty: no rules at all.
   std::vector<std::string> rules{};
+  // The admin listener's port on 127.0.0.1; 0 leaves admin off.
+  uint16_t admin_port = 0;
   // More top-level YAML, one key per line.
   std::string extra{};
 };

@@ -124,7 +124,8 @@ fleet: { redis: "10.0.0.5:6380", channel: "edge:inv", instance_id: edge-1,
          reconnect_min: 50ms, reconnect_max: 10s, max_staleness: 2s }
 defaults:
   cache: validate
-  ttl: 90s
+  ttl: { 2xx: 90s, 404: 10s, other: 0s }
+  cache_key: { query: { sort: on, ignore: ["utm_*", fbclid], forward: normalised } }
   key_headers: [Authorization]
   key_cookies: [sid]
   cache_control: { 2xx: "max-age=60, must-revalidate", other: no-store }

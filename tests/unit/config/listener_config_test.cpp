@@ -120,13 +120,14 @@ TEST_CASE("a name in a listener mapping is looked up at the address's position")
 namespace etagd::config {
 namespace {
 
-TEST_CASE("http2: on is accepted with a warning that the listener speaks HTTP/1.1 only") {
-  LoadResult r = test::load("listen: [{ address: 127.0.0.1:8080, http2: on }]\nupstream: http://a\n");
+TEST_CASE("http2: on is accepted without a warning and turns HTTP/2 on for that listener only") {
+  LoadResult r = test::load("listen: [{ address: 127.0.0.1:8080, http2: on }, 127.0.0.1:8081]\n"
+                            "upstream: http://a\n");
   REQUIRE(r.ok());
-  CHECK(test::reports(r, "test.yaml:1:44: warning: listen[0].http2: HTTP/2 is not implemented yet"));
-  CHECK_FALSE(test::reports(test::load("listen: [{ address: 127.0.0.1:8080, http2: off }]\n"
-                                       "upstream: http://a\n"),
-                            "HTTP/2"));
+  CHECK_FALSE(test::reports(r, "HTTP/2"));
+  REQUIRE(r.config->listen.size() == 2);
+  CHECK(r.config->listen[0].http2);
+  CHECK_FALSE(r.config->listen[1].http2);
 }
 
 }  // namespace

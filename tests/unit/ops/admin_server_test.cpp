@@ -59,6 +59,7 @@ struct Fixture {
               std::lock_guard lock(mu);
               purges.emplace_back(kind, value);
             },
+        .url_key = {},
     };
     server = std::make_unique<AdminServer>(std::move(deps),
                                            config::ListenAddress{"127.0.0.1", 0, "127.0.0.1:0"});
@@ -315,7 +316,8 @@ TEST_CASE("start fails with a message naming the address when the port is taken"
   Metrics metrics(1);
   std::string text = "127.0.0.1:" + std::to_string(port);
   AdminServer server(
-      AdminDeps{.cache = store, .metrics = metrics, .gauges = {}, .config = {}, .on_purge = {}},
+      AdminDeps{.cache = store, .metrics = metrics, .gauges = {}, .config = {}, .on_purge = {},
+               .url_key = {}},
       config::ListenAddress{"127.0.0.1", port, text});
   base::Status s = server.start();
   CHECK_FALSE(s.is_ok());

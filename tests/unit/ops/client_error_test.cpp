@@ -37,11 +37,11 @@ TEST_CASE("every refusal status has its own reason label; anything else is other
 }
 
 TEST_CASE("a refusal's log line names status, peer and reason, and the request when it was read") {
-  CHECK(refusal_log_line({431, "too many header fields", "10.0.0.9", nullptr, 0}) ==
+  CHECK(refusal_log_line({431, "too many header fields", "10.0.0.9", nullptr, 0, {}}) ==
         "refused 431 to 10.0.0.9: too many header fields");
   std::string head = "POST /upload?a=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n";
   http::RequestHead r = parsed(head);
-  CHECK(refusal_log_line({413, "request body too large", "::1", &r, 0}) ==
+  CHECK(refusal_log_line({413, "request body too large", "::1", &r, 0, {}}) ==
         R"(refused 413 to ::1: request body too large; request "POST /upload?a=1 HTTP/1.1")");
 }
 
@@ -51,12 +51,12 @@ TEST_CASE("a refusal's log line escapes the target and cuts a long one") {
   http::RequestHead r;
   r.method_token = "GET";
   r.target = "/a\"\x1b[31m";
-  CHECK(refusal_log_line({400, "missing Host", "1.2.3.4", &r, 0}) ==
+  CHECK(refusal_log_line({400, "missing Host", "1.2.3.4", &r, 0, {}}) ==
         R"(refused 400 to 1.2.3.4: missing Host; request "GET /a\"\x1B[31m HTTP/1.1")");
 
   std::string long_head = "GET /" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n";
   http::RequestHead l = parsed(long_head);
-  std::string line = refusal_log_line({400, "x", "1.2.3.4", &l, 0});
+  std::string line = refusal_log_line({400, "x", "1.2.3.4", &l, 0, {}});
   CHECK(line.size() < 400);
   CHECK(line.find("aaa... HTTP/1.1\"") != std::string::npos);
 }
@@ -68,8 +68,8 @@ TEST_CASE("a refusal is counted by reason, in the request matrix, and written to
   Metrics m(1);
   std::string head = "GET /big HTTP/1.1\r\nHost: api\r\nUser-Agent: probe/1\r\n\r\n";
   http::RequestHead r = parsed(head);
-  report_refusal(m.worker(0), log.get(), {413, "request body too large", "10.1.2.3", &r, 41});
-  report_refusal(m.worker(0), log.get(), {400, "invalid method", "10.1.2.4", nullptr, 30});
+  report_refusal(m.worker(0), log.get(), {413, "request body too large", "10.1.2.3", &r, 41, {}});
+  report_refusal(m.worker(0), log.get(), {400, "invalid method", "10.1.2.4", nullptr, 30, {}});
   REQUIRE(log->flush());
 
   std::string text = m.render(cache::CacheStats{}, ProcessGauges{});

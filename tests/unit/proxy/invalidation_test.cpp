@@ -21,6 +21,11 @@ using etagd::proxy::testing::ParsedResponse;
 
 namespace {
 
+const etagd::config::RuleSet& no_rules() {
+  static const etagd::config::RuleSet rules;
+  return rules;
+}
+
 struct Cache {
   CacheStore store{CacheStoreOptions{}};
   etagd::http::HeaderList no_headers;
@@ -55,7 +60,7 @@ TEST_CASE("a write drops its target and same-host Location and Content-Location,
   ParsedResponse created(
       "HTTP/1.1 201 Created\r\nLocation: /items/2\r\n"
       "Content-Location: http://api.example/items/3\r\n");
-  invalidate_after_write(c.store, nullptr, put, created, RuleActions{});
+  invalidate_after_write(c.store, nullptr, no_rules(), put, created, RuleActions{});
   CHECK_FALSE(c.has("api.example", "/items/1"));
   CHECK_FALSE(c.has("api.example", "/items/2"));
   CHECK_FALSE(c.has("api.example", "/items/3"));
@@ -68,9 +73,9 @@ TEST_CASE("a Location on another host or scheme-relative drops nothing here") {
   c.put("api.example", "/items/2");
   ParsedRequest post("POST /items HTTP/1.1\r\nHost: api.example\r\nContent-Length: 2\r\n");
   ParsedResponse other("HTTP/1.1 201 Created\r\nLocation: http://evil.example/items/2\r\n");
-  invalidate_after_write(c.store, nullptr, post, other, RuleActions{});
+  invalidate_after_write(c.store, nullptr, no_rules(), post, other, RuleActions{});
   ParsedResponse relative("HTTP/1.1 201 Created\r\nLocation: //evil.example/items/2\r\n");
-  invalidate_after_write(c.store, nullptr, post, relative, RuleActions{});
+  invalidate_after_write(c.store, nullptr, no_rules(), post, relative, RuleActions{});
   CHECK(c.has("api.example", "/items/2"));
 }
 
@@ -84,7 +89,7 @@ TEST_CASE("$parent and $path drop segment-wise; a literal prefix drops byte-wise
   rule.invalidate = {{InvalidateTarget::Kind::Parent, ""}, {InvalidateTarget::Kind::Literal, "/uploads"}};
   ParsedRequest put("PUT /api/users/1 HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n");
   ParsedResponse ok("HTTP/1.1 204 No Content\r\n");
-  invalidate_after_write(c.store, nullptr, put, ok, rule);
+  invalidate_after_write(c.store, nullptr, no_rules(), put, ok, rule);
   CHECK_FALSE(c.has("a", "/api/users"));
   CHECK_FALSE(c.has("a", "/api/users/2"));
   CHECK_FALSE(c.has("a", "/api/users?page=2"));

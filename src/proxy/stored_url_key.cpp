@@ -1,0 +1,25 @@
+#include "proxy/stored_url_key.h"
+
+#include "cache/cache_key.h"
+#include "http/query_normalisation.h"
+#include "http/token.h"
+
+namespace etagd::proxy {
+
+std::string rule_host(std::string_view host) {
+  size_t colon = host.rfind(':');
+  if (colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  return http::lowercase(host);
+}
+
+std::string stored_url_key(const config::RuleSet& rules, std::string_view host,
+                           std::string_view target) {
+  std::string_view path = target.substr(0, target.find('?'));
+  const config::RuleActions& actions = *rules.match(http::Method::Get, rule_host(host), path).actions;
+  if (actions.cache_key.query.empty()) return cache::make_url_key(host, target);
+  return cache::make_url_key(host, http::normalise_query(target, actions.cache_key.query));
+}
+
+}  // namespace etagd::proxy
