@@ -67,9 +67,26 @@ struct UpstreamQueueConfig {
   bool operator==(const UpstreamQueueConfig&) const = default;
 };
 
-struct UpstreamConfig {
+// One origin server: where it is and its share of the load.
+struct UpstreamServerConfig {
   std::string url;        // as written: http://host:port/base or https://...
-  bool https = false;     // the URL's scheme: TLS to the origin
+  bool https = false;     // TLS to this server (upstream.tls says how)
+  std::string host;       // connect address (name or literal)
+  uint16_t port = 80;
+  std::string base_path;  // "" or "/base" without a trailing slash; prefixed to every target
+  std::string authority;  // "host[:port]" for Host: when host_header is Upstream
+  uint32_t weight = 1;    // its share among the servers of its kind (primary or backup)
+  bool backup = false;    // used only while no primary is up
+  bool operator==(const UpstreamServerConfig&) const = default;
+};
+
+struct UpstreamConfig {
+  // The servers requests go to: `servers:`, or the one `url:` names. The fields below are the
+  // first server's, for what names "the upstream" (logs, Host: upstream with one server).
+  std::vector<UpstreamServerConfig> servers;
+  std::string url;        // as written: http://host:port/base or https://...
+  bool https = false;     // the first server's scheme
+  // How etagd speaks TLS to the servers whose URL is https://, all with the same settings.
   UpstreamTls tls;
   std::string host;       // connect address (name or literal)
   uint16_t port = 80;

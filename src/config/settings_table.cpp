@@ -259,15 +259,15 @@ Row workers_row() {
 
 // ---- upstream ----------------------------------------------------------------------------
 
-void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
-  UpstreamConfig& out = c.upstream;
+// An upstream server's URL into `out`; false after reporting a problem.
+bool read_server_url(YamlReader& r, const Field& uf, UpstreamServerConfig& out) {
   std::optional<std::string> url = r.string(uf);
-  if (!url) return;
+  if (!url) return false;
   std::string_view rest = *url;
   bool https = http::istarts_with(rest, "https://");
   if (!https && !http::istarts_with(rest, "http://")) {
     r.error(uf, concat("'", *url, "' is not an http:// or https:// URL, e.g. http://127.0.0.1:9000"));
-    return;
+    return false;
   }
   const std::string_view kScheme = https ? "https://" : "http://";
   const uint16_t default_port = https ? 443 : 80;
@@ -290,7 +290,7 @@ void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
   }
   if (!a) {
     r.error(uf, problem);
-    return;
+    return false;
   }
   out.url = *url;
   out.https = https;
@@ -301,6 +301,126 @@ void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
   if (a->port != default_port) out.authority += concat(":", std::to_string(a->port));
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   out.base_path = std::string(path);
+  return true;
+}
+
+// The fields that name "the upstream" follow the first server.
+void name_upstream_after_first_server(UpstreamConfig& u) {
+  if (u.servers.empty()) return;
+  const UpstreamServerConfig& first = u.servers.front();
+  u.url = first.url;
+  u.https = first.https;
+  u.host = first.host;
+  u.port = first.port;
+  u.base_path = first.base_path;
+  u.authority = first.authority;
+}
+
+void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
+  UpstreamServerConfig server;
+  if (!read_server_url(r, uf, server)) return;
+  c.upstream.servers = {std::move(server)};
+  name_upstream_after_first_server(c.upstream);
+}
+
+void write_server(JsonWriter& w, const UpstreamServerConfig& s) {
+  w.begin_object();
+  w.key("url");
+  w.value(s.url);
+  w.key("weight");
+  w.value(static_cast<uint64_t>(s.weight));
+  w.key("backup");
+  w.value(s.backup);
+  w.end_object();
+}
+
+// `servers: [{ url: http://10.0.0.7:9000, weight: 2 }, { url: ..., backup: true }]`; an
+// item may also be the URL alone.
+void read_upstream_servers(YamlReader& r, const Field& f, Config& c) {
+  auto items = r.list(f);
+  if (!items) return;
+  if (items->empty()) {
+    r.error(f, "needs at least one server, e.g. [{ url: http://10.0.0.7:9000 }]");
+    return;
+  }
+  std::vector<UpstreamServerConfig> servers;
+  bool ok = true;
+  for (const Field& item : *items) {
+    UpstreamServerConfig server;
+    if (item.node.IsScalar()) {
+      ok = read_server_url(r, item, server) && ok;
+    } else {
+      YamlReader::Section s = r.section(item, {"url", "weight", "backup"});
+      if (!s.is_map()) {
+        ok = false;
+        continue;
+      }
+      if (const Field* url = s.find("url")) {
+        ok = read_server_url(r, *url, server) && ok;
+      } else {
+        r.error(item, "a server needs a url, e.g. { url: http://10.0.0.7:9000, weight: 2 }");
+        ok = false;
+      }
+      if (const Field* weight = s.find("weight")) {
+        if (auto n = r.integer(*weight, 1, 1000)) {
+          server.weight = static_cast<uint32_t>(*n);
+        } else {
+          ok = false;
+        }
+      }
+      if (const Field* backup = s.find("backup")) {
+        if (auto b = r.on_off(*backup)) {
+          server.backup = *b;
+        } else {
+          ok = false;
+        }
+      }
+    }
+    bool duplicate = std::any_of(servers.begin(), servers.end(), [&](const UpstreamServerConfig& o) {
+      return !server.url.empty() && o.host == server.host && o.port == server.port;
+    });
+    if (duplicate) {
+      r.error(item, concat("'", server.url, "' is listed twice"));
+      ok = false;
+    }
+    servers.push_back(std::move(server));
+  }
+  if (!ok) return;
+  if (std::all_of(servers.begin(), servers.end(),
+                  [](const UpstreamServerConfig& s) { return s.backup; })) {
+    r.error(f, "every server is a backup: at least one must be a primary (backup: false)");
+    return;
+  }
+  c.upstream.servers = std::move(servers);
+  name_upstream_after_first_server(c.upstream);
+}
+
+Row upstream_servers_row() {
+  return custom<Config>(
+      "servers", "list of { url, weight: 1 to 1000, backup: on | off }", Apply::Reload,
+      "the origin servers, instead of url: requests go to the primary with the fewest in "
+      "flight for its weight; backups only while no primary is up",
+      at(&Config::upstream, &UpstreamConfig::servers),
+      [](JsonWriter& w, const std::vector<UpstreamServerConfig>& servers) {
+        w.begin_array();
+        for (const UpstreamServerConfig& s : servers) write_server(w, s);
+        w.end_array();
+      },
+      read_upstream_servers);
+}
+
+void check_upstream_tls(YamlReader& r, const YamlReader::Section& s, const Config& c);
+
+void check_upstream(YamlReader& r, const Field& f, const YamlReader::Section& s, Config& c) {
+  check_upstream_tls(r, s, c);
+  const Field* url = s.find("url");
+  const Field* servers = s.find("servers");
+  if (url && servers) {
+    r.error(*servers, "give either url (one server) or servers (several), not both");
+  } else if (!url && !servers) {
+    r.error(f, "upstream needs a url, e.g. url: http://127.0.0.1:9000, or servers, e.g. "
+               "servers: [{ url: http://10.0.0.7:9000 }, { url: http://10.0.0.8:9000 }]");
+  }
 }
 
 Row upstream_url_row() {
@@ -310,7 +430,12 @@ Row upstream_url_row() {
       "in front of every request path",
       at(&Config::upstream, &UpstreamConfig::url),
       [](JsonWriter& w, const std::string& url) { w.value(url); }, read_upstream_url);
-  s.required = "the origin server, e.g. url: http://127.0.0.1:9000";
+  // With servers: the first one's; /config shows both, and a file gives one or the other.
+  s.same = [](const Config& a, const Config& b) { return a.upstream.servers == b.upstream.servers; };
+  s.copy = [](Config& to, const Config& from) {
+    to.upstream.servers = from.upstream.servers;
+    name_upstream_after_first_server(to.upstream);
+  };
   return s;
 }
 
@@ -428,9 +553,12 @@ Row upstream_tls_row() {
   return s;
 }
 
-void check_upstream(YamlReader& r, const Field&, const YamlReader::Section& s, Config& c) {
+// upstream.tls given where no server is https.
+void check_upstream_tls(YamlReader& r, const YamlReader::Section& s, const Config& c) {
   const Field* tls = s.find("tls");
-  if (tls != nullptr && !c.upstream.https && !c.upstream.url.empty() &&
+  bool any_https = std::any_of(c.upstream.servers.begin(), c.upstream.servers.end(),
+                               [](const UpstreamServerConfig& server) { return server.https; });
+  if (tls != nullptr && !any_https && !c.upstream.servers.empty() &&
       !(c.upstream.tls == UpstreamTls{})) {
     r.warning(*tls, concat("has no effect: '", c.upstream.url,
                            "' is plain http; tls applies to https:// upstreams"));
@@ -488,9 +616,8 @@ bool read_upstream_shorthand(YamlReader& r, const Field& f, Config& c) {
   if (f.node.IsSequence()) {
     std::string first = f.node.size() > 0 && f.node[0].IsScalar() ? f.node[0].Scalar()
                                                                    : "http://10.0.0.7:9000";
-    r.error(f, concat("etagd forwards to one upstream server: write upstream: ", first,
-                      " (several servers, with load balancing between them, are planned under "
-                      "upstream.servers)"));
+    r.error(f, concat("a list of servers goes under servers: write upstream: { servers: [",
+                      first, ", ...] }, or upstream: ", first, " for one"));
     return true;
   }
   return false;
@@ -705,12 +832,13 @@ std::vector<SettingsBlock> make_blocks() {
 
   SettingsBlock upstream;
   upstream.name = "upstream";
-  upstream.doc = "the origin server every request is forwarded to";
+  upstream.doc = "the origin server(s) every request is forwarded to";
   upstream.required = "the origin server, e.g. upstream: http://127.0.0.1:9000";
   upstream.read_other = read_upstream_shorthand;
   upstream.check = check_upstream;
   upstream.settings = {
       upstream_url_row(),
+      upstream_servers_row(),
       upstream_tls_row(),
       host_header_row(),
       count<Config>("max_idle", at(&Config::upstream, &UpstreamConfig::max_idle), 0, 100'000,

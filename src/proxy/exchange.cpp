@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include "base/invariant.h"
 #include "cache/cache_key.h"
@@ -245,7 +246,8 @@ void Exchange::fetch(Purpose purpose) {
   upstream_method_ = (request_.method == http::Method::Head && purpose != Purpose::Forward)
                          ? http::Method::Get
                          : request_.method;
-  UpstreamRequestOptions opts;
+  UpstreamRequestOptions& opts = request_options_;
+  opts = UpstreamRequestOptions{};
   opts.method = upstream_method_;
   opts.method_token = request_.method_token;
   opts.strip_conditionals = purpose != Purpose::Forward;
@@ -257,24 +259,36 @@ void Exchange::fetch(Purpose purpose) {
   opts.target = forwarded_target_;
   opts.body_length = request_body_ ? evbuffer_get_length(request_body_) : 0;
 
-  upstream_request_ = base::make_evbuffer();
-  write_upstream_request_head(upstream_request_.get(), request_, running_->config->upstream, opts);
-  if (opts.body_length > 0) evbuffer_add_buffer(upstream_request_.get(), request_body_);
+  if (opts.body_length > 0 && !upstream_body_) {
+    upstream_body_ = base::make_evbuffer();
+    evbuffer_add_buffer(upstream_body_.get(), request_body_);
+  }
+  request_server_ = nullptr;
   if (!take_upstream_slot()) return;
   connect_upstream(/*fresh=*/false);
 }
 
 bool Exchange::take_upstream_slot() {
   const config::UpstreamConfig& u = running_->config->upstream;
-  if (u.max_connections == 0 || holds_slot_) return true;
+  if (holds_slot_) return true;
   UpstreamSlots& slots = worker_.shared().upstream_slots();
   slot_limit_ = u.max_connections;
-  if (slots.try_admit(slot_limit_)) {
+  bool none_usable = false;
+  server_ = slots.try_admit(running_->servers, slot_limit_, nullptr, none_usable);
+  if (server_) {
     holds_slot_ = true;
     return true;
   }
+  if (none_usable) {
+    answer_unavailable("no upstream server is up");
+    return false;
+  }
   uint64_t id = worker_.register_waiter(this);
-  switch (slots.enqueue(slot_limit_, u.queue.size, {&worker_, id})) {
+  switch (slots.enqueue(running_->servers, slot_limit_, u.queue.size, {&worker_, id}, server_)) {
+    case UpstreamSlots::Admission::NoneUsable:
+      worker_.unregister_waiter(id);
+      answer_unavailable("no upstream server is up");
+      return false;
     case UpstreamSlots::Admission::Granted:
       worker_.unregister_waiter(id);
       holds_slot_ = true;
@@ -296,7 +310,8 @@ bool Exchange::take_upstream_slot() {
   return false;
 }
 
-void Exchange::on_upstream_slot() {
+void Exchange::on_upstream_slot(std::shared_ptr<UpstreamServer> server) {
+  server_ = std::move(server);
   worker_.unregister_waiter(waiter_id_);
   waiter_id_ = 0;
   queued_ = false;
@@ -324,7 +339,9 @@ void Exchange::on_queue_timeout(void* self) {
 void Exchange::release_upstream_slot() {
   if (!holds_slot_) return;
   holds_slot_ = false;
-  Worker::wake_granted(worker_.shared().upstream_slots().release(slot_limit_), slot_limit_);
+  Worker::wake_granted(
+      worker_.shared().upstream_slots().release(*server_, running_->servers, slot_limit_),
+      slot_limit_);
 }
 
 void Exchange::answer_unavailable(std::string_view reason) {
@@ -342,11 +359,31 @@ void Exchange::connect_upstream(bool fresh) {
   enter(Phase::AwaitingHead);
   upstream_start_ = base::monotonic_now();
   request_sent_ = worker_.clock().wall_ms();
-  if (base::Status s = worker_.upstream_pool().acquire(fresh, upstream_); !s) {
+  if (request_server_ != server_.get()) write_upstream_request();
+  if (base::Status s = worker_.upstream_pool().acquire(*server_, fresh, upstream_); !s) {
     on_upstream_error(UpstreamError::ConnectFailed);
     return;
   }
   upstream_->start(upstream_request_.get(), upstream_method_ == http::Method::Head, this);
+}
+
+void Exchange::write_upstream_request() {
+  request_options_.per_server = true;
+  request_options_.base_path = server_->base_path;
+  request_options_.authority = server_->authority;
+  upstream_request_ = base::make_evbuffer();
+  write_upstream_request_head(upstream_request_.get(), request_, running_->config->upstream,
+                              request_options_);
+  // Copied, not moved: a retry to another server needs the body again after a new head. (Not
+  // by reference: the connection references upstream_request_ itself, and libevent does not
+  // reference a reference.)
+  if (upstream_body_) {
+    int n = evbuffer_peek(upstream_body_.get(), -1, nullptr, nullptr, 0);
+    std::vector<evbuffer_iovec> vec(static_cast<size_t>(std::max(n, 0)));
+    n = evbuffer_peek(upstream_body_.get(), -1, nullptr, vec.data(), n);
+    for (int i = 0; i < n; ++i) evbuffer_add(upstream_request_.get(), vec[i].iov_base, vec[i].iov_len);
+  }
+  request_server_ = server_.get();
 }
 
 void Exchange::on_upstream_head(const http::ResponseHead& head) {
@@ -703,7 +740,7 @@ void Exchange::on_upstream_error(UpstreamError error) {
   }
   release_upstream_slot();
   bool head_out = phase_ == Phase::Streaming && !downstream_.retract_answer();
-  ops::report_upstream_failure({error, &running_->config->upstream, request_.method_token,
+  ops::report_upstream_failure({error, server_->host, server_->port, request_.method_token,
                                 request_.target,
                                 downstream_.wants_answer() ? record_.client : std::string_view(),
                                 record_.body_bytes, head_out, detail});
@@ -765,7 +802,7 @@ void Exchange::release_upstream() {
   if (!upstream_) return;
   record_.upstream_us = base::micros_between(upstream_start_, base::monotonic_now());
   worker_.metrics().record_upstream_request(record_.upstream_us);
-  worker_.upstream_pool().release(std::move(upstream_));
+  worker_.upstream_pool().release(*server_, std::move(upstream_));
   release_upstream_slot();
 }
 

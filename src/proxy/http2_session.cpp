@@ -277,12 +277,16 @@ int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, vo
   Http2Session& s = self_of(self);
   switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
-    case NGHTTP2_DATA:
+    case NGHTTP2_DATA: {
+      Http2Stream* st = s.stream(frame->hd.stream_id);
+      if (st == nullptr || st->dispatched()) break;
       if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
-        Http2Stream* st = s.stream(frame->hd.stream_id);
-        if (st != nullptr && !st->dispatched()) st->dispatch();
+        st->dispatch();
+      } else if (frame->hd.type == NGHTTP2_HEADERS) {
+        st->check_announced_length();
       }
       break;
+    }
     case NGHTTP2_RST_STREAM:
       s.count_reset();
       break;
@@ -382,7 +386,7 @@ void Http2Session::update_timer() {
   bool requests_only = !streams_.empty();
   for (auto& [id, st] : streams_) {
     waiting += st->buffered();
-    requests_only = requests_only && !st->dispatched();
+    requests_only = requests_only && st->waiting_for_client();
   }
   TimerFor want = waiting > 0         ? TimerFor::Send
                   : streams_.empty()  ? TimerFor::Idle

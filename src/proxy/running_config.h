@@ -1,5 +1,5 @@
 // What a worker needs from one loaded configuration: the Config itself and the upstream
-// address resolved once at load time (never on a worker thread: getaddrinfo blocks).
+// servers, resolved once at load time (never on a worker thread: getaddrinfo blocks).
 #pragma once
 
 #include <memory>
@@ -8,14 +8,16 @@
 #include "net/openssl_handles.h"
 #include "net/socket_address.h"
 #include "ops/access_log.h"
+#include "proxy/upstream_server.h"
 
 namespace etagd::proxy {
 
 struct RunningConfig {
   std::shared_ptr<const config::Config> config;
-  net::SocketAddress upstream;
-  // For an https upstream: the TLS context its connections share (trust, client certificate),
-  // built from upstream.tls when the config is loaded; null for http.
+  // In the order of upstream.servers; a server a reload keeps is the same UpstreamServer.
+  std::vector<RunningServer> servers;
+  // For https servers: the TLS context their connections share (trust, client certificate),
+  // built from upstream.tls when the config is loaded; null when every server is http.
   net::SharedSslCtx upstream_tls;
   // Opened by the main thread; a reload that keeps destination and format keeps the object.
   std::shared_ptr<ops::AccessLog> access_log;

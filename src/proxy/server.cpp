@@ -1,5 +1,6 @@
 #include "proxy/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -15,11 +16,24 @@ base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t ge
                           const RunningConfig* previous,
                           std::shared_ptr<const RunningConfig>& out) {
   auto rc = std::make_shared<RunningConfig>();
-  if (base::Status s = net::resolve_address(cfg->upstream.host, cfg->upstream.port, rc->upstream);
-      !s) {
-    return s;
+  for (const config::UpstreamServerConfig& sc : cfg->upstream.servers) {
+    net::SocketAddress address;
+    if (base::Status s = net::resolve_address(sc.host, sc.port, address); !s) return s;
+    RunningServer rs;
+    rs.weight = sc.weight;
+    rs.backup = sc.backup;
+    // A server still listed keeps its state (requests in flight, pooled connections).
+    if (previous) {
+      for (const RunningServer& p : previous->servers) {
+        if (p.server->url == sc.url && p.server->address == address) rs.server = p.server;
+      }
+    }
+    if (!rs.server) rs.server = std::make_shared<UpstreamServer>(sc, address);
+    rc->servers.push_back(std::move(rs));
   }
-  if (cfg->upstream.https) {
+  bool any_https = std::any_of(cfg->upstream.servers.begin(), cfg->upstream.servers.end(),
+                               [](const config::UpstreamServerConfig& sc) { return sc.https; });
+  if (any_https) {
     const config::UpstreamTls& tls = cfg->upstream.tls;
     net::TlsClientOptions options{tls.ca_file, tls.verify, tls.client_cert, tls.client_key};
     if (base::Status s = net::make_tls_client_context(options, rc->upstream_tls); !s) {

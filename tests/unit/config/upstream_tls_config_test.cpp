@@ -31,6 +31,17 @@ TEST_CASE("an https URL is accepted, defaults to port 443, and verifies by defau
   CHECK(other_port->upstream.base_path == "/v2");
 }
 
+TEST_CASE("upstream.servers may mix http and https servers; each knows its scheme and port") {
+  auto c = must_load(std::string(kListen) +
+                     "upstream: { servers: [https://a.example, \"http://b.example:8080\"] }\n");
+  REQUIRE(c->upstream.servers.size() == 2);
+  CHECK(c->upstream.servers[0].https);
+  CHECK(c->upstream.servers[0].port == 443);
+  CHECK_FALSE(c->upstream.servers[1].https);
+  CHECK(c->upstream.servers[1].port == 8080);
+  CHECK(c->upstream.https);  // the first server names the upstream
+}
+
 TEST_CASE("upstream.tls takes server_name and verify as the issue's example writes them") {
   auto c = must_load(std::string(kListen) +
                      "upstream:\n"
