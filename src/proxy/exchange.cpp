@@ -838,6 +838,8 @@ bool Exchange::serve_stale_on_error() {
 void Exchange::on_upstream_error(UpstreamError error) {
   worker_.metrics().record_upstream_error(error);
   bool reused = upstream_ && upstream_->reused();
+  // Failures are rare: copying the reason before the connection goes costs nothing that counts.
+  std::string detail(upstream_ ? upstream_->failure_detail() : std::string_view());
   drop_upstream(/*keep_slot=*/true);
   // A pooled connection the upstream closed before answering: the request never reached the
   // application (RFC 9110 §9.2.2 allows retrying idempotent requests), so try once more.
@@ -854,7 +856,7 @@ void Exchange::on_upstream_error(UpstreamError error) {
   ops::report_upstream_failure({error, server_->host, server_->port, request_.method_token,
                                 request_.target,
                                 downstream_.wants_answer() ? record_.client : std::string_view(),
-                                record_.body_bytes, head_out});
+                                record_.body_bytes, head_out, detail});
   if (head_out) {
     // The head is out: the only honest signal left is to cut the answer short, so the client
     // sees a message that ends early (RFC 9112 §8) and not a complete one. The access log

@@ -109,6 +109,7 @@ upstream:
   forwarded: rfc7239
   max_connections: 16
   queue: { size: 50, timeout: 2s }
+  tls: { server_name: legacy.example.net, verify: false }
 trusted_proxies: [10.0.0.0/8, "2001:db8::/32"]
 workers: 4
 timeouts: { client_header: 5s, client_body: 6s, client_idle: 7s, client_send: 8s,
