@@ -88,7 +88,7 @@ Freshness compute_freshness(const http::HeaderList& response_headers, const http
     f.lifetime = *cc.s_maxage;
   } else if (cc.max_age) {
     f.lifetime = *cc.max_age;
-  } else {
+  } else if (!cc.targeted) {  // RFC 9213 §2.2: a targeted field replaces Expires too
     f.lifetime = lifetime_from_expires(response_headers, f.date_value);
   }
   f.stale_if_error = std::max(policy.stale_if_error, cc.stale_if_error.value_or(0));
@@ -130,7 +130,8 @@ std::string_view why_not_storable(const StorabilityInput& in) {
     return in.rule_names_status || listed(kStorableUnderRuleTtl, in.status) ? "" : "status";
   }
 
-  bool explicit_freshness = cc.s_maxage || cc.max_age || headers.contains("expires");
+  bool explicit_freshness =
+      cc.s_maxage || cc.max_age || (!cc.targeted && headers.contains("expires"));
   if (explicit_freshness) return "";
   if (!cc.public_ && !listed(kHeuristicallyCacheable, in.status)) return "status";
   bool has_validator = headers.contains("etag") || headers.contains("last-modified");

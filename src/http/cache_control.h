@@ -23,6 +23,9 @@ struct CacheControl {
   bool no_transform = false;
   bool immutable = false;
   bool only_if_cached = false;
+  // Read from a targeted field (RFC 9213), which replaces Cache-Control and Expires for the
+  // cache (§2.2): freshness then never comes from Expires.
+  bool targeted = false;
 };
 
 // Adds the directives in one Cache-Control field line to `cc` (several lines accumulate).
