@@ -175,6 +175,9 @@ struct Config {
   // trust nobody, and every request's X-Forwarded-* is rewritten from the connection itself.
   std::vector<IpNetwork> trusted_proxies;
   uint32_t workers = 0;  // 0 = auto (one per CPU)
+  // Targeted cache control fields (RFC 9213) etagd honours instead of Cache-Control, in order:
+  // the first one a response carries with a valid value wins. Empty: Cache-Control only.
+  std::vector<std::string> targeted_cache_control = {"Etagd-Cache-Control", "CDN-Cache-Control"};
   Timeouts timeouts;
   Limits limits;
   CacheConfig cache;

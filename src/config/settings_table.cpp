@@ -230,6 +230,47 @@ Row trusted_proxies_row() {
       read_trusted_proxies);
 }
 
+void read_targeted_cache_control(YamlReader& r, const Field& f, Config& c) {
+  auto items = r.list(f);
+  if (!items) return;
+  std::vector<std::string> names;
+  for (const Field& item : *items) {
+    std::optional<std::string> name = r.string(item);
+    if (!name) continue;
+    if (!http::is_token(*name)) {  // a field name is a token (RFC 9110 §5.1)
+      r.error(item, concat("'", *name, "' is not a field name"));
+      continue;
+    }
+    bool twice = std::any_of(names.begin(), names.end(),
+                             [&](const std::string& n) { return http::iequals(n, *name); });
+    if (twice) {
+      r.error(item, concat("'", *name, "' is listed twice"));
+      continue;
+    }
+    if (http::iequals(*name, "cache-control")) {
+      r.error(item, "Cache-Control is what targeted fields replace; list only targeted fields");
+      continue;
+    }
+    names.push_back(*name);
+  }
+  c.targeted_cache_control = std::move(names);
+}
+
+Row targeted_cache_control_row() {
+  return custom<Config>(
+      "targeted_cache_control", "list of field names", Apply::Reload,
+      "targeted Cache-Control fields (RFC 9213) honoured instead of Cache-Control and Expires, "
+      "first present and valid wins; Etagd-Cache-Control is removed from responses; [] turns "
+      "it off",
+      at(&Config::targeted_cache_control),
+      [](JsonWriter& w, const std::vector<std::string>& names) {
+        w.begin_array();
+        for (const std::string& n : names) w.value(n);
+        w.end_array();
+      },
+      read_targeted_cache_control);
+}
+
 Row workers_row() {
   return custom<Config>(
       "workers", "auto, or integer 1 to 1024", Apply::Restart,
@@ -827,7 +868,7 @@ std::vector<SettingsBlock> make_blocks() {
 
   SettingsBlock top;
   top.doc = "settings outside any block";
-  top.settings = {listen_row(), trusted_proxies_row(), workers_row()};
+  top.settings = {listen_row(), trusted_proxies_row(), targeted_cache_control_row(), workers_row()};
   blocks.push_back(std::move(top));
 
   SettingsBlock upstream;

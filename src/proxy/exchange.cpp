@@ -15,6 +15,7 @@
 #include "http/field_writer.h"
 #include "http/http_date.h"
 #include "http/query_normalisation.h"
+#include "http/targeted_cache_control.h"
 #include "http/token.h"
 #include "ops/upstream_failure.h"
 #include "proxy/cache_variant.h"
@@ -38,8 +39,27 @@ int64_t parse_age(std::string_view v) {
   return (ec == std::errc() && p == v.data() + v.size() && age >= 0) ? age : 0;
 }
 
-http::CacheControl parse_cache_control(const http::HeaderList& headers) {
+// RFC 9213 §2.2: the first field of the target list that the response carries with a valid,
+// non-empty value is the cache's policy, in place of Cache-Control and Expires; without one,
+// Cache-Control decides. Several lines of a field are one Dictionary (RFC 8941 §4.2).
+http::CacheControl parse_cache_control(const http::HeaderList& headers,
+                                       const std::vector<std::string>& targeted) {
   http::CacheControl cc;
+  for (const std::string& name : targeted) {
+    size_t lines = headers.count(name);
+    if (lines == 0) continue;
+    if (lines == 1) {
+      if (http::parse_targeted_cache_control(headers.get(name), cc)) return cc;
+      continue;
+    }
+    std::string joined;
+    for (const http::HeaderField& f : headers) {
+      if (!http::iequals(f.name, name)) continue;
+      if (!joined.empty()) joined += ", ";
+      joined += f.value;
+    }
+    if (http::parse_targeted_cache_control(joined, cc)) return cc;
+  }
   for (const http::HeaderField& f : headers) {
     if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
   }
@@ -399,7 +419,7 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
     invalidate_after_write(worker_.shared().cache(), worker_.shared().fleet(),
                            running_->config->rules, request_, head, *actions_);
   }
-  upstream_cc_ = parse_cache_control(head.headers);
+  upstream_cc_ = parse_cache_control(head.headers, running_->config->targeted_cache_control);
   HeadContext context;
   context.purpose = purpose_;
   context.background = !downstream_.wants_answer();

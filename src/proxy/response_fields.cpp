@@ -18,10 +18,11 @@ bool is_not_modified_field(std::string_view name) {
          http::iequals(name, "vary");
 }
 
-// Fields etagd writes per response or never passes on.
+// Fields etagd writes per response or never passes on. Etagd-Cache-Control is addressed to
+// etagd alone (a targeted field, RFC 9213 §2): it is neither stored nor forwarded.
 bool dropped(std::string_view name, const ClientFieldOptions& o) {
   return http::iequals(name, "content-length") || http::iequals(name, "date") ||
-         http::iequals(name, "age") || (!o.status_header.empty() && http::iequals(name, o.status_header));
+         http::iequals(name, "age") || http::iequals(name, "etagd-cache-control") || (!o.status_header.empty() && http::iequals(name, o.status_header));
 }
 
 bool removed_by_rule(std::string_view name, const config::HeaderEdits& edits) {

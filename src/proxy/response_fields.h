@@ -23,7 +23,8 @@ struct ClientFieldOptions {
 
 // Writes the upstream response's fields as clients get them into `block` ("Name: v\r\n"...):
 // hop-by-hop fields, framing (Content-Length, Transfer-Encoding), Date and Age dropped (etagd
-// writes those per response); Cache-Control replaced per the rule; header edits applied; Via
+// writes those per response), and Etagd-Cache-Control, which is addressed to etagd alone
+// (RFC 9213 §2); Cache-Control replaced per the rule; header edits applied; Via
 // added. The fields a 304 must repeat (RFC 9110 §15.4.5: Cache-Control, Content-Location, ETag,
 // Expires, Vary) come first; the return value is the length of that prefix.
 size_t write_client_fields(std::string& block, const http::ResponseHead& upstream,
