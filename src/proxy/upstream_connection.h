@@ -60,6 +60,8 @@ class UpstreamConnection final : public net::TransportHandler {
   void detach();
 
   bool reused() const { return requests_ > 1; }
+  // Any byte of a response to the current request came back.
+  bool got_response_bytes() const { return got_bytes_; }
   bool reusable() const { return state_ == State::Complete && reusable_; }
   bool idle() const { return state_ == State::Idle; }
 
