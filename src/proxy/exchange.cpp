@@ -11,6 +11,7 @@
 #include "cache/cache_store.h"
 #include "cache/freshness.h"
 #include "config/size_and_duration.h"
+#include "http/accept_encoding.h"
 #include "http/field_writer.h"
 #include "http/http_date.h"
 #include "http/query_normalisation.h"
@@ -20,6 +21,8 @@
 #include "proxy/error_answer.h"
 #include "proxy/invalidation.h"
 #include "proxy/range_answer.h"
+#include "proxy/representation_choice.h"
+#include "proxy/representation_encoding.h"
 #include "proxy/stored_url_key.h"
 #include "proxy/response_fields.h"
 #include "proxy/server_health.h"
@@ -540,6 +543,18 @@ ClientFieldOptions Exchange::field_options(int status, std::string_view etag) co
   return fo;
 }
 
+std::vector<http::ContentCoding> Exchange::encodings_to_make() const {
+  const config::CompressPolicy& policy = actions_->compress;
+  if (storable_) return policy.encodings;
+  // Not stored: only what this request gets, and nothing for a Range request (answered from
+  // the identity bytes, representation_choice.h).
+  if (request_.method == http::Method::Get && request_.headers.contains("range")) return {};
+  http::ContentCoding chosen = http::AcceptEncoding::from_request(request_.headers)
+                                   .choose(policy.encodings);
+  if (chosen == http::ContentCoding::Identity) return {};
+  return {chosen};
+}
+
 cache::FreshnessPolicy Exchange::freshness_policy(int status) const {
   cache::FreshnessPolicy policy;
   if (config::TtlValue ttl = actions_->ttl.for_status(status); !ttl.from_origin) {
@@ -577,6 +592,17 @@ void Exchange::finish_fetch() {
   r.freshness = cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(r.status),
                                          request_time, response_time);
   r.variant = response_variant(request_, *actions_, head.headers);
+  if (may_encode(actions_->compress, head, upstream_cc_, body_buf_.size())) {
+    // A stored response is encoded once, here, in every coding the rule lists: the miss pays
+    // for it and every hit is served from memory (bench/README.md has the cost). A response
+    // that is not stored (validate) is encoded only in the coding this request gets.
+    std::vector<http::ContentCoding> codings = encodings_to_make();
+    if (!codings.empty()) {
+      r.header_block = with_vary_accept_encoding(r.header_block);
+      r.encoded = encode_representations(actions_->compress, codings, r.header_block, r.etag,
+                                         body_buf_);
+    }
+  }
   r.body = std::move(body_buf_);
   r.seq = fetch_seq_;
   cache::EntryRef entry = cache::CacheEntry::make(url_key_, std::move(r));
@@ -606,6 +632,12 @@ void Exchange::finish_revalidation() {
   }
   merge_not_modified_fields(r.header_block, stale_->header_block(), head,
                             field_options(r.status, r.etag));
+  if (stale_->encoded_count() > 0) {
+    // The 304's Vary may have replaced the stored one: the encoded representations still make
+    // the response vary on Accept-Encoding.
+    r.header_block = with_vary_accept_encoding(r.header_block);
+    r.encoded = refreshed_representations(*stale_, r.header_block, r.etag);
+  }
   // The lifetime comes from the upstream, never from the Cache-Control rewritten for clients:
   // the 304's own directives when it has any, else the stored lifetime from the start.
   if (head.headers.contains("cache-control") || head.headers.contains("expires")) {
@@ -646,14 +678,15 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
   head.status_header = running_->config->cache.status_header;
   head.cache_status = status;
   head.no_content = status_has_no_content(a.status);
-  if (!head.no_content) head.content_length = entry->body().size();
+  std::string_view body = a.representation.body;
+  if (!head.no_content) head.content_length = body.size();
   record_.status = a.status;
   record_.local_304 = a.not_modified;  // etagd made this 304 (the upstream sent the full body, or nothing)
   record_.bytes_saved = a.bytes_saved;
   downstream_.start_answer(head);
   if (a.has_body) {
-    downstream_.send_entry_body(entry, entry->body());
-    record_.body_bytes = entry->body().size();
+    downstream_.send_entry_body(entry, body);
+    record_.body_bytes = body.size();
   }
   record_answer();
   end_answer();

@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/event_handles.h"
@@ -140,6 +141,8 @@ class Exchange final : public UpstreamObserver {
   ClientFieldOptions field_options(int status, std::string_view etag) const;
   // The lifetime policy for a stored response of `status` (the rule's ttl for it).
   cache::FreshnessPolicy freshness_policy(int status) const;
+  // The codings finish_fetch() encodes a response in (when the rule compresses it).
+  std::vector<http::ContentCoding> encodings_to_make() const;
   int64_t now() const;  // wall seconds, cached per loop iteration
   // RFC 9111 §4.2.3 request_time and response_time in whole seconds, with the response delay
   // rounded down: two whole-second clock readings would turn a 10 ms fetch across a second

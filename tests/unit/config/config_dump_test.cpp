@@ -137,6 +137,7 @@ defaults:
   etag: generate
   stale_if_error: 5m
   stale_while_revalidate: 30s
+  compress: { encodings: [gzip, br], types: [application/json, "text/*"], min_size: 1KiB, level: { br: 4, zstd: 3, gzip: 9 } }
 )";
 
 std::string printed(const LoadResult& r) {
