@@ -86,6 +86,7 @@ std::string_view Http2RequestFields::make_head(http::RequestHead& out) {
   if (has_authority_ && !has_host) headers.add(view(host_name), view(authority_));
   out.headers = std::move(headers);
   out.version_minor = 1;  // HTTP/1.1 semantics upstream: Host required, keep-alive
+  out.version_major = 2;
   out.method_token = view(method_);
   out.target = view(path_);
 

@@ -167,7 +167,10 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
   }
   // RFC 9110 §7.6.3: a proxy adds itself to Via.
   head += "Via: ";
-  append_list_with(head, req.headers, "via", req.version_minor == 0 ? "1.0 etagd" : "1.1 etagd");
+  append_list_with(head, req.headers, "via",
+                   req.version_major == 2   ? "2 etagd"
+                   : req.version_minor == 0 ? "1.0 etagd"
+                                            : "1.1 etagd");
   head += "\r\n";
 
   bool method_has_body = options.method == http::Method::Post ||

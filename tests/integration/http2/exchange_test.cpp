@@ -41,7 +41,25 @@ TEST_CASE("an http2 listener speaks HTTP/2 to a client with prior knowledge and 
   // Upstream stays HTTP/1.1 whatever the client spoke.
   REQUIRE(origin.request_count("/api/items") == 2);
   CHECK(origin.requests()[0].version == "HTTP/1.1");
+  CHECK(origin.requests()[0].headers.get("Via") == "2 etagd");
+  CHECK(origin.requests()[1].headers.get("Via") == "1.1 etagd");
   CHECK(origin.requests()[0].headers.get("Host") == "127.0.0.1:" + std::to_string(etagd.port()));
+}
+
+TEST_CASE("curl --http2 asking to upgrade is answered in HTTP/1.1 and the upgrade goes nowhere") {
+  ScriptedOrigin origin;
+  Http2Etagd etagd(origin);
+  // Without prior knowledge curl sends Upgrade: h2c; etagd does not offer it (RFC 9113 §3.1
+  // deprecated it) and answers the request as HTTP/1.1.
+  CurlAnswer a = curl_h2(etagd.port(), "/api/items");  // prior knowledge: the control
+  CHECK(a.protocol == "HTTP/2");
+  CurlAnswer upgraded = curl_http1(etagd.port(), "/api/items", {"--http2"});
+  INFO(upgraded.output);
+  CHECK(upgraded.protocol == "HTTP/1.1");
+  CHECK(upgraded.status == 200);
+  REQUIRE(origin.last_request());
+  CHECK_FALSE(origin.last_request()->headers.contains("Upgrade"));
+  CHECK_FALSE(origin.last_request()->headers.contains("HTTP2-Settings"));
 }
 
 TEST_CASE("over HTTP/2 a stored response is a HIT and its content ETag gets a local 304") {
