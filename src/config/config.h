@@ -49,6 +49,17 @@ enum class HostHeader { Forward, Upstream, Fixed };
 // X-Forwarded-For/-Proto/-Host/-Port.
 enum class ForwardedHeader { Off, Rfc7239 };
 
+// TLS to an https upstream: `upstream: { url: https://..., tls: { ... } }`, the keys of
+// upstream_tls_settings() (settings_table.h).
+struct UpstreamTls {
+  std::string ca_file;      // PEM bundle of trusted CAs; "" = the system trust store
+  std::string server_name;  // SNI and the name the certificate must carry; "" = the URL's host
+  bool verify = true;       // off accepts any certificate (with a warning at start and reload)
+  std::string client_cert;  // PEM chain for mutual TLS; with client_key
+  std::string client_key;
+  bool operator==(const UpstreamTls&) const = default;
+};
+
 // Requests over upstream.max_connections wait in one FIFO for a free slot (proxy/upstream_slots.h).
 struct UpstreamQueueConfig {
   uint32_t size = 1000;     // waiting requests; one more is answered at once (stale or 503)
@@ -58,7 +69,8 @@ struct UpstreamQueueConfig {
 
 // One origin server: where it is and its share of the load.
 struct UpstreamServerConfig {
-  std::string url;        // as written: http://host:port/base
+  std::string url;        // as written: http://host:port/base or https://...
+  bool https = false;     // TLS to this server (upstream.tls says how)
   std::string host;       // connect address (name or literal)
   uint16_t port = 80;
   std::string base_path;  // "" or "/base" without a trailing slash; prefixed to every target
@@ -99,7 +111,10 @@ struct UpstreamConfig {
   // The servers requests go to: `servers:`, or the one `url:` names. The fields below are the
   // first server's, for what names "the upstream" (logs, Host: upstream with one server).
   std::vector<UpstreamServerConfig> servers;
-  std::string url;        // as written: http://host:port/base
+  std::string url;        // as written: http://host:port/base or https://...
+  bool https = false;     // the first server's scheme
+  // How etagd speaks TLS to the servers whose URL is https://, all with the same settings.
+  UpstreamTls tls;
   std::string host;       // connect address (name or literal)
   uint16_t port = 80;
   std::string base_path;  // "" or "/base" without a trailing slash; prefixed to every target

@@ -19,10 +19,11 @@ namespace etagd::proxy {
 
 struct UpstreamServer {
   UpstreamServer(const config::UpstreamServerConfig& c, net::SocketAddress a)
-      : url(c.url), host(c.host), port(c.port), base_path(c.base_path), authority(c.authority),
-        address(a) {}
+      : url(c.url), https(c.https), host(c.host), port(c.port), base_path(c.base_path),
+        authority(c.authority), address(a) {}
 
   const std::string url;
+  const bool https;  // connections are TLS, with the running config's upstream_tls
   const std::string host;
   const uint16_t port;
   const std::string base_path;
