@@ -10,6 +10,7 @@
 #include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "cache/freshness.h"
+#include "config/size_and_duration.h"
 #include "http/accept_encoding.h"
 #include "http/encoder.h"
 #include "http/field_writer.h"
@@ -26,6 +27,7 @@
 #include "proxy/representation_encoding.h"
 #include "proxy/stored_url_key.h"
 #include "proxy/response_fields.h"
+#include "proxy/server_health.h"
 #include "proxy/upstream_request.h"
 #include "proxy/worker.h"
 
@@ -298,22 +300,22 @@ bool Exchange::take_upstream_slot() {
   const config::UpstreamConfig& u = running_->config->upstream;
   if (holds_slot_) return true;
   UpstreamSlots& slots = worker_.shared().upstream_slots();
-  slot_limit_ = u.max_connections;
+  ChoiceContext choice = choice_for(u);
   bool none_usable = false;
-  server_ = slots.try_admit(running_->servers, slot_limit_, nullptr, none_usable);
+  server_ = slots.try_admit(running_->servers, choice, none_usable);
   if (server_) {
     holds_slot_ = true;
     return true;
   }
   if (none_usable) {
-    answer_unavailable("no upstream server is up");
+    answer_unavailable("no upstream server is up", ops::WorkerMetrics::Unavailable::NoServer);
     return false;
   }
   uint64_t id = worker_.register_waiter(this);
-  switch (slots.enqueue(running_->servers, slot_limit_, u.queue.size, {&worker_, id}, server_)) {
+  switch (slots.enqueue(running_->servers, choice, u.queue.size, {&worker_, id}, server_)) {
     case UpstreamSlots::Admission::NoneUsable:
       worker_.unregister_waiter(id);
-      answer_unavailable("no upstream server is up");
+      answer_unavailable("no upstream server is up", ops::WorkerMetrics::Unavailable::NoServer);
       return false;
     case UpstreamSlots::Admission::Granted:
       worker_.unregister_waiter(id);
@@ -322,6 +324,7 @@ bool Exchange::take_upstream_slot() {
     case UpstreamSlots::Admission::Queued:
       waiter_id_ = id;
       queued_ = true;
+      queued_at_ = base::monotonic_now();
       enter(Phase::WaitingForUpstream);
       if (!queue_timer_) {
         queue_timer_ = std::make_unique<base::Timer>(worker_.base(), &Exchange::on_queue_timeout, this);
@@ -330,7 +333,8 @@ bool Exchange::take_upstream_slot() {
       return false;
     case UpstreamSlots::Admission::QueueFull:
       worker_.unregister_waiter(id);
-      answer_unavailable("the origin is at max_connections and the queue is full");
+      answer_unavailable("the origin is at max_connections and the queue is full",
+                         ops::WorkerMetrics::Unavailable::QueueFull);
       return false;
   }
   return false;
@@ -348,6 +352,7 @@ void Exchange::on_upstream_slot(std::shared_ptr<UpstreamServer> server) {
     release_upstream_slot();
     return;
   }
+  worker_.metrics().record_upstream_queue_wait(base::micros_between(queued_at_, base::monotonic_now()));
   connect_upstream(/*fresh=*/false);
 }
 
@@ -359,18 +364,20 @@ void Exchange::on_queue_timeout(void* self) {
   e->worker_.unregister_waiter(e->waiter_id_);
   e->waiter_id_ = 0;
   e->queued_ = false;
-  e->answer_unavailable("no origin connection became free within upstream.queue.timeout");
+  e->answer_unavailable("no origin connection became free within upstream.queue.timeout",
+                        ops::WorkerMetrics::Unavailable::QueueTimeout);
 }
 
 void Exchange::release_upstream_slot() {
   if (!holds_slot_) return;
   holds_slot_ = false;
   Worker::wake_granted(
-      worker_.shared().upstream_slots().release(*server_, running_->servers, slot_limit_),
-      slot_limit_);
+      worker_.shared().upstream_slots().release(*server_, running_->servers,
+                                                choice_for(running_->config->upstream)));
 }
 
-void Exchange::answer_unavailable(std::string_view reason) {
+void Exchange::answer_unavailable(std::string_view reason, ops::WorkerMetrics::Unavailable why) {
+  worker_.metrics().record_upstream_unavailable(why);
   if (serve_stale_on_error()) return;
   lead_.release();
   // RFC 9110 §10.2.3: when to try again; about when a request queued now would be served.
@@ -858,6 +865,7 @@ bool Exchange::serve_stale_on_error() {
 void Exchange::on_upstream_error(UpstreamError error) {
   worker_.metrics().record_upstream_error(error);
   bool reused = upstream_ && upstream_->reused();
+  bool got_bytes = upstream_ && upstream_->got_response_bytes();
   // Failures are rare: copying the reason before the connection goes costs nothing that counts.
   std::string detail(upstream_ ? upstream_->failure_detail() : std::string_view());
   drop_upstream(/*keep_slot=*/true);
@@ -870,6 +878,32 @@ void Exchange::on_upstream_error(UpstreamError error) {
     retried_ = true;
     connect_upstream(/*fresh=*/true);
     return;
+  }
+  const config::UpstreamConfig& u = running_->config->upstream;
+  // A pooled connection closed while idle is the keep-alive race, not the server failing.
+  if (!(reused && error == UpstreamError::ClosedBeforeResponse) &&
+      record_passive_failure(*server_, u.passive, health_clock_ms())) {
+    spdlog::warn("upstream {}: ejected for {} after {} failed requests within {}", server_->url,
+                 config::format_duration(u.passive.eject_for), u.passive.fails,
+                 config::format_duration(u.passive.within));
+  }
+  // Nothing came back: the request may go to another server if it is idempotent (RFC 9110
+  // §9.2.2). Its body, read whole before it went upstream, goes again complete.
+  if (phase_ == Phase::AwaitingHead && !got_bytes && http::is_idempotent(upstream_method_) &&
+      attempts_ < u.retry.tries) {
+    std::shared_ptr<UpstreamServer> failed = server_;
+    release_upstream_slot();
+    bool none_usable = false;
+    std::shared_ptr<UpstreamServer> next = worker_.shared().upstream_slots().try_admit(
+        running_->servers, choice_for(u, failed.get()), none_usable);
+    if (next) {
+      failed->retries.fetch_add(1, std::memory_order_relaxed);
+      ++attempts_;
+      server_ = std::move(next);
+      holds_slot_ = true;
+      connect_upstream(/*fresh=*/false);
+      return;
+    }
   }
   release_upstream_slot();
   bool head_out = phase_ == Phase::Streaming && !downstream_.retract_answer();
