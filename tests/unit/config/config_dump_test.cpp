@@ -115,6 +115,7 @@ upstream:
   slow_start: 0s
   tls: { server_name: legacy.example.net, verify: false }
 trusted_proxies: [10.0.0.0/8, "2001:db8::/32"]
+targeted_cache_control: [Edge-Cache-Control]
 workers: 4
 timeouts: { client_header: 5s, client_body: 6s, client_idle: 7s, client_send: 8s,
             upstream_connect: 250ms, upstream_read: 9s, shutdown: 0s }
