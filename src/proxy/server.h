@@ -9,6 +9,7 @@
 #include "base/status.h"
 #include "config/config.h"
 #include "net/tls_ticket_keys.h"
+#include "proxy/health_probes.h"
 #include "proxy/shared_state.h"
 #include "proxy/worker.h"
 
@@ -45,6 +46,7 @@ class Server {
  private:
   std::unique_ptr<SharedState> shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<HealthProbes> probes_;  // after shared_: stops before it goes
   uint64_t generation_ = 1;
   unsigned worker_count_;
   // Session ticket keys for every TLS listener, all workers and every reload: a client
