@@ -80,6 +80,33 @@ struct UpstreamServerConfig {
   bool operator==(const UpstreamServerConfig&) const = default;
 };
 
+// Active health checks: one prober for the whole process asks every server for `path`.
+struct HealthCheckConfig {
+  bool enabled = false;
+  std::string path = "/health";
+  Duration interval{2'000};  // between two probes of a server
+  Duration timeout{1'000};   // a probe not answered 2xx/3xx in time failed
+  uint32_t fails = 3;        // consecutive failures that mark a server down
+  uint32_t passes = 2;       // consecutive passes that bring it back
+  bool operator==(const HealthCheckConfig&) const = default;
+};
+
+// Passive checks: connection errors and timeouts of real requests eject a server for a while.
+struct PassiveCheckConfig {
+  bool enabled = false;
+  uint32_t fails = 5;         // failures...
+  Duration within{10'000};    // ...within this long eject the server...
+  Duration eject_for{30'000}; // ...for this long
+  bool operator==(const PassiveCheckConfig&) const = default;
+};
+
+struct RetryConfig {
+  // Attempts in all, on different servers, for an idempotent request that failed before any
+  // response byte came back; 1: no retry to another server.
+  uint32_t tries = 1;
+  bool operator==(const RetryConfig&) const = default;
+};
+
 struct UpstreamConfig {
   // The servers requests go to: `servers:`, or the one `url:` names. The fields below are the
   // first server's, for what names "the upstream" (logs, Host: upstream with one server).
@@ -100,6 +127,12 @@ struct UpstreamConfig {
   // Requests in flight to the origin, all workers together; 0: no limit.
   uint32_t max_connections = 0;
   UpstreamQueueConfig queue;
+  HealthCheckConfig health_check;
+  PassiveCheckConfig passive;
+  RetryConfig retry;
+  // A server that comes back (health check passed, ejection over) gets its share of requests
+  // back gradually over this long; 0s: at once.
+  Duration slow_start{10'000};
 };
 
 struct Timeouts {

@@ -658,6 +658,148 @@ Row upstream_queue_row() {
       });
 }
 
+// Reads a duration key of a block mapping into `out`; `positive`: 0 is refused.
+void read_block_duration(YamlReader& r, const YamlReader::Section& s, std::string_view key,
+                         bool positive, Duration& out) {
+  const Field* f = s.find(key);
+  if (f == nullptr) return;
+  std::optional<Duration> d = r.duration(*f);
+  if (!d) return;
+  if (positive && d->count() == 0) {
+    r.error(*f, "must be longer than 0");
+    return;
+  }
+  out = *d;
+}
+
+void read_block_count(YamlReader& r, const YamlReader::Section& s, std::string_view key,
+                      uint64_t min, uint64_t max, uint32_t& out) {
+  const Field* f = s.find(key);
+  if (f == nullptr) return;
+  if (auto n = r.integer(*f, min, max)) out = static_cast<uint32_t>(*n);
+}
+
+// `health_check: { path: /health, interval: 2s, timeout: 1s, fails: 3, passes: 2 }`, or off.
+Row health_check_row() {
+  return custom<Config>(
+      "health_check",
+      "off, or { path, interval: duration, timeout: duration, fails: 1 to 100, passes: 1 to 100 }",
+      Apply::Reload,
+      "probe every server with GET path from one place; fails failed probes in a row take it "
+      "out, passes in a row bring it back",
+      at(&Config::upstream, &UpstreamConfig::health_check),
+      [](JsonWriter& w, const HealthCheckConfig& h) {
+        if (!h.enabled) {
+          w.value("off");
+          return;
+        }
+        w.begin_object();
+        w.key("path");
+        w.value(h.path);
+        w.key("interval");
+        w.value(format_duration(h.interval));
+        w.key("timeout");
+        w.value(format_duration(h.timeout));
+        w.key("fails");
+        w.value(static_cast<uint64_t>(h.fails));
+        w.key("passes");
+        w.value(static_cast<uint64_t>(h.passes));
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, Config& c) {
+        HealthCheckConfig h;
+        if (YamlReader::is_off(f)) {
+          c.upstream.health_check = h;
+          return;
+        }
+        YamlReader::Section s = r.section(f, {"path", "interval", "timeout", "fails", "passes"});
+        if (!s.is_map()) return;
+        h.enabled = true;
+        if (const Field* path = s.find("path")) {
+          if (auto p = r.string(*path)) {
+            bool ok = !p->empty() && p->front() == '/' &&
+                      std::none_of(p->begin(), p->end(), [](char ch) {
+                        return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
+                      });
+            if (ok) {
+              h.path = *p;
+            } else {
+              r.error(*path, "expected a path starting with / and without spaces, e.g. /health");
+            }
+          }
+        }
+        read_block_duration(r, s, "interval", true, h.interval);
+        read_block_duration(r, s, "timeout", true, h.timeout);
+        read_block_count(r, s, "fails", 1, 100, h.fails);
+        read_block_count(r, s, "passes", 1, 100, h.passes);
+        if (h.timeout > h.interval) {
+          r.error(s.find("timeout") ? *s.find("timeout") : f,
+                  "the timeout must not be longer than the interval between probes");
+        }
+        c.upstream.health_check = h;
+      });
+}
+
+// `passive: { fails: 5, within: 10s, eject_for: 30s }`, or off.
+Row passive_row() {
+  return custom<Config>(
+      "passive", "off, or { fails: 1 to 1000, within: duration, eject_for: duration }",
+      Apply::Reload,
+      "a server whose real requests fail (connection errors, timeouts) fails times within "
+      "within is ejected for eject_for",
+      at(&Config::upstream, &UpstreamConfig::passive),
+      [](JsonWriter& w, const PassiveCheckConfig& p) {
+        if (!p.enabled) {
+          w.value("off");
+          return;
+        }
+        w.begin_object();
+        w.key("fails");
+        w.value(static_cast<uint64_t>(p.fails));
+        w.key("within");
+        w.value(format_duration(p.within));
+        w.key("eject_for");
+        w.value(format_duration(p.eject_for));
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, Config& c) {
+        PassiveCheckConfig p;
+        if (YamlReader::is_off(f)) {
+          c.upstream.passive = p;
+          return;
+        }
+        YamlReader::Section s = r.section(f, {"fails", "within", "eject_for"});
+        if (!s.is_map()) return;
+        p.enabled = true;
+        read_block_count(r, s, "fails", 1, 1000, p.fails);
+        read_block_duration(r, s, "within", true, p.within);
+        read_block_duration(r, s, "eject_for", true, p.eject_for);
+        c.upstream.passive = p;
+      });
+}
+
+// `retry: { tries: 2 }`.
+Row retry_row() {
+  return custom<Config>(
+      "retry", "{ tries: 1 to 10 }", Apply::Reload,
+      "attempts in all, each on another server, for an idempotent request that failed before "
+      "any response byte came back; 1: none",
+      at(&Config::upstream, &UpstreamConfig::retry),
+      [](JsonWriter& w, const RetryConfig& rc) {
+        w.begin_object();
+        w.key("tries");
+        w.value(static_cast<uint64_t>(rc.tries));
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, Config& c) {
+        YamlReader::Section s = r.section(f, {"tries"});
+        if (!s.is_map()) return;
+        RetryConfig rc;
+        read_block_count(r, s, "tries", 1, 10, rc.tries);
+        c.upstream.retry = rc;
+      });
+}
+
 // ---- cache -------------------------------------------------------------------------------
 
 Row status_header_row() {
@@ -856,6 +998,13 @@ std::vector<SettingsBlock> make_blocks() {
                     "requests in flight to the origin, all workers together (cache hits never "
                     "count); more wait in queue; 0: no limit"),
       upstream_queue_row(),
+      health_check_row(),
+      passive_row(),
+      retry_row(),
+      duration<Config>("slow_start", at(&Config::upstream, &UpstreamConfig::slow_start), false,
+                       Apply::Reload,
+                       "a server that comes back gets its share of requests back gradually "
+                       "over this long (0s: at once)"),
   };
   blocks.push_back(std::move(upstream));
 

@@ -10,6 +10,7 @@
 #include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "cache/freshness.h"
+#include "config/size_and_duration.h"
 #include "http/accept_encoding.h"
 #include "http/encoder.h"
 #include "http/field_writer.h"
@@ -25,6 +26,7 @@
 #include "proxy/representation_encoding.h"
 #include "proxy/stored_url_key.h"
 #include "proxy/response_fields.h"
+#include "proxy/server_health.h"
 #include "proxy/upstream_request.h"
 #include "proxy/worker.h"
 
@@ -278,9 +280,9 @@ bool Exchange::take_upstream_slot() {
   const config::UpstreamConfig& u = running_->config->upstream;
   if (holds_slot_) return true;
   UpstreamSlots& slots = worker_.shared().upstream_slots();
-  slot_limit_ = u.max_connections;
+  ChoiceContext choice = choice_for(u);
   bool none_usable = false;
-  server_ = slots.try_admit(running_->servers, slot_limit_, nullptr, none_usable);
+  server_ = slots.try_admit(running_->servers, choice, none_usable);
   if (server_) {
     holds_slot_ = true;
     return true;
@@ -290,7 +292,7 @@ bool Exchange::take_upstream_slot() {
     return false;
   }
   uint64_t id = worker_.register_waiter(this);
-  switch (slots.enqueue(running_->servers, slot_limit_, u.queue.size, {&worker_, id}, server_)) {
+  switch (slots.enqueue(running_->servers, choice, u.queue.size, {&worker_, id}, server_)) {
     case UpstreamSlots::Admission::NoneUsable:
       worker_.unregister_waiter(id);
       answer_unavailable("no upstream server is up");
@@ -346,8 +348,8 @@ void Exchange::release_upstream_slot() {
   if (!holds_slot_) return;
   holds_slot_ = false;
   Worker::wake_granted(
-      worker_.shared().upstream_slots().release(*server_, running_->servers, slot_limit_),
-      slot_limit_);
+      worker_.shared().upstream_slots().release(*server_, running_->servers,
+                                                choice_for(running_->config->upstream)));
 }
 
 void Exchange::answer_unavailable(std::string_view reason) {
@@ -838,6 +840,7 @@ bool Exchange::serve_stale_on_error() {
 void Exchange::on_upstream_error(UpstreamError error) {
   worker_.metrics().record_upstream_error(error);
   bool reused = upstream_ && upstream_->reused();
+  bool got_bytes = upstream_ && upstream_->got_response_bytes();
   // Failures are rare: copying the reason before the connection goes costs nothing that counts.
   std::string detail(upstream_ ? upstream_->failure_detail() : std::string_view());
   drop_upstream(/*keep_slot=*/true);
@@ -850,6 +853,32 @@ void Exchange::on_upstream_error(UpstreamError error) {
     retried_ = true;
     connect_upstream(/*fresh=*/true);
     return;
+  }
+  const config::UpstreamConfig& u = running_->config->upstream;
+  // A pooled connection closed while idle is the keep-alive race, not the server failing.
+  if (!(reused && error == UpstreamError::ClosedBeforeResponse) &&
+      record_passive_failure(*server_, u.passive, health_clock_ms())) {
+    spdlog::warn("upstream {}: ejected for {} after {} failed requests within {}", server_->url,
+                 config::format_duration(u.passive.eject_for), u.passive.fails,
+                 config::format_duration(u.passive.within));
+  }
+  // Nothing came back: the request may go to another server if it is idempotent (RFC 9110
+  // §9.2.2). Its body, read whole before it went upstream, goes again complete.
+  if (phase_ == Phase::AwaitingHead && !got_bytes && http::is_idempotent(upstream_method_) &&
+      attempts_ < u.retry.tries) {
+    std::shared_ptr<UpstreamServer> failed = server_;
+    release_upstream_slot();
+    bool none_usable = false;
+    std::shared_ptr<UpstreamServer> next = worker_.shared().upstream_slots().try_admit(
+        running_->servers, choice_for(u, failed.get()), none_usable);
+    if (next) {
+      failed->retries.fetch_add(1, std::memory_order_relaxed);
+      ++attempts_;
+      server_ = std::move(next);
+      holds_slot_ = true;
+      connect_upstream(/*fresh=*/false);
+      return;
+    }
   }
   release_upstream_slot();
   bool head_out = phase_ == Phase::Streaming && !downstream_.retract_answer();

@@ -194,7 +194,7 @@ class Exchange final : public UpstreamObserver {
   std::unique_ptr<UpstreamConnection> upstream_;
   bool retried_ = false;
   bool holds_slot_ = false;   // one of upstream.max_connections is this exchange's
-  uint32_t slot_limit_ = 0;   // the limit it was taken under, to give it back under
+  uint32_t attempts_ = 1;     // servers tried, against upstream.retry.tries
   bool queued_ = false;       // in the queue for a slot (waiter_id_ names it)
   std::unique_ptr<base::Timer> queue_timer_;
   base::WallMillis request_sent_{};  // when the request went upstream (RFC 9111 request_time)

@@ -111,6 +111,7 @@ base::Status Server::start() {
                                                 cfg->limits.max_connections));
   }
   for (auto& w : workers_) w->start();
+  probes_ = std::make_unique<HealthProbes>(*shared_);
   return base::Status::ok();
 }
 
@@ -153,6 +154,7 @@ void Server::stop_now() {
 
 void Server::join() {
   for (auto& w : workers_) w->join();
+  probes_.reset();
 }
 
 }  // namespace etagd::proxy

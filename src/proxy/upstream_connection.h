@@ -62,6 +62,8 @@ class UpstreamConnection final : public net::TransportHandler {
   void detach();
 
   bool reused() const { return requests_ > 1; }
+  // Any byte of a response to the current request came back.
+  bool got_response_bytes() const { return got_bytes_; }
   // Why the connection could not be established, when the transport knows more than the
   // error kind says (a TLS handshake's reason); empty otherwise.
   std::string_view failure_detail() const;
