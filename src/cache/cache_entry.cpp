@@ -117,6 +117,7 @@ CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseT
   if (r.last_modified) flags_ |= kHasLastModified;
   if (r.freshness.must_revalidate) flags_ |= kMustRevalidate;
   if (r.freshness.no_cache) flags_ |= kNoCache;
+  if (r.freshness.heuristic) flags_ |= kHeuristic;
   g_live_entries.fetch_add(1, std::memory_order_relaxed);
   g_live_bytes.fetch_add(charge(), std::memory_order_relaxed);
 }
@@ -209,6 +210,7 @@ Freshness CacheEntry::freshness() const {
   f.stale_while_revalidate = stale_while_revalidate_;
   f.must_revalidate = (flags_ & kMustRevalidate) != 0;
   f.no_cache = (flags_ & kNoCache) != 0;
+  f.heuristic = (flags_ & kHeuristic) != 0;
   return f;
 }
 

@@ -188,3 +188,51 @@ TEST_CASE("RFC 9110 6.6.1: what is served from the cache keeps the origin's Date
 }
 
 }  // namespace etagd::testing
+
+namespace etagd::testing {
+
+TEST_CASE("RFC 9111 4.2.2: a response with only Last-Modified is fresh for a tenth of its age") {
+  // Modified ten days before its Date: a tenth is a day, capped by heuristic_max (1h).
+  ScriptedOrigin origin;
+  origin.route("/report", [](const OriginRequest&, OriginReply& reply) {
+    reply.reply(200, {{"Date", http_date_from_now(0)}, {"Last-Modified", http_date_from_now(-10 * 86400)}},
+                "report");
+  });
+  CachingEtagd etagd(origin, {.extra = "log: { access_log: stderr }"});
+
+  HttpResponse first = etagd.get("/report");
+  CHECK(cache_status(first) == "MISS;heuristic");
+  HttpResponse second = etagd.get("/report");
+  CHECK(cache_status(second) == "HIT;heuristic");
+  CHECK(second.body == "report");
+  CHECK(origin.request_count("/report") == 1);
+  // The access log says so too.
+  CHECK(eventually([&] { return etagd.log().find(" HIT;heuristic ") != std::string::npos; }));
+}
+
+TEST_CASE("heuristic_max 0s turns heuristic freshness off") {
+  ScriptedOrigin origin;
+  origin.route("/report", [](const OriginRequest&, OriginReply& reply) {
+    reply.reply(200, {{"Date", http_date_from_now(0)}, {"Last-Modified", http_date_from_now(-10 * 86400)}},
+                "report");
+  });
+  CachingEtagd etagd(origin, {.cache = "heuristic_max: 0s"});
+  etagd.get("/report");
+  HttpResponse second = etagd.get("/report");
+  CHECK(cache_status(second) != "HIT");
+  CHECK(cache_status(second).find("heuristic") == std::string::npos);
+  CHECK(origin.request_count("/report") == 2);
+}
+
+TEST_CASE("a status that is not heuristically cacheable gets no heuristic lifetime") {
+  ScriptedOrigin origin;
+  origin.route("/moved", [](const OriginRequest&, OriginReply& reply) {
+    reply.reply(302, {{"Location", "/x"}, {"Last-Modified", http_date_from_now(-10 * 86400)}}, "");
+  });
+  CachingEtagd etagd(origin);
+  etagd.get("/moved");
+  CHECK(cache_status(etagd.get("/moved")) == "MISS");
+  CHECK(origin.request_count("/moved") == 2);
+}
+
+}  // namespace etagd::testing
