@@ -1,11 +1,13 @@
 #include "cache/cache_entry.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 #include <new>
 #include <stdexcept>
 
+#include "base/invariant.h"
 #include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "cache/entry_memory.h"
@@ -20,6 +22,18 @@ struct CacheEntry::Layout {
   size_t etag_in_block = std::string_view::npos;  // offset of the ETag text in header_block
   size_t variant_offset = 0;
   size_t body_offset = 0;
+  size_t encoded_bytes = 0;
+};
+
+// What precedes each encoded representation's bytes in the tail (copied with memcpy: the
+// tail has no alignment). The ETag lies in the field block at etag_offset, or, when the block
+// does not contain it, right after the block (etag_offset == header_len).
+struct RepresentationRecord {
+  uint32_t coding;
+  uint32_t header_len;
+  uint32_t etag_offset;
+  uint32_t etag_len;
+  uint32_t body_len;
 };
 
 namespace {
@@ -77,7 +91,7 @@ char* put(char* out, std::string_view text) {
 }  // namespace
 
 CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseToStore&& r,
-                       std::string_view body)
+                       std::string_view body, const std::string_view* encoded_bodies)
     : seq_(r.seq != 0 ? r.seq : CacheStore::current_seq()),
       response_time_(r.freshness.response_time),
       last_modified_(r.last_modified.value_or(0)),
@@ -94,7 +108,9 @@ CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseT
       variant_offset_(static_cast<uint32_t>(layout.variant_offset)),
       body_offset_(static_cast<uint32_t>(layout.body_offset)),
       body_len_(static_cast<uint32_t>(body.size())),
+      encoded_bytes_(static_cast<uint32_t>(layout.encoded_bytes)),
       variant_count_(static_cast<uint16_t>(r.variant.size())),
+      encoded_count_(static_cast<uint8_t>(r.encoded.size())),
       status_(static_cast<uint16_t>(std::clamp(r.status, 0, 999))),
       flags_(0) {
   char* out = put(const_cast<char*>(tail()), url_key);
@@ -112,7 +128,22 @@ CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseT
     out = put(out + sizeof lengths, v.name);
     out = put(out, v.value);
   }
-  put(out, body);
+  out = put(out, body);
+  for (size_t i = 0; i < r.encoded.size(); ++i) {
+    const EncodedRepresentation& e = r.encoded[i];
+    size_t in_block = e.etag.empty() ? 0 : e.header_block.find(e.etag);
+    RepresentationRecord rec{static_cast<uint32_t>(e.coding),
+                             static_cast<uint32_t>(e.header_block.size()),
+                             static_cast<uint32_t>(in_block == std::string::npos
+                                                       ? e.header_block.size()
+                                                       : in_block),
+                             static_cast<uint32_t>(e.etag.size()),
+                             static_cast<uint32_t>(encoded_bodies[i].size())};
+    std::memcpy(out, &rec, sizeof rec);
+    out = put(out + sizeof rec, e.header_block);
+    if (in_block == std::string::npos) out = put(out, e.etag);
+    out = put(out, encoded_bodies[i]);
+  }
   if (r.etag_from_upstream) flags_ |= kEtagFromUpstream;
   if (r.last_modified) flags_ |= kHasLastModified;
   if (r.freshness.must_revalidate) flags_ |= kMustRevalidate;
@@ -138,7 +169,8 @@ CacheEntry::Census CacheEntry::census() {
           g_live_bytes.load(std::memory_order_relaxed)};
 }
 
-EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::string_view body) {
+EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::string_view body,
+                           const std::string_view* encoded_bodies) {
   Layout layout;
   // The ETag is normally one of the header block's field values: point at it there.
   if (!r.etag.empty()) layout.etag_in_block = r.header_block.find(r.etag);
@@ -151,16 +183,28 @@ EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::s
   // Header text is bounded by the head size limits and bodies by max_object_size long before
   // this; the check keeps the 32-bit offsets honest whatever the caller does.
   if (layout.tail_bytes > kMaxBody || body.size() > kMaxBody ||
-      r.variant.size() > std::numeric_limits<uint16_t>::max()) {
+      r.variant.size() > std::numeric_limits<uint16_t>::max() || r.encoded.size() > kMaxEncoded) {
     throw std::length_error("cache entry with more than 1 GiB of header text or body");
   }
   layout.body_offset = layout.tail_bytes;
   layout.tail_bytes += body.size();
+  // Each encoded representation is smaller than the body and its block than kMaxBody (the
+  // proxy keeps only those that shrink), so three of them stay below 4 GiB in all.
+  for (size_t i = 0; i < r.encoded.size(); ++i) {
+    const EncodedRepresentation& e = r.encoded[i];
+    if (e.header_block.size() > kMaxBody || encoded_bodies[i].size() > kMaxBody) {
+      throw std::length_error("encoded representation with more than 1 GiB of header text or body");
+    }
+    bool etag_in_block = e.etag.empty() || e.header_block.find(e.etag) != std::string::npos;
+    layout.encoded_bytes += sizeof(RepresentationRecord) + e.header_block.size() +
+                            (etag_in_block ? 0 : e.etag.size()) + encoded_bodies[i].size();
+  }
+  layout.tail_bytes += layout.encoded_bytes;
   const size_t block_bytes = sizeof(CacheEntry) + layout.tail_bytes;
   void* block = allocate_entry_block(block_bytes);
   const CacheEntry* e;
   try {
-    e = new (block) CacheEntry(layout, url_key, std::move(r), body);
+    e = new (block) CacheEntry(layout, url_key, std::move(r), body, encoded_bodies);
   } catch (...) {
     free_entry_block(block, block_bytes);
     throw;
@@ -170,13 +214,44 @@ EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::s
 
 EntryRef CacheEntry::make(std::string_view url_key, ResponseToStore&& r) {
   std::string body = std::move(r.body);
-  return build(url_key, std::move(r), body);
+  std::array<std::string, kMaxEncoded> encoded_bodies;
+  std::array<std::string_view, kMaxEncoded> views;
+  for (size_t i = 0; i < r.encoded.size() && i < kMaxEncoded; ++i) {
+    encoded_bodies[i] = std::move(r.encoded[i].body);
+    views[i] = encoded_bodies[i];
+  }
+  return build(url_key, std::move(r), body, views.data());
 }
 
 EntryRef CacheEntry::refreshed(const CacheEntry& old, ResponseToStore&& r) {
   r.status = old.status_;
   r.variant = old.variant();
-  return build(old.url_key(), std::move(r), old.body());
+  // The same representations with the new fields; a caller that gives none (or others)
+  // gets the identity representation only.
+  std::array<std::string_view, kMaxEncoded> views;
+  bool same = r.encoded.size() == old.encoded_count();
+  for (size_t i = 0; same && i < r.encoded.size(); ++i) {
+    Representation o = old.encoded(i);
+    same = o.coding == r.encoded[i].coding;
+    views[i] = o.body;
+  }
+  if (!same) r.encoded.clear();
+  return build(old.url_key(), std::move(r), old.body(), views.data());
+}
+
+Representation CacheEntry::encoded(size_t i) const {
+  ETAGD_ASSERT(i < encoded_count_, "an entry's encoded representations are counted");
+  const char* p = tail() + size_t{body_offset_} + body_len_;
+  RepresentationRecord rec;
+  for (size_t j = 0; j <= i; ++j) {
+    if (j > 0) p += rec.header_len + (rec.etag_offset == rec.header_len ? rec.etag_len : 0) + rec.body_len;
+    std::memcpy(&rec, p, sizeof rec);
+    p += sizeof rec;
+  }
+  size_t etag_extra = rec.etag_offset == rec.header_len ? rec.etag_len : 0;
+  return {static_cast<http::ContentCoding>(rec.coding), std::string_view(p, rec.header_len),
+          std::string_view(p + rec.etag_offset, rec.etag_len),
+          std::string_view(p + rec.header_len + etag_extra, rec.body_len)};
 }
 
 template <typename Fn>

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/content_coding.h"
 #include "http/header_list.h"
 
 namespace etagd::cache {
@@ -98,6 +99,25 @@ struct VaryField {
   std::string value;
 };
 
+// A content-coded form of the stored response that etagd made itself (http/encoder.h): its
+// own field block (the identity block with this representation's ETag and Content-Encoding)
+// and its own body. RFC 9110 §8.8.3: a strong validator belongs to one representation, so each
+// has its own ETag.
+struct EncodedRepresentation {
+  http::ContentCoding coding = http::ContentCoding::Identity;
+  std::string header_block;  // as ResponseToStore::header_block
+  std::string etag;          // as it appears in header_block; may be empty
+  std::string body;
+};
+
+// One representation of an entry, viewed in place (the identity one or an encoded one).
+struct Representation {
+  http::ContentCoding coding = http::ContentCoding::Identity;
+  std::string_view header_block;
+  std::string_view etag;
+  std::string_view body;
+};
+
 // What the proxy hands over to build an entry.
 struct ResponseToStore {
   int status = 200;
@@ -111,6 +131,9 @@ struct ResponseToStore {
   Freshness freshness;
   std::vector<VaryField> variant;
   std::string body;  // copied into the entry
+  // The encoded representations, in the order the rule prefers them (at most
+  // CacheEntry::kMaxEncoded); the entry's charge counts them with everything else.
+  std::vector<EncodedRepresentation> encoded;
   // CacheStore::current_seq() when the upstream request was sent; 0 = read it in make().
   // Reading it before the fetch closes a race: a response fetched before an invalidate_prefix
   // but stored after it is then still treated as invalidated.
@@ -137,13 +160,17 @@ class CacheEntry {
   // Bodies above this are never stored (config limits max_object_size to it), so the entry's
   // lengths and offsets fit in 32 bits.
   static constexpr size_t kMaxBody = size_t{1} << 30;
+  // Encoded representations an entry holds at most (one per coding etagd produces).
+  static constexpr size_t kMaxEncoded = 3;
 
   // Builds an entry for the response at `url_key` (see cache_key.h). Throws std::length_error
   // for a body above kMaxBody or more than 1 GiB of header text.
   static EntryRef make(std::string_view url_key, ResponseToStore&& r);
   // A copy of `old` with new header block, validators and freshness but the same body:
   // what an upstream 304 turns a stale entry into (RFC 9111 §4.3.4). Status, body and variant
-  // fields are taken from `old`; those of `r` are ignored.
+  // fields are taken from `old`; those of `r` are ignored. `r.encoded` gives the new field
+  // blocks and ETags of old's encoded representations (same codings, same order, bodies
+  // empty): the bodies are old's.
   static EntryRef refreshed(const CacheEntry& old, ResponseToStore&& r);
 
   std::string_view url_key() const { return {tail(), key_len_}; }
@@ -157,6 +184,14 @@ class CacheEntry {
   std::string_view body() const { return {tail() + body_offset_, body_len_}; }
   // Returned by value: the fields are stored packed in the entry's own allocation.
   std::vector<VaryField> variant() const;
+
+  // The response as stored: header_block(), etag() and body().
+  Representation identity() const {
+    return {http::ContentCoding::Identity, header_block(), etag(), body()};
+  }
+  // The representations etagd encoded (ResponseToStore::encoded), in the same order.
+  size_t encoded_count() const { return encoded_count_; }
+  Representation encoded(size_t i) const;
 
   // True if `request` has the same value for every field this entry varies on.
   // A repeated request field compares as its combined value (RFC 9110 §5.3).
@@ -203,13 +238,16 @@ class CacheEntry {
   friend class EntryRef;
 
   CacheEntry(const Layout& layout, std::string_view url_key, ResponseToStore&& r,
-             std::string_view body);
+             std::string_view body, const std::string_view* encoded_bodies);
   ~CacheEntry();
-  static EntryRef build(std::string_view url_key, ResponseToStore&& r, std::string_view body);
+  static EntryRef build(std::string_view url_key, ResponseToStore&& r, std::string_view body,
+                        const std::string_view* encoded_bodies);
   // Runs the destructor and frees the allocation; called with the last reference.
   static void destroy(const CacheEntry* e);
   // Size of the entry's one block: the entry and its tail.
-  size_t block_bytes() const { return sizeof(CacheEntry) + size_t{body_offset_} + body_len_; }
+  size_t block_bytes() const {
+    return sizeof(CacheEntry) + size_t{body_offset_} + body_len_ + encoded_bytes_;
+  }
   // The bytes after the entry in its allocation.
   const char* tail() const { return reinterpret_cast<const char*>(this + 1); }
   // Calls fn(name, value) for each field this entry varies on, until fn returns false.
@@ -231,7 +269,8 @@ class CacheEntry {
   uint32_t stale_while_revalidate_;
   // The tail: url_key, header_block, the ETag unless the block contains it, then per
   // VaryField: name length and value length (uint32_t each, unaligned), name, value; then the
-  // body. Offsets count from tail().
+  // body; then per encoded representation: a RepresentationRecord (unaligned), its header
+  // block, its body. Offsets count from tail().
   uint32_t key_len_;
   uint32_t header_len_;
   uint32_t etag_offset_;
@@ -239,7 +278,9 @@ class CacheEntry {
   uint32_t variant_offset_;
   uint32_t body_offset_;
   uint32_t body_len_;
+  uint32_t encoded_bytes_;  // the encoded representations' records, field blocks and bodies
   uint16_t variant_count_;
+  uint8_t encoded_count_;
   uint16_t status_;
   uint8_t flags_;
 };

@@ -56,7 +56,22 @@ struct UpstreamQueueConfig {
   bool operator==(const UpstreamQueueConfig&) const = default;
 };
 
+// One origin server: where it is and its share of the load.
+struct UpstreamServerConfig {
+  std::string url;        // as written: http://host:port/base
+  std::string host;       // connect address (name or literal)
+  uint16_t port = 80;
+  std::string base_path;  // "" or "/base" without a trailing slash; prefixed to every target
+  std::string authority;  // "host[:port]" for Host: when host_header is Upstream
+  uint32_t weight = 1;    // its share among the servers of its kind (primary or backup)
+  bool backup = false;    // used only while no primary is up
+  bool operator==(const UpstreamServerConfig&) const = default;
+};
+
 struct UpstreamConfig {
+  // The servers requests go to: `servers:`, or the one `url:` names. The fields below are the
+  // first server's, for what names "the upstream" (logs, Host: upstream with one server).
+  std::vector<UpstreamServerConfig> servers;
   std::string url;        // as written: http://host:port/base
   std::string host;       // connect address (name or literal)
   uint16_t port = 80;

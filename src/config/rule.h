@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/compress_policy.h"
 #include "http/query_normalisation.h"
 
 namespace etagd::config {
@@ -125,6 +126,7 @@ struct RuleActions {
   bool ignore_upstream_cache_control = false;
   std::chrono::seconds stale_if_error{0};          // serve stale on upstream failure, up to
   std::chrono::seconds stale_while_revalidate{0};  // serve stale while one request refreshes
+  CompressPolicy compress;  // codings etagd produces itself (off unless configured)
 };
 
 struct Rule {

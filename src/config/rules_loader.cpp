@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "config/concat.h"
 #include "config/host_port.h"
 #include "config/setting.h"
+#include "http/encoder.h"
 #include "http/hop_by_hop.h"
 #include "http/method.h"
 #include "http/token.h"
@@ -100,6 +102,7 @@ class RulesLoader {
   void read_cache_key(const Field& f, CacheKeyActions& out);
   void read_invalidate(const Field& f, std::vector<InvalidateTarget>& out);
   void read_headers(const Field& f, HeaderEdits& edits);
+  void read_compress(const Field& f, CompressPolicy& policy);
   std::optional<std::string> read_field_name(const Field& f);
   std::optional<std::string> read_path(const Field& f);
   std::optional<std::chrono::seconds> whole_seconds(const Field& f);
@@ -334,6 +337,78 @@ void RulesLoader::warn_if_shared_between_users(const Field& at, const YamlReader
                     "depend on who asks, key on the credential (key_headers: [Authorization], or "
                     "key_cookies: [the session cookie's name]); if they are the same for "
                     "everyone, say so with cache_control: { 2xx: \"public, ...\" }"));
+}
+
+void RulesLoader::read_compress(const Field& f, CompressPolicy& policy) {
+  if (YamlReader::is_off(f)) {
+    policy.enabled = false;
+    return;
+  }
+  if (YamlReader::is_on(f)) {
+    policy.enabled = true;
+    return;
+  }
+  YamlReader::Section s = r_.section(f, {"encodings", "types", "min_size", "level"});
+  if (!s.is_map()) return;
+  policy.enabled = true;
+  if (const Field* ef = s.find("encodings")) {
+    if (auto items = r_.list(*ef)) {
+      std::vector<http::ContentCoding> codings;
+      for (const Field& item : *items) {
+        std::optional<std::string> name = r_.string(item);
+        if (!name) continue;
+        std::optional<http::ContentCoding> coding = http::parse_coding_name(*name);
+        if (!coding || !http::can_encode(*coding)) {
+          r_.error(item, concat("'", *name, "' is not a coding etagd produces; write br, zstd "
+                                            "or gzip"));
+        } else if (std::find(codings.begin(), codings.end(), *coding) != codings.end()) {
+          r_.error(item, concat("'", *name, "' is listed twice"));
+        } else {
+          codings.push_back(*coding);
+        }
+      }
+      if (items->empty()) {
+        r_.error(*ef, "no encodings: write `compress: off` to compress nothing");
+      } else if (codings.size() == items->size()) {
+        policy.encodings = std::move(codings);
+      }
+    }
+  }
+  if (const Field* tf = s.find("types")) {
+    if (auto items = r_.list(*tf)) {
+      std::vector<std::string> types;
+      for (const Field& item : *items) {
+        std::optional<std::string> type = r_.string(item);
+        if (!type) continue;
+        std::string media = media_type_of(*type);
+        if (media.empty() || media != http::lowercase(http::trim_ows(*type))) {
+          r_.error(item, concat("'", *type, "' is not a media type; write type/subtype, or "
+                                            "type/* for every subtype (text/*)"));
+        } else if (media.starts_with("*/")) {
+          r_.error(item, concat("'", *type, "': only the subtype may be *"));
+        } else {
+          types.push_back(std::move(media));
+        }
+      }
+      if (types.size() == items->size()) policy.types = std::move(types);
+    }
+  }
+  if (const Field* mf = s.find("min_size")) {
+    if (auto n = r_.size(*mf)) policy.min_size = *n;
+  }
+  if (const Field* lf = s.find("level")) {
+    YamlReader::Section ls = r_.section(*lf, {"br", "zstd", "gzip"});
+    for (auto [key, coding, slot] :
+         {std::tuple{"br", http::ContentCoding::Br, &policy.level_br},
+          std::tuple{"zstd", http::ContentCoding::Zstd, &policy.level_zstd},
+          std::tuple{"gzip", http::ContentCoding::Gzip, &policy.level_gzip}}) {
+      const Field* v = ls.is_map() ? ls.find(key) : nullptr;
+      if (v == nullptr) continue;
+      http::LevelRange range = http::level_range(coding);
+      auto level = r_.integer(*v, static_cast<uint64_t>(range.min), static_cast<uint64_t>(range.max));
+      if (level) *slot = static_cast<int>(*level);
+    }
+  }
 }
 
 void RulesLoader::read_cache_control(const Field& f, CacheControlRewrite& out) {
@@ -798,6 +873,38 @@ std::vector<ActionRow> make_action_rows() {
       Apply::Reload,
       "store even private and no-store responses, for the rule's fixed ttl (nginx: "
       "proxy_ignore_headers)"));
+  rows.push_back(custom<RuleActions>(
+      "compress",
+      "off | on | { encodings: [br, zstd, gzip], types: [media types], min_size: size, "
+      "level: { br: 0-11, zstd: 1-19, gzip: 1-9 } }",
+      Apply::Reload,
+      "content codings etagd produces itself, stored once per response with a strong ETag "
+      "each; a block's missing keys take: encodings [br, zstd, gzip], types "
+      "[application/json, text/*, application/javascript, application/xml, image/svg+xml], "
+      "min_size 512B, level { br: 5, zstd: 6, gzip: 6 }",
+      at(&RuleActions::compress),
+      [](JsonWriter& w, const CompressPolicy& p) {
+        if (!p.enabled) {
+          w.value("off");
+          return;
+        }
+        w.begin_object();
+        w.key("encodings").begin_array();
+        for (http::ContentCoding c : p.encodings) w.value(http::coding_name(c));
+        w.end_array();
+        w.key("types");
+        write_strings(w, p.types);
+        w.key("min_size").value(format_size(p.min_size));
+        w.key("level").begin_object();
+        w.key("br").value(static_cast<int64_t>(p.level_br));
+        w.key("zstd").value(static_cast<int64_t>(p.level_zstd));
+        w.key("gzip").value(static_cast<int64_t>(p.level_gzip));
+        w.end_object();
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, RuleActions& a) {
+        RulesLoader(r).read_compress(f, a.compress);
+      }));
   return rows;
 }
 

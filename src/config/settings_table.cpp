@@ -258,21 +258,21 @@ Row workers_row() {
 
 // ---- upstream ----------------------------------------------------------------------------
 
-void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
-  UpstreamConfig& out = c.upstream;
+// An upstream server's URL into `out`; false after reporting a problem.
+bool read_server_url(YamlReader& r, const Field& uf, UpstreamServerConfig& out) {
   std::optional<std::string> url = r.string(uf);
-  if (!url) return;
+  if (!url) return false;
   std::string_view rest = *url;
   constexpr std::string_view kScheme = "http://";
   if (http::istarts_with(rest, "https://")) {
     r.error(uf,
             "only http:// upstreams are supported; etagd speaks plain HTTP/1.1 to its origin "
             "(terminate TLS in front of etagd, not behind it)");
-    return;
+    return false;
   }
   if (!http::istarts_with(rest, kScheme)) {
     r.error(uf, concat("'", *url, "' is not an http:// URL, e.g. http://127.0.0.1:9000"));
-    return;
+    return false;
   }
   rest.remove_prefix(kScheme.size());
   size_t end = rest.find_first_of("/?#");
@@ -293,7 +293,7 @@ void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
   }
   if (!a) {
     r.error(uf, problem);
-    return;
+    return false;
   }
   out.url = *url;
   out.host = a->host;
@@ -303,6 +303,122 @@ void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
   if (a->port != 80) out.authority += concat(":", std::to_string(a->port));
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   out.base_path = std::string(path);
+  return true;
+}
+
+// The fields that name "the upstream" follow the first server.
+void name_upstream_after_first_server(UpstreamConfig& u) {
+  if (u.servers.empty()) return;
+  const UpstreamServerConfig& first = u.servers.front();
+  u.url = first.url;
+  u.host = first.host;
+  u.port = first.port;
+  u.base_path = first.base_path;
+  u.authority = first.authority;
+}
+
+void read_upstream_url(YamlReader& r, const Field& uf, Config& c) {
+  UpstreamServerConfig server;
+  if (!read_server_url(r, uf, server)) return;
+  c.upstream.servers = {std::move(server)};
+  name_upstream_after_first_server(c.upstream);
+}
+
+void write_server(JsonWriter& w, const UpstreamServerConfig& s) {
+  w.begin_object();
+  w.key("url");
+  w.value(s.url);
+  w.key("weight");
+  w.value(static_cast<uint64_t>(s.weight));
+  w.key("backup");
+  w.value(s.backup);
+  w.end_object();
+}
+
+// `servers: [{ url: http://10.0.0.7:9000, weight: 2 }, { url: ..., backup: true }]`; an
+// item may also be the URL alone.
+void read_upstream_servers(YamlReader& r, const Field& f, Config& c) {
+  auto items = r.list(f);
+  if (!items) return;
+  if (items->empty()) {
+    r.error(f, "needs at least one server, e.g. [{ url: http://10.0.0.7:9000 }]");
+    return;
+  }
+  std::vector<UpstreamServerConfig> servers;
+  bool ok = true;
+  for (const Field& item : *items) {
+    UpstreamServerConfig server;
+    if (item.node.IsScalar()) {
+      ok = read_server_url(r, item, server) && ok;
+    } else {
+      YamlReader::Section s = r.section(item, {"url", "weight", "backup"});
+      if (!s.is_map()) {
+        ok = false;
+        continue;
+      }
+      if (const Field* url = s.find("url")) {
+        ok = read_server_url(r, *url, server) && ok;
+      } else {
+        r.error(item, "a server needs a url, e.g. { url: http://10.0.0.7:9000, weight: 2 }");
+        ok = false;
+      }
+      if (const Field* weight = s.find("weight")) {
+        if (auto n = r.integer(*weight, 1, 1000)) {
+          server.weight = static_cast<uint32_t>(*n);
+        } else {
+          ok = false;
+        }
+      }
+      if (const Field* backup = s.find("backup")) {
+        if (auto b = r.on_off(*backup)) {
+          server.backup = *b;
+        } else {
+          ok = false;
+        }
+      }
+    }
+    bool duplicate = std::any_of(servers.begin(), servers.end(), [&](const UpstreamServerConfig& o) {
+      return !server.url.empty() && o.host == server.host && o.port == server.port;
+    });
+    if (duplicate) {
+      r.error(item, concat("'", server.url, "' is listed twice"));
+      ok = false;
+    }
+    servers.push_back(std::move(server));
+  }
+  if (!ok) return;
+  if (std::all_of(servers.begin(), servers.end(),
+                  [](const UpstreamServerConfig& s) { return s.backup; })) {
+    r.error(f, "every server is a backup: at least one must be a primary (backup: false)");
+    return;
+  }
+  c.upstream.servers = std::move(servers);
+  name_upstream_after_first_server(c.upstream);
+}
+
+Row upstream_servers_row() {
+  return custom<Config>(
+      "servers", "list of { url, weight: 1 to 1000, backup: on | off }", Apply::Reload,
+      "the origin servers, instead of url: requests go to the primary with the fewest in "
+      "flight for its weight; backups only while no primary is up",
+      at(&Config::upstream, &UpstreamConfig::servers),
+      [](JsonWriter& w, const std::vector<UpstreamServerConfig>& servers) {
+        w.begin_array();
+        for (const UpstreamServerConfig& s : servers) write_server(w, s);
+        w.end_array();
+      },
+      read_upstream_servers);
+}
+
+void check_upstream(YamlReader& r, const Field& f, const YamlReader::Section& s, Config&) {
+  const Field* url = s.find("url");
+  const Field* servers = s.find("servers");
+  if (url && servers) {
+    r.error(*servers, "give either url (one server) or servers (several), not both");
+  } else if (!url && !servers) {
+    r.error(f, "upstream needs a url, e.g. url: http://127.0.0.1:9000, or servers, e.g. "
+               "servers: [{ url: http://10.0.0.7:9000 }, { url: http://10.0.0.8:9000 }]");
+  }
 }
 
 Row upstream_url_row() {
@@ -311,7 +427,12 @@ Row upstream_url_row() {
       "the origin every request goes to; a base path is put in front of every request path",
       at(&Config::upstream, &UpstreamConfig::url),
       [](JsonWriter& w, const std::string& url) { w.value(url); }, read_upstream_url);
-  s.required = "the origin server, e.g. url: http://127.0.0.1:9000";
+  // With servers: the first one's; /config shows both, and a file gives one or the other.
+  s.same = [](const Config& a, const Config& b) { return a.upstream.servers == b.upstream.servers; };
+  s.copy = [](Config& to, const Config& from) {
+    to.upstream.servers = from.upstream.servers;
+    name_upstream_after_first_server(to.upstream);
+  };
   return s;
 }
 
@@ -366,9 +487,8 @@ bool read_upstream_shorthand(YamlReader& r, const Field& f, Config& c) {
   if (f.node.IsSequence()) {
     std::string first = f.node.size() > 0 && f.node[0].IsScalar() ? f.node[0].Scalar()
                                                                    : "http://10.0.0.7:9000";
-    r.error(f, concat("etagd forwards to one upstream server: write upstream: ", first,
-                      " (several servers, with load balancing between them, are planned under "
-                      "upstream.servers)"));
+    r.error(f, concat("a list of servers goes under servers: write upstream: { servers: [",
+                      first, ", ...] }, or upstream: ", first, " for one"));
     return true;
   }
   return false;
@@ -583,11 +703,13 @@ std::vector<SettingsBlock> make_blocks() {
 
   SettingsBlock upstream;
   upstream.name = "upstream";
-  upstream.doc = "the origin server every request is forwarded to";
+  upstream.doc = "the origin server(s) every request is forwarded to";
   upstream.required = "the origin server, e.g. upstream: http://127.0.0.1:9000";
   upstream.read_other = read_upstream_shorthand;
+  upstream.check = check_upstream;
   upstream.settings = {
       upstream_url_row(),
+      upstream_servers_row(),
       host_header_row(),
       count<Config>("max_idle", at(&Config::upstream, &UpstreamConfig::max_idle), 0, 100'000,
                     Apply::Reload, "idle keep-alive connections kept open per worker"),

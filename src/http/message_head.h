@@ -21,6 +21,9 @@ struct RequestHead {
   std::string_view path;          // target up to '?'
   std::string_view query;         // after '?', without it; empty if none
   int version_minor = 1;          // HTTP/1.x
+  // 2 for a request that came over HTTP/2 (mapped onto this head, proxy/http2_request.h):
+  // what Via names as the protocol received (RFC 9110 §7.6.3).
+  int version_major = 1;
   HeaderList headers;             // every field line, in order
   std::string_view host;          // the Host field value as sent
   std::optional<uint64_t> content_length;

@@ -24,11 +24,11 @@ std::array<LogRateLimit, kUpstreamErrorCount> g_failure_logs;
 std::string upstream_failure_log_line(const UpstreamFailure& f) {
   fmt::memory_buffer out;
   put(out, "upstream ");
-  if (f.upstream != nullptr) {
+  if (!f.host.empty()) {
     // An IPv6 literal is bracketed, as in a URL authority.
-    bool v6 = f.upstream->host.find(':') != std::string::npos;
-    fmt::format_to(std::back_inserter(out), "{}{}{}:{}", v6 ? "[" : "", f.upstream->host,
-                   v6 ? "]" : "", f.upstream->port);
+    bool v6 = f.host.find(':') != std::string_view::npos;
+    fmt::format_to(std::back_inserter(out), "{}{}{}:{}", v6 ? "[" : "", f.host, v6 ? "]" : "",
+                   f.port);
   } else {
     out.push_back('-');
   }

@@ -17,7 +17,8 @@ namespace etagd::ops {
 
 struct UpstreamFailure {
   UpstreamError kind = UpstreamError::ConnectFailed;  // its reason: upstream_error_text()
-  const config::UpstreamConfig* upstream = nullptr;  // where the request went
+  std::string_view host;  // the server the request went to; empty: unknown
+  uint16_t port = 0;
   std::string_view method;        // the request as the client sent it
   std::string_view target;
   std::string_view client;        // peer address; empty for a background refresh

@@ -6,6 +6,7 @@
 #include "http/etag.h"
 #include "http/http_date.h"
 #include "http/token.h"
+#include "proxy/representation_choice.h"
 
 namespace etagd::proxy {
 
@@ -112,12 +113,13 @@ HeadPlan plan_for_head(const HeadContext& context, const http::RequestHead& requ
   return {Action::Buffer, storable, head.status == 200};
 }
 
-bool request_is_not_modified(const http::RequestHead& request, const cache::CacheEntry& entry) {
+bool request_is_not_modified(const http::RequestHead& request, const cache::CacheEntry& entry,
+                             std::string_view etag) {
   bool has_if_none_match = false;
   for (const http::HeaderField& f : request.headers) {
     if (!http::iequals(f.name, "if-none-match")) continue;
     has_if_none_match = true;
-    if (!entry.etag().empty() && http::if_none_match_matches(f.value, entry.etag())) return true;
+    if (!etag.empty() && http::if_none_match_matches(f.value, etag)) return true;
   }
   if (has_if_none_match) return false;
   std::string_view ims = request.headers.get("if-modified-since");
@@ -129,15 +131,20 @@ bool request_is_not_modified(const http::RequestHead& request, const cache::Cach
 EntryAnswer answer_from_entry(const http::RequestHead& request, const cache::CacheEntry& entry,
                               ops::CacheStatus status, bool fetched_with_age, int64_t now) {
   EntryAnswer a;
-  a.not_modified = entry.status() == 200 && request_is_not_modified(request, entry);
+  // Hits do no compression work: the representation was encoded when the entry was stored.
+  a.representation = choose_representation(request, entry);
+  const cache::Representation& rep = a.representation;
+  // RFC 9110 §8.8.3: If-None-Match is compared with the validator of the representation this
+  // request would get, so a client holding the br bytes is told 304 only for br.
+  a.not_modified = entry.status() == 200 && request_is_not_modified(request, entry, rep.etag);
   a.status = a.not_modified ? 304 : entry.status();
-  a.fields = entry.header_block();
+  a.fields = rep.header_block;
   if (a.not_modified) {
     a.fields = a.fields.substr(0, not_modified_prefix(a.fields));
-    a.bytes_saved = entry.body().size();
+    a.bytes_saved = rep.body.size();
   }
   a.has_body = !a.not_modified && a.status != 204 && request.method != http::Method::Head &&
-               !entry.body().empty();
+               !rep.body.empty();
   // RFC 9111 §5.1: Age means the answer was not generated or validated by the origin for this
   // request. A hit, a stale answer and a coalesced waiter's answer (fetched for another
   // request) carry it; a response fetched or revalidated for this very request only when the

@@ -102,6 +102,8 @@ struct EntryAnswer {
   int64_t age = -1;            // Age to send, -1 for none (RFC 9111 §5.1)
   int64_t date = 0;            // Date to send: the stored one (RFC 9110 §6.6.1)
   uint64_t bytes_saved = 0;    // body bytes a 304 did not send
+  // The representation answered with (representation_choice.h): its fields, ETag and body.
+  cache::Representation representation;
 };
 
 // `fetched_with_age`: the entry was fetched or revalidated for this request and the upstream's
@@ -109,8 +111,10 @@ struct EntryAnswer {
 EntryAnswer answer_from_entry(const http::RequestHead& request, const cache::CacheEntry& entry,
                               ops::CacheStatus status, bool fetched_with_age, int64_t now);
 
-// RFC 9110 §13.1.2/§13.1.3: the request's If-None-Match matches the entry's ETag, or without
-// If-None-Match its If-Modified-Since is not older than the entry's Last-Modified.
-bool request_is_not_modified(const http::RequestHead& request, const cache::CacheEntry& entry);
+// RFC 9110 §13.1.2/§13.1.3: the request's If-None-Match matches `etag` (the ETag of the
+// representation it would get), or without If-None-Match its If-Modified-Since is not older
+// than the entry's Last-Modified.
+bool request_is_not_modified(const http::RequestHead& request, const cache::CacheEntry& entry,
+                             std::string_view etag);
 
 }  // namespace etagd::proxy

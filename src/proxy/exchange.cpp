@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include "base/invariant.h"
 #include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "cache/freshness.h"
+#include "http/accept_encoding.h"
 #include "http/field_writer.h"
 #include "http/hop_by_hop.h"
 #include "http/http_date.h"
@@ -17,6 +19,8 @@
 #include "proxy/error_answer.h"
 #include "proxy/invalidation.h"
 #include "proxy/range_answer.h"
+#include "proxy/representation_choice.h"
+#include "proxy/representation_encoding.h"
 #include "proxy/stored_url_key.h"
 #include "proxy/response_fields.h"
 #include "proxy/upstream_request.h"
@@ -246,7 +250,8 @@ void Exchange::fetch(Purpose purpose) {
   upstream_method_ = (request_.method == http::Method::Head && purpose != Purpose::Forward)
                          ? http::Method::Get
                          : request_.method;
-  UpstreamRequestOptions opts;
+  UpstreamRequestOptions& opts = request_options_;
+  opts = UpstreamRequestOptions{};
   opts.method = upstream_method_;
   opts.method_token = request_.method_token;
   opts.strip_conditionals = purpose != Purpose::Forward;
@@ -258,24 +263,36 @@ void Exchange::fetch(Purpose purpose) {
   opts.target = forwarded_target_;
   opts.body_length = request_body_ ? evbuffer_get_length(request_body_) : 0;
 
-  upstream_request_ = base::make_evbuffer();
-  write_upstream_request_head(upstream_request_.get(), request_, running_->config->upstream, opts);
-  if (opts.body_length > 0) evbuffer_add_buffer(upstream_request_.get(), request_body_);
+  if (opts.body_length > 0 && !upstream_body_) {
+    upstream_body_ = base::make_evbuffer();
+    evbuffer_add_buffer(upstream_body_.get(), request_body_);
+  }
+  request_server_ = nullptr;
   if (!take_upstream_slot()) return;
   connect_upstream(/*fresh=*/false);
 }
 
 bool Exchange::take_upstream_slot() {
   const config::UpstreamConfig& u = running_->config->upstream;
-  if (u.max_connections == 0 || holds_slot_) return true;
+  if (holds_slot_) return true;
   UpstreamSlots& slots = worker_.shared().upstream_slots();
   slot_limit_ = u.max_connections;
-  if (slots.try_admit(slot_limit_)) {
+  bool none_usable = false;
+  server_ = slots.try_admit(running_->servers, slot_limit_, nullptr, none_usable);
+  if (server_) {
     holds_slot_ = true;
     return true;
   }
+  if (none_usable) {
+    answer_unavailable("no upstream server is up");
+    return false;
+  }
   uint64_t id = worker_.register_waiter(this);
-  switch (slots.enqueue(slot_limit_, u.queue.size, {&worker_, id})) {
+  switch (slots.enqueue(running_->servers, slot_limit_, u.queue.size, {&worker_, id}, server_)) {
+    case UpstreamSlots::Admission::NoneUsable:
+      worker_.unregister_waiter(id);
+      answer_unavailable("no upstream server is up");
+      return false;
     case UpstreamSlots::Admission::Granted:
       worker_.unregister_waiter(id);
       holds_slot_ = true;
@@ -297,7 +314,8 @@ bool Exchange::take_upstream_slot() {
   return false;
 }
 
-void Exchange::on_upstream_slot() {
+void Exchange::on_upstream_slot(std::shared_ptr<UpstreamServer> server) {
+  server_ = std::move(server);
   worker_.unregister_waiter(waiter_id_);
   waiter_id_ = 0;
   queued_ = false;
@@ -325,7 +343,9 @@ void Exchange::on_queue_timeout(void* self) {
 void Exchange::release_upstream_slot() {
   if (!holds_slot_) return;
   holds_slot_ = false;
-  Worker::wake_granted(worker_.shared().upstream_slots().release(slot_limit_), slot_limit_);
+  Worker::wake_granted(
+      worker_.shared().upstream_slots().release(*server_, running_->servers, slot_limit_),
+      slot_limit_);
 }
 
 void Exchange::answer_unavailable(std::string_view reason) {
@@ -343,7 +363,8 @@ void Exchange::connect_upstream(bool fresh) {
   enter(Phase::AwaitingHead);
   upstream_start_ = base::monotonic_now();
   request_sent_ = worker_.clock().wall_ms();
-  if (base::Status s = worker_.upstream_pool().acquire(fresh, upstream_); !s) {
+  if (request_server_ != server_.get()) write_upstream_request();
+  if (base::Status s = worker_.upstream_pool().acquire(*server_, fresh, upstream_); !s) {
     on_upstream_error(UpstreamError::ConnectFailed);
     return;
   }
@@ -362,6 +383,25 @@ void Exchange::on_upstream_interim(const http::ResponseHead& head) {
     http::append_field(fields, f.name, f.value);
   }
   downstream_.send_interim(head.status, fields);
+}
+
+void Exchange::write_upstream_request() {
+  request_options_.per_server = true;
+  request_options_.base_path = server_->base_path;
+  request_options_.authority = server_->authority;
+  upstream_request_ = base::make_evbuffer();
+  write_upstream_request_head(upstream_request_.get(), request_, running_->config->upstream,
+                              request_options_);
+  // Copied, not moved: a retry to another server needs the body again after a new head. (Not
+  // by reference: the connection references upstream_request_ itself, and libevent does not
+  // reference a reference.)
+  if (upstream_body_) {
+    int n = evbuffer_peek(upstream_body_.get(), -1, nullptr, nullptr, 0);
+    std::vector<evbuffer_iovec> vec(static_cast<size_t>(std::max(n, 0)));
+    n = evbuffer_peek(upstream_body_.get(), -1, nullptr, vec.data(), n);
+    for (int i = 0; i < n; ++i) evbuffer_add(upstream_request_.get(), vec[i].iov_base, vec[i].iov_len);
+  }
+  request_server_ = server_.get();
 }
 
 void Exchange::on_upstream_head(const http::ResponseHead& head) {
@@ -514,6 +554,18 @@ ClientFieldOptions Exchange::field_options(int status, std::string_view etag) co
   return fo;
 }
 
+std::vector<http::ContentCoding> Exchange::encodings_to_make() const {
+  const config::CompressPolicy& policy = actions_->compress;
+  if (storable_) return policy.encodings;
+  // Not stored: only what this request gets, and nothing for a Range request (answered from
+  // the identity bytes, representation_choice.h).
+  if (request_.method == http::Method::Get && request_.headers.contains("range")) return {};
+  http::ContentCoding chosen = http::AcceptEncoding::from_request(request_.headers)
+                                   .choose(policy.encodings);
+  if (chosen == http::ContentCoding::Identity) return {};
+  return {chosen};
+}
+
 cache::FreshnessPolicy Exchange::freshness_policy(int status) const {
   cache::FreshnessPolicy policy;
   if (config::TtlValue ttl = actions_->ttl.for_status(status); !ttl.from_origin) {
@@ -556,6 +608,17 @@ void Exchange::finish_fetch() {
   r.freshness = cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(r.status),
                                          request_time, response_time);
   r.variant = response_variant(request_, *actions_, head.headers);
+  if (may_encode(actions_->compress, head, upstream_cc_, body_buf_.size())) {
+    // A stored response is encoded once, here, in every coding the rule lists: the miss pays
+    // for it and every hit is served from memory (bench/README.md has the cost). A response
+    // that is not stored (validate) is encoded only in the coding this request gets.
+    std::vector<http::ContentCoding> codings = encodings_to_make();
+    if (!codings.empty()) {
+      r.header_block = with_vary_accept_encoding(r.header_block);
+      r.encoded = encode_representations(actions_->compress, codings, r.header_block, r.etag,
+                                         body_buf_);
+    }
+  }
   r.body = std::move(body_buf_);
   r.seq = fetch_seq_;
   cache::EntryRef entry = cache::CacheEntry::make(url_key_, std::move(r));
@@ -590,6 +653,12 @@ void Exchange::finish_revalidation() {
   std::vector<std::string_view> unshared = upstream_cc_.unshared_fields;
   unshared.push_back("set-cookie");
   take_fields(r.header_block, unshared, own_fields_);
+  if (stale_->encoded_count() > 0) {
+    // The 304's Vary may have replaced the stored one: the encoded representations still make
+    // the response vary on Accept-Encoding.
+    r.header_block = with_vary_accept_encoding(r.header_block);
+    r.encoded = refreshed_representations(*stale_, r.header_block, r.etag);
+  }
   // The lifetime comes from the upstream, never from the Cache-Control rewritten for clients:
   // the 304's own directives when it has any, else the stored lifetime from the start.
   if (head.headers.contains("cache-control") || head.headers.contains("expires")) {
@@ -638,14 +707,15 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
   head.cache_status = status;
   head.heuristic_freshness = record_.heuristic_freshness;
   head.no_content = status_has_no_content(a.status);
-  if (!head.no_content) head.content_length = entry->body().size();
+  std::string_view body = a.representation.body;
+  if (!head.no_content) head.content_length = body.size();
   record_.status = a.status;
   record_.local_304 = a.not_modified;  // etagd made this 304 (the upstream sent the full body, or nothing)
   record_.bytes_saved = a.bytes_saved;
   downstream_.start_answer(head);
   if (a.has_body) {
-    downstream_.send_entry_body(entry, entry->body());
-    record_.body_bytes = entry->body().size();
+    downstream_.send_entry_body(entry, body);
+    record_.body_bytes = body.size();
   }
   record_answer();
   end_answer();
@@ -735,7 +805,7 @@ void Exchange::on_upstream_error(UpstreamError error) {
   }
   release_upstream_slot();
   bool head_out = phase_ == Phase::Streaming && !downstream_.retract_answer();
-  ops::report_upstream_failure({error, &running_->config->upstream, request_.method_token,
+  ops::report_upstream_failure({error, server_->host, server_->port, request_.method_token,
                                 request_.target,
                                 downstream_.wants_answer() ? record_.client : std::string_view(),
                                 record_.body_bytes, head_out});
@@ -797,7 +867,7 @@ void Exchange::release_upstream() {
   if (!upstream_) return;
   record_.upstream_us = base::micros_between(upstream_start_, base::monotonic_now());
   worker_.metrics().record_upstream_request(record_.upstream_us);
-  worker_.upstream_pool().release(std::move(upstream_));
+  worker_.upstream_pool().release(*server_, std::move(upstream_));
   release_upstream_slot();
 }
 

@@ -30,6 +30,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/event_handles.h"
@@ -49,6 +50,8 @@
 #include "proxy/response_fields.h"
 #include "proxy/running_config.h"
 #include "proxy/upstream_connection.h"
+#include "proxy/upstream_request.h"
+#include "proxy/upstream_server.h"
 
 namespace etagd::proxy {
 
@@ -74,7 +77,7 @@ class Exchange final : public UpstreamObserver {
   // Another request finished fetching what this one waited for (request coalescing).
   void on_coalescing_done(cache::Coalescer::WakeReason reason);
   // The slot this exchange queued for is its own now (upstream_slots.h).
-  void on_upstream_slot();
+  void on_upstream_slot(std::shared_ptr<UpstreamServer> server);
 
   // UpstreamObserver
   void on_upstream_interim(const http::ResponseHead& head) override;
@@ -106,6 +109,8 @@ class Exchange final : public UpstreamObserver {
   static void on_wait_timeout(void* self);
   void fetch(Purpose purpose);
   void connect_upstream(bool fresh);
+  // The request for server_: its head (base path and Host are the server's) and the body.
+  void write_upstream_request();
   // A slot of upstream.max_connections: true when held (or there is no limit); false when
   // this exchange now waits in the queue or has been answered.
   bool take_upstream_slot();
@@ -137,6 +142,8 @@ class Exchange final : public UpstreamObserver {
   ClientFieldOptions field_options(int status, std::string_view etag) const;
   // The lifetime policy for a stored response of `status` (the rule's ttl for it).
   cache::FreshnessPolicy freshness_policy(int status) const;
+  // The codings finish_fetch() encodes a response in (when the rule compresses it).
+  std::vector<http::ContentCoding> encodings_to_make() const;
   int64_t now() const;  // wall seconds, cached per loop iteration
   // RFC 9111 §4.2.3 request_time and response_time in whole seconds, with the response delay
   // rounded down: two whole-second clock readings would turn a 10 ms fetch across a second
@@ -175,7 +182,11 @@ class Exchange final : public UpstreamObserver {
   // Upstream state.
   Purpose purpose_ = Purpose::Forward;
   http::Method upstream_method_ = http::Method::Get;
-  base::EvbufferPtr upstream_request_;
+  UpstreamRequestOptions request_options_;
+  base::EvbufferPtr upstream_body_;     // the request body, taken from the downstream once
+  base::EvbufferPtr upstream_request_;  // head + a copy of upstream_body_
+  std::shared_ptr<UpstreamServer> server_;  // where the request goes (holds_slot_: its slot)
+  const UpstreamServer* request_server_ = nullptr;  // whom upstream_request_ was written for
   std::unique_ptr<UpstreamConnection> upstream_;
   bool retried_ = false;
   bool holds_slot_ = false;   // one of upstream.max_connections is this exchange's

@@ -33,6 +33,18 @@ void Http2RequestFields::add(std::string_view name, std::string_view value) {
   fields_.push_back(f);
 }
 
+std::optional<uint64_t> Http2RequestFields::announced_length() const {
+  for (const Field& f : fields_) {
+    if (view(f.name) != "content-length") continue;
+    std::string_view v = view(f.value);
+    uint64_t n = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec == std::errc() && end == v.data() + v.size()) return n;
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 std::string_view Http2RequestFields::make_head(http::RequestHead& out) {
   // RFC 9113 §8.2.3: a client may split Cookie into one field per cookie; an HTTP/1.1
   // upstream gets them joined with "; " in one field (RFC 6265 §5.4 allows only one).
@@ -74,6 +86,7 @@ std::string_view Http2RequestFields::make_head(http::RequestHead& out) {
   if (has_authority_ && !has_host) headers.add(view(host_name), view(authority_));
   out.headers = std::move(headers);
   out.version_minor = 1;  // HTTP/1.1 semantics upstream: Host required, keep-alive
+  out.version_major = 2;
   out.method_token = view(method_);
   out.target = view(path_);
 

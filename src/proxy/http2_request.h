@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,10 @@ class Http2RequestFields {
   // (RFC 9113 §6.5.2: 32 per field on top), and the number of fields.
   uint64_t list_size() const { return list_size_; }
   size_t count() const { return fields_.size(); }
+
+  // The content-length field's value, while the body is still coming (a request that
+  // announces more than the limit is refused before it is sent); nullopt if absent or invalid.
+  std::optional<uint64_t> announced_length() const;
 
   // Fills `out` (views into this object, which must outlive it). Returns the reason for a
   // 400 (or http::kUnsupportedExpectation, 417), or an empty view.

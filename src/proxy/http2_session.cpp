@@ -5,6 +5,7 @@
 
 #include "base/invariant.h"
 #include "net/socket_address.h"
+#include "ops/protocol_abuse.h"
 #include "proxy/http2_stream.h"
 #include "proxy/running_config.h"
 #include "proxy/worker.h"
@@ -136,6 +137,10 @@ void Http2Session::on_transport_readable() {
     bool flood = failure == NGHTTP2_ERR_FLOODED || failure == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
     nghttp2_session_terminate_session(session_.get(),
                                       flood ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
+    ops::report_protocol_abuse(
+        flood ? ops::ProtocolAbuse::FrameFlood : ops::ProtocolAbuse::ProtocolError, client_.peer,
+        std::string("GOAWAY ") + (flood ? "ENHANCE_YOUR_CALM (" : "PROTOCOL_ERROR (") +
+            nghttp2_strerror(static_cast<int>(failure)) + ")");
   }
   if (transport_->eof()) {
     close();  // the client is gone; nobody reads what we would send
@@ -251,9 +256,11 @@ int Http2Session::on_header(nghttp2_session*, const nghttp2_frame* frame, const 
                             size_t namelen, const uint8_t* value, size_t valuelen, uint8_t,
                             void* self) {
   Http2Session& s = self_of(self);
-  if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+  // Trailers (a second HEADERS, RFC 9113 §8.1) are not forwarded: the upstream request has
+  // a Content-Length, and nothing of etagd's reads them.
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   Http2Stream* st = s.stream(frame->hd.stream_id);
-  if (st == nullptr || st->dispatched()) return 0;  // trailers: not forwarded
+  if (st == nullptr || st->dispatched()) return 0;
   st->add_field(std::string_view(reinterpret_cast<const char*>(name), namelen),
                 std::string_view(reinterpret_cast<const char*>(value), valuelen));
   return 0;
@@ -270,12 +277,16 @@ int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, vo
   Http2Session& s = self_of(self);
   switch (frame->hd.type) {
     case NGHTTP2_HEADERS:
-    case NGHTTP2_DATA:
+    case NGHTTP2_DATA: {
+      Http2Stream* st = s.stream(frame->hd.stream_id);
+      if (st == nullptr || st->dispatched()) break;
       if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
-        Http2Stream* st = s.stream(frame->hd.stream_id);
-        if (st != nullptr && !st->dispatched()) st->dispatch();
+        st->dispatch();
+      } else if (frame->hd.type == NGHTTP2_HEADERS) {
+        st->check_announced_length();
       }
       break;
+    }
     case NGHTTP2_RST_STREAM:
       s.count_reset();
       break;
@@ -304,6 +315,8 @@ void Http2Session::count_reset() {
   if (reset_tokens_ < 0 && !going_away_) {
     // RFC 9113 §5.4.1 / CVE-2023-44487: each reset stream may have cost an upstream request.
     go_away(NGHTTP2_ENHANCE_YOUR_CALM);
+    ops::report_protocol_abuse(ops::ProtocolAbuse::RapidReset, client_.peer,
+                               "GOAWAY ENHANCE_YOUR_CALM");
   }
 }
 
@@ -373,7 +386,7 @@ void Http2Session::update_timer() {
   bool requests_only = !streams_.empty();
   for (auto& [id, st] : streams_) {
     waiting += st->buffered();
-    requests_only = requests_only && !st->dispatched();
+    requests_only = requests_only && st->waiting_for_client();
   }
   TimerFor want = waiting > 0         ? TimerFor::Send
                   : streams_.empty()  ? TimerFor::Idle

@@ -11,7 +11,8 @@
 //                                    max_settings, max_outbound_ack), set explicitly here
 //   idle                             timeouts.client_idle without a stream: GOAWAY, close
 //   incomplete requests              timeouts.client_header without a byte while every open
-//                                    stream still waits for its request: GOAWAY, close
+//                                    stream still waits for its request (or, answered early,
+//                                    for the rest of a body it discards): GOAWAY, close
 //   slow reader / zero window        timeouts.client_send without sending progress while
 //                                    something waits to be sent: close
 //

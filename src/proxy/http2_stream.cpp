@@ -84,6 +84,25 @@ void Http2Stream::dispatch() {
   exchange_->start();
 }
 
+void Http2Stream::check_announced_length() {
+  std::optional<uint64_t> length = fields_.announced_length();
+  if (request_too_large_ || !length ||
+      *length <= session_.worker().running()->config->limits.max_request_body) {
+    return;
+  }
+  state_ = State::Answering;
+  // The views of the 413's access-log line need the head; its own errors do not matter here.
+  // What DATA still comes is discarded (add_body).
+  fields_.make_head(request_);
+  refuse(413, "request body too large");
+}
+
+bool Http2Stream::waiting_for_client() const {
+  if (state_ == State::ReadingRequest) return true;
+  return state_ == State::Answered && buffered() == 0 &&
+         nghttp2_session_get_stream_remote_close(session_.nghttp2(), id_) == 0;
+}
+
 void Http2Stream::refuse(int status, std::string_view reason) {
   std::string body = error_answer_body(status, reason);
   AnswerHead head;

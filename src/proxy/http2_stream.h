@@ -46,6 +46,14 @@ class Http2Stream final : public Downstream {
   // The request is complete (END_STREAM): checks it and starts its exchange, or refuses it.
   void dispatch();
   bool dispatched() const { return state_ != State::ReadingRequest; }
+  // The request head is complete and a body follows: a content-length over
+  // limits.max_request_body is answered 413 now, before the body is sent.
+  void check_announced_length();
+  // Nothing is in flight for this stream but what the client still has to send: its request,
+  // or the rest of a body it sends after an early answer (which is discarded). RFC 9113 §8.1
+  // would let the server reset such a stream with NO_ERROR, but curl 7.88 (Debian 12) then
+  // reports the complete answer as a framing error.
+  bool waiting_for_client() const;
   // nghttp2 closed the stream (answered, reset by either side, connection gone).
   void on_closed();
 

@@ -1,5 +1,5 @@
 // What a worker needs from one loaded configuration: the Config itself and the upstream
-// address resolved once at load time (never on a worker thread: getaddrinfo blocks).
+// servers, resolved once at load time (never on a worker thread: getaddrinfo blocks).
 #pragma once
 
 #include <memory>
@@ -7,12 +7,14 @@
 #include "config/config.h"
 #include "net/socket_address.h"
 #include "ops/access_log.h"
+#include "proxy/upstream_server.h"
 
 namespace etagd::proxy {
 
 struct RunningConfig {
   std::shared_ptr<const config::Config> config;
-  net::SocketAddress upstream;
+  // In the order of upstream.servers; a server a reload keeps is the same UpstreamServer.
+  std::vector<RunningServer> servers;
   // Opened by the main thread; a reload that keeps destination and format keeps the object.
   std::shared_ptr<ops::AccessLog> access_log;
   uint64_t generation = 0;  // increases with every successful reload

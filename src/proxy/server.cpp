@@ -14,9 +14,20 @@ base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t ge
                           const RunningConfig* previous,
                           std::shared_ptr<const RunningConfig>& out) {
   auto rc = std::make_shared<RunningConfig>();
-  if (base::Status s = net::resolve_address(cfg->upstream.host, cfg->upstream.port, rc->upstream);
-      !s) {
-    return s;
+  for (const config::UpstreamServerConfig& sc : cfg->upstream.servers) {
+    net::SocketAddress address;
+    if (base::Status s = net::resolve_address(sc.host, sc.port, address); !s) return s;
+    RunningServer rs;
+    rs.weight = sc.weight;
+    rs.backup = sc.backup;
+    // A server still listed keeps its state (requests in flight, pooled connections).
+    if (previous) {
+      for (const RunningServer& p : previous->servers) {
+        if (p.server->url == sc.url && p.server->address == address) rs.server = p.server;
+      }
+    }
+    if (!rs.server) rs.server = std::make_shared<UpstreamServer>(sc, address);
+    rc->servers.push_back(std::move(rs));
   }
   const config::LogConfig& log = cfg->log;
   if (previous && previous->access_log && previous->config->log.access_log == log.access_log &&

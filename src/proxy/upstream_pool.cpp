@@ -13,53 +13,92 @@ UpstreamPool::~UpstreamPool() = default;
 
 const config::Config& UpstreamPool::config() const { return *worker_.running()->config; }
 
-base::Status UpstreamPool::acquire(bool fresh, std::unique_ptr<UpstreamConnection>& out) {
-  const RunningConfig& rc = *worker_.running();
-  if (!(rc.upstream == address_)) {
-    close_idle();
-    address_ = rc.upstream;
+UpstreamPool::IdleList* UpstreamPool::idle_list(const UpstreamServer& server) {
+  for (IdleList& l : idle_) {
+    if (l.server.get() == &server) return &l;
   }
-  if (!fresh && !idle_.empty()) {
-    out = std::move(idle_.back());
-    idle_.pop_back();
+  return nullptr;
+}
+
+void UpstreamPool::forget_removed_servers() {
+  const RunningConfig& rc = *worker_.running();
+  if (rc.generation == generation_) return;
+  generation_ = rc.generation;
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    bool listed = std::any_of(rc.servers.begin(), rc.servers.end(),
+                              [&](const RunningServer& s) { return s.server == it->server; });
+    if (listed) {
+      ++it;
+      continue;
+    }
+    for (auto& c : it->connections) {
+      c->detach();
+      worker_.retire(std::move(c));
+    }
+    it = idle_.erase(it);
+  }
+}
+
+base::Status UpstreamPool::acquire(const UpstreamServer& server, bool fresh,
+                                   std::unique_ptr<UpstreamConnection>& out) {
+  forget_removed_servers();
+  IdleList* idle = idle_list(server);
+  if (!fresh && idle && !idle->connections.empty()) {
+    out = std::move(idle->connections.back());
+    idle->connections.pop_back();
     return base::Status::ok();
   }
   std::unique_ptr<net::TcpTransport> transport;
-  base::Status s = net::TcpTransport::connect(worker_.base(), address_, transport);
+  base::Status s = net::TcpTransport::connect(worker_.base(), server.address, transport);
   if (!s) return s;
   out = std::make_unique<UpstreamConnection>(*this, std::move(transport), /*connecting=*/true);
   return base::Status::ok();
 }
 
-void UpstreamPool::release(std::unique_ptr<UpstreamConnection> conn) {
+void UpstreamPool::release(const UpstreamServer& server, std::unique_ptr<UpstreamConnection> conn) {
   if (!conn) return;
+  forget_removed_servers();
   uint32_t max_idle = config().upstream.max_idle;
-  if (!conn->reusable() || worker_.draining() || max_idle == 0) {
+  const std::vector<RunningServer>& servers = worker_.running()->servers;
+  auto listed = std::find_if(servers.begin(), servers.end(),
+                             [&](const RunningServer& s) { return s.server.get() == &server; });
+  if (!conn->reusable() || worker_.draining() || max_idle == 0 || listed == servers.end()) {
     worker_.retire(std::move(conn));
     return;
   }
-  if (idle_.size() >= max_idle) {
+  IdleList* list = idle_list(server);
+  if (list == nullptr) {
+    idle_.push_back(IdleList{listed->server, {}});
+    list = &idle_.back();
+  }
+  std::vector<std::unique_ptr<UpstreamConnection>>& idle = list->connections;
+  if (idle.size() >= max_idle) {
     // Keep the warmest connections: drop the oldest idle one.
-    worker_.retire(std::move(idle_.front()));
-    idle_.erase(idle_.begin());
+    worker_.retire(std::move(idle.front()));
+    idle.erase(idle.begin());
   }
   conn->park();
-  idle_.push_back(std::move(conn));
+  idle.push_back(std::move(conn));
 }
 
 void UpstreamPool::drop_idle(UpstreamConnection* conn) {
-  auto it = std::find_if(idle_.begin(), idle_.end(),
-                         [conn](const std::unique_ptr<UpstreamConnection>& c) { return c.get() == conn; });
-  if (it == idle_.end()) return;
-  (*it)->detach();
-  worker_.retire(std::move(*it));
-  idle_.erase(it);
+  for (IdleList& l : idle_) {
+    auto it = std::find_if(l.connections.begin(), l.connections.end(),
+                           [conn](const std::unique_ptr<UpstreamConnection>& c) { return c.get() == conn; });
+    if (it == l.connections.end()) continue;
+    (*it)->detach();
+    worker_.retire(std::move(*it));
+    l.connections.erase(it);
+    return;
+  }
 }
 
 void UpstreamPool::close_idle() {
-  for (auto& c : idle_) {
-    c->detach();
-    worker_.retire(std::move(c));
+  for (IdleList& l : idle_) {
+    for (auto& c : l.connections) {
+      c->detach();
+      worker_.retire(std::move(c));
+    }
   }
   idle_.clear();
 }

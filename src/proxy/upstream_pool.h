@@ -1,7 +1,9 @@
-// Each worker's keep-alive pool of upstream connections. Connections never cross workers, so
-// the pool needs no lock. Reuse is LIFO: the most recently used connection is the least likely
-// to have been closed by the upstream's own idle timeout. New connections get the transport
-// the upstream needs (plain TCP; TLS for an https upstream).
+// Each worker's keep-alive pool of upstream connections, one idle list per server. Connections
+// never cross workers, so the pool needs no lock. Reuse is LIFO: the most recently used
+// connection is the least likely to have been closed by the upstream's own idle timeout. New
+// connections get the transport their server needs (plain TCP; TLS for an https server).
+// After a reload the idle connections of servers still listed stay; those of removed servers
+// are closed (requests still using one finish on it, and it is closed after).
 #pragma once
 
 #include <memory>
@@ -12,6 +14,7 @@
 #include "net/socket_address.h"
 #include "proxy/running_config.h"
 #include "proxy/upstream_connection.h"
+#include "proxy/upstream_server.h"
 
 namespace etagd::proxy {
 
@@ -22,11 +25,12 @@ class UpstreamPool {
   explicit UpstreamPool(Worker& worker);
   ~UpstreamPool();
 
-  // An idle connection to the current upstream if one is pooled (unless `fresh`), else a new
-  // one that is connecting. Fails when the connection failed at once.
-  base::Status acquire(bool fresh, std::unique_ptr<UpstreamConnection>& out);
-  // Back to the pool when reusable and there is room; closed otherwise.
-  void release(std::unique_ptr<UpstreamConnection> conn);
+  // An idle connection to `server` if one is pooled (unless `fresh`), else a new one that is
+  // connecting. Fails when the connection failed at once.
+  base::Status acquire(const UpstreamServer& server, bool fresh,
+                       std::unique_ptr<UpstreamConnection>& out);
+  // Back to `server`'s idle list when reusable and there is room; closed otherwise.
+  void release(const UpstreamServer& server, std::unique_ptr<UpstreamConnection> conn);
   // An idle connection the upstream closed or that timed out.
   void drop_idle(UpstreamConnection* conn);
   void close_idle();
@@ -35,9 +39,19 @@ class UpstreamPool {
   const config::Config& config() const;
 
  private:
+  struct IdleList {
+    // Owned, so that a removed server's address can never be taken by a new one while its
+    // idle connections are still here.
+    std::shared_ptr<const UpstreamServer> server;
+    std::vector<std::unique_ptr<UpstreamConnection>> connections;
+  };
+  IdleList* idle_list(const UpstreamServer& server);
+  // Closes the idle connections of servers the running config no longer lists.
+  void forget_removed_servers();
+
   Worker& worker_;
-  net::SocketAddress address_;  // where idle_ connections go; a reload to another upstream flushes
-  std::vector<std::unique_ptr<UpstreamConnection>> idle_;
+  uint64_t generation_ = 0;  // of the running config idle_ was checked against
+  std::vector<IdleList> idle_;
 };
 
 }  // namespace etagd::proxy

@@ -95,16 +95,18 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
                                 : http::method_name(options.method);
   head.append(method);
   head += ' ';
-  head.append(upstream.base_path);
+  std::string_view base_path = options.per_server ? options.base_path : upstream.base_path;
+  std::string_view authority = options.per_server ? options.authority : upstream.authority;
+  head.append(base_path);
   head.append(target);
   head += " HTTP/1.1\r\n";
 
   switch (upstream.host_header) {
     case config::HostHeader::Forward:
-      append_field(head, "Host", req.host.empty() ? std::string_view(upstream.authority) : req.host);
+      append_field(head, "Host", req.host.empty() ? authority : req.host);
       break;
     case config::HostHeader::Upstream:
-      append_field(head, "Host", upstream.authority);
+      append_field(head, "Host", authority);
       break;
     case config::HostHeader::Fixed:
       append_field(head, "Host", upstream.fixed_host);
@@ -165,7 +167,10 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
   }
   // RFC 9110 §7.6.3: a proxy adds itself to Via.
   head += "Via: ";
-  append_list_with(head, req.headers, "via", req.version_minor == 0 ? "1.0 etagd" : "1.1 etagd");
+  append_list_with(head, req.headers, "via",
+                   req.version_major == 2   ? "2 etagd"
+                   : req.version_minor == 0 ? "1.0 etagd"
+                                            : "1.1 etagd");
   head += "\r\n";
 
   bool method_has_body = options.method == http::Method::Post ||

@@ -28,6 +28,11 @@ struct UpstreamRequestOptions {
   const ClientIdentity* client = nullptr;   // X-Forwarded-*, Forwarded (client_identity.h)
   std::string_view target;                  // replaces the client's target when not empty
   uint64_t body_length = 0;
+  // The server it goes to, for its base path and authority; null: upstream's own (the first
+  // server's).
+  std::string_view base_path;
+  std::string_view authority;
+  bool per_server = false;  // base_path and authority above apply
 };
 
 // Writes head (and nothing else) for `req` to `out`.

@@ -1,31 +1,71 @@
 #include "proxy/upstream_slots.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "base/invariant.h"
 
 namespace etagd::proxy {
 
-bool UpstreamSlots::try_take(uint32_t limit) {
-  uint32_t n = in_flight_.load(std::memory_order_seq_cst);
+namespace {
+
+// One slot of `s` under `limit` (0: no limit, but still counted: the balancing reads it).
+bool try_take(UpstreamServer& s, uint32_t limit) {
+  uint32_t cap = limit == 0 ? std::numeric_limits<uint32_t>::max() : limit;
+  uint32_t n = s.in_flight.load(std::memory_order_seq_cst);
   do {
-    if (n >= limit) return false;
-  } while (!in_flight_.compare_exchange_weak(n, n + 1, std::memory_order_seq_cst));
+    if (n >= cap) return false;
+  } while (!s.in_flight.compare_exchange_weak(n, n + 1, std::memory_order_seq_cst));
   return true;
 }
 
-bool UpstreamSlots::try_admit(uint32_t limit) {
-  // With waiters, a newcomer must not overtake them: it goes through the queue.
-  return waiting_.load(std::memory_order_seq_cst) == 0 && try_take(limit);
+}  // namespace
+
+std::shared_ptr<UpstreamServer> UpstreamSlots::take(const std::vector<RunningServer>& servers,
+                                                    uint32_t limit,
+                                                    const UpstreamServer* excluded,
+                                                    bool& none_usable) {
+  none_usable = false;
+  // Another worker may take the chosen server's last slot between the choice and the
+  // compare-and-swap; choose again then, a bounded number of times.
+  for (size_t attempt = 0; attempt <= servers.size(); ++attempt) {
+    ServerChoice c = choose_server(servers, limit, excluded);
+    if (c.kind == ServerChoice::Kind::NoneUsable) {
+      none_usable = true;
+      return nullptr;
+    }
+    if (c.kind == ServerChoice::Kind::AllBusy) return nullptr;
+    if (try_take(*c.server->server, limit)) return c.server->server;
+  }
+  return nullptr;
 }
 
-UpstreamSlots::Admission UpstreamSlots::enqueue(uint32_t limit, uint32_t queue_size,
-                                                Waiter waiter) {
+std::shared_ptr<UpstreamServer> UpstreamSlots::try_admit(const std::vector<RunningServer>& servers,
+                                                         uint32_t limit,
+                                                         const UpstreamServer* excluded,
+                                                         bool& none_usable) {
+  none_usable = false;
+  // With waiters, a newcomer must not overtake them: it goes through the queue.
+  if (limit != 0 && waiting_.load(std::memory_order_seq_cst) != 0) {
+    none_usable = choose_server(servers, limit, excluded).kind == ServerChoice::Kind::NoneUsable;
+    return nullptr;
+  }
+  return take(servers, limit, excluded, none_usable);
+}
+
+UpstreamSlots::Admission UpstreamSlots::enqueue(const std::vector<RunningServer>& servers,
+                                                uint32_t limit, uint32_t queue_size,
+                                                Waiter waiter,
+                                                std::shared_ptr<UpstreamServer>& granted) {
   std::lock_guard<std::mutex> lock(mu_);
   waiting_.fetch_add(1, std::memory_order_seq_cst);
-  if (queue_.empty() && try_take(limit)) {
-    waiting_.fetch_sub(1, std::memory_order_seq_cst);
-    return Admission::Granted;
+  if (queue_.empty()) {
+    bool none_usable = false;
+    granted = take(servers, limit, nullptr, none_usable);
+    if (granted || none_usable) {
+      waiting_.fetch_sub(1, std::memory_order_seq_cst);
+      return granted ? Admission::Granted : Admission::NoneUsable;
+    }
   }
   if (queue_.size() >= queue_size) {
     waiting_.fetch_sub(1, std::memory_order_seq_cst);
@@ -46,18 +86,24 @@ bool UpstreamSlots::withdraw(Waiter waiter) {
   return true;
 }
 
-std::vector<UpstreamSlots::Waiter> UpstreamSlots::release(uint32_t limit) {
-  uint32_t before = in_flight_.fetch_sub(1, std::memory_order_seq_cst);
+std::vector<UpstreamSlots::Grant> UpstreamSlots::release(UpstreamServer& server,
+                                                         const std::vector<RunningServer>& servers,
+                                                         uint32_t limit) {
+  uint32_t before = server.in_flight.fetch_sub(1, std::memory_order_seq_cst);
   ETAGD_ASSERT(before > 0, "a slot is released only by its holder");
   if (waiting_.load(std::memory_order_seq_cst) == 0) return {};
-  return serve_queue(limit);
+  return serve_queue(servers, limit);
 }
 
-std::vector<UpstreamSlots::Waiter> UpstreamSlots::serve_queue(uint32_t limit) {
-  std::vector<Waiter> granted;
+std::vector<UpstreamSlots::Grant> UpstreamSlots::serve_queue(
+    const std::vector<RunningServer>& servers, uint32_t limit) {
+  std::vector<Grant> granted;
   std::lock_guard<std::mutex> lock(mu_);
-  while (!queue_.empty() && try_take(limit)) {
-    granted.push_back(queue_.front());
+  while (!queue_.empty()) {
+    bool none_usable = false;
+    std::shared_ptr<UpstreamServer> s = take(servers, limit, nullptr, none_usable);
+    if (!s) break;
+    granted.push_back({queue_.front(), std::move(s)});
     queue_.pop_front();
     waiting_.fetch_sub(1, std::memory_order_seq_cst);
   }

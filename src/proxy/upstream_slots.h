@@ -1,16 +1,19 @@
-// Slots for requests in flight to the origin (upstream.max_connections), counted for the whole
-// process, and the FIFO of exchanges waiting for one (upstream.queue).
+// Slots for requests in flight to the origin servers (upstream.max_connections, per server,
+// counted for the whole process), and the FIFO of exchanges waiting for one (upstream.queue).
 //
-// The count is one atomic shared by every worker: a request that finds a slot free takes it
-// with a compare-and-swap and no lock, and a release is one atomic decrement. Only when the
-// limit is reached does anyone take the queue's mutex: to wait, or, on release, to hand the
-// freed slot to the request that has waited longest. Cache hits never come here.
+// Each server's count is one atomic shared by every worker (UpstreamServer::in_flight): a
+// request that finds a slot free takes it with a compare-and-swap and no lock, and a release
+// is one atomic decrement. Only when every usable server is at the limit does anyone take the
+// queue's mutex: to wait, or, on release, to hand the freed slot to the request that has
+// waited longest. Cache hits never come here.
 //
-// One queue for the whole process, not one per worker: a slot freed on any worker goes to the
-// oldest waiter on any worker (first come, first served across the process), and a worker
-// whose requests are slow cannot hold waiters of the others back. A waiter is named by its
-// worker and an id in that worker's registry; a grant is posted to that worker's mailbox,
-// and a grant that finds its exchange gone is released again at once (Worker::grant_slot).
+// One queue for the whole process and all servers, not one per worker or per server: a slot
+// freed on any worker, on any server, goes to the oldest waiter anywhere (first come, first
+// served), a worker whose requests are slow cannot hold the others' waiters back, and a
+// request never waits behind a slow or dead server while another has room (HAProxy keeps a
+// backend queue for the same reason). A waiter is named by its worker and an id in that
+// worker's registry; a grant is posted to that worker's mailbox, and a grant that finds its
+// exchange gone is released again at once (Worker::grant_upstream_slot).
 //
 // The order of operations makes a lost wake-up impossible: a waiter counts itself in
 // `waiting_` before its last try, and a release gives its slot back before it looks at
@@ -21,8 +24,12 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <vector>
+
+#include "proxy/server_choice.h"
+#include "proxy/upstream_server.h"
 
 namespace etagd::proxy {
 
@@ -35,28 +42,38 @@ class UpstreamSlots {
     uint64_t id = 0;
     bool operator==(const Waiter&) const = default;
   };
-  enum class Admission { Granted, Queued, QueueFull };
+  struct Grant {
+    Waiter waiter;
+    std::shared_ptr<UpstreamServer> server;  // whose slot the waiter now holds
+  };
+  enum class Admission { Granted, Queued, QueueFull, NoneUsable };
 
-  // A slot now if one is free and nobody waits for it: one compare-and-swap, no lock.
-  bool try_admit(uint32_t limit);
-  // After try_admit failed: a slot after all, or a place in the queue (up to `queue_size`
-  // waiters), or neither.
-  Admission enqueue(uint32_t limit, uint32_t queue_size, Waiter waiter);
+  // A slot on the best server now, if one is free and nobody waits for one: a
+  // compare-and-swap, no lock. Null otherwise; `none_usable` tells that no server may be
+  // used at all (as opposed to every one being busy).
+  std::shared_ptr<UpstreamServer> try_admit(const std::vector<RunningServer>& servers,
+                                            uint32_t limit, const UpstreamServer* excluded,
+                                            bool& none_usable);
+  // After try_admit found every server busy: a slot after all (into `granted`), or a place in
+  // the queue (up to `queue_size` waiters), or neither.
+  Admission enqueue(const std::vector<RunningServer>& servers, uint32_t limit,
+                    uint32_t queue_size, Waiter waiter, std::shared_ptr<UpstreamServer>& granted);
   // Leaves the queue (timed out, or the client went away). False when the waiter was not
   // queued any more: its slot has been granted and the grant is on its way.
   bool withdraw(Waiter waiter);
-  // Gives a slot back; returns the waiters that now hold one, in queue order, for the caller
-  // to wake. Empty (and no lock taken) while nobody waits.
-  std::vector<Waiter> release(uint32_t limit);
+  // Gives `server`'s slot back; returns the waiters that now hold one, in queue order, for
+  // the caller to wake. Empty (and no lock taken) while nobody waits.
+  std::vector<Grant> release(UpstreamServer& server, const std::vector<RunningServer>& servers,
+                             uint32_t limit);
 
-  uint32_t in_flight() const { return in_flight_.load(std::memory_order_relaxed); }
   uint32_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
 
  private:
-  bool try_take(uint32_t limit);
-  std::vector<Waiter> serve_queue(uint32_t limit);
+  // Chooses and takes a slot; null when every usable server is at the limit.
+  std::shared_ptr<UpstreamServer> take(const std::vector<RunningServer>& servers, uint32_t limit,
+                                       const UpstreamServer* excluded, bool& none_usable);
+  std::vector<Grant> serve_queue(const std::vector<RunningServer>& servers, uint32_t limit);
 
-  std::atomic<uint32_t> in_flight_{0};
   std::atomic<uint32_t> waiting_{0};  // queue_.size(), readable without the lock
   std::mutex mu_;
   std::deque<Waiter> queue_;

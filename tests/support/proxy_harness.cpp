@@ -34,8 +34,15 @@ std::string proxy_config(uint16_t port, uint16_t upstream_port, const ProxySetti
     }
   }
   yaml += "]\n";
-  yaml += "upstream: { url: \"http://127.0.0.1:" + std::to_string(upstream_port) + s.base_path +
-          "\"" + (s.upstream.empty() ? "" : ", " + s.upstream) + " }\n";
+  if (s.servers.empty()) {
+    yaml += "upstream: { url: \"http://127.0.0.1:" + std::to_string(upstream_port) + s.base_path +
+            "\"";
+  } else {
+    yaml += "upstream: { servers: [";
+    for (size_t i = 0; i < s.servers.size(); ++i) yaml += (i > 0 ? ", " : "") + s.servers[i];
+    yaml += "]";
+  }
+  yaml += (s.upstream.empty() ? "" : ", " + s.upstream) + " }\n";
   yaml += "workers: " + s.workers + "\n";
   if (s.admin_port == 0) {
     yaml += "admin: off\n";

@@ -36,6 +36,9 @@ struct ProxySettings {
   std::string upstream;
   // Appended to the upstream URL, e.g. "/v2" for a base path.
   std::string base_path;
+  // When not empty: `upstream: { servers: [<these>], ... }` instead of the url, each item as
+  // written ("{ url: http://127.0.0.1:9001, weight: 2 }").
+  std::vector<std::string> servers;
   // Keys inside `timeouts: { shutdown: ..., <here> }`.
   std::string timeouts;
   // The drain limit; short so a test whose origin hangs does not wait 10 s for etagd to stop.

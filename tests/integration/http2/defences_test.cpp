@@ -31,6 +31,34 @@ TEST_CASE("etagd announces 128 concurrent streams and limits.max_header_bytes as
   CHECK(out.find(":status: 200") != std::string::npos);
 }
 
+TEST_CASE("streams beyond the 128 concurrent ones are refused with REFUSED_STREAM and never reach the origin") {
+  ScriptedOrigin origin;
+  origin.route("/slow/*", script::delayed(500ms, script::respond(200, {}, "s")));
+  Http2Etagd etagd(origin);
+  std::string authority = "127.0.0.1:" + std::to_string(etagd.port());
+  // 140 requests in one write, before the client has even read etagd's SETTINGS.
+  std::string requests = "[";
+  for (int i = 0; i < 140; ++i) {
+    if (i > 0) requests += ", ";
+    requests += probe_request({{":method", "GET"}, {":scheme", "http"}, {":authority", authority},
+                               {":path", "/slow/" + std::to_string(i)}});
+  }
+  requests += "]";
+  std::string out = h2_probe(etagd.port(), "request", requests);
+  INFO(out);
+  size_t answered = 0;
+  size_t refused = 0;
+  for (size_t at = out.find(" status 200"); at != std::string::npos; at = out.find(" status 200", at + 1)) {
+    ++answered;
+  }
+  for (size_t at = out.find(" reset 7"); at != std::string::npos; at = out.find(" reset 7", at + 1)) {
+    ++refused;
+  }
+  CHECK(answered == 128);
+  CHECK(refused == 12);
+  CHECK(origin.request_count() == 128);
+}
+
 TEST_CASE("a client that opens and resets streams faster than the bound gets GOAWAY ENHANCE_YOUR_CALM") {
   ScriptedOrigin origin;
   origin.route("/reset", script::delayed(200ms, script::respond(200, {}, "r")));
@@ -43,6 +71,8 @@ TEST_CASE("a client that opens and resets streams faster than the bound gets GOA
   // requests; far fewer than the 1000 reset streams ever got that far.
   CHECK(origin.request_count("/reset") < 300);
   CHECK(curl_h2(etagd.port(), "/still-serving").status == 200);
+  CHECK(etagd.process().wait_for_log(
+      "closing HTTP/2 connection from 127.0.0.1: rapid reset; GOAWAY ENHANCE_YOUR_CALM", 3000ms));
 }
 
 TEST_CASE("a stream reset now and then is no flood: the connection goes on") {
@@ -63,6 +93,8 @@ TEST_CASE("a HEADERS frame followed by endless CONTINUATION frames gets GOAWAY E
   CHECK(out.find(kEnhanceYourCalm) != std::string::npos);
   CHECK(origin.request_count() == 0);
   CHECK(curl_h2(etagd.port(), "/still-serving").status == 200);
+  CHECK(etagd.process().wait_for_log(
+      "closing HTTP/2 connection from 127.0.0.1: frame flood; GOAWAY ENHANCE_YOUR_CALM", 3000ms));
 }
 
 TEST_CASE("a SETTINGS frame with more entries than the bound gets GOAWAY ENHANCE_YOUR_CALM") {

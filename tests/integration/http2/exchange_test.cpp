@@ -4,7 +4,9 @@
 // clients keep working on the same address.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 #include "http2_harness.h"
 #include "support/eventually.h"
@@ -39,7 +41,25 @@ TEST_CASE("an http2 listener speaks HTTP/2 to a client with prior knowledge and 
   // Upstream stays HTTP/1.1 whatever the client spoke.
   REQUIRE(origin.request_count("/api/items") == 2);
   CHECK(origin.requests()[0].version == "HTTP/1.1");
+  CHECK(origin.requests()[0].headers.get("Via") == "2 etagd");
+  CHECK(origin.requests()[1].headers.get("Via") == "1.1 etagd");
   CHECK(origin.requests()[0].headers.get("Host") == "127.0.0.1:" + std::to_string(etagd.port()));
+}
+
+TEST_CASE("curl --http2 asking to upgrade is answered in HTTP/1.1 and the upgrade goes nowhere") {
+  ScriptedOrigin origin;
+  Http2Etagd etagd(origin);
+  // Without prior knowledge curl sends Upgrade: h2c; etagd does not offer it (RFC 9113 §3.1
+  // deprecated it) and answers the request as HTTP/1.1.
+  CurlAnswer a = curl_h2(etagd.port(), "/api/items");  // prior knowledge: the control
+  CHECK(a.protocol == "HTTP/2");
+  CurlAnswer upgraded = curl_http1(etagd.port(), "/api/items", {"--http2"});
+  INFO(upgraded.output);
+  CHECK(upgraded.protocol == "HTTP/1.1");
+  CHECK(upgraded.status == 200);
+  REQUIRE(origin.last_request());
+  CHECK_FALSE(origin.last_request()->headers.contains("Upgrade"));
+  CHECK_FALSE(origin.last_request()->headers.contains("HTTP2-Settings"));
 }
 
 TEST_CASE("over HTTP/2 a stored response is a HIT and its content ETag gets a local 304") {
@@ -183,6 +203,28 @@ TEST_CASE("h2load: many streams on a few connections are all answered and a stor
   CHECK(out.find("2000 succeeded, 0 failed, 0 errored, 0 timeout") != std::string::npos);
   CHECK(out.find("status codes: 2000 2xx") != std::string::npos);
   CHECK(origin.request_count("/api/load") == 1);
+}
+
+TEST_CASE("over HTTP/2 a stale entry is served STALE and refreshed in the background") {
+  ScriptedOrigin origin;
+  std::atomic<int> version{1};
+  origin.route("/doc", [&](const OriginRequest&, OriginReply& reply) {
+    reply.reply(200, {{"Cache-Control", "max-age=1, stale-while-revalidate=60"}},
+                "version " + std::to_string(version.load()));
+  });
+  Http2Etagd etagd(origin);  // no rules: the upstream grants the stale window (RFC 5861 §3)
+  CHECK(curl_h2(etagd.port(), "/doc").body == "version 1");
+  version = 2;
+  std::this_thread::sleep_for(2100ms);
+
+  CurlAnswer stale = curl_h2(etagd.port(), "/doc");
+  CHECK(stale.headers.get("x-cache") == "STALE");
+  CHECK(stale.body == "version 1");
+  // The refresh made from the HTTP/2 request's fields reaches the origin as HTTP/1.1.
+  REQUIRE(origin.wait_for_requests("/doc", 2, 2000ms));
+  CHECK(origin.last_request()->headers.get("Host") == "127.0.0.1:" + std::to_string(etagd.port()));
+  CHECK(eventually([&] { return curl_h2(etagd.port(), "/doc").body == "version 2"; }, 2000ms));
+  CHECK(origin.request_count("/doc") == 2);
 }
 
 TEST_CASE("over HTTP/2 an unreachable upstream gets etagd's own 502 with its reason") {

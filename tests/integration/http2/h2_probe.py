@@ -9,8 +9,8 @@ scenario and prints what the server answered, one fact per line, for the tests t
 
 Scenarios (argv[2]); every loop is bounded and every read has a deadline:
   request JSON       the requests in JSON (a list of {"headers": [[n, v]...], "body": str,
-                     "data_length": n (DATA bytes sent, default len(body))}), sent as given,
-                     without h2's own checks
+                     "open": true to leave the request unfinished}), sent as given, without
+                     h2's own checks
   rapid-reset N      N streams opened and reset at once (CVE-2023-44487)
   continuation N     one HEADERS frame then N CONTINUATION frames, never END_HEADERS
   hpack-bomb N       a 4000-byte field put in the dynamic table once, then referenced N times
@@ -120,9 +120,11 @@ def main():
             sid = conn.get_next_available_stream_id()
             ids.append(sid)
             body = req.get("body", "").encode()
-            conn.send_headers(sid, [tuple(h) for h in req["headers"]], end_stream=not body)
+            is_open = req.get("open", False)
+            conn.send_headers(sid, [tuple(h) for h in req["headers"]],
+                              end_stream=not body and not is_open)
             if body:
-                conn.send_data(sid, body, end_stream=True)
+                conn.send_data(sid, body, end_stream=not is_open)
         sock.sendall(conn.data_to_send())
         read_all(sock, conn, result, want_streams=ids)
     elif SCENARIO == "rapid-reset":

@@ -149,6 +149,17 @@ TEST_CASE("a request body over limits.max_request_body gets 413 over HTTP/2 and 
   CHECK(a.status == 413);
   CHECK(a.body.starts_with("413 "));
   CHECK(origin.request_count() == 0);
+
+  // A content-length over the limit is answered as soon as the head is in, before any DATA.
+  std::string authority = "127.0.0.1:" + std::to_string(etagd.port());
+  std::string upload = probe_request({{":method", "POST"}, {":scheme", "http"},
+                                      {":authority", authority}, {":path", "/upload"},
+                                      {"content-length", "1000000"}});
+  upload.insert(upload.size() - 1, ", \"open\": true");
+  std::string out = h2_probe(etagd.port(), "request", "[" + upload + "]");
+  INFO(out);
+  CHECK(out.find("stream 1 status 413") != std::string::npos);
+  CHECK(origin.request_count() == 0);
 }
 
 }  // namespace

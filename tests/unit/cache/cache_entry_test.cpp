@@ -14,6 +14,9 @@ using etagd::cache::VaryField;
 using etagd::cache::testing::entry;
 using etagd::cache::testing::response;
 using etagd::http::HeaderList;
+using etagd::cache::EncodedRepresentation;
+using etagd::cache::Representation;
+namespace http = etagd::http;
 
 namespace {
 
@@ -323,4 +326,73 @@ TEST_CASE("a response varying on Accept-Encoding matches requests accepting the 
   CHECK(e->matches_variant(request("BR;q=0.5, gzip, deflate;q=0.1")));
   CHECK(!e->matches_variant(request("br, gzip")));
   CHECK(!e->matches_variant(HeaderList{}));
+}
+
+namespace {
+
+ResponseToStore with_representations(size_t body_size) {
+  ResponseToStore r = response(body_size);
+  EncodedRepresentation br;
+  br.coding = http::ContentCoding::Br;
+  br.etag = "\"0123456789abcdefghijkl-br\"";
+  br.header_block = "Content-Type: application/json\r\nETag: " + br.etag +
+                    "\r\nContent-Encoding: br\r\n";
+  br.body = std::string(body_size / 10, 'b');
+  EncodedRepresentation gz = br;
+  gz.coding = http::ContentCoding::Gzip;
+  gz.etag = "\"0123456789abcdefghijkl-gzip\"";
+  gz.header_block = "ETag: " + gz.etag + "\r\nContent-Encoding: gzip\r\n";
+  gz.body = std::string(body_size / 5, 'g');
+  r.encoded = {br, gz};
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("encoded representations are kept in order, each with its fields, ETag and body") {
+  EntryRef e = CacheEntry::make("h/enc", with_representations(1000));
+  CHECK(e->body() == std::string(1000, 'x'));
+  CHECK(e->identity().etag == "\"0123456789abcdefghijkl\"");
+  REQUIRE(e->encoded_count() == 2);
+  Representation br = e->encoded(0);
+  CHECK(br.coding == http::ContentCoding::Br);
+  CHECK(br.etag == "\"0123456789abcdefghijkl-br\"");
+  CHECK(br.header_block.find("Content-Encoding: br\r\n") != std::string_view::npos);
+  CHECK(br.body == std::string(100, 'b'));
+  Representation gz = e->encoded(1);
+  CHECK(gz.coding == http::ContentCoding::Gzip);
+  CHECK(gz.etag == "\"0123456789abcdefghijkl-gzip\"");
+  CHECK(gz.body == std::string(200, 'g'));
+}
+
+TEST_CASE("the charge counts the encoded representations too") {
+  EntryRef plain = entry("h/enc", 10'000);
+  EntryRef encoded = CacheEntry::make("h/enc", with_representations(10'000));
+  Representation br = encoded->encoded(0);
+  Representation gz = encoded->encoded(1);
+  size_t extra = br.body.size() + br.header_block.size() + gz.body.size() + gz.header_block.size();
+  CHECK(encoded->charge() >= plain->charge() + extra);
+  CHECK(CacheEntry::census().bytes >= encoded->charge() + plain->charge());
+}
+
+TEST_CASE("a refreshed entry keeps the encoded bodies under the new fields it is given") {
+  EntryRef old = CacheEntry::make("h/enc", with_representations(1000));
+  ResponseToStore r = response(0);
+  r.header_block = "ETag: \"new\"\r\n";
+  r.etag = "\"new\"";
+  for (size_t i = 0; i < old->encoded_count(); ++i) {
+    EncodedRepresentation e;
+    e.coding = old->encoded(i).coding;
+    e.etag = "\"new-" + std::to_string(i) + "\"";
+    e.header_block = "ETag: " + e.etag + "\r\n";
+    r.encoded.push_back(e);
+  }
+  EntryRef fresh = CacheEntry::refreshed(*old, std::move(r));
+  REQUIRE(fresh->encoded_count() == 2);
+  CHECK(fresh->encoded(0).etag == "\"new-0\"");
+  CHECK(fresh->encoded(0).body == old->encoded(0).body);
+  CHECK(fresh->encoded(1).body == old->encoded(1).body);
+  // Given nothing for them, the refreshed entry drops them rather than mislabel them.
+  ResponseToStore bare = response(0);
+  CHECK(CacheEntry::refreshed(*old, std::move(bare))->encoded_count() == 0);
 }

@@ -530,12 +530,53 @@ TEST_CASE("upstream.queue is checked key by key") {
       "upstream.queue.length: unknown key 'length'");
 }
 
-TEST_CASE("a list of upstream URLs says how to give one server and that several are coming") {
+TEST_CASE("a list of upstream URLs says that several servers go under servers") {
   require_message(
       test::load("listen: 127.0.0.1:1\nupstream: [http://10.0.0.7:9000, http://10.0.0.8:9000]\n"),
-      "test.yaml:2:11: error: upstream: etagd forwards to one upstream server: write upstream: "
-      "http://10.0.0.7:9000 (several servers, with load balancing between them, are planned "
-      "under upstream.servers)");
+      "test.yaml:2:11: error: upstream: a list of servers goes under servers: write upstream: "
+      "{ servers: [http://10.0.0.7:9000, ...] }, or upstream: http://10.0.0.7:9000 for one");
+}
+
+TEST_CASE("upstream.servers: each server checked, url and servers not both, one primary") {
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { url: http://a, servers: [http://b] }\n"),
+      "test.yaml:2:37: error: upstream.servers: give either url (one server) or servers "
+      "(several), not both");
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { servers: [{ url: http://b, weight: 0 }] }\n"),
+      "upstream.servers[0].weight");
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { servers: [{ weight: 2 }] }\n"),
+      "a server needs a url");
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { servers: [http://b, http://b:80] }\n"),
+      "upstream.servers[1]: 'http://b:80' is listed twice");
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { servers: [{ url: http://b, backup: true }] }\n"),
+      "every server is a backup");
+  require_message(
+      test::load("listen: 127.0.0.1:1\nupstream: { servers: [https://b] }\n"),
+      "upstream.servers[0]: only http:// upstreams are supported");
+}
+
+TEST_CASE("upstream.servers reads url, weight and backup; the first server names the upstream") {
+  LoadResult r = test::load(
+      "listen: 127.0.0.1:1\nupstream:\n  servers:\n    - { url: http://10.0.0.7:9000/v1, weight: 2 }\n"
+      "    - http://10.0.0.8\n    - { url: \"http://[::1]:9001\", backup: true }\n");
+  INFO(test::printed(r));
+  REQUIRE(r.ok());
+  const std::vector<UpstreamServerConfig>& s = r.config->upstream.servers;
+  REQUIRE(s.size() == 3);
+  CHECK(s[0].host == "10.0.0.7");
+  CHECK(s[0].base_path == "/v1");
+  CHECK(s[0].weight == 2);
+  CHECK_FALSE(s[0].backup);
+  CHECK(s[1].authority == "10.0.0.8");
+  CHECK(s[1].weight == 1);
+  CHECK(s[2].authority == "[::1]:9001");
+  CHECK(s[2].backup);
+  CHECK(r.config->upstream.url == "http://10.0.0.7:9000/v1");
+  CHECK(r.config->upstream.host == "10.0.0.7");
 }
 
 TEST_CASE("a comma inside an unquoted flow value is explained at the key it created") {

@@ -6,19 +6,17 @@ namespace etagd::ops {
 namespace {
 
 TEST_CASE("an upstream failure's log line names upstream, reason, request and client") {
-  config::UpstreamConfig up;
-  up.host = "10.0.0.7";
-  up.port = 9000;
   UpstreamFailure f;
   f.kind = UpstreamError::ReadTimeout;
-  f.upstream = &up;
+  f.host = "10.0.0.7";
+  f.port = 9000;
   f.method = "GET";
   f.target = "/api/slow?x=\"1\"";
   f.client = "192.0.2.1";
   CHECK(upstream_failure_log_line(f) ==
         R"(upstream 10.0.0.7:9000: upstream read timeout; request "GET /api/slow?x=\"1\"" from 192.0.2.1)");
 
-  up.host = "::1";
+  f.host = "::1";
   f.client = "";
   f.response_started = true;
   f.body_bytes_sent = 1234;

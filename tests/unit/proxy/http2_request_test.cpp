@@ -35,6 +35,7 @@ TEST_CASE("an HTTP/2 request's :authority becomes the Host an HTTP/1.1 upstream 
   CHECK(head.headers.count("host") == 1);
   CHECK(head.headers.get("accept") == "application/json");
   CHECK(head.version_minor == 1);
+  CHECK(head.version_major == 2);
   CHECK_FALSE(head.has_body());
 }
 

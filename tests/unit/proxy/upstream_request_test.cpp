@@ -7,6 +7,7 @@
 
 #include "base/event_handles.h"
 #include "parsed_message.h"
+#include "proxy/http2_request.h"
 
 using etagd::config::UpstreamConfig;
 using etagd::proxy::ClientIdentity;
@@ -16,7 +17,7 @@ using etagd::proxy::testing::ParsedRequest;
 
 namespace {
 
-std::string written(const ParsedRequest& req, const UpstreamConfig& up,
+std::string written(const etagd::http::RequestHead& req, const UpstreamConfig& up,
                     const UpstreamRequestOptions& o) {
   etagd::base::EvbufferPtr out = etagd::base::make_evbuffer();
   write_upstream_request_head(out.get(), req, up, o);
@@ -49,6 +50,19 @@ TEST_CASE("a GET goes upstream with Host, the client's fields, etagd's X-Forward
         "GET /items?x=1 HTTP/1.1\r\nHost: api.example\r\nAccept: */*\r\n"
         "X-Forwarded-For: 192.0.2.7\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: api.example\r\n"
         "X-Forwarded-Port: 8080\r\nVia: 1.1 etagd\r\n\r\n");
+}
+
+TEST_CASE("a request that came over HTTP/2 names HTTP/2 as the protocol received in Via") {
+  etagd::proxy::Http2RequestFields fields;
+  fields.add(":method", "GET");
+  fields.add(":scheme", "http");
+  fields.add(":authority", "api.example");
+  fields.add(":path", "/items");
+  fields.add("via", "1.1 edge");
+  etagd::http::RequestHead req;
+  REQUIRE(fields.make_head(req).empty());
+  std::string head = written(req, upstream(), options());
+  CHECK(head.find("\r\nVia: 1.1 edge, 2 etagd\r\n") != std::string::npos);
 }
 
 TEST_CASE("a body is re-framed with etagd's own Content-Length, never the client's framing") {

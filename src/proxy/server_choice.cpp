@@ -1,0 +1,38 @@
+#include "proxy/server_choice.h"
+
+namespace etagd::proxy {
+
+namespace {
+
+bool usable(const RunningServer& s, const UpstreamServer* excluded) {
+  return s.server.get() != excluded;
+}
+
+}  // namespace
+
+ServerChoice choose_server(const std::vector<RunningServer>& servers, uint32_t limit,
+                           const UpstreamServer* excluded) {
+  for (bool backups : {false, true}) {
+    const RunningServer* best = nullptr;
+    uint64_t best_load = 0;
+    bool any_usable = false;
+    for (const RunningServer& s : servers) {
+      if (s.backup != backups || !usable(s, excluded)) continue;
+      any_usable = true;
+      uint32_t n = s.server->in_flight.load(std::memory_order_relaxed);
+      if (limit != 0 && n >= limit) continue;
+      // (n + 1) / weight in fixed point: the load the server would carry with this request,
+      // so that of two idle servers the heavier one wins.
+      uint64_t load = static_cast<uint64_t>(n + 1) * 1'000'000 / s.weight;
+      if (best == nullptr || load < best_load) {
+        best = &s;
+        best_load = load;
+      }
+    }
+    if (best != nullptr) return {ServerChoice::Kind::Chosen, best};
+    if (any_usable) return {ServerChoice::Kind::AllBusy, nullptr};
+  }
+  return {ServerChoice::Kind::NoneUsable, nullptr};
+}
+
+}  // namespace etagd::proxy
