@@ -12,6 +12,7 @@
 #include "cache/cache_store.h"
 #include "cache/entry_memory.h"
 #include "http/accept_encoding.h"
+#include "http/list_normalisation.h"
 #include "http/token.h"
 
 namespace etagd::cache {
@@ -303,6 +304,7 @@ bool CacheEntry::matches_variant(const http::HeaderList& request) const {
   return for_each_vary_field([&](std::string_view name, std::string_view value) {
     if (name.starts_with(kCookieFieldPrefix)) return variant_value(request, name) == value;
     if (name == kAcceptEncodingField) return http::accept_encoding_variant_key(request) == value;
+    if (http::has_list_normalisation(name)) return variant_value(request, name) == value;
     return equals_combined(request, name, value);
   });
 }

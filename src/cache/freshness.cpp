@@ -118,8 +118,12 @@ std::string_view why_not_storable(const StorabilityInput& in) {
   if (in.status < 200 || in.status > 999 || in.status == 206 || in.status == 304) return "status";
   // A server error describes a moment of the origin, not the resource: serving it from the
   // cache would keep an outage going after the origin recovered (and stale-if-error needs a
-  // good response to fall back on, not a stored error).
-  if (in.status >= 500) return "server error";
+  // good response to fall back on, not a stored error). Only an origin that says how long its
+  // error stays valid, with no rules to say otherwise, gets it stored.
+  if (in.status >= 500) {
+    bool explicit_freshness = cc.s_maxage || cc.max_age || headers.contains("expires");
+    if (!in.store_fresh_server_errors || in.rule_ttl || !explicit_freshness) return "server error";
+  }
   if (cc.no_store && !in.ignore_cache_control) return "no-store";
   // §5.2.2.7: a shared cache must not store it (unless the operator overrides, keyed or not).
   if (cc.private_ && !in.ignore_cache_control) return "private";

@@ -52,6 +52,9 @@ struct StorabilityInput {
   bool keyed_on_cookie = false;         // key_headers include Cookie, or the rule has key_cookies
   bool rule_ttl = false;                // the rule gives a fixed ttl (explicit operator intent)
   bool rule_names_status = false;       // ... for this status code by name (ttl: { 403: 60s })
+  // No rules configured: etagd is a plain RFC 9111 shared cache, which may store a 5xx that
+  // gives explicit freshness (§3). With rules a 5xx is never stored.
+  bool store_fresh_server_errors = false;
   bool ignore_cache_control = false;    // rule ignore_upstream_cache_control: no-store/private
                                         // (and their Authorization exception) no longer apply
 };

@@ -418,6 +418,7 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
   context.upstream_method = upstream_method_;
   context.stale_usable_on_error = stale_ && stale_->usable_on_error(now());
   context.max_object_size = running_->config->cache.max_object_size;
+  context.no_rules = running_->config->rules.rules().empty();
   HeadPlan plan = plan_for_head(context, request_, *actions_, head, upstream_cc_);
   switch (plan.action) {
     case HeadPlan::Action::Stream:

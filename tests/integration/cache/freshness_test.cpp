@@ -236,3 +236,49 @@ TEST_CASE("a status that is not heuristically cacheable gets no heuristic lifeti
 }
 
 }  // namespace etagd::testing
+
+namespace etagd::testing {
+
+TEST_CASE("RFC 9111 3: with no rules a 5xx with explicit freshness is stored and reused") {
+  ScriptedOrigin origin;
+  origin.route("/busy", script::respond(503, {{"Cache-Control", "max-age=60"}}, "busy"));
+  origin.route("/broken", script::respond(500, {}, "broken"));
+  CachingEtagd etagd(origin);  // no rules
+
+  etagd.get("/busy");
+  HttpResponse again = etagd.get("/busy");
+  CHECK(again.status == 503);
+  CHECK(cache_status(again) == "HIT");
+  CHECK(origin.request_count("/busy") == 1);
+  // Without freshness of its own a server error is never stored.
+  etagd.get("/broken");
+  CHECK(cache_status(etagd.get("/broken")) == "MISS");
+  CHECK(origin.request_count("/broken") == 2);
+}
+
+TEST_CASE("with rules a 5xx is never stored, whatever freshness it claims") {
+  ScriptedOrigin origin;
+  origin.route("/api/busy", script::respond(503, {{"Cache-Control", "max-age=60"}}, "busy"));
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, cache: store }"}});
+  etagd.get("/api/busy");
+  CHECK(cache_status(etagd.get("/api/busy")) == "MISS");
+  CHECK(origin.request_count("/api/busy") == 2);
+}
+
+TEST_CASE("a fresh 5xx never replaces an entry that stale-if-error can still serve") {
+  ScriptedOrigin origin;
+  origin.route("/doc", script::respond(200, {{"Cache-Control", "max-age=1, stale-if-error=60"}},
+                                       "document"));
+  CachingEtagd etagd(origin);  // no rules
+  etagd.get("/doc");
+  origin.route("/doc", script::respond(500, {{"Cache-Control", "max-age=60"}}, "down"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse r = etagd.get("/doc");
+    CHECK(r.status == 200);
+    CHECK(cache_status(r) == "STALE");
+    CHECK(r.body == "document");
+  }
+}
+
+}  // namespace etagd::testing
