@@ -49,6 +49,17 @@ enum class HostHeader { Forward, Upstream, Fixed };
 // X-Forwarded-For/-Proto/-Host/-Port.
 enum class ForwardedHeader { Off, Rfc7239 };
 
+// TLS to an https upstream: `upstream: { url: https://..., tls: { ... } }`, the keys of
+// upstream_tls_settings() (settings_table.h).
+struct UpstreamTls {
+  std::string ca_file;      // PEM bundle of trusted CAs; "" = the system trust store
+  std::string server_name;  // SNI and the name the certificate must carry; "" = the URL's host
+  bool verify = true;       // off accepts any certificate (with a warning at start and reload)
+  std::string client_cert;  // PEM chain for mutual TLS; with client_key
+  std::string client_key;
+  bool operator==(const UpstreamTls&) const = default;
+};
+
 // Requests over upstream.max_connections wait in one FIFO for a free slot (proxy/upstream_slots.h).
 struct UpstreamQueueConfig {
   uint32_t size = 1000;     // waiting requests; one more is answered at once (stale or 503)
@@ -58,7 +69,8 @@ struct UpstreamQueueConfig {
 
 // One origin server: where it is and its share of the load.
 struct UpstreamServerConfig {
-  std::string url;        // as written: http://host:port/base
+  std::string url;        // as written: http://host:port/base or https://...
+  bool https = false;     // TLS to this server (upstream.tls says how)
   std::string host;       // connect address (name or literal)
   uint16_t port = 80;
   std::string base_path;  // "" or "/base" without a trailing slash; prefixed to every target
@@ -68,11 +80,41 @@ struct UpstreamServerConfig {
   bool operator==(const UpstreamServerConfig&) const = default;
 };
 
+// Active health checks: one prober for the whole process asks every server for `path`.
+struct HealthCheckConfig {
+  bool enabled = false;
+  std::string path = "/health";
+  Duration interval{2'000};  // between two probes of a server
+  Duration timeout{1'000};   // a probe not answered 2xx/3xx in time failed
+  uint32_t fails = 3;        // consecutive failures that mark a server down
+  uint32_t passes = 2;       // consecutive passes that bring it back
+  bool operator==(const HealthCheckConfig&) const = default;
+};
+
+// Passive checks: connection errors and timeouts of real requests eject a server for a while.
+struct PassiveCheckConfig {
+  bool enabled = false;
+  uint32_t fails = 5;         // failures...
+  Duration within{10'000};    // ...within this long eject the server...
+  Duration eject_for{30'000}; // ...for this long
+  bool operator==(const PassiveCheckConfig&) const = default;
+};
+
+struct RetryConfig {
+  // Attempts in all, on different servers, for an idempotent request that failed before any
+  // response byte came back; 1: no retry to another server.
+  uint32_t tries = 1;
+  bool operator==(const RetryConfig&) const = default;
+};
+
 struct UpstreamConfig {
   // The servers requests go to: `servers:`, or the one `url:` names. The fields below are the
   // first server's, for what names "the upstream" (logs, Host: upstream with one server).
   std::vector<UpstreamServerConfig> servers;
-  std::string url;        // as written: http://host:port/base
+  std::string url;        // as written: http://host:port/base or https://...
+  bool https = false;     // the first server's scheme
+  // How etagd speaks TLS to the servers whose URL is https://, all with the same settings.
+  UpstreamTls tls;
   std::string host;       // connect address (name or literal)
   uint16_t port = 80;
   std::string base_path;  // "" or "/base" without a trailing slash; prefixed to every target
@@ -85,6 +127,12 @@ struct UpstreamConfig {
   // Requests in flight to the origin, all workers together; 0: no limit.
   uint32_t max_connections = 0;
   UpstreamQueueConfig queue;
+  HealthCheckConfig health_check;
+  PassiveCheckConfig passive;
+  RetryConfig retry;
+  // A server that comes back (health check passed, ejection over) gets its share of requests
+  // back gradually over this long; 0s: at once.
+  Duration slow_start{10'000};
 };
 
 struct Timeouts {

@@ -34,6 +34,17 @@ std::vector<SettingDoc> settings_reference() {
     d.doc = s.doc;
     out.push_back(std::move(d));
   }
+  const UpstreamTls default_tls;
+  for (const Setting<UpstreamTls>& s : upstream_tls_settings()) {
+    SettingDoc d;
+    d.section = std::string(kUpstreamTlsSection);
+    d.path = concat(kUpstreamTlsSection, ".", s.name);
+    d.type = s.type;
+    d.default_text = !s.default_text.empty() ? std::string(s.default_text) : value_text(s, default_tls);
+    d.apply = s.apply;
+    d.doc = s.doc;
+    out.push_back(std::move(d));
+  }
   const RuleActions default_actions;
   for (const Setting<RuleActions>& s : rule_action_settings()) {
     out.push_back({"defaults and rules", std::string(s.name), s.type,
@@ -86,6 +97,7 @@ std::string render_man_page(std::string_view page_template, std::string_view ver
         if (b.name == current) settings += concat(roff(b.doc), ".\n");
       }
       if (current == kListenerSection) settings += concat(roff(kListenerDoc), ".\n");
+      if (current == kUpstreamTlsSection) settings += concat(roff(kUpstreamTlsDoc), ".\n");
     }
     std::string facts = roff(d.type);
     if (!d.default_text.empty()) facts += concat("; default \\fB", roff(d.default_text), "\\fR");

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "config/host_port.h"
+#include "config/tls_files.h"
 #include "http/hop_by_hop.h"
 #include "http/token.h"
 
@@ -263,17 +264,13 @@ bool read_server_url(YamlReader& r, const Field& uf, UpstreamServerConfig& out) 
   std::optional<std::string> url = r.string(uf);
   if (!url) return false;
   std::string_view rest = *url;
-  constexpr std::string_view kScheme = "http://";
-  if (http::istarts_with(rest, "https://")) {
-    r.error(uf,
-            "only http:// upstreams are supported; etagd speaks plain HTTP/1.1 to its origin "
-            "(terminate TLS in front of etagd, not behind it)");
+  bool https = http::istarts_with(rest, "https://");
+  if (!https && !http::istarts_with(rest, "http://")) {
+    r.error(uf, concat("'", *url, "' is not an http:// or https:// URL, e.g. http://127.0.0.1:9000"));
     return false;
   }
-  if (!http::istarts_with(rest, kScheme)) {
-    r.error(uf, concat("'", *url, "' is not an http:// URL, e.g. http://127.0.0.1:9000"));
-    return false;
-  }
+  const std::string_view kScheme = https ? "https://" : "http://";
+  const uint16_t default_port = https ? 443 : 80;
   rest.remove_prefix(kScheme.size());
   size_t end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, end);
@@ -289,18 +286,19 @@ bool read_server_url(YamlReader& r, const Field& uf, UpstreamServerConfig& out) 
              })) {
     problem = "the base path cannot contain spaces or control characters";
   } else {
-    a = parse_host_port(authority, uint16_t{80}, problem);
+    a = parse_host_port(authority, default_port, problem);
   }
   if (!a) {
     r.error(uf, problem);
     return false;
   }
   out.url = *url;
+  out.https = https;
   out.host = a->host;
   out.port = a->port;
   bool ipv6 = a->host.find(':') != std::string::npos;
   out.authority = ipv6 ? concat("[", a->host, "]") : a->host;
-  if (a->port != 80) out.authority += concat(":", std::to_string(a->port));
+  if (a->port != default_port) out.authority += concat(":", std::to_string(a->port));
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   out.base_path = std::string(path);
   return true;
@@ -311,6 +309,7 @@ void name_upstream_after_first_server(UpstreamConfig& u) {
   if (u.servers.empty()) return;
   const UpstreamServerConfig& first = u.servers.front();
   u.url = first.url;
+  u.https = first.https;
   u.host = first.host;
   u.port = first.port;
   u.base_path = first.base_path;
@@ -410,7 +409,10 @@ Row upstream_servers_row() {
       read_upstream_servers);
 }
 
-void check_upstream(YamlReader& r, const Field& f, const YamlReader::Section& s, Config&) {
+void check_upstream_tls(YamlReader& r, const YamlReader::Section& s, const Config& c);
+
+void check_upstream(YamlReader& r, const Field& f, const YamlReader::Section& s, Config& c) {
+  check_upstream_tls(r, s, c);
   const Field* url = s.find("url");
   const Field* servers = s.find("servers");
   if (url && servers) {
@@ -423,8 +425,9 @@ void check_upstream(YamlReader& r, const Field& f, const YamlReader::Section& s,
 
 Row upstream_url_row() {
   Row s = custom<Config>(
-      "url", "http://host[:port][/base]", Apply::Reload,
-      "the origin every request goes to; a base path is put in front of every request path",
+      "url", "http[s]://host[:port][/base]", Apply::Reload,
+      "the origin every request goes to (https: over TLS, see upstream.tls); a base path is put "
+      "in front of every request path",
       at(&Config::upstream, &UpstreamConfig::url),
       [](JsonWriter& w, const std::string& url) { w.value(url); }, read_upstream_url);
   // With servers: the first one's; /config shows both, and a file gives one or the other.
@@ -434,6 +437,132 @@ Row upstream_url_row() {
     name_upstream_after_first_server(to.upstream);
   };
   return s;
+}
+
+// ---- upstream.tls ------------------------------------------------------------------------
+
+// A PEM file's path. Relative paths would depend on the daemon's working directory.
+void read_pem_path(YamlReader& r, const Field& f, std::string& out) {
+  std::optional<std::string> v = r.string(f);
+  if (!v) return;
+  if (v->empty()) return;  // "" is the default (no file), as /config writes it
+  if (v->front() != '/') {
+    r.error(f, concat("expected an absolute path to a PEM file, found '", *v, "'"));
+    return;
+  }
+  out = *v;
+}
+
+Setting<UpstreamTls> tls_path_row(std::string_view name, std::string UpstreamTls::*member,
+                                  std::string_view doc) {
+  return custom<UpstreamTls>(
+      name, "absolute path", Apply::Reload, doc, at(member),
+      [](JsonWriter& w, const std::string& v) { w.value(v); },
+      [member](YamlReader& r, const Field& f, UpstreamTls& t) { read_pem_path(r, f, t.*member); });
+}
+
+std::vector<Setting<UpstreamTls>> make_upstream_tls_settings() {
+  using T = UpstreamTls;
+  Setting<T> ca_file = tls_path_row(
+      "ca_file", &T::ca_file, "PEM bundle of the CAs the origin's certificate must chain to");
+  ca_file.default_text = "the system trust store";
+  Setting<T> server_name = custom<T>(
+      "server_name", "host name or address", Apply::Reload,
+      "sent as SNI and the name the origin's certificate must carry", at(&T::server_name),
+      [](JsonWriter& w, const std::string& v) { w.value(v); },
+      [](YamlReader& r, const Field& f, T& t) {
+        std::optional<std::string> v = r.string(f);
+        if (!v || v->empty()) return;  // "": the URL's host, as /config writes it
+        std::string problem;
+        if (v->find(':') == std::string::npos && parse_host_port(*v, uint16_t{443}, problem)) {
+          t.server_name = *v;
+        } else if (v->find(':') != std::string::npos &&
+                   parse_host_port(concat("[", *v, "]"), uint16_t{443}, problem)) {
+          t.server_name = *v;  // an IPv6 address
+        } else {
+          r.error(f, concat("expected a host name or an IP address, found '", *v, "'"));
+        }
+      });
+  server_name.default_text = "the URL's host";
+  Setting<T> verify = on_off<T>(
+      "verify", at(&T::verify), Apply::Reload,
+      "check the origin's certificate (CA, dates, name); off accepts any certificate");
+  // Turning verification off must not go unnoticed: a warning at start and at every reload.
+  verify.read = [read = verify.read](YamlReader& r, const Field& f, T& t) {
+    read(r, f, t);
+    if (!t.verify) {
+      r.warning(f, "TLS verification is off: etagd accepts any certificate from the origin, "
+                   "so anyone on the path can read and change what it sends and receives");
+    }
+  };
+  return {std::move(ca_file), std::move(server_name), std::move(verify),
+          tls_path_row("client_cert", &T::client_cert,
+                       "PEM certificate chain etagd presents when the origin asks (mutual TLS)"),
+          tls_path_row("client_key", &T::client_key, "the private key of client_cert")};
+}
+
+void read_upstream_tls(YamlReader& r, const Field& f, Config& c) {
+  std::vector<std::string_view> names;
+  for (const Setting<UpstreamTls>& s : upstream_tls_settings()) names.push_back(s.name);
+  YamlReader::Section section = r.section(f, names);
+  if (!section.is_map()) return;
+  UpstreamTls tls;
+  for (const Setting<UpstreamTls>& s : upstream_tls_settings()) {
+    if (const Field* field = section.find(s.name)) s.read(r, *field, tls);
+  }
+  const Field* ca = section.find("ca_file");
+  const Field* cert = section.find("client_cert");
+  const Field* key = section.find("client_key");
+  if (ca != nullptr && !tls.ca_file.empty()) {
+    if (std::string p = problem_with_ca_file(tls.ca_file); !p.empty()) r.error(*ca, p);
+  }
+  if ((cert == nullptr) != (key == nullptr)) {
+    r.error(cert != nullptr ? *cert : *key,
+            "mutual TLS needs both client_cert and client_key");
+  } else if (cert != nullptr && !tls.client_cert.empty() && !tls.client_key.empty()) {
+    if (std::string p = problem_with_certificate_pair(tls.client_cert, tls.client_key);
+        !p.empty()) {
+      r.error(p.find(tls.client_cert) == std::string::npos ||
+                      p.find("does not belong") != std::string::npos
+                  ? *key
+                  : *cert,
+              p);
+    }
+  }
+  c.upstream.tls = std::move(tls);
+}
+
+Row upstream_tls_row() {
+  Row s;
+  s.name = "tls";
+  s.type = "mapping of upstream.tls keys";
+  s.apply = Apply::Reload;
+  s.doc = "how etagd speaks TLS to an https:// upstream: trust, name, client certificate";
+  s.default_text = "the defaults of its keys (upstream.tls below)";
+  s.read = read_upstream_tls;
+  s.write = [](JsonWriter& w, const Config& c) {
+    w.begin_object();
+    for (const Setting<UpstreamTls>& option : upstream_tls_settings()) {
+      w.key(option.name);
+      option.write(w, c.upstream.tls);
+    }
+    w.end_object();
+  };
+  s.same = [](const Config& a, const Config& b) { return a.upstream.tls == b.upstream.tls; };
+  s.copy = [](Config& to, const Config& from) { to.upstream.tls = from.upstream.tls; };
+  return s;
+}
+
+// upstream.tls given where no server is https.
+void check_upstream_tls(YamlReader& r, const YamlReader::Section& s, const Config& c) {
+  const Field* tls = s.find("tls");
+  bool any_https = std::any_of(c.upstream.servers.begin(), c.upstream.servers.end(),
+                               [](const UpstreamServerConfig& server) { return server.https; });
+  if (tls != nullptr && !any_https && !c.upstream.servers.empty() &&
+      !(c.upstream.tls == UpstreamTls{})) {
+    r.warning(*tls, concat("has no effect: '", c.upstream.url,
+                           "' is plain http; tls applies to https:// upstreams"));
+  }
 }
 
 Row host_header_row() {
@@ -526,6 +655,148 @@ Row upstream_queue_row() {
           }
         }
         c.upstream.queue = q;
+      });
+}
+
+// Reads a duration key of a block mapping into `out`; `positive`: 0 is refused.
+void read_block_duration(YamlReader& r, const YamlReader::Section& s, std::string_view key,
+                         bool positive, Duration& out) {
+  const Field* f = s.find(key);
+  if (f == nullptr) return;
+  std::optional<Duration> d = r.duration(*f);
+  if (!d) return;
+  if (positive && d->count() == 0) {
+    r.error(*f, "must be longer than 0");
+    return;
+  }
+  out = *d;
+}
+
+void read_block_count(YamlReader& r, const YamlReader::Section& s, std::string_view key,
+                      uint64_t min, uint64_t max, uint32_t& out) {
+  const Field* f = s.find(key);
+  if (f == nullptr) return;
+  if (auto n = r.integer(*f, min, max)) out = static_cast<uint32_t>(*n);
+}
+
+// `health_check: { path: /health, interval: 2s, timeout: 1s, fails: 3, passes: 2 }`, or off.
+Row health_check_row() {
+  return custom<Config>(
+      "health_check",
+      "off, or { path, interval: duration, timeout: duration, fails: 1 to 100, passes: 1 to 100 }",
+      Apply::Reload,
+      "probe every server with GET path from one place; fails failed probes in a row take it "
+      "out, passes in a row bring it back",
+      at(&Config::upstream, &UpstreamConfig::health_check),
+      [](JsonWriter& w, const HealthCheckConfig& h) {
+        if (!h.enabled) {
+          w.value("off");
+          return;
+        }
+        w.begin_object();
+        w.key("path");
+        w.value(h.path);
+        w.key("interval");
+        w.value(format_duration(h.interval));
+        w.key("timeout");
+        w.value(format_duration(h.timeout));
+        w.key("fails");
+        w.value(static_cast<uint64_t>(h.fails));
+        w.key("passes");
+        w.value(static_cast<uint64_t>(h.passes));
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, Config& c) {
+        HealthCheckConfig h;
+        if (YamlReader::is_off(f)) {
+          c.upstream.health_check = h;
+          return;
+        }
+        YamlReader::Section s = r.section(f, {"path", "interval", "timeout", "fails", "passes"});
+        if (!s.is_map()) return;
+        h.enabled = true;
+        if (const Field* path = s.find("path")) {
+          if (auto p = r.string(*path)) {
+            bool ok = !p->empty() && p->front() == '/' &&
+                      std::none_of(p->begin(), p->end(), [](char ch) {
+                        return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
+                      });
+            if (ok) {
+              h.path = *p;
+            } else {
+              r.error(*path, "expected a path starting with / and without spaces, e.g. /health");
+            }
+          }
+        }
+        read_block_duration(r, s, "interval", true, h.interval);
+        read_block_duration(r, s, "timeout", true, h.timeout);
+        read_block_count(r, s, "fails", 1, 100, h.fails);
+        read_block_count(r, s, "passes", 1, 100, h.passes);
+        if (h.timeout > h.interval) {
+          r.error(s.find("timeout") ? *s.find("timeout") : f,
+                  "the timeout must not be longer than the interval between probes");
+        }
+        c.upstream.health_check = h;
+      });
+}
+
+// `passive: { fails: 5, within: 10s, eject_for: 30s }`, or off.
+Row passive_row() {
+  return custom<Config>(
+      "passive", "off, or { fails: 1 to 1000, within: duration, eject_for: duration }",
+      Apply::Reload,
+      "a server whose real requests fail (connection errors, timeouts) fails times within "
+      "within is ejected for eject_for",
+      at(&Config::upstream, &UpstreamConfig::passive),
+      [](JsonWriter& w, const PassiveCheckConfig& p) {
+        if (!p.enabled) {
+          w.value("off");
+          return;
+        }
+        w.begin_object();
+        w.key("fails");
+        w.value(static_cast<uint64_t>(p.fails));
+        w.key("within");
+        w.value(format_duration(p.within));
+        w.key("eject_for");
+        w.value(format_duration(p.eject_for));
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, Config& c) {
+        PassiveCheckConfig p;
+        if (YamlReader::is_off(f)) {
+          c.upstream.passive = p;
+          return;
+        }
+        YamlReader::Section s = r.section(f, {"fails", "within", "eject_for"});
+        if (!s.is_map()) return;
+        p.enabled = true;
+        read_block_count(r, s, "fails", 1, 1000, p.fails);
+        read_block_duration(r, s, "within", true, p.within);
+        read_block_duration(r, s, "eject_for", true, p.eject_for);
+        c.upstream.passive = p;
+      });
+}
+
+// `retry: { tries: 2 }`.
+Row retry_row() {
+  return custom<Config>(
+      "retry", "{ tries: 1 to 10 }", Apply::Reload,
+      "attempts in all, each on another server, for an idempotent request that failed before "
+      "any response byte came back; 1: none",
+      at(&Config::upstream, &UpstreamConfig::retry),
+      [](JsonWriter& w, const RetryConfig& rc) {
+        w.begin_object();
+        w.key("tries");
+        w.value(static_cast<uint64_t>(rc.tries));
+        w.end_object();
+      },
+      [](YamlReader& r, const Field& f, Config& c) {
+        YamlReader::Section s = r.section(f, {"tries"});
+        if (!s.is_map()) return;
+        RetryConfig rc;
+        read_block_count(r, s, "tries", 1, 10, rc.tries);
+        c.upstream.retry = rc;
       });
 }
 
@@ -710,6 +981,7 @@ std::vector<SettingsBlock> make_blocks() {
   upstream.settings = {
       upstream_url_row(),
       upstream_servers_row(),
+      upstream_tls_row(),
       host_header_row(),
       count<Config>("max_idle", at(&Config::upstream, &UpstreamConfig::max_idle), 0, 100'000,
                     Apply::Reload, "idle keep-alive connections kept open per worker"),
@@ -726,6 +998,13 @@ std::vector<SettingsBlock> make_blocks() {
                     "requests in flight to the origin, all workers together (cache hits never "
                     "count); more wait in queue; 0: no limit"),
       upstream_queue_row(),
+      health_check_row(),
+      passive_row(),
+      retry_row(),
+      duration<Config>("slow_start", at(&Config::upstream, &UpstreamConfig::slow_start), false,
+                       Apply::Reload,
+                       "a server that comes back gets its share of requests back gradually "
+                       "over this long (0s: at once)"),
   };
   blocks.push_back(std::move(upstream));
 
@@ -882,6 +1161,11 @@ std::vector<SettingsBlock> make_blocks() {
 
 const std::vector<Setting<ListenerConfig>>& listener_settings() {
   static const std::vector<Setting<ListenerConfig>> settings = make_listener_settings();
+  return settings;
+}
+
+const std::vector<Setting<UpstreamTls>>& upstream_tls_settings() {
+  static const std::vector<Setting<UpstreamTls>> settings = make_upstream_tls_settings();
   return settings;
 }
 

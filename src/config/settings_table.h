@@ -58,6 +58,13 @@ inline constexpr std::string_view kListenerSection = "listen";
 inline constexpr std::string_view kListenerDoc =
     "an entry of listen written as a mapping, for options of that listener";
 
+// The keys of `upstream.tls`, a mapping inside the upstream block; its section in the man
+// page, and the section's one-line doc.
+const std::vector<Setting<UpstreamTls>>& upstream_tls_settings();
+inline constexpr std::string_view kUpstreamTlsSection = "upstream.tls";
+inline constexpr std::string_view kUpstreamTlsDoc =
+    "the keys of upstream.tls, for an https:// upstream";
+
 // The top-level keys the table does not cover: read by rules_loader.h.
 inline constexpr std::string_view kRuleKeys[] = {"defaults", "rules"};
 

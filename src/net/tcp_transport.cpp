@@ -1,7 +1,5 @@
 #include "net/tcp_transport.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -10,6 +8,7 @@
 #include <cstring>
 
 #include "base/invariant.h"
+#include "net/outgoing_socket.h"
 
 namespace etagd::net {
 
@@ -24,13 +23,8 @@ TcpTransport::~TcpTransport() = default;
 
 base::Status TcpTransport::connect(event_base* base, const SocketAddress& to,
                                    std::unique_ptr<TcpTransport>& out) {
-  base::UniqueFd fd(::socket(to.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return base::Status::error(std::strerror(errno));
-  int one = 1;
-  setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (::connect(fd.get(), to.get(), to.length) != 0 && errno != EINPROGRESS) {
-    return base::Status::error(std::strerror(errno));  // refused or unreachable at once
-  }
+  base::UniqueFd fd;
+  if (base::Status s = start_connect(to, fd); !s) return s;
   out = std::make_unique<TcpTransport>(base, std::move(fd));
   // The connect completes when the socket becomes writable; the request waits until then, so
   // a refused connection is reported as such and not as a failed send.
@@ -42,9 +36,7 @@ base::Status TcpTransport::connect(event_base* base, const SocketAddress& to,
 void TcpTransport::finish_connect() {
   connecting_ = false;
   arm_write(false);
-  int err = 0;
-  socklen_t len = sizeof err;
-  getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+  int err = connect_result(fd_.get());
   if (err != 0) {
     error_ = err;
     failure_reason_ = std::strerror(err);

@@ -1,5 +1,5 @@
-// What a connection reads and writes through, whatever carries the bytes: plain TCP now
-// (tcp_transport.h), TLS next. The HTTP layers (the client connection, the upstream
+// What a connection reads and writes through, whatever carries the bytes: plain TCP
+// (tcp_transport.h) or TLS (tls_transport.h). The HTTP layers (the client connection, the upstream
 // connection) see only this interface, so a TLS listener or an https upstream changes which
 // Transport they are given and nothing else.
 //

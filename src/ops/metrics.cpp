@@ -38,6 +38,7 @@ int status_class(const ExchangeRecord& r) {
 }
 
 constexpr int kErrorKindSlots = static_cast<int>(kUpstreamErrorCount);
+constexpr int kTlsResultSlots = static_cast<int>(kTlsHandshakeResultNames.size());
 constexpr int kLatencySlots = static_cast<int>(kLatencyBucketsSeconds.size()) + 1;  // + +Inf
 
 constexpr int kDurationSlots = static_cast<int>(kDurationBucketsSeconds.size()) + 1;  // + +Inf
@@ -130,6 +131,7 @@ struct alignas(64) WorkerMetrics::Counters {
   Counter bytes_saved;
   Counter upstream_requests;
   Counter upstream_errors[kErrorKindSlots];
+  Counter upstream_tls_handshakes[kTlsResultSlots];
   Counter latency_buckets[kLatencySlots];  // per bucket, not cumulative
   Counter latency_sum_us;
   Counter coalesced_waits;
@@ -176,6 +178,10 @@ void WorkerMetrics::record_upstream_request(int64_t latency_us) {
 
 void WorkerMetrics::record_upstream_error(UpstreamError error) {
   counters_->upstream_errors[static_cast<size_t>(error)].add();
+}
+
+void WorkerMetrics::record_upstream_tls_handshake(TlsHandshakeResult result) {
+  counters_->upstream_tls_handshakes[static_cast<size_t>(result)].add();
 }
 
 void WorkerMetrics::record_coalesced_wait() { counters_->coalesced_waits.add(); }
@@ -273,6 +279,14 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
     std::string_view kind = upstream_error_kind(static_cast<UpstreamError>(i));
     e.sample("etagd_upstream_errors_total", fmt::format("kind=\"{}\"", kind),
              sum([&](const C& k) -> const Counter& { return k.upstream_errors[i]; }));
+  }
+  e.family("etagd_upstream_tls_handshakes_total", "counter",
+           "TLS handshakes with an https upstream: full, resumed (a session ticket saved the "
+           "certificate exchange), or why one failed.");
+  for (int i = 0; i < kTlsResultSlots; ++i) {
+    e.sample("etagd_upstream_tls_handshakes_total",
+             fmt::format("result=\"{}\"", kTlsHandshakeResultNames[static_cast<size_t>(i)]),
+             sum([&](const C& k) -> const Counter& { return k.upstream_tls_handshakes[i]; }));
   }
   e.family("etagd_upstream_latency_seconds", "histogram",
            "Upstream latency, from request sent to response complete.");

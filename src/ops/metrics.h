@@ -21,6 +21,7 @@
 #include "cache/cache_store.h"
 #include "ops/client_error.h"
 #include "ops/exchange_record.h"
+#include "ops/tls_handshake_result.h"
 #include "ops/upstream_error.h"
 
 namespace etagd::ops {
@@ -55,6 +56,8 @@ class WorkerMetrics {
   // sent to response end. Failed requests go to record_upstream_error instead.
   void record_upstream_request(int64_t latency_us);
   void record_upstream_error(UpstreamError error);
+  // One TLS handshake with an https upstream, successful (full or resumed) or not.
+  void record_upstream_tls_handshake(TlsHandshakeResult result);
   // A request that waited for another request's upstream fetch of the same key.
   void record_coalesced_wait();
   // A client connection answered 503 and closed at once: limits.max_connections was reached.

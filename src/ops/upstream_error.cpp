@@ -11,6 +11,7 @@ std::string_view upstream_error_kind(UpstreamError e) {
     case UpstreamError::InvalidResponse: return "invalid_response";
     case UpstreamError::TruncatedBody: return "truncated";
     case UpstreamError::SendFailed: return "send_failed";
+    case UpstreamError::TlsHandshakeFailed: return "tls_handshake";
   }
   return "other";
 }
@@ -24,6 +25,7 @@ std::string_view upstream_error_text(UpstreamError e) {
     case UpstreamError::InvalidResponse: return "invalid upstream response";
     case UpstreamError::TruncatedBody: return "upstream response truncated";
     case UpstreamError::SendFailed: return "upstream send failed";
+    case UpstreamError::TlsHandshakeFailed: return "upstream TLS handshake failed";
   }
   return "upstream error";
 }

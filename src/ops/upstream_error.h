@@ -16,11 +16,12 @@ enum class UpstreamError : uint8_t {
   InvalidResponse,       // bad head or framing: 502
   TruncatedBody,         // EOF/reset inside a framed body
   SendFailed,            // write error while sending the request
+  TlsHandshakeFailed,    // https upstream: certificate refused, no common protocol...: 502
 };
-inline constexpr size_t kUpstreamErrorCount = 7;
+inline constexpr size_t kUpstreamErrorCount = 8;
 
 // The metric label value: "connect_failed", "connect_timeout", "read_timeout", "closed",
-// "invalid_response", "truncated", "send_failed".
+// "invalid_response", "truncated", "send_failed", "tls_handshake".
 std::string_view upstream_error_kind(UpstreamError e);
 // The reason a client reads in etagd's 502/504 answer: "upstream connection failed"...
 std::string_view upstream_error_text(UpstreamError e);

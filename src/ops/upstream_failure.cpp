@@ -34,6 +34,10 @@ std::string upstream_failure_log_line(const UpstreamFailure& f) {
   }
   put(out, ": ");
   put(out, upstream_error_text(f.kind));
+  if (!f.detail.empty()) {
+    put(out, ": ");
+    append_text_escaped(out, f.detail, kMaxLoggedTarget);
+  }
   out.append(std::string_view("; request \""));
   append_text_escaped(out, f.method, kMaxLoggedTarget);
   out.push_back(' ');

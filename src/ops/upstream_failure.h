@@ -24,6 +24,9 @@ struct UpstreamFailure {
   std::string_view client;        // peer address; empty for a background refresh
   uint64_t body_bytes_sent = 0;   // of the answer, when its head had already gone out
   bool response_started = false;  // the head was sent: the client sees a cut connection
+  // What the transport knows beyond the kind: why a TLS handshake failed ("unknown CA
+  // (unable to get local issuer certificate)"); empty when there is nothing more to say.
+  std::string_view detail;
 };
 
 // Writes the warning unless this kind's rate limit says otherwise (then it is counted and

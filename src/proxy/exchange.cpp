@@ -4,11 +4,15 @@
 #include <charconv>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "base/invariant.h"
 #include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "cache/freshness.h"
+#include "config/size_and_duration.h"
 #include "http/accept_encoding.h"
+#include "http/encoder.h"
 #include "http/field_writer.h"
 #include "http/hop_by_hop.h"
 #include "http/http_date.h"
@@ -23,6 +27,7 @@
 #include "proxy/representation_encoding.h"
 #include "proxy/stored_url_key.h"
 #include "proxy/response_fields.h"
+#include "proxy/server_health.h"
 #include "proxy/upstream_request.h"
 #include "proxy/worker.h"
 
@@ -276,9 +281,9 @@ bool Exchange::take_upstream_slot() {
   const config::UpstreamConfig& u = running_->config->upstream;
   if (holds_slot_) return true;
   UpstreamSlots& slots = worker_.shared().upstream_slots();
-  slot_limit_ = u.max_connections;
+  ChoiceContext choice = choice_for(u);
   bool none_usable = false;
-  server_ = slots.try_admit(running_->servers, slot_limit_, nullptr, none_usable);
+  server_ = slots.try_admit(running_->servers, choice, none_usable);
   if (server_) {
     holds_slot_ = true;
     return true;
@@ -288,7 +293,7 @@ bool Exchange::take_upstream_slot() {
     return false;
   }
   uint64_t id = worker_.register_waiter(this);
-  switch (slots.enqueue(running_->servers, slot_limit_, u.queue.size, {&worker_, id}, server_)) {
+  switch (slots.enqueue(running_->servers, choice, u.queue.size, {&worker_, id}, server_)) {
     case UpstreamSlots::Admission::NoneUsable:
       worker_.unregister_waiter(id);
       answer_unavailable("no upstream server is up");
@@ -344,8 +349,8 @@ void Exchange::release_upstream_slot() {
   if (!holds_slot_) return;
   holds_slot_ = false;
   Worker::wake_granted(
-      worker_.shared().upstream_slots().release(*server_, running_->servers, slot_limit_),
-      slot_limit_);
+      worker_.shared().upstream_slots().release(*server_, running_->servers,
+                                                choice_for(running_->config->upstream)));
 }
 
 void Exchange::answer_unavailable(std::string_view reason) {
@@ -460,6 +465,18 @@ void Exchange::begin_streaming(const http::ResponseHead& head) {
   record_.status = head.status;
   std::string fields;
   write_client_fields(fields, head, field_options(head.status, {}));
+  std::optional<http::ContentCoding> coding = streaming_coding(head);
+  if (coding) {
+    // Encoded on the fly, as the body streams through: the answer varies on Accept-Encoding
+    // whichever coding this request gets, and an encoded one has its own ETag (the
+    // upstream's plus the coding) and no Content-Length (it is not known before the end).
+    fields = with_vary_accept_encoding(fields);
+    if (*coding != http::ContentCoding::Identity) {
+      std::string etag = representation_etag(head.headers.get("etag"), *coding);
+      fields = representation_fields(fields, etag, *coding);
+      stream_encoder_ = http::make_encoder(*coding, actions_->compress.level(*coding));
+    }
+  }
   AnswerHead a;
   a.status = head.status;
   a.fields = fields;
@@ -472,15 +489,56 @@ void Exchange::begin_streaming(const http::ResponseHead& head) {
   a.status_header = running_->config->cache.status_header;
   a.cache_status = record_.cache_status;
   a.no_content = status_has_no_content(head.status);
-  if (!a.no_content && head.content_length) a.content_length = *head.content_length;
+  if (!a.no_content && head.content_length && !stream_encoder_) {
+    a.content_length = *head.content_length;
+  }
   sends_body_ = !a.no_content && request_.method != http::Method::Head;
   // Held back by the downstream: the head leaves with the first body bytes of the same read
   // (on_upstream_input_drained), or with the end of the response.
   downstream_.start_answer(a);
 }
 
+std::optional<http::ContentCoding> Exchange::streaming_coding(const http::ResponseHead& head) const {
+  // Only what a bypass rule forwards for a read: stored and validated responses are encoded
+  // whole (finish_fetch), and a body that outgrew max_object_size streams as it came.
+  if (purpose_ != Purpose::Forward || actions_->cache != config::CacheMode::Bypass) return {};
+  if (request_.method != http::Method::Get && request_.method != http::Method::Head) return {};
+  // A Range request's answer is a range of the identity bytes (representation_choice.h).
+  if (request_.headers.contains("range")) return {};
+  const config::CompressPolicy& policy = actions_->compress;
+  // Unknown length (chunked): taken to be long enough; the policy's other tests still apply.
+  if (!may_encode(policy, head, upstream_cc_, head.content_length.value_or(policy.min_size))) {
+    return {};
+  }
+  return http::AcceptEncoding::from_request(request_.headers).choose(policy.encodings);
+}
+
+bool Exchange::encode_streamed(std::string_view input, bool end) {
+  encoded_buf_.clear();
+  bool ok = (input.empty() || stream_encoder_->write(input, encoded_buf_)) &&
+            (end ? stream_encoder_->finish(encoded_buf_) : true);
+  if (!ok) {
+    // The head is out (or will be) with Content-Encoding: an answer cut short is the honest
+    // signal left, as for an upstream that fails mid-body.
+    spdlog::error("compressing a streamed answer failed; the answer was cut short");
+    record_.truncated = true;
+    record_answer();
+    drop_upstream();
+    enter(Phase::Done);
+    downstream_.abort_answer();
+    return false;
+  }
+  return true;
+}
+
 void Exchange::stream_body(const char* data, size_t len) {
   if (!sends_body_ || len == 0) return;
+  if (stream_encoder_) {
+    if (!encode_streamed({data, len}, false)) return;
+    if (encoded_buf_.empty()) return;  // the codec holds it until it has a block
+    data = encoded_buf_.data();
+    len = encoded_buf_.size();
+  }
   record_.body_bytes += len;
   if (downstream_.send_body(data, len)) return;
   // Over the downstream's high watermark: stop reading until it drains, unless it went away
@@ -489,7 +547,25 @@ void Exchange::stream_body(const char* data, size_t len) {
 }
 
 void Exchange::on_upstream_input_drained() {
-  if (phase_ == Phase::Streaming) downstream_.flush();
+  if (phase_ != Phase::Streaming) return;
+  if (stream_encoder_ && sends_body_) {
+    // The end of one upstream read: what it carried goes out now, decodable (a streamed API
+    // answer must not wait in the codec for more input).
+    encoded_buf_.clear();
+    if (!stream_encoder_->flush(encoded_buf_)) {
+      encode_streamed({}, true);  // reports and cuts the answer short
+      return;
+    }
+    if (!encoded_buf_.empty()) {
+      std::string flushed = std::move(encoded_buf_);
+      record_.body_bytes += flushed.size();
+      if (!downstream_.send_body(flushed.data(), flushed.size()) && upstream_) {
+        upstream_->pause_reading();
+      }
+      if (phase_ != Phase::Streaming) return;
+    }
+  }
+  downstream_.flush();
 }
 
 void Exchange::on_downstream_drained() {
@@ -530,6 +606,12 @@ void Exchange::fall_back_to_streaming() {
 void Exchange::on_upstream_complete() {
   switch (phase_) {
     case Phase::Streaming:
+      if (stream_encoder_ && sends_body_) {
+        if (!encode_streamed({}, true)) return;
+        record_.body_bytes += encoded_buf_.size();
+        downstream_.send_body(encoded_buf_.data(), encoded_buf_.size());
+        if (phase_ != Phase::Streaming) return;  // the client went away meanwhile
+      }
       release_upstream();
       record_answer();
       end_answer();
@@ -793,6 +875,9 @@ bool Exchange::serve_stale_on_error() {
 void Exchange::on_upstream_error(UpstreamError error) {
   worker_.metrics().record_upstream_error(error);
   bool reused = upstream_ && upstream_->reused();
+  bool got_bytes = upstream_ && upstream_->got_response_bytes();
+  // Failures are rare: copying the reason before the connection goes costs nothing that counts.
+  std::string detail(upstream_ ? upstream_->failure_detail() : std::string_view());
   drop_upstream(/*keep_slot=*/true);
   // A pooled connection the upstream closed before answering: the request never reached the
   // application (RFC 9110 §9.2.2 allows retrying idempotent requests), so try once more.
@@ -804,12 +889,38 @@ void Exchange::on_upstream_error(UpstreamError error) {
     connect_upstream(/*fresh=*/true);
     return;
   }
+  const config::UpstreamConfig& u = running_->config->upstream;
+  // A pooled connection closed while idle is the keep-alive race, not the server failing.
+  if (!(reused && error == UpstreamError::ClosedBeforeResponse) &&
+      record_passive_failure(*server_, u.passive, health_clock_ms())) {
+    spdlog::warn("upstream {}: ejected for {} after {} failed requests within {}", server_->url,
+                 config::format_duration(u.passive.eject_for), u.passive.fails,
+                 config::format_duration(u.passive.within));
+  }
+  // Nothing came back: the request may go to another server if it is idempotent (RFC 9110
+  // §9.2.2). Its body, read whole before it went upstream, goes again complete.
+  if (phase_ == Phase::AwaitingHead && !got_bytes && http::is_idempotent(upstream_method_) &&
+      attempts_ < u.retry.tries) {
+    std::shared_ptr<UpstreamServer> failed = server_;
+    release_upstream_slot();
+    bool none_usable = false;
+    std::shared_ptr<UpstreamServer> next = worker_.shared().upstream_slots().try_admit(
+        running_->servers, choice_for(u, failed.get()), none_usable);
+    if (next) {
+      failed->retries.fetch_add(1, std::memory_order_relaxed);
+      ++attempts_;
+      server_ = std::move(next);
+      holds_slot_ = true;
+      connect_upstream(/*fresh=*/false);
+      return;
+    }
+  }
   release_upstream_slot();
   bool head_out = phase_ == Phase::Streaming && !downstream_.retract_answer();
   ops::report_upstream_failure({error, server_->host, server_->port, request_.method_token,
                                 request_.target,
                                 downstream_.wants_answer() ? record_.client : std::string_view(),
-                                record_.body_bytes, head_out});
+                                record_.body_bytes, head_out, detail});
   if (head_out) {
     // The head is out: the only honest signal left is to cut the answer short, so the client
     // sees a message that ends early (RFC 9112 §8) and not a complete one. The access log

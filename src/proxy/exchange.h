@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,7 @@
 #include "config/rule_set.h"
 #include "http/cache_control.h"
 #include "http/content_etag.h"
+#include "http/encoder.h"
 #include "http/message_head.h"
 #include "ops/exchange_record.h"
 #include "proxy/coalescing_lead.h"
@@ -122,6 +124,12 @@ class Exchange final : public UpstreamObserver {
   void begin_buffering(const http::ResponseHead& head, const HeadPlan& plan);
   void begin_streaming(const http::ResponseHead& head);
   void stream_body(const char* data, size_t len);
+  // The coding a bypassed read's answer is encoded in as it streams (Identity: none, but it
+  // varies on Accept-Encoding); nullopt when the rule or the response rules it out.
+  std::optional<http::ContentCoding> streaming_coding(const http::ResponseHead& head) const;
+  // Runs `input` (and the end of the stream, when `end`) through stream_encoder_ into
+  // encoded_buf_; on a codec failure cuts the answer short and returns false.
+  bool encode_streamed(std::string_view input, bool end);
   void fall_back_to_streaming();
   void finish_fetch();
   void finish_revalidation();
@@ -190,7 +198,7 @@ class Exchange final : public UpstreamObserver {
   std::unique_ptr<UpstreamConnection> upstream_;
   bool retried_ = false;
   bool holds_slot_ = false;   // one of upstream.max_connections is this exchange's
-  uint32_t slot_limit_ = 0;   // the limit it was taken under, to give it back under
+  uint32_t attempts_ = 1;     // servers tried, against upstream.retry.tries
   bool queued_ = false;       // in the queue for a slot (waiter_id_ names it)
   std::unique_ptr<base::Timer> queue_timer_;
   base::WallMillis request_sent_{};  // when the request went upstream (RFC 9111 request_time)
@@ -204,6 +212,8 @@ class Exchange final : public UpstreamObserver {
   http::CacheControl upstream_cc_;
   std::string body_buf_;
   std::unique_ptr<http::ContentHasher> hasher_;
+  std::unique_ptr<http::Encoder> stream_encoder_;  // Streaming: etagd's coding of the body
+  std::string encoded_buf_;                        // its output for one piece
 };
 
 }  // namespace etagd::proxy

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "config/config.h"
+#include "net/openssl_handles.h"
 #include "net/socket_address.h"
 #include "ops/access_log.h"
 #include "proxy/upstream_server.h"
@@ -15,6 +16,9 @@ struct RunningConfig {
   std::shared_ptr<const config::Config> config;
   // In the order of upstream.servers; a server a reload keeps is the same UpstreamServer.
   std::vector<RunningServer> servers;
+  // For https servers: the TLS context their connections share (trust, client certificate),
+  // built from upstream.tls when the config is loaded; null when every server is http.
+  net::SharedSslCtx upstream_tls;
   // Opened by the main thread; a reload that keeps destination and format keeps the object.
   std::shared_ptr<ops::AccessLog> access_log;
   uint64_t generation = 0;  // increases with every successful reload

@@ -1,9 +1,11 @@
 #include "proxy/server.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
 #include "net/listener.h"
+#include "net/tls_client_context.h"
 
 namespace etagd::proxy {
 
@@ -28,6 +30,15 @@ base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t ge
     }
     if (!rs.server) rs.server = std::make_shared<UpstreamServer>(sc, address);
     rc->servers.push_back(std::move(rs));
+  }
+  bool any_https = std::any_of(cfg->upstream.servers.begin(), cfg->upstream.servers.end(),
+                               [](const config::UpstreamServerConfig& sc) { return sc.https; });
+  if (any_https) {
+    const config::UpstreamTls& tls = cfg->upstream.tls;
+    net::TlsClientOptions options{tls.ca_file, tls.verify, tls.client_cert, tls.client_key};
+    if (base::Status s = net::make_tls_client_context(options, rc->upstream_tls); !s) {
+      return base::Status::error("upstream.tls: " + s.message());
+    }
   }
   const config::LogConfig& log = cfg->log;
   if (previous && previous->access_log && previous->config->log.access_log == log.access_log &&
@@ -100,6 +111,7 @@ base::Status Server::start() {
                                                 cfg->limits.max_connections));
   }
   for (auto& w : workers_) w->start();
+  probes_ = std::make_unique<HealthProbes>(*shared_);
   return base::Status::ok();
 }
 
@@ -142,6 +154,7 @@ void Server::stop_now() {
 
 void Server::join() {
   for (auto& w : workers_) w->join();
+  probes_.reset();
 }
 
 }  // namespace etagd::proxy

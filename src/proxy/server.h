@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "config/config.h"
+#include "proxy/health_probes.h"
 #include "proxy/shared_state.h"
 #include "proxy/worker.h"
 
@@ -44,6 +45,7 @@ class Server {
  private:
   std::unique_ptr<SharedState> shared_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<HealthProbes> probes_;  // after shared_: stops before it goes
   uint64_t generation_ = 1;
   unsigned worker_count_;
 };

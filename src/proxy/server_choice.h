@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "config/config.h"
 #include "proxy/upstream_server.h"
 
 namespace etagd::proxy {
@@ -18,9 +19,20 @@ struct ServerChoice {
   const RunningServer* server = nullptr;  // when Chosen
 };
 
-// `limit`: upstream.max_connections (0: none). `excluded`: a server not to choose again (the
-// one a retried request failed on), or null.
-ServerChoice choose_server(const std::vector<RunningServer>& servers, uint32_t limit,
-                           const UpstreamServer* excluded);
+// What a choice depends on besides the servers.
+struct ChoiceContext {
+  uint32_t limit = 0;       // upstream.max_connections (0: none)
+  int64_t now_ms = 0;       // health_clock_ms()
+  int64_t slow_start_ms = 0;
+  // A server not to choose again (the one a retried request failed on), or null.
+  const UpstreamServer* excluded = nullptr;
+};
+
+// The context for requests under `upstream`, now.
+ChoiceContext choice_for(const config::UpstreamConfig& upstream,
+                         const UpstreamServer* excluded = nullptr);
+
+// A server is usable when up by the health checks, not ejected and not excluded.
+ServerChoice choose_server(const std::vector<RunningServer>& servers, const ChoiceContext& c);
 
 }  // namespace etagd::proxy

@@ -18,12 +18,27 @@ namespace {
 constexpr size_t kMaxResponseHeadBytes = 64 * 1024;
 constexpr size_t kMaxResponseFields = 256;
 
+ops::TlsHandshakeResult tls_handshake_result(const net::TlsTransport& tls) {
+  using ops::TlsHandshakeResult;
+  switch (tls.handshake_failure()) {
+    case net::TlsHandshakeFailure::None:
+      return tls.resumed() ? TlsHandshakeResult::Resumed : TlsHandshakeResult::Full;
+    case net::TlsHandshakeFailure::Expired: return TlsHandshakeResult::Expired;
+    case net::TlsHandshakeFailure::UnknownCa: return TlsHandshakeResult::UnknownCa;
+    case net::TlsHandshakeFailure::NameMismatch: return TlsHandshakeResult::NameMismatch;
+    case net::TlsHandshakeFailure::Protocol: return TlsHandshakeResult::Protocol;
+  }
+  return TlsHandshakeResult::Protocol;
+}
+
 }  // namespace
 
 UpstreamConnection::UpstreamConnection(UpstreamPool& pool,
-                                       std::unique_ptr<net::Transport> transport, bool connecting)
+                                       std::unique_ptr<net::Transport> transport, bool connecting,
+                                       const net::TlsTransport* tls)
     : pool_(pool),
       transport_(std::move(transport)),
+      tls_(tls),
       timer_(pool.worker().base(), &UpstreamConnection::on_timer, this),
       state_(connecting ? State::Connecting : State::Active),
       scanner_(http::HeadKind::Response, http::HeadLimits{kMaxResponseHeadBytes, kMaxResponseFields}) {
@@ -62,7 +77,7 @@ void UpstreamConnection::send_request() {
   evbuffer_add_buffer_reference(transport_->output(), request_);
   transport_->set_reading(true);
   arm_read_timeout();
-  if (!transport_->flush()) fail(UpstreamError::SendFailed);
+  if (!transport_->flush()) on_transport_write_error(transport_->error());
 }
 
 void UpstreamConnection::arm_read_timeout() {
@@ -120,8 +135,21 @@ void UpstreamConnection::fail(UpstreamError e) {
   if (o) o->on_upstream_error(e);
 }
 
+std::string_view UpstreamConnection::failure_detail() const {
+  if (tls_ == nullptr || tls_->handshake_failure() == net::TlsHandshakeFailure::None) return {};
+  return tls_->failure_reason();
+}
+
 void UpstreamConnection::on_transport_connected(bool ok) {
   if (state_ != State::Connecting) return;
+  if (tls_ != nullptr && (ok || tls_->handshake_failure() != net::TlsHandshakeFailure::None)) {
+    ops::WorkerMetrics& metrics = pool_.worker().metrics();
+    metrics.record_upstream_tls_handshake(tls_handshake_result(*tls_));
+    if (!ok) {
+      fail(UpstreamError::TlsHandshakeFailed);
+      return;
+    }
+  }
   if (!ok) {
     fail(UpstreamError::ConnectFailed);
     return;
@@ -130,6 +158,12 @@ void UpstreamConnection::on_transport_connected(bool ok) {
 }
 
 void UpstreamConnection::on_transport_write_error(int) {
+  if (state_ == State::Active && !got_bytes_ && tls_ != nullptr &&
+      tls_->handshake_failure() != net::TlsHandshakeFailure::None) {
+    pool_.worker().metrics().record_upstream_tls_handshake(tls_handshake_result(*tls_));
+    fail(UpstreamError::TlsHandshakeFailed);
+    return;
+  }
   // The upstream may have answered (and closed) before reading all of the request; read what
   // it sent before giving up.
   if (state_ == State::Active && evbuffer_get_length(transport_->input()) > 0) {
@@ -171,6 +205,13 @@ bool UpstreamConnection::read_head() {
   http::HeadScan scan = http::take_head(in, scanner_, kMaxResponseHeadBytes + 1024, head_buf_);
   switch (scan.status) {
     case http::HeadScan::Status::NeedMore:
+      if (!got_bytes_ && tls_ != nullptr &&
+          tls_->handshake_failure() != net::TlsHandshakeFailure::None) {
+        // The origin refused the handshake after ours was done (TLS 1.3 client certificates).
+        pool_.worker().metrics().record_upstream_tls_handshake(tls_handshake_result(*tls_));
+        fail(UpstreamError::TlsHandshakeFailed);
+        return false;
+      }
       if (transport_->eof() || transport_->error() != 0) {
         fail(got_bytes_ ? UpstreamError::InvalidResponse : UpstreamError::ClosedBeforeResponse);
       }

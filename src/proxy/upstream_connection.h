@@ -19,6 +19,7 @@
 #include "http/chunked_decoder.h"
 #include "http/head_scanner.h"
 #include "http/message_head.h"
+#include "net/tls_transport.h"
 #include "net/transport.h"
 #include "ops/upstream_error.h"
 
@@ -47,8 +48,9 @@ class UpstreamObserver {
 class UpstreamConnection final : public net::TransportHandler {
  public:
   // Over `transport`; `connecting`: it reports on_transport_connected() before it can be used.
+  // `tls`: the same transport when it is TLS, for the handshake's metrics and failure reason.
   UpstreamConnection(UpstreamPool& pool, std::unique_ptr<net::Transport> transport,
-                     bool connecting);
+                     bool connecting, const net::TlsTransport* tls = nullptr);
   ~UpstreamConnection();
 
   // Sends `request` (referenced, not copied: it must stay unchanged until the exchange ends)
@@ -63,6 +65,11 @@ class UpstreamConnection final : public net::TransportHandler {
   void detach();
 
   bool reused() const { return requests_ > 1; }
+  // Any byte of a response to the current request came back.
+  bool got_response_bytes() const { return got_bytes_; }
+  // Why the connection could not be established, when the transport knows more than the
+  // error kind says (a TLS handshake's reason); empty otherwise.
+  std::string_view failure_detail() const;
   bool reusable() const { return state_ == State::Complete && reusable_; }
   bool idle() const { return state_ == State::Idle; }
 
@@ -89,6 +96,7 @@ class UpstreamConnection final : public net::TransportHandler {
 
   UpstreamPool& pool_;
   std::unique_ptr<net::Transport> transport_;
+  const net::TlsTransport* tls_;  // transport_ when it is TLS, else null
   base::Timer timer_;
   State state_;
   UpstreamObserver* observer_ = nullptr;

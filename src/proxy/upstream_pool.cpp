@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "net/tcp_transport.h"
+#include "net/tls_transport.h"
 #include "proxy/worker.h"
 
 namespace etagd::proxy {
@@ -39,13 +40,45 @@ void UpstreamPool::forget_removed_servers() {
   }
 }
 
+UpstreamPool::IdleList* UpstreamPool::listed_idle_list(const UpstreamServer& server) {
+  if (IdleList* l = idle_list(server)) return l;
+  const std::vector<RunningServer>& servers = worker_.running()->servers;
+  auto listed = std::find_if(servers.begin(), servers.end(),
+                             [&](const RunningServer& s) { return s.server.get() == &server; });
+  if (listed == servers.end()) return nullptr;
+  idle_.push_back(IdleList{listed->server, {}, nullptr, nullptr});
+  return &idle_.back();
+}
+
 base::Status UpstreamPool::acquire(const UpstreamServer& server, bool fresh,
                                    std::unique_ptr<UpstreamConnection>& out) {
   forget_removed_servers();
-  IdleList* idle = idle_list(server);
+  IdleList* idle = server.https ? listed_idle_list(server) : idle_list(server);
+  const RunningConfig& rc = *worker_.running();
+  if (idle && server.https && idle->tls != rc.upstream_tls) {
+    for (auto& c : idle->connections) {
+      c->detach();
+      worker_.retire(std::move(c));
+    }
+    idle->connections.clear();
+    idle->tls = rc.upstream_tls;
+    idle->sessions = std::make_shared<net::TlsSessionCache>();
+  }
   if (!fresh && idle && !idle->connections.empty()) {
     out = std::move(idle->connections.back());
     idle->connections.pop_back();
+    return base::Status::ok();
+  }
+  if (server.https) {
+    const std::string& tls_name = rc.config->upstream.tls.server_name;
+    std::unique_ptr<net::TlsTransport> transport;
+    base::Status s = net::TlsTransport::connect(
+        worker_.base(), server.address, rc.upstream_tls, tls_name.empty() ? server.host : tls_name,
+        idle ? idle->sessions : nullptr, transport);
+    if (!s) return s;
+    const net::TlsTransport* tls = transport.get();
+    out = std::make_unique<UpstreamConnection>(*this, std::move(transport), /*connecting=*/true,
+                                               tls);
     return base::Status::ok();
   }
   std::unique_ptr<net::TcpTransport> transport;
@@ -68,7 +101,7 @@ void UpstreamPool::release(const UpstreamServer& server, std::unique_ptr<Upstrea
   }
   IdleList* list = idle_list(server);
   if (list == nullptr) {
-    idle_.push_back(IdleList{listed->server, {}});
+    idle_.push_back(IdleList{listed->server, {}, nullptr, nullptr});
     list = &idle_.back();
   }
   std::vector<std::unique_ptr<UpstreamConnection>>& idle = list->connections;

@@ -12,6 +12,7 @@
 
 #include "base/status.h"
 #include "net/socket_address.h"
+#include "net/tls_session_cache.h"
 #include "proxy/running_config.h"
 #include "proxy/upstream_connection.h"
 #include "proxy/upstream_server.h"
@@ -44,8 +45,16 @@ class UpstreamPool {
     // idle connections are still here.
     std::shared_ptr<const UpstreamServer> server;
     std::vector<std::unique_ptr<UpstreamConnection>> connections;
+    // An https server's: the TLS context its connections and sessions were made with, and
+    // the newest session to resume. A reload with another context (other trust, another
+    // client certificate) closes the connections and forgets the session, since a resumed
+    // session skips the certificate checks the new context would make.
+    net::SharedSslCtx tls;
+    std::shared_ptr<net::TlsSessionCache> sessions;
   };
   IdleList* idle_list(const UpstreamServer& server);
+  // The list of a server the running config lists, made when missing; null for another.
+  IdleList* listed_idle_list(const UpstreamServer& server);
   // Closes the idle connections of servers the running config no longer lists.
   void forget_removed_servers();
 

@@ -19,10 +19,11 @@ namespace etagd::proxy {
 
 struct UpstreamServer {
   UpstreamServer(const config::UpstreamServerConfig& c, net::SocketAddress a)
-      : url(c.url), host(c.host), port(c.port), base_path(c.base_path), authority(c.authority),
-        address(a) {}
+      : url(c.url), https(c.https), host(c.host), port(c.port), base_path(c.base_path),
+        authority(c.authority), address(a) {}
 
   const std::string url;
+  const bool https;  // connections are TLS, with the running config's upstream_tls
   const std::string host;
   const uint16_t port;
   const std::string base_path;
@@ -30,6 +31,20 @@ struct UpstreamServer {
   const net::SocketAddress address;
 
   std::atomic<uint32_t> in_flight{0};  // requests sent or being sent, all workers
+
+  // Health (server_health.h). Written by the prober, by workers whose requests failed, read
+  // by every choice; relaxed: a choice a moment late is harmless.
+  std::atomic<bool> probe_up{true};             // health_check: not failed `fails` times in a row
+  std::atomic<int64_t> ejected_until_ms{0};     // passive: out until then (monotonic ms)
+  std::atomic<int64_t> fail_window_start_ms{0};
+  std::atomic<uint32_t> fails_in_window{0};
+  std::atomic<int64_t> back_since_ms{0};        // slow start from here (0: up from the start)
+
+  // Counters for /metrics.
+  std::atomic<uint64_t> probes_passed{0};
+  std::atomic<uint64_t> probes_failed{0};
+  std::atomic<uint64_t> ejections{0};
+  std::atomic<uint64_t> retries{0};  // requests that failed here and were retried elsewhere
 };
 
 // A server of one running config: the shared state and what this config says of it.

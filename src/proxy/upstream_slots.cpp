@@ -22,46 +22,44 @@ bool try_take(UpstreamServer& s, uint32_t limit) {
 }  // namespace
 
 std::shared_ptr<UpstreamServer> UpstreamSlots::take(const std::vector<RunningServer>& servers,
-                                                    uint32_t limit,
-                                                    const UpstreamServer* excluded,
+                                                    const ChoiceContext& choice,
                                                     bool& none_usable) {
   none_usable = false;
   // Another worker may take the chosen server's last slot between the choice and the
   // compare-and-swap; choose again then, a bounded number of times.
   for (size_t attempt = 0; attempt <= servers.size(); ++attempt) {
-    ServerChoice c = choose_server(servers, limit, excluded);
+    ServerChoice c = choose_server(servers, choice);
     if (c.kind == ServerChoice::Kind::NoneUsable) {
       none_usable = true;
       return nullptr;
     }
     if (c.kind == ServerChoice::Kind::AllBusy) return nullptr;
-    if (try_take(*c.server->server, limit)) return c.server->server;
+    if (try_take(*c.server->server, choice.limit)) return c.server->server;
   }
   return nullptr;
 }
 
 std::shared_ptr<UpstreamServer> UpstreamSlots::try_admit(const std::vector<RunningServer>& servers,
-                                                         uint32_t limit,
-                                                         const UpstreamServer* excluded,
+                                                         const ChoiceContext& choice,
                                                          bool& none_usable) {
   none_usable = false;
   // With waiters, a newcomer must not overtake them: it goes through the queue.
-  if (limit != 0 && waiting_.load(std::memory_order_seq_cst) != 0) {
-    none_usable = choose_server(servers, limit, excluded).kind == ServerChoice::Kind::NoneUsable;
+  if (choice.limit != 0 && waiting_.load(std::memory_order_seq_cst) != 0) {
+    none_usable = choose_server(servers, choice).kind == ServerChoice::Kind::NoneUsable;
     return nullptr;
   }
-  return take(servers, limit, excluded, none_usable);
+  return take(servers, choice, none_usable);
 }
 
 UpstreamSlots::Admission UpstreamSlots::enqueue(const std::vector<RunningServer>& servers,
-                                                uint32_t limit, uint32_t queue_size,
+                                                const ChoiceContext& choice, uint32_t queue_size,
                                                 Waiter waiter,
                                                 std::shared_ptr<UpstreamServer>& granted) {
   std::lock_guard<std::mutex> lock(mu_);
   waiting_.fetch_add(1, std::memory_order_seq_cst);
   if (queue_.empty()) {
     bool none_usable = false;
-    granted = take(servers, limit, nullptr, none_usable);
+    granted = take(servers, choice, none_usable);
     if (granted || none_usable) {
       waiting_.fetch_sub(1, std::memory_order_seq_cst);
       return granted ? Admission::Granted : Admission::NoneUsable;
@@ -88,20 +86,23 @@ bool UpstreamSlots::withdraw(Waiter waiter) {
 
 std::vector<UpstreamSlots::Grant> UpstreamSlots::release(UpstreamServer& server,
                                                          const std::vector<RunningServer>& servers,
-                                                         uint32_t limit) {
+                                                         const ChoiceContext& choice) {
   uint32_t before = server.in_flight.fetch_sub(1, std::memory_order_seq_cst);
   ETAGD_ASSERT(before > 0, "a slot is released only by its holder");
   if (waiting_.load(std::memory_order_seq_cst) == 0) return {};
-  return serve_queue(servers, limit);
+  // Waiters may go to any server, not just those a retry excluded.
+  ChoiceContext any = choice;
+  any.excluded = nullptr;
+  return serve_queue(servers, any);
 }
 
 std::vector<UpstreamSlots::Grant> UpstreamSlots::serve_queue(
-    const std::vector<RunningServer>& servers, uint32_t limit) {
+    const std::vector<RunningServer>& servers, const ChoiceContext& choice) {
   std::vector<Grant> granted;
   std::lock_guard<std::mutex> lock(mu_);
   while (!queue_.empty()) {
     bool none_usable = false;
-    std::shared_ptr<UpstreamServer> s = take(servers, limit, nullptr, none_usable);
+    std::shared_ptr<UpstreamServer> s = take(servers, choice, none_usable);
     if (!s) break;
     granted.push_back({queue_.front(), std::move(s)});
     queue_.pop_front();

@@ -52,11 +52,10 @@ class UpstreamSlots {
   // compare-and-swap, no lock. Null otherwise; `none_usable` tells that no server may be
   // used at all (as opposed to every one being busy).
   std::shared_ptr<UpstreamServer> try_admit(const std::vector<RunningServer>& servers,
-                                            uint32_t limit, const UpstreamServer* excluded,
-                                            bool& none_usable);
+                                            const ChoiceContext& choice, bool& none_usable);
   // After try_admit found every server busy: a slot after all (into `granted`), or a place in
   // the queue (up to `queue_size` waiters), or neither.
-  Admission enqueue(const std::vector<RunningServer>& servers, uint32_t limit,
+  Admission enqueue(const std::vector<RunningServer>& servers, const ChoiceContext& choice,
                     uint32_t queue_size, Waiter waiter, std::shared_ptr<UpstreamServer>& granted);
   // Leaves the queue (timed out, or the client went away). False when the waiter was not
   // queued any more: its slot has been granted and the grant is on its way.
@@ -64,15 +63,16 @@ class UpstreamSlots {
   // Gives `server`'s slot back; returns the waiters that now hold one, in queue order, for
   // the caller to wake. Empty (and no lock taken) while nobody waits.
   std::vector<Grant> release(UpstreamServer& server, const std::vector<RunningServer>& servers,
-                             uint32_t limit);
+                             const ChoiceContext& choice);
 
   uint32_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
 
  private:
   // Chooses and takes a slot; null when every usable server is at the limit.
-  std::shared_ptr<UpstreamServer> take(const std::vector<RunningServer>& servers, uint32_t limit,
-                                       const UpstreamServer* excluded, bool& none_usable);
-  std::vector<Grant> serve_queue(const std::vector<RunningServer>& servers, uint32_t limit);
+  std::shared_ptr<UpstreamServer> take(const std::vector<RunningServer>& servers,
+                                       const ChoiceContext& choice, bool& none_usable);
+  std::vector<Grant> serve_queue(const std::vector<RunningServer>& servers,
+                                 const ChoiceContext& choice);
 
   std::atomic<uint32_t> waiting_{0};  // queue_.size(), readable without the lock
   std::mutex mu_;

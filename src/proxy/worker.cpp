@@ -190,23 +190,24 @@ void Worker::wake_waiter(uint64_t id, cache::Coalescer::WakeReason reason) {
   it->second->on_coalescing_done(reason);
 }
 
-void Worker::grant_upstream_slot(uint64_t id, std::shared_ptr<UpstreamServer> server,
-                                 uint32_t limit) {
+void Worker::grant_upstream_slot(uint64_t id, std::shared_ptr<UpstreamServer> server) {
   auto it = waiters_.find(id);
   if (it != waiters_.end()) {
     it->second->on_upstream_slot(std::move(server));
     return;
   }
   // Its client left (or it gave up) after the slot was granted: pass the slot on.
-  wake_granted(shared_.upstream_slots().release(*server, running()->servers, limit), limit);
+  const RunningConfig& rc = *running();
+  wake_granted(shared_.upstream_slots().release(*server, rc.servers,
+                                                choice_for(rc.config->upstream)));
 }
 
-void Worker::wake_granted(std::vector<UpstreamSlots::Grant> granted, uint32_t limit) {
+void Worker::wake_granted(std::vector<UpstreamSlots::Grant> granted) {
   for (UpstreamSlots::Grant& g : granted) {
     Worker* w = g.waiter.worker;
     uint64_t id = g.waiter.id;
-    w->post([w, id, server = std::move(g.server), limit]() mutable {
-      w->grant_upstream_slot(id, std::move(server), limit);
+    w->post([w, id, server = std::move(g.server)]() mutable {
+      w->grant_upstream_slot(id, std::move(server));
     });
   }
 }

@@ -92,9 +92,9 @@ class Worker {
   void wake_waiter(uint64_t id, cache::Coalescer::WakeReason reason);
   // A slot of upstream.max_connections granted to waiter `id` (upstream_slots.h); given back
   // at once when that exchange has gone meanwhile.
-  void grant_upstream_slot(uint64_t id, std::shared_ptr<UpstreamServer> server, uint32_t limit);
+  void grant_upstream_slot(uint64_t id, std::shared_ptr<UpstreamServer> server);
   // Wakes each of `granted` on its own worker.
-  static void wake_granted(std::vector<UpstreamSlots::Grant> granted, uint32_t limit);
+  static void wake_granted(std::vector<UpstreamSlots::Grant> granted);
 
   bool draining() const { return draining_; }
 

@@ -35,7 +35,7 @@ std::string proxy_config(uint16_t port, uint16_t upstream_port, const ProxySetti
   }
   yaml += "]\n";
   if (s.servers.empty()) {
-    yaml += "upstream: { url: \"http://127.0.0.1:" + std::to_string(upstream_port) + s.base_path +
+    yaml += "upstream: { url: \"" + s.scheme + "://127.0.0.1:" + std::to_string(upstream_port) + s.base_path +
             "\"";
   } else {
     yaml += "upstream: { servers: [";

@@ -32,6 +32,8 @@ using namespace std::chrono_literals;
 
 struct ProxySettings {
   std::string workers = "1";
+  // The upstream URL's scheme: "https" for an origin behind a TlsOrigin.
+  std::string scheme = "http";
   // Keys inside `upstream: { url: ..., <here> }`, e.g. "max_idle: 1, host_header: upstream".
   std::string upstream;
   // Appended to the upstream URL, e.g. "/v2" for a base path.

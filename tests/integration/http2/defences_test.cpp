@@ -143,6 +143,22 @@ TEST_CASE("an HTTP/2 connection without streams for client_idle gets GOAWAY NO_E
   CHECK(out.find("closed") != std::string::npos);
 }
 
+TEST_CASE("an HTTP/2 request that never ends gets GOAWAY after client_header and reaches nobody") {
+  ScriptedOrigin origin;
+  Http2Etagd etagd(origin, {.timeouts = "client_header: 500ms"});
+  std::string authority = "127.0.0.1:" + std::to_string(etagd.port());
+  std::string unfinished = probe_request({{":method", "POST"}, {":scheme", "http"},
+                                          {":authority", authority}, {":path", "/upload"}});
+  unfinished.insert(unfinished.size() - 1, ", \"open\": true");
+  auto start = std::chrono::steady_clock::now();
+  std::string out = h2_probe(etagd.port(), "request", "[" + unfinished + "]");
+  INFO(out);
+  CHECK(out.find("goaway 0") != std::string::npos);
+  CHECK(out.find("closed") != std::string::npos);
+  CHECK(elapsed_ms(start) < 5000);
+  CHECK(origin.request_count() == 0);
+}
+
 TEST_CASE("SIGTERM sends GOAWAY and the HTTP/2 stream in flight completes before etagd exits") {
   ScriptedOrigin origin;
   origin.route("/slow", script::delayed(600ms, script::respond(200, {}, "finished")));

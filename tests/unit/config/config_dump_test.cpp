@@ -109,6 +109,11 @@ upstream:
   forwarded: rfc7239
   max_connections: 16
   queue: { size: 50, timeout: 2s }
+  health_check: { path: /ping, interval: 3s, timeout: 500ms, fails: 2, passes: 4 }
+  passive: { fails: 3, within: 5s, eject_for: 20s }
+  retry: { tries: 3 }
+  slow_start: 0s
+  tls: { server_name: legacy.example.net, verify: false }
 trusted_proxies: [10.0.0.0/8, "2001:db8::/32"]
 workers: 4
 timeouts: { client_header: 5s, client_body: 6s, client_idle: 7s, client_send: 8s,

@@ -121,6 +121,22 @@ struct KeyWalk {
     }
   }
 
+  // The keys of `upstream.tls`.
+  void upstream_tls(const YAML::Node& map) {
+    if (!map.IsMap()) return;
+    for (const auto& kv : map) {
+      std::string key = kv.first.Scalar();
+      bool known = false;
+      for (const Setting<UpstreamTls>& s : upstream_tls_settings()) known = known || s.name == key;
+      std::string path = std::string(kUpstreamTlsSection) + "." + key;
+      if (known) {
+        found.insert({std::string(kUpstreamTlsSection), path});
+      } else {
+        unknown.push_back(path);
+      }
+    }
+  }
+
   void top(const YAML::Node& root) {
     if (!root.IsMap()) return;
     const SettingsBlock& top_level = settings_blocks().front();
@@ -135,6 +151,7 @@ struct KeyWalk {
           std::string name = inner.first.Scalar();
           if (has_setting(*b, name)) {
             found.insert({key, b->path_of(name)});
+            if (b->path_of(name) == kUpstreamTlsSection) upstream_tls(inner.second);
           } else {
             unknown.push_back(key + "." + name);
           }
@@ -245,6 +262,7 @@ TEST_CASE("conf/etagd.yaml names no key that the settings tables lack") {
   CHECK(walk.found.count({"fleet", "fleet.redis"}) == 1);
   CHECK(walk.found.count({"match", "match.glob"}) == 1);
   CHECK(walk.found.count({"listen", "listen[].http2"}) == 1);
+  CHECK(walk.found.count({"upstream.tls", "upstream.tls.client_key"}) == 1);
 }
 
 TEST_CASE("conf/etagd.yaml shows every setting at its built-in default") {

@@ -18,7 +18,7 @@ RunningServer server(const std::string& name, uint32_t weight = 1, bool backup =
 
 std::string chosen(const std::vector<RunningServer>& s, uint32_t limit = 0,
                    const UpstreamServer* excluded = nullptr) {
-  ServerChoice c = choose_server(s, limit, excluded);
+  ServerChoice c = choose_server(s, ChoiceContext{limit, 0, 0, excluded});
   switch (c.kind) {
     case ServerChoice::Kind::Chosen: return c.server->server->url.substr(7, 1);
     case ServerChoice::Kind::AllBusy: return "busy";
@@ -45,7 +45,7 @@ TEST_CASE("weights share the load in proportion: weight 2 takes two of every thr
   std::map<std::string, int> taken;
   // Requests that stay in flight: each choice adds to the chosen server's count.
   for (int i = 0; i < 300; ++i) {
-    ServerChoice c = choose_server(s, 0, nullptr);
+    ServerChoice c = choose_server(s, ChoiceContext{});
     REQUIRE(c.kind == ServerChoice::Kind::Chosen);
     c.server->server->in_flight++;
     taken[c.server->server->url]++;
@@ -70,6 +70,27 @@ TEST_CASE("backups are used only when no primary can be used, not when primaries
   // The primary excluded (a retry after it failed): the backup takes over.
   CHECK(chosen(s, 8, s[0].server.get()) == "b");
   CHECK(chosen({server("a")}, 0, nullptr) == "a");
+}
+
+TEST_CASE("a server down by its health checks or ejected is not usable; the backup takes over") {
+  std::vector<RunningServer> s = {server("a"), server("b"), server("c", 1, true)};
+  s[0].server->probe_up = false;
+  CHECK(chosen(s) == "b");
+  s[1].server->ejected_until_ms = 1000;  // ejected until t=1000; the choice is at t=0
+  CHECK(chosen(s) == "c");
+  CHECK(choose_server(s, ChoiceContext{0, 1000, 0, nullptr}).server == &s[1]);
+}
+
+TEST_CASE("slow start: a server that just came back takes a tenth of its share, then more") {
+  std::vector<RunningServer> s = {server("a"), server("b")};
+  s[1].server->back_since_ms = 10'000;
+  s[0].server->in_flight = 5;
+  // At its return: weight 1/10, so b with 0 in flight (load 10) loses to a with 5 (load 6).
+  CHECK(choose_server(s, ChoiceContext{0, 10'000, 10'000, nullptr}).server == &s[0]);
+  // Half way: weight 1/2, load 2 against 6.
+  CHECK(choose_server(s, ChoiceContext{0, 15'000, 10'000, nullptr}).server == &s[1]);
+  // Without slow start it is back whole at once.
+  CHECK(choose_server(s, ChoiceContext{0, 10'000, 0, nullptr}).server == &s[1]);
 }
 
 TEST_CASE("with every server excluded none is usable") {

@@ -28,7 +28,7 @@ std::vector<RunningServer> servers(size_t n) {
 std::shared_ptr<UpstreamServer> admit(UpstreamSlots& slots, const std::vector<RunningServer>& s,
                                       uint32_t limit) {
   bool none_usable = false;
-  return slots.try_admit(s, limit, nullptr, none_usable);
+  return slots.try_admit(s, ChoiceContext{limit}, none_usable);
 }
 
 }  // namespace
@@ -60,15 +60,15 @@ TEST_CASE("over the limit requests queue up to the queue size, then are refused"
   auto one = servers(1);
   std::shared_ptr<UpstreamServer> granted;
   REQUIRE(admit(slots, one, 1));
-  CHECK(slots.enqueue(one, 1, 2, waiter(1), granted) == Admission::Queued);
-  CHECK(slots.enqueue(one, 1, 2, waiter(2), granted) == Admission::Queued);
-  CHECK(slots.enqueue(one, 1, 2, waiter(3), granted) == Admission::QueueFull);
+  CHECK(slots.enqueue(one, ChoiceContext{1}, 2, waiter(1), granted) == Admission::Queued);
+  CHECK(slots.enqueue(one, ChoiceContext{1}, 2, waiter(2), granted) == Admission::Queued);
+  CHECK(slots.enqueue(one, ChoiceContext{1}, 2, waiter(3), granted) == Admission::QueueFull);
   CHECK(slots.waiting() == 2);
   // With a queue of 0 nothing waits.
   UpstreamSlots none;
   auto other = servers(1);
   REQUIRE(admit(none, other, 1));
-  CHECK(none.enqueue(other, 1, 0, waiter(1), granted) == Admission::QueueFull);
+  CHECK(none.enqueue(other, ChoiceContext{1}, 0, waiter(1), granted) == Admission::QueueFull);
 }
 
 TEST_CASE("a released slot goes to the longest waiting request, which keeps it") {
@@ -77,18 +77,18 @@ TEST_CASE("a released slot goes to the longest waiting request, which keeps it")
   std::shared_ptr<UpstreamServer> granted;
   std::shared_ptr<UpstreamServer> s = admit(slots, one, 1);
   REQUIRE(s);
-  REQUIRE(slots.enqueue(one, 1, 10, waiter(1), granted) == Admission::Queued);
-  REQUIRE(slots.enqueue(one, 1, 10, waiter(2), granted) == Admission::Queued);
-  std::vector<UpstreamSlots::Grant> g = slots.release(*s, one, 1);
+  REQUIRE(slots.enqueue(one, ChoiceContext{1}, 10, waiter(1), granted) == Admission::Queued);
+  REQUIRE(slots.enqueue(one, ChoiceContext{1}, 10, waiter(2), granted) == Admission::Queued);
+  std::vector<UpstreamSlots::Grant> g = slots.release(*s, one, ChoiceContext{1});
   REQUIRE(g.size() == 1);
   CHECK(g[0].waiter.id == 1);
   CHECK(g[0].server == s);
   CHECK(s->in_flight == 1);  // handed over, not freed
   CHECK(slots.waiting() == 1);
-  g = slots.release(*s, one, 1);
+  g = slots.release(*s, one, ChoiceContext{1});
   REQUIRE(g.size() == 1);
   CHECK(g[0].waiter.id == 2);
-  CHECK(slots.release(*s, one, 1).empty());
+  CHECK(slots.release(*s, one, ChoiceContext{1}).empty());
   CHECK(s->in_flight == 0);
 }
 
@@ -97,9 +97,9 @@ TEST_CASE("a newcomer does not overtake a queued request") {
   auto one = servers(1);
   std::shared_ptr<UpstreamServer> granted;
   REQUIRE(admit(slots, one, 1));
-  REQUIRE(slots.enqueue(one, 1, 10, waiter(1), granted) == Admission::Queued);
+  REQUIRE(slots.enqueue(one, ChoiceContext{1}, 10, waiter(1), granted) == Admission::Queued);
   CHECK_FALSE(admit(slots, one, 2));  // a slot is free under a higher limit, but one waits
-  CHECK(slots.enqueue(one, 2, 10, waiter(2), granted) == Admission::Queued);
+  CHECK(slots.enqueue(one, ChoiceContext{2}, 10, waiter(2), granted) == Admission::Queued);
 }
 
 TEST_CASE("a withdrawn waiter is never granted; withdrawing after the grant says so") {
@@ -107,10 +107,10 @@ TEST_CASE("a withdrawn waiter is never granted; withdrawing after the grant says
   auto one = servers(1);
   std::shared_ptr<UpstreamServer> granted;
   std::shared_ptr<UpstreamServer> s = admit(slots, one, 1);
-  REQUIRE(slots.enqueue(one, 1, 10, waiter(1), granted) == Admission::Queued);
-  REQUIRE(slots.enqueue(one, 1, 10, waiter(2), granted) == Admission::Queued);
+  REQUIRE(slots.enqueue(one, ChoiceContext{1}, 10, waiter(1), granted) == Admission::Queued);
+  REQUIRE(slots.enqueue(one, ChoiceContext{1}, 10, waiter(2), granted) == Admission::Queued);
   CHECK(slots.withdraw(waiter(1)));
-  std::vector<UpstreamSlots::Grant> g = slots.release(*s, one, 1);
+  std::vector<UpstreamSlots::Grant> g = slots.release(*s, one, ChoiceContext{1});
   REQUIRE(g.size() == 1);
   CHECK(g[0].waiter.id == 2);
   CHECK_FALSE(slots.withdraw(waiter(2)));  // granted already
@@ -137,7 +137,7 @@ TEST_CASE("under contention from several threads every queued request is granted
       for (const RunningServer& r : two) {
         if (r.server->in_flight > kLimit) over_limit = true;
       }
-      for (UpstreamSlots::Grant& g : slots.release(*s, two, kLimit)) {
+      for (UpstreamSlots::Grant& g : slots.release(*s, two, ChoiceContext{kLimit})) {
         turns.push_back(std::move(g.server));
         granted_later++;
       }
@@ -152,7 +152,7 @@ TEST_CASE("under contention from several threads every queued request is granted
           continue;
         }
         std::shared_ptr<UpstreamServer> granted;
-        switch (slots.enqueue(two, kLimit, 1'000'000, waiter(next_id++), granted)) {
+        switch (slots.enqueue(two, ChoiceContext{kLimit}, 1'000'000, waiter(next_id++), granted)) {
           case Admission::Granted: hold_then_release(std::move(granted)); break;
           case Admission::Queued: queued++; break;
           case Admission::QueueFull:

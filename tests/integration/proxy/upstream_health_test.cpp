@@ -1,0 +1,151 @@
+// Health of the upstream servers: active health checks from one prober, passive ejection on
+// failed requests, retries of idempotent requests on another server, and the backup that
+// takes over only while every primary is down.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "support/origin_scripts.h"
+#include "support/proxy_harness.h"
+
+namespace etagd::testing {
+namespace {
+
+std::string server(const ScriptedOrigin& o, std::string_view options = {}) {
+  std::string item = "{ url: \"" + o.url() + "\"";
+  if (!options.empty()) item += ", " + std::string(options);
+  return item + " }";
+}
+
+constexpr const char* kFastChecks =
+    "health_check: { path: /health, interval: 200ms, timeout: 150ms, fails: 1, passes: 1 }";
+
+}  // namespace
+
+TEST_CASE("a server killed mid-run costs idempotent GETs no error: they are retried on the "
+          "other server, and the health check takes the dead one out") {
+  ScriptedOrigin a;
+  ScriptedOrigin b;
+  for (ScriptedOrigin* o : {&a, &b}) {
+    o->route("/item/*", script::delayed(20ms, script::respond(200, {}, "item")));
+  }
+  ProxySettings s;
+  s.workers = "2";
+  s.servers = {server(a), server(b)};
+  s.upstream = std::string(kFastChecks) + ", retry: { tries: 2 }";
+  Proxy proxy(a, s);
+
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> ok{0};
+  std::atomic<size_t> failed{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 2000 && !stop; ++i) {
+        int status = http_get(proxy.port(), "/item/" + std::to_string(t) + "-" + std::to_string(i))
+                         .status;
+        (status == 200 ? ok : failed)++;
+      }
+    });
+  }
+  std::this_thread::sleep_for(500ms);
+  a.stop();  // mid-request for some of the clients
+  auto stopped = std::chrono::steady_clock::now();
+  bool detected = proxy.process().wait_for_log("upstream " + a.url() + ": down", 2000ms);
+  long detection_ms = elapsed_ms(stopped);
+  size_t b_before = b.request_count();
+  std::this_thread::sleep_for(400ms);
+  stop = true;
+  for (std::thread& c : clients) c.join();
+
+  CHECK(failed.load() == 0);
+  CHECK(ok.load() > 0);
+  CHECK(detected);
+  // Within one interval plus the probe's timeout, with room for the log written asynchronously
+  // and read by polling on a busy test machine.
+  CHECK(detection_ms < 1000);
+  CHECK(b.request_count() > b_before);    // the survivor takes everything
+}
+
+TEST_CASE("a server failing its health check is not used although it accepts connections") {
+  ScriptedOrigin sick;
+  ScriptedOrigin well;
+  sick.route("/health", script::respond(503, {}, "not ready"));
+  ProxySettings s;
+  s.servers = {server(sick), server(well)};
+  s.upstream = kFastChecks;
+  Proxy proxy(sick, s);
+  REQUIRE(proxy.process().wait_for_log("upstream " + sick.url() + ": down", 2000ms));
+  CHECK(proxy.log().find("answered 503") != std::string::npos);
+
+  for (int i = 0; i < 5; ++i) REQUIRE(http_get(proxy.port(), "/x").status == 200);
+  CHECK(sick.request_count("/x") == 0);
+  CHECK(well.request_count("/x") == 5);
+}
+
+TEST_CASE("the backup takes requests only while the primary is down, and gives them back when "
+          "it returns") {
+  ScriptedOrigin primary;
+  ScriptedOrigin backup;
+  ProxySettings s;
+  s.servers = {server(primary), server(backup, "backup: true")};
+  s.upstream = std::string(kFastChecks) + ", slow_start: 0s";
+  Proxy proxy(primary, s);
+
+  for (int i = 0; i < 3; ++i) REQUIRE(http_get(proxy.port(), "/a").status == 200);
+  CHECK(primary.request_count("/a") == 3);
+  CHECK(backup.request_count("/a") == 0);
+
+  primary.stop();
+  REQUIRE(proxy.process().wait_for_log("upstream " + primary.url() + ": down", 2000ms));
+  for (int i = 0; i < 3; ++i) REQUIRE(http_get(proxy.port(), "/b").status == 200);
+  CHECK(backup.request_count("/b") == 3);
+
+  primary.start();
+  REQUIRE(proxy.process().wait_for_log("upstream " + primary.url() + ": up again", 2000ms));
+  for (int i = 0; i < 3; ++i) REQUIRE(http_get(proxy.port(), "/c").status == 200);
+  CHECK(primary.request_count("/c") == 3);
+  CHECK(backup.request_count("/c") == 0);
+}
+
+TEST_CASE("passive checks eject a server whose requests fail, and retries hide the failures") {
+  ScriptedOrigin broken;
+  ScriptedOrigin good;
+  broken.route("/item/*", script::reset_without_reply());
+  ProxySettings s;
+  s.servers = {server(broken), server(good)};
+  s.upstream = "passive: { fails: 2, within: 10s, eject_for: 30s }, retry: { tries: 2 }";
+  Proxy proxy(broken, s);
+
+  for (int i = 0; i < 6; ++i) {
+    HttpResponse r = http_get(proxy.port(), "/item/" + std::to_string(i));
+    CHECK(r.status == 200);
+  }
+  // One request at a time goes to the first server until it is ejected after two failures.
+  CHECK(broken.request_count() == 2);
+  CHECK(good.request_count() == 6);
+  CHECK(proxy.log().find("upstream " + broken.url() + ": ejected for 30s after 2 failed "
+                         "requests within 10s") != std::string::npos);
+}
+
+TEST_CASE("a request that is not idempotent is not retried on another server") {
+  ScriptedOrigin broken;
+  ScriptedOrigin good;
+  broken.route("/form", script::reset_without_reply());
+  ProxySettings s;
+  s.servers = {server(broken), server(good)};
+  s.upstream = "retry: { tries: 2 }";
+  Proxy proxy(broken, s);
+
+  HttpResponse post = http_request(proxy.port(), "POST", "/form", {}, "a=1");
+  CHECK(post.status == 502);
+  CHECK(good.request_count() == 0);
+  // The same failure for a GET is retried.
+  broken.route("/page", script::reset_without_reply());
+  CHECK(http_get(proxy.port(), "/page").status == 200);
+  CHECK(good.request_count("/page") == 1);
+}
+
+}  // namespace etagd::testing
