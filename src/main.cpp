@@ -23,6 +23,7 @@
 #include "ops/systemd_notify.h"
 #include "base/event_handles.h"
 #include "proxy/server.h"
+#include "proxy/server_health.h"
 #include "proxy/stored_url_key.h"
 #include "build_commit.h"
 #include "version.h"
@@ -293,6 +294,22 @@ int main(int argc, char** argv) {
             g.fleet_messages_dropped = s.dropped;
             g.fleet_gaps = s.gaps;
           }
+          std::shared_ptr<const etagd::proxy::RunningConfig> running = server.shared().running_config();
+          int64_t now_ms = etagd::proxy::health_clock_ms();
+          for (const etagd::proxy::RunningServer& rs : running->servers) {
+            const etagd::proxy::UpstreamServer& u = *rs.server;
+            etagd::ops::UpstreamServerGauges sg;
+            sg.url = u.url;
+            sg.up = u.probe_up.load(std::memory_order_relaxed);
+            sg.ejected = now_ms < u.ejected_until_ms.load(std::memory_order_relaxed);
+            sg.in_flight = u.in_flight.load(std::memory_order_relaxed);
+            sg.probes_passed = u.probes_passed.load(std::memory_order_relaxed);
+            sg.probes_failed = u.probes_failed.load(std::memory_order_relaxed);
+            sg.ejections = u.ejections.load(std::memory_order_relaxed);
+            sg.retries = u.retries.load(std::memory_order_relaxed);
+            g.upstream_servers.push_back(std::move(sg));
+          }
+          g.upstream_queue_waiting = server.shared().upstream_slots().waiting();
           return g;
         },
         [&server] { return server.config(); },

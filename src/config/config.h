@@ -34,11 +34,28 @@ struct ListenAddress {
 // One address clients connect to, with what it speaks. A `listen:` entry is either the
 // address alone ("0.0.0.0:8080", a bare port) or a mapping of the keys in
 // listener_settings() (settings_table.h): { address: 0.0.0.0:8080, http2: on }.
+// TLS on a listener: `tls: { certificates: [{ cert, key }, ...], protocols: [...] }`.
+struct ListenerCertificate {
+  std::string cert;  // PEM chain, the server's certificate first
+  std::string key;   // its private key
+  bool operator==(const ListenerCertificate&) const = default;
+};
+
+struct ListenerTls {
+  // Empty: plain HTTP. Several: the client's SNI chooses; the first is the default.
+  std::vector<ListenerCertificate> certificates;
+  bool tls12 = true;  // protocols: [TLSv1.2, TLSv1.3]; 1.0 and 1.1 are refused (RFC 8996)
+  bool tls13 = true;
+  bool enabled() const { return !certificates.empty(); }
+  bool operator==(const ListenerTls&) const = default;
+};
+
 struct ListenerConfig {
   ListenAddress address;
   // Cleartext HTTP/2 with prior knowledge (RFC 9113 §3.3) beside HTTP/1.1: a connection that
   // opens with the HTTP/2 preface speaks HTTP/2, any other HTTP/1.1.
   bool http2 = false;
+  ListenerTls tls;
   // Where the file gives it ("listen[1]" or "listen[1].address"), for messages after loading.
   std::string path;
 };

@@ -55,6 +55,112 @@ void read_listener_address(YamlReader& r, const Field& f, ListenerConfig& l) {
   if (std::optional<ListenAddress> a = read_address(r, f, std::nullopt)) l.address = std::move(*a);
 }
 
+void read_pem_path(YamlReader& r, const Field& f, std::string& out);
+
+// `tls:` of a listener: { certificates: [{ cert, key }, ...], protocols: [TLSv1.2, TLSv1.3] };
+// `off` (what /config writes for a plain listener) is no TLS.
+void read_listener_tls(YamlReader& r, const Field& f, ListenerConfig& l) {
+  if (YamlReader::is_off(f)) return;
+  YamlReader::Section section = r.section(f, {"certificates", "protocols"});
+  if (!section.is_map()) return;
+  ListenerTls tls;
+  bool ok = true;
+  if (const Field* certs = section.find("certificates")) {
+    if (auto items = r.list(*certs)) {
+      for (const Field& item : *items) {
+        YamlReader::Section pair = r.section(item, {"cert", "key"});
+        if (!pair.is_map()) {
+          ok = false;
+          continue;
+        }
+        ListenerCertificate c;
+        const Field* cert = pair.find("cert");
+        const Field* key = pair.find("key");
+        if (cert == nullptr || key == nullptr) {
+          r.error(item, "a certificate needs both cert and key, e.g. { cert: /etc/etagd/api.pem, "
+                        "key: /etc/etagd/api.key }");
+          ok = false;
+          continue;
+        }
+        read_pem_path(r, *cert, c.cert);
+        read_pem_path(r, *key, c.key);
+        if (c.cert.empty() || c.key.empty()) {
+          ok = false;
+          continue;
+        }
+        if (std::string p = problem_with_certificate_pair(c.cert, c.key); !p.empty()) {
+          bool key_at_fault = p.find("does not belong") != std::string::npos ||
+                              p.find(concat("'", c.cert, "'")) == std::string::npos;
+          r.error(key_at_fault ? *key : *cert, p);
+          ok = false;
+          continue;
+        }
+        tls.certificates.push_back(std::move(c));
+      }
+      if (items->empty()) {
+        r.error(*certs, "needs at least one { cert, key }");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+  } else {
+    r.error(f, "a TLS listener needs certificates: [{ cert: /etc/etagd/api.pem, key: "
+               "/etc/etagd/api.key }]");
+    ok = false;
+  }
+  if (const Field* protocols = section.find("protocols")) {
+    if (auto items = r.list(*protocols)) {
+      tls.tls12 = false;
+      tls.tls13 = false;
+      for (const Field& item : *items) {
+        std::optional<std::string> v = r.string(item);
+        if (!v) continue;
+        if (*v == "TLSv1.2") {
+          tls.tls12 = true;
+        } else if (*v == "TLSv1.3") {
+          tls.tls13 = true;
+        } else if (*v == "TLSv1" || *v == "TLSv1.0" || *v == "TLSv1.1" || *v == "SSLv3") {
+          r.error(item, concat(*v, " is refused: TLS 1.0 and 1.1 are deprecated (RFC 8996); use "
+                               "TLSv1.2 and TLSv1.3"));
+        } else {
+          r.error(item, YamlReader::unknown_word_message(*v, {"TLSv1.2", "TLSv1.3"}));
+        }
+      }
+      if (!tls.tls12 && !tls.tls13) {
+        r.error(*protocols, "needs TLSv1.2, TLSv1.3 or both");
+        ok = false;
+      }
+    }
+  }
+  if (ok) l.tls = std::move(tls);
+}
+
+void write_listener_tls(JsonWriter& w, const ListenerConfig& l) {
+  if (!l.tls.enabled()) {
+    w.value("off");
+    return;
+  }
+  w.begin_object();
+  w.key("certificates");
+  w.begin_array();
+  for (const ListenerCertificate& c : l.tls.certificates) {
+    w.begin_object();
+    w.key("cert");
+    w.value(c.cert);
+    w.key("key");
+    w.value(c.key);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("protocols");
+  w.begin_array();
+  if (l.tls.tls12) w.value("TLSv1.2");
+  if (l.tls.tls13) w.value("TLSv1.3");
+  w.end_array();
+  w.end_object();
+}
+
 std::vector<Setting<ListenerConfig>> make_listener_settings() {
   using L = ListenerConfig;
   Setting<L> address;
@@ -71,7 +177,17 @@ std::vector<Setting<ListenerConfig>> make_listener_settings() {
       "http2", at(&L::http2), Apply::Restart,
       "also speak cleartext HTTP/2 to clients that open with its preface (prior knowledge, no "
       "Upgrade); HTTP/1.1 keeps working on the same address");
-  return {std::move(address), std::move(http2)};
+  Setting<L> tls;
+  tls.name = "tls";
+  tls.type = "off, or { certificates: [{ cert, key }, ...], protocols: [TLSv1.2, TLSv1.3] }";
+  tls.apply = Apply::Restart;
+  tls.doc = "TLS on this listener: the certificates (the client's SNI chooses, the first is the "
+            "default; the files are read again on reload) and the protocol versions";
+  tls.read = read_listener_tls;
+  tls.write = write_listener_tls;
+  tls.same = [](const L& a, const L& b) { return a.tls == b.tls; };
+  tls.copy = [](L& to, const L& from) { to.tls = from.tls; };
+  return {std::move(address), std::move(http2), std::move(tls)};
 }
 
 // Whether `l` differs from a default listener only in its address: it is then written as the

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "base/invariant.h"
 #include "net/outgoing_socket.h"
@@ -51,6 +52,15 @@ TlsTransport::~TlsTransport() {
   if (phase_ == Phase::Open && error_ != EPROTO) {
     SSL_set_shutdown(ssl_.get(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
   }
+}
+
+std::unique_ptr<TlsTransport> TlsTransport::accept(
+    event_base* base, base::UniqueFd fd, std::shared_ptr<const TlsServerContexts> contexts) {
+  SslPtr ssl = contexts->new_connection();
+  if (!ssl) return nullptr;
+  auto t = std::make_unique<TlsTransport>(base, std::move(fd), std::move(ssl));
+  t->server_contexts_ = std::move(contexts);
+  return t;
 }
 
 base::Status TlsTransport::connect(event_base* base, const SocketAddress& to,
@@ -158,6 +168,19 @@ void TlsTransport::handshake() {
     handshake_wants_write_ = err == SSL_ERROR_WANT_WRITE;
     update_events();
     return;
+  }
+  if (!client_ && ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST) {
+    // A plain HTTP request on the TLS port: say so in plain HTTP, as nginx does, rather than
+    // leave the client with a connection that just closes. One send of a short answer; a
+    // client that does not take it at once gets the close alone.
+    static const std::string kAnswer = [] {
+      std::string_view body = "400 Bad Request: this port speaks TLS; use https://\n";
+      return "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+             "Content-Length: " + std::to_string(body.size()) +
+             "\r\nConnection: close\r\n\r\n" + std::string(body);
+    }();
+    (void)!::send(fd_.get(), kAnswer.data(), kAnswer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(fd_.get(), SHUT_WR);
   }
   if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
     int e = errno;

@@ -27,6 +27,7 @@
 #include "net/openssl_handles.h"
 #include "net/socket_address.h"
 #include "net/tls_handshake_failure.h"
+#include "net/tls_server_contexts.h"
 #include "net/tls_session_cache.h"
 #include "net/transport.h"
 
@@ -40,6 +41,11 @@ class TlsTransport final : public Transport {
   ~TlsTransport() override;
   TlsTransport(const TlsTransport&) = delete;
   TlsTransport& operator=(const TlsTransport&) = delete;
+
+  // An accepted connection on a TLS listener; the handshake starts with the first bytes. The
+  // transport holds `contexts` (SNI may switch to any of them) for as long as it lives.
+  static std::unique_ptr<TlsTransport> accept(event_base* base, base::UniqueFd fd,
+                                              std::shared_ptr<const TlsServerContexts> contexts);
 
   // A non-blocking connect to `to`, then a TLS handshake with `ctx` that sends `server_name`
   // as SNI (unless it is an IP address, RFC 6066 §3) and, when `ctx` verifies, checks the
@@ -84,6 +90,7 @@ class TlsTransport final : public Transport {
 
   base::UniqueFd fd_;
   std::shared_ptr<TlsSessionCache> sessions_;  // before ssl_: the SSL points at it
+  std::shared_ptr<const TlsServerContexts> server_contexts_;  // likewise
   SslPtr ssl_;
   TransportHandler* handler_ = nullptr;
   base::EvbufferPtr input_;

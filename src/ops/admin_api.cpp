@@ -1,5 +1,7 @@
 #include "ops/admin_api.h"
 
+#include <fmt/format.h>
+
 #include "base/json_writer.h"
 #include "cache/cache_key.h"
 #include "config/config_dump.h"
@@ -137,13 +139,23 @@ AdminResponse AdminApi::healthz() const {
   // A load balancer takes a draining instance out of rotation on the 503, while the instance
   // still finishes what it has.
   if (g.draining) return text(503, "draining\n");
-  if (!g.fleet_enabled) return text(200, "ok\n");
+  size_t up = 0;
+  for (const UpstreamServerGauges& u : g.upstream_servers) up += u.up && !u.ejected;
+  std::string servers = fmt::format("upstream: {} of {} server(s) up\n", up,
+                                    g.upstream_servers.size());
+  // With no server up the instance can still answer from its cache (hits, stale_if_error):
+  // out of rotation only when it has nothing to serve at all.
+  bool can_serve = up > 0 || g.upstream_servers.empty() || deps_.cache.stats().entries > 0;
+  std::string body = can_serve ? "ok\n" : "no upstream server is up and the cache is empty\n";
+  if (!g.upstream_servers.empty()) body += servers;
   // Still 200 without the fleet channel: the instance answers correctly (it revalidates
   // instead of trusting its cache), and a Redis outage must not take every instance out of
   // rotation at once.
-  return text(200, g.fleet_connected
-                       ? "ok\nfleet: subscribed\n"
-                       : "ok\nfleet: not subscribed; cache hits are revalidated upstream\n");
+  if (g.fleet_enabled) {
+    body += g.fleet_connected ? "fleet: subscribed\n"
+                              : "fleet: not subscribed; cache hits are revalidated upstream\n";
+  }
+  return text(can_serve ? 200 : 503, body);
 }
 
 AdminResponse AdminApi::config() const {

@@ -135,6 +135,9 @@ struct alignas(64) WorkerMetrics::Counters {
   Counter latency_buckets[kLatencySlots];  // per bucket, not cumulative
   Counter latency_sum_us;
   Counter coalesced_waits;
+  Counter queue_wait_buckets[kLatencySlots];
+  Counter queue_wait_sum_us;
+  Counter unavailable[3];
   Counter connections_refused;
   Counter client_errors[kClientErrorSlots];
   Counter duration_buckets[kCacheStatusCount][kDurationSlots];  // per bucket, not cumulative
@@ -185,6 +188,16 @@ void WorkerMetrics::record_upstream_tls_handshake(TlsHandshakeResult result) {
 }
 
 void WorkerMetrics::record_coalesced_wait() { counters_->coalesced_waits.add(); }
+
+void WorkerMetrics::record_upstream_queue_wait(int64_t wait_us) {
+  if (wait_us < 0) wait_us = 0;
+  counters_->queue_wait_buckets[latency_bucket(wait_us)].add();
+  counters_->queue_wait_sum_us.add(static_cast<uint64_t>(wait_us));
+}
+
+void WorkerMetrics::record_upstream_unavailable(Unavailable why) {
+  counters_->unavailable[static_cast<size_t>(why)].add();
+}
 void WorkerMetrics::record_connection_refused() { counters_->connections_refused.add(); }
 
 Metrics::Metrics(unsigned workers)
@@ -308,6 +321,77 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
   e.counter("etagd_coalesced_waits_total",
             "Requests that waited for another request's upstream fetch of the same key.",
             sum([](const C& k) -> const Counter& { return k.coalesced_waits; }));
+
+  // The upstream servers (upstream.servers, max_connections, health checks).
+  e.family("etagd_upstream_server_up", "gauge",
+           "1 while the server may be chosen: up by its health checks and not ejected.");
+  for (const UpstreamServerGauges& u : process.upstream_servers) {
+    e.sample("etagd_upstream_server_up", fmt::format("server=\"{}\"", label_value(u.url)),
+             u.up && !u.ejected ? 1 : 0);
+  }
+  e.family("etagd_upstream_server_state", "gauge",
+           "1 for the state the server is in: up, down (health checks) or ejected (passive).");
+  for (const UpstreamServerGauges& u : process.upstream_servers) {
+    std::string_view now = !u.up ? "down" : u.ejected ? "ejected" : "up";
+    for (std::string_view state : {"up", "down", "ejected"}) {
+      e.sample("etagd_upstream_server_state",
+               fmt::format("server=\"{}\",state=\"{}\"", label_value(u.url), state),
+               state == now ? 1 : 0);
+    }
+  }
+  e.family("etagd_upstream_server_in_flight", "gauge",
+           "Requests in flight to the server, all workers (upstream.max_connections bounds it).");
+  for (const UpstreamServerGauges& u : process.upstream_servers) {
+    e.sample("etagd_upstream_server_in_flight", fmt::format("server=\"{}\"", label_value(u.url)),
+             u.in_flight);
+  }
+  e.family("etagd_upstream_health_checks_total", "counter",
+           "Active health check probes by result (pass: 2xx/3xx in time).");
+  for (const UpstreamServerGauges& u : process.upstream_servers) {
+    e.sample("etagd_upstream_health_checks_total",
+             fmt::format("server=\"{}\",result=\"pass\"", label_value(u.url)), u.probes_passed);
+    e.sample("etagd_upstream_health_checks_total",
+             fmt::format("server=\"{}\",result=\"fail\"", label_value(u.url)), u.probes_failed);
+  }
+  e.family("etagd_upstream_ejections_total", "counter",
+           "Times the passive checks ejected the server.");
+  for (const UpstreamServerGauges& u : process.upstream_servers) {
+    e.sample("etagd_upstream_ejections_total", fmt::format("server=\"{}\"", label_value(u.url)),
+             u.ejections);
+  }
+  e.family("etagd_upstream_retries_total", "counter",
+           "Requests that failed on the server before any response byte and were retried on "
+           "another.");
+  for (const UpstreamServerGauges& u : process.upstream_servers) {
+    e.sample("etagd_upstream_retries_total", fmt::format("server=\"{}\"", label_value(u.url)),
+             u.retries);
+  }
+  e.gauge("etagd_upstream_queue_waiting",
+          "Requests waiting in the upstream queue for a slot of max_connections.",
+          process.upstream_queue_waiting);
+  e.family("etagd_upstream_queue_wait_seconds", "histogram",
+           "Time requests waited in the upstream queue before getting a slot.");
+  uint64_t waited = 0;
+  for (int i = 0; i < kLatencySlots; ++i) {
+    waited += sum([&](const C& k) -> const Counter& { return k.queue_wait_buckets[i]; });
+    std::string le = i < static_cast<int>(kLatencyBucketsSeconds.size())
+                         ? fmt::format("{}", kLatencyBucketsSeconds[i])
+                         : std::string("+Inf");
+    e.sample("etagd_upstream_queue_wait_seconds_bucket", fmt::format("le=\"{}\"", le), waited);
+  }
+  e.sample_double(
+      "etagd_upstream_queue_wait_seconds_sum",
+      static_cast<double>(sum([](const C& k) -> const Counter& { return k.queue_wait_sum_us; })) /
+          1e6);
+  e.sample("etagd_upstream_queue_wait_seconds_count", waited);
+  e.family("etagd_upstream_unavailable_total", "counter",
+           "Requests answered without asking the origin (stale or 503): queue full, queue "
+           "timeout, or no server up.");
+  constexpr std::string_view kUnavailable[] = {"queue_full", "queue_timeout", "no_server"};
+  for (size_t i = 0; i < 3; ++i) {
+    e.sample("etagd_upstream_unavailable_total", fmt::format("reason=\"{}\"", kUnavailable[i]),
+             sum([&](const C& k) -> const Counter& { return k.unavailable[i]; }));
+  }
   e.counter("etagd_client_connections_refused_total",
             "Client connections answered 503 and closed because limits.max_connections was "
             "reached.",

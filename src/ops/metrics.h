@@ -60,6 +60,11 @@ class WorkerMetrics {
   void record_upstream_tls_handshake(TlsHandshakeResult result);
   // A request that waited for another request's upstream fetch of the same key.
   void record_coalesced_wait();
+  // A request that waited in the upstream queue (upstream.queue) this long for a slot.
+  void record_upstream_queue_wait(int64_t wait_us);
+  // A request the origin could not be asked for: `queue_full`, queue timeout, or no server up.
+  enum class Unavailable { QueueFull, QueueTimeout, NoServer };
+  void record_upstream_unavailable(Unavailable why);
   // A client connection answered 503 and closed at once: limits.max_connections was reached.
   void record_connection_refused();
 
@@ -72,6 +77,18 @@ class WorkerMetrics {
 // Process-wide values the scrape shows next to the counters, gathered when /metrics is
 // scraped: by main's gauges callback (draining, workers, fleet), except the two the admin API
 // fills in itself (cache_max_bytes from the store, log_messages_dropped from log_output.h).
+// One upstream server as /metrics shows it.
+struct UpstreamServerGauges {
+  std::string url;
+  bool up = true;        // by its health checks
+  bool ejected = false;  // by the passive checks
+  uint64_t in_flight = 0;
+  uint64_t probes_passed = 0;
+  uint64_t probes_failed = 0;
+  uint64_t ejections = 0;
+  uint64_t retries = 0;
+};
+
 struct ProcessGauges {
   bool draining = false;
   unsigned workers = 0;               // 0: Metrics' own worker count
@@ -88,6 +105,9 @@ struct ProcessGauges {
   uint64_t fleet_messages_applied = 0;
   uint64_t fleet_messages_dropped = 0;
   uint64_t fleet_gaps = 0;
+  // The servers of the running config, and the requests waiting for one of their slots.
+  std::vector<UpstreamServerGauges> upstream_servers;
+  uint64_t upstream_queue_waiting = 0;
 };
 
 class Metrics {

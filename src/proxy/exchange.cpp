@@ -289,14 +289,14 @@ bool Exchange::take_upstream_slot() {
     return true;
   }
   if (none_usable) {
-    answer_unavailable("no upstream server is up");
+    answer_unavailable("no upstream server is up", ops::WorkerMetrics::Unavailable::NoServer);
     return false;
   }
   uint64_t id = worker_.register_waiter(this);
   switch (slots.enqueue(running_->servers, choice, u.queue.size, {&worker_, id}, server_)) {
     case UpstreamSlots::Admission::NoneUsable:
       worker_.unregister_waiter(id);
-      answer_unavailable("no upstream server is up");
+      answer_unavailable("no upstream server is up", ops::WorkerMetrics::Unavailable::NoServer);
       return false;
     case UpstreamSlots::Admission::Granted:
       worker_.unregister_waiter(id);
@@ -305,6 +305,7 @@ bool Exchange::take_upstream_slot() {
     case UpstreamSlots::Admission::Queued:
       waiter_id_ = id;
       queued_ = true;
+      queued_at_ = base::monotonic_now();
       enter(Phase::WaitingForUpstream);
       if (!queue_timer_) {
         queue_timer_ = std::make_unique<base::Timer>(worker_.base(), &Exchange::on_queue_timeout, this);
@@ -313,7 +314,8 @@ bool Exchange::take_upstream_slot() {
       return false;
     case UpstreamSlots::Admission::QueueFull:
       worker_.unregister_waiter(id);
-      answer_unavailable("the origin is at max_connections and the queue is full");
+      answer_unavailable("the origin is at max_connections and the queue is full",
+                         ops::WorkerMetrics::Unavailable::QueueFull);
       return false;
   }
   return false;
@@ -331,6 +333,7 @@ void Exchange::on_upstream_slot(std::shared_ptr<UpstreamServer> server) {
     release_upstream_slot();
     return;
   }
+  worker_.metrics().record_upstream_queue_wait(base::micros_between(queued_at_, base::monotonic_now()));
   connect_upstream(/*fresh=*/false);
 }
 
@@ -342,7 +345,8 @@ void Exchange::on_queue_timeout(void* self) {
   e->worker_.unregister_waiter(e->waiter_id_);
   e->waiter_id_ = 0;
   e->queued_ = false;
-  e->answer_unavailable("no origin connection became free within upstream.queue.timeout");
+  e->answer_unavailable("no origin connection became free within upstream.queue.timeout",
+                        ops::WorkerMetrics::Unavailable::QueueTimeout);
 }
 
 void Exchange::release_upstream_slot() {
@@ -353,7 +357,8 @@ void Exchange::release_upstream_slot() {
                                                 choice_for(running_->config->upstream)));
 }
 
-void Exchange::answer_unavailable(std::string_view reason) {
+void Exchange::answer_unavailable(std::string_view reason, ops::WorkerMetrics::Unavailable why) {
+  worker_.metrics().record_upstream_unavailable(why);
   if (serve_stale_on_error()) return;
   lead_.release();
   // RFC 9110 §10.2.3: when to try again; about when a request queued now would be served.

@@ -45,6 +45,7 @@
 #include "http/encoder.h"
 #include "http/message_head.h"
 #include "ops/exchange_record.h"
+#include "ops/metrics.h"
 #include "proxy/coalescing_lead.h"
 #include "proxy/decide.h"
 #include "proxy/downstream.h"
@@ -120,7 +121,7 @@ class Exchange final : public UpstreamObserver {
   void release_upstream_slot();
   // The origin cannot be asked now (queue full, waited too long): the stale entry where
   // stale_if_error allows it, else 503 with Retry-After.
-  void answer_unavailable(std::string_view reason);
+  void answer_unavailable(std::string_view reason, ops::WorkerMetrics::Unavailable why);
   void begin_buffering(const http::ResponseHead& head, const HeadPlan& plan);
   void begin_streaming(const http::ResponseHead& head);
   void stream_body(const char* data, size_t len);
@@ -201,6 +202,7 @@ class Exchange final : public UpstreamObserver {
   uint32_t attempts_ = 1;     // servers tried, against upstream.retry.tries
   bool queued_ = false;       // in the queue for a slot (waiter_id_ names it)
   std::unique_ptr<base::Timer> queue_timer_;
+  base::MonoTime queued_at_{};
   base::WallMillis request_sent_{};  // when the request went upstream (RFC 9111 request_time)
   uint64_t fetch_seq_ = 0;  // CacheStore::current_seq() when the request went upstream
   const http::ResponseHead* upstream_head_ = nullptr;  // valid while upstream_ is held

@@ -3,6 +3,7 @@
 // worker telling sockets apart itself.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -16,6 +17,8 @@ struct ListenSocket {
   std::string_view scheme = "http";
   // Connections that open with the HTTP/2 preface speak HTTP/2 (prior knowledge, RFC 9113 §3.3).
   bool http2 = false;
+  // Its entry in config.listen (and RunningConfig::listener_tls): a TLS listener's contexts.
+  size_t listener = 0;
 };
 
 }  // namespace etagd::proxy

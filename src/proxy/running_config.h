@@ -3,10 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "config/config.h"
 #include "net/openssl_handles.h"
 #include "net/socket_address.h"
+#include "net/tls_server_contexts.h"
 #include "ops/access_log.h"
 #include "proxy/upstream_server.h"
 
@@ -19,6 +21,10 @@ struct RunningConfig {
   // For https servers: the TLS context their connections share (trust, client certificate),
   // built from upstream.tls when the config is loaded; null when every server is http.
   net::SharedSslCtx upstream_tls;
+  // Per entry of config->listen, in order: the TLS contexts of a TLS listener (its
+  // certificate files read when this config was loaded), null for plain HTTP. A connection
+  // takes the ones current when it is accepted and keeps them.
+  std::vector<std::shared_ptr<const net::TlsServerContexts>> listener_tls;
   // Opened by the main thread; a reload that keeps destination and format keeps the object.
   std::shared_ptr<ops::AccessLog> access_log;
   uint64_t generation = 0;  // increases with every successful reload

@@ -6,6 +6,7 @@
 
 #include "net/listener.h"
 #include "net/tls_client_context.h"
+#include "net/tls_server_contexts.h"
 
 namespace etagd::proxy {
 
@@ -13,7 +14,7 @@ namespace {
 
 // `previous`: the running config, whose access log is kept if the new one names the same.
 base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t generation,
-                          const RunningConfig* previous,
+                          const RunningConfig* previous, const net::TlsTicketKeys& ticket_keys,
                           std::shared_ptr<const RunningConfig>& out) {
   auto rc = std::make_shared<RunningConfig>();
   for (const config::UpstreamServerConfig& sc : cfg->upstream.servers) {
@@ -39,6 +40,22 @@ base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t ge
     if (base::Status s = net::make_tls_client_context(options, rc->upstream_tls); !s) {
       return base::Status::error("upstream.tls: " + s.message());
     }
+  }
+  for (const config::ListenerConfig& l : cfg->listen) {
+    std::shared_ptr<const net::TlsServerContexts> contexts;
+    if (l.tls.enabled()) {
+      net::TlsServerOptions options;
+      for (const config::ListenerCertificate& c : l.tls.certificates) {
+        options.certificates.push_back({c.cert, c.key});
+      }
+      options.tls12 = l.tls.tls12;
+      options.tls13 = l.tls.tls13;
+      options.h2 = l.http2;
+      if (base::Status s = net::TlsServerContexts::make(options, ticket_keys, contexts); !s) {
+        return base::Status::error(l.path + ".tls: " + s.message());
+      }
+    }
+    rc->listener_tls.push_back(std::move(contexts));
   }
   const config::LogConfig& log = cfg->log;
   if (previous && previous->access_log && previous->config->log.access_log == log.access_log &&
@@ -73,7 +90,8 @@ unsigned effective_worker_count(uint32_t configured) {
 }
 
 Server::Server(std::shared_ptr<const config::Config> config)
-    : worker_count_(effective_worker_count(config->workers)) {
+    : worker_count_(effective_worker_count(config->workers)),
+      ticket_keys_(std::make_unique<net::TlsTicketKeys>()) {
   auto rc = std::make_shared<RunningConfig>();
   rc->config = config;
   rc->generation = generation_;
@@ -88,17 +106,20 @@ Server::~Server() {
 base::Status Server::start() {
   std::shared_ptr<const config::Config> cfg = shared_->running_config()->config;
   std::shared_ptr<const RunningConfig> rc;
-  if (base::Status s = make_running(cfg, generation_, nullptr, rc); !s) return s;
+  if (base::Status s = make_running(cfg, generation_, nullptr, *ticket_keys_, rc); !s) return s;
   shared_->publish(rc);
 
   unsigned n = worker_count_;
   std::vector<std::vector<ListenSocket>> sockets(n);
   for (unsigned w = 0; w < n; ++w) {
-    for (const config::ListenerConfig& listener : cfg->listen) {
+    for (size_t i = 0; i < cfg->listen.size(); ++i) {
+      const config::ListenerConfig& listener = cfg->listen[i];
       const config::ListenAddress& addr = listener.address;
       ListenSocket socket;
       socket.port = addr.port;
       socket.http2 = listener.http2;
+      socket.listener = i;
+      if (listener.tls.enabled()) socket.scheme = "https";
       if (base::Status s = net::open_listen_socket(addr.host, addr.port, addr.text, socket.fd);
           !s) {
         return s;
@@ -118,7 +139,9 @@ base::Status Server::start() {
 base::Status Server::reload(std::shared_ptr<const config::Config> config) {
   auto current = shared_->running_config();
   std::shared_ptr<const RunningConfig> rc;
-  if (base::Status s = make_running(std::move(config), generation_ + 1, current.get(), rc); !s) {
+  if (base::Status s =
+          make_running(std::move(config), generation_ + 1, current.get(), *ticket_keys_, rc);
+      !s) {
     return s;
   }
   ++generation_;

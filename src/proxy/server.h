@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "config/config.h"
+#include "net/tls_ticket_keys.h"
 #include "proxy/health_probes.h"
 #include "proxy/shared_state.h"
 #include "proxy/worker.h"
@@ -48,6 +49,9 @@ class Server {
   std::unique_ptr<HealthProbes> probes_;  // after shared_: stops before it goes
   uint64_t generation_ = 1;
   unsigned worker_count_;
+  // Session ticket keys for every TLS listener, all workers and every reload: a client
+  // resumes wherever its next connection lands (tls_ticket_keys.h). Outlives the contexts.
+  std::unique_ptr<net::TlsTicketKeys> ticket_keys_;
 };
 
 // Number of workers for `configured` (0 = one per CPU).

@@ -9,6 +9,7 @@
 #include "base/invariant.h"
 
 #include "net/tcp_transport.h"
+#include "net/tls_transport.h"
 #include "proxy/background_refresh.h"
 #include "proxy/client_connection.h"
 #include "proxy/exchange.h"
@@ -45,10 +46,11 @@ Worker::Worker(unsigned index, SharedState& shared, std::vector<ListenSocket> li
     uint16_t port = s.port;
     std::string_view scheme = s.scheme;
     bool http2 = s.http2;
+    size_t listener = s.listener;
     listeners_.push_back(std::make_unique<net::Listener>(
         base_.get(), std::move(s.fd),
-        [this, port, scheme, http2](base::UniqueFd c, const sockaddr* peer) {
-          accept(std::move(c), peer, port, scheme, http2);
+        [this, port, scheme, http2, listener](base::UniqueFd c, const sockaddr* peer) {
+          accept(std::move(c), peer, port, scheme, http2, listener);
         }));
   }
   heartbeat_ms_.store(steady_ms(), std::memory_order_relaxed);
@@ -109,12 +111,22 @@ std::string_view Worker::http_date() {
 }
 
 void Worker::accept(base::UniqueFd fd, const sockaddr* peer, uint16_t port,
-                    std::string_view scheme, bool http2) {
+                    std::string_view scheme, bool http2, size_t listener) {
   if (!shared_.admit_client_connection(max_connections_)) {
     refuse_over_limit(std::move(fd));
     return;
   }
-  auto transport = std::make_unique<net::TcpTransport>(base_.get(), std::move(fd));
+  std::unique_ptr<net::Transport> transport;
+  const auto& tls = running()->listener_tls;
+  if (listener < tls.size() && tls[listener]) {
+    transport = net::TlsTransport::accept(base_.get(), std::move(fd), tls[listener]);
+    if (!transport) {
+      shared_.release_client_connection();
+      return;
+    }
+  } else {
+    transport = std::make_unique<net::TcpTransport>(base_.get(), std::move(fd));
+  }
   auto conn =
       std::make_unique<ClientConnection>(*this, std::move(transport), peer, port, scheme, http2);
   ClientConnection* raw = conn.get();

@@ -107,8 +107,9 @@ class Worker {
 
  private:
   void run();
+  // `listener`: the accepting socket's entry in config.listen (a TLS listener's contexts).
   void accept(base::UniqueFd fd, const sockaddr* peer, uint16_t port, std::string_view scheme,
-              bool http2);
+              bool http2, size_t listener);
   void refuse_over_limit(base::UniqueFd fd);
   void update_accepting();
   void drain_now();

@@ -43,7 +43,7 @@ TestCertificates::TestCertificates() : ca_(path("ca.pem")), other_ca_(path("othe
     const char* days;  // -1: already expired when issued
   };
   for (const Leaf& l : {Leaf{"good", "localhost", "server", "ca", "2"},
-                        Leaf{"renewed", "localhost", "server", "ca", "2"},
+                        Leaf{"renewed", "localhost renewed", "server", "ca", "2"},
                         Leaf{"wrong_name", "wrong.example", "wrong", "ca", "2"},
                         Leaf{"expired", "localhost", "server", "ca", "-1"},
                         Leaf{"untrusted", "localhost", "server", "other-ca", "2"},

@@ -7,7 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include "support/free_port.h"
 #include "support/origin_scripts.h"
+#include "support/prometheus_text.h"
 #include "support/proxy_harness.h"
 
 namespace etagd::testing {
@@ -146,6 +148,71 @@ TEST_CASE("a request that is not idempotent is not retried on another server") {
   broken.route("/page", script::reset_without_reply());
   CHECK(http_get(proxy.port(), "/page").status == 200);
   CHECK(good.request_count("/page") == 1);
+}
+
+}  // namespace etagd::testing
+
+namespace etagd::testing {
+
+TEST_CASE("/metrics shows each server's state, requests in flight and health checks; /healthz "
+          "counts the servers up and answers 503 only when none is and the cache is empty") {
+  ScriptedOrigin sick;
+  ScriptedOrigin well;
+  sick.route("/health", script::respond(503, {}, "not ready"));
+  ProxySettings s;
+  s.admin_port = free_port();
+  s.servers = {"{ url: \"" + sick.url() + "\" }", "{ url: \"" + well.url() + "\" }"};
+  s.upstream = "health_check: { path: /health, interval: 200ms, timeout: 150ms, fails: 1, "
+               "passes: 1 }";
+  Proxy proxy(sick, s);
+  REQUIRE(proxy.process().wait_for_log("upstream " + sick.url() + ": down", 2000ms));
+
+  std::string metrics = http_get(s.admin_port, "/metrics").body;
+  auto series = [](std::string_view name, const ScriptedOrigin& o, std::string_view more = {}) {
+    return std::string(name) + "{server=\"" + o.url() + "\"" + std::string(more) + "}";
+  };
+  CHECK(sample_value(metrics, series("etagd_upstream_server_up", sick)) == 0);
+  CHECK(sample_value(metrics, series("etagd_upstream_server_up", well)) == 1);
+  CHECK(sample_value(metrics, series("etagd_upstream_server_state", sick, ",state=\"down\"")) == 1);
+  CHECK(sample_value(metrics, series("etagd_upstream_health_checks_total", sick,
+                                     ",result=\"fail\"")) >= 1);
+  CHECK(sample_value(metrics, series("etagd_upstream_health_checks_total", well,
+                                     ",result=\"pass\"")) >= 1);
+  CHECK(sample_value(metrics, series("etagd_upstream_server_in_flight", well)) == 0);
+  CHECK(sample_value(metrics, "etagd_upstream_queue_waiting") == 0);
+
+  HttpResponse health = http_get(s.admin_port, "/healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok\nupstream: 1 of 2 server(s) up\n");
+
+  well.stop();
+  REQUIRE(proxy.process().wait_for_log("upstream " + well.url() + ": down", 2000ms));
+  HttpResponse none = http_get(s.admin_port, "/healthz");
+  CHECK(none.status == 503);
+  CHECK(none.body == "no upstream server is up and the cache is empty\nupstream: 0 of 2 server(s) up\n");
+  // The client gets a clear answer too.
+  HttpResponse r = http_get(proxy.port(), "/x");
+  CHECK(r.status == 503);
+  CHECK(r.body == "503 Service Unavailable: no upstream server is up\n");
+  CHECK(!r.headers.get("Retry-After").empty());
+  metrics = http_get(s.admin_port, "/metrics").body;
+  CHECK(sample_value(metrics, "etagd_upstream_unavailable_total{reason=\"no_server\"}") == 1);
+}
+
+TEST_CASE("a request that waited in the upstream queue is counted in the wait histogram") {
+  ScriptedOrigin origin;
+  origin.route("/slow/*", script::delayed(300ms, script::respond(200, {}, "slow")));
+  ProxySettings s;
+  s.admin_port = free_port();
+  s.upstream = "max_connections: 1, queue: { size: 10, timeout: 5s }";
+  Proxy proxy(origin, s);
+  std::thread a([&] { http_get(proxy.port(), "/slow/a"); });
+  REQUIRE(origin.wait_for_requests(1, 2000ms));
+  REQUIRE(http_get(proxy.port(), "/slow/b").status == 200);
+  a.join();
+  std::string metrics = http_get(s.admin_port, "/metrics").body;
+  CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_count") == 1);
+  CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_sum") > 0.1);
 }
 
 }  // namespace etagd::testing

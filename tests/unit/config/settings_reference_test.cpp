@@ -262,6 +262,7 @@ TEST_CASE("conf/etagd.yaml names no key that the settings tables lack") {
   CHECK(walk.found.count({"fleet", "fleet.redis"}) == 1);
   CHECK(walk.found.count({"match", "match.glob"}) == 1);
   CHECK(walk.found.count({"listen", "listen[].http2"}) == 1);
+  CHECK(walk.found.count({"listen", "listen[].tls"}) == 1);
   CHECK(walk.found.count({"upstream.tls", "upstream.tls.client_key"}) == 1);
 }
 
