@@ -26,7 +26,7 @@ std::unique_ptr<Encoder> make_encoder(ContentCoding coding, int level, uint64_t 
   switch (coding) {
     case ContentCoding::Br: return make_brotli_encoder(level, size_hint);
     case ContentCoding::Zstd: return make_zstd_encoder(level, size_hint);
-    case ContentCoding::Gzip: return make_gzip_encoder(level);
+    case ContentCoding::Gzip: return make_gzip_encoder(level, size_hint);
     case ContentCoding::Identity:
     case ContentCoding::Deflate: break;
   }

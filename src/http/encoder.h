@@ -39,9 +39,10 @@ LevelRange level_range(ContentCoding coding);
 // True for the codings make_encoder() can produce (br, zstd, gzip).
 bool can_encode(ContentCoding coding);
 
-// A fresh stream for `coding` at `level` (within level_range()). `size_hint` is the whole
-// input's size when known (0: unknown); it lets brotli and zstd pick smaller windows and zstd
-// record the size in its frame. Null for codings etagd does not produce.
+// A fresh stream for `coding` at `level` (within level_range()). `size_hint`, when not 0, is
+// the whole input's exact size: brotli and gzip then pick a window no larger than it, and
+// zstd records it in its frame (a stream that then differs from it fails). Null for codings
+// etagd does not produce.
 std::unique_ptr<Encoder> make_encoder(ContentCoding coding, int level, uint64_t size_hint = 0);
 
 // Appends the whole of `input` in `coding` to `out`; false on a codec failure or a coding

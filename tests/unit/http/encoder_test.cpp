@@ -134,3 +134,16 @@ TEST_CASE("a decoder refuses a truncated stream, so the round trips above prove 
     CHECK_FALSE(decode_body(coding_name(coding), encoded.substr(0, encoded.size() - 3)));
   }
 }
+
+TEST_CASE("bodies at the edges of the windows chosen from their size round-trip in every coding") {
+  for (size_t size : {size_t{255}, size_t{256}, size_t{257}, size_t{511}, size_t{513},
+                      size_t{4095}, size_t{4097}, size_t{32767}, size_t{32768}, size_t{32769},
+                      size_t{131073}}) {
+    std::string body = json_body(size / 2) + random_bytes(size - size / 2);
+    for (ContentCoding coding : kProduced) {
+      CAPTURE(coding_name(coding));
+      CAPTURE(size);
+      CHECK(decode_body(coding_name(coding), whole(coding, body)) == body);
+    }
+  }
+}
