@@ -12,6 +12,7 @@
 #include "cache/cache_store.h"
 #include "cache/entry_memory.h"
 #include "http/accept_encoding.h"
+#include "http/list_normalisation.h"
 #include "http/token.h"
 
 namespace etagd::cache {
@@ -148,6 +149,7 @@ CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseT
   if (r.last_modified) flags_ |= kHasLastModified;
   if (r.freshness.must_revalidate) flags_ |= kMustRevalidate;
   if (r.freshness.no_cache) flags_ |= kNoCache;
+  if (r.freshness.heuristic) flags_ |= kHeuristic;
   g_live_entries.fetch_add(1, std::memory_order_relaxed);
   g_live_bytes.fetch_add(charge(), std::memory_order_relaxed);
 }
@@ -284,6 +286,7 @@ Freshness CacheEntry::freshness() const {
   f.stale_while_revalidate = stale_while_revalidate_;
   f.must_revalidate = (flags_ & kMustRevalidate) != 0;
   f.no_cache = (flags_ & kNoCache) != 0;
+  f.heuristic = (flags_ & kHeuristic) != 0;
   return f;
 }
 
@@ -301,6 +304,7 @@ bool CacheEntry::matches_variant(const http::HeaderList& request) const {
   return for_each_vary_field([&](std::string_view name, std::string_view value) {
     if (name.starts_with(kCookieFieldPrefix)) return variant_value(request, name) == value;
     if (name == kAcceptEncodingField) return http::accept_encoding_variant_key(request) == value;
+    if (http::has_list_normalisation(name)) return variant_value(request, name) == value;
     return equals_combined(request, name, value);
   });
 }

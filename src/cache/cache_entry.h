@@ -88,6 +88,7 @@ struct Freshness {
   int64_t stale_while_revalidate = 0;  // seconds past lifetime it may be sent while refreshing
   bool must_revalidate = false;  // must-revalidate/proxy-revalidate/s-maxage: never sent stale
   bool no_cache = false;         // response no-cache: revalidate before every use
+  bool heuristic = false;        // the lifetime is a heuristic from Last-Modified (§4.2.2)
 };
 
 // A request header a stored response varies on, with the value the storing request had
@@ -231,6 +232,7 @@ class CacheEntry {
   static constexpr uint8_t kHasLastModified = 2;
   static constexpr uint8_t kMustRevalidate = 4;
   static constexpr uint8_t kNoCache = 8;
+  static constexpr uint8_t kHeuristic = 16;
 
   friend StoreHooks& store_hooks(const CacheEntry& e) { return e.hooks_; }
   friend class EntryRef;

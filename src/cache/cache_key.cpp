@@ -2,6 +2,7 @@
 
 #include "http/accept_encoding.h"
 #include "http/cookie.h"
+#include "http/list_normalisation.h"
 
 #include "http/token.h"
 
@@ -74,7 +75,11 @@ std::string variant_value(const http::HeaderList& request, std::string_view fiel
     return http::cookie_values(request, field_name.substr(kCookieFieldPrefix.size()));
   }
   if (field_name == kAcceptEncodingField) return http::accept_encoding_variant_key(request);
-  return request.combined(field_name);
+  std::string value = request.combined(field_name);
+  if (std::optional<std::string> normal = http::normalised_list_value(field_name, value)) {
+    return std::move(*normal);
+  }
+  return value;
 }
 
 std::string_view url_key_target(std::string_view url_key) {

@@ -32,7 +32,8 @@ inline constexpr std::string_view kCookieFieldPrefix = "cookie:";
 inline constexpr std::string_view kAcceptEncodingField = "accept-encoding";
 
 // The request's value for a variant field: the named cookie's values (http/cookie.h) for a
-// "cookie:" field, else the field's combined value (RFC 9110 §5.3).
+// "cookie:" field, else the field's combined value (RFC 9110 §5.3), normalised by its syntax
+// where etagd knows it (http/list_normalisation.h: Accept, Accept-Language, Accept-Charset).
 std::string variant_value(const http::HeaderList& request, std::string_view field_name);
 
 }  // namespace etagd::cache

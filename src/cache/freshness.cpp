@@ -88,8 +88,15 @@ Freshness compute_freshness(const http::HeaderList& response_headers, const http
     f.lifetime = *cc.s_maxage;
   } else if (cc.max_age) {
     f.lifetime = *cc.max_age;
-  } else if (!cc.targeted) {  // RFC 9213 §2.2: a targeted field replaces Expires too
+  } else if (!cc.targeted && response_headers.contains("expires")) {
+    // RFC 9213 §2.2: a targeted field replaces Expires too
     f.lifetime = lifetime_from_expires(response_headers, f.date_value);
+  } else if (policy.heuristic_max > 0 && listed(kHeuristicallyCacheable, policy.status)) {
+    std::optional<int64_t> lm = http::parse_http_date(response_headers.get("last-modified"));
+    if (lm && *lm < f.date_value) {
+      f.lifetime = std::min((f.date_value - *lm) / 10, policy.heuristic_max);
+      f.heuristic = f.lifetime > 0;
+    }
   }
   f.stale_if_error = std::max(policy.stale_if_error, cc.stale_if_error.value_or(0));
   f.stale_while_revalidate =
@@ -112,12 +119,19 @@ std::string_view why_not_storable(const StorabilityInput& in) {
   if (in.status < 200 || in.status > 999 || in.status == 206 || in.status == 304) return "status";
   // A server error describes a moment of the origin, not the resource: serving it from the
   // cache would keep an outage going after the origin recovered (and stale-if-error needs a
-  // good response to fall back on, not a stored error).
-  if (in.status >= 500) return "server error";
+  // good response to fall back on, not a stored error). Only an origin that says how long its
+  // error stays valid, with no rules to say otherwise, gets it stored.
+  if (in.status >= 500) {
+    bool explicit_freshness = cc.s_maxage || cc.max_age || headers.contains("expires");
+    if (!in.store_fresh_server_errors || in.rule_ttl || !explicit_freshness) return "server error";
+  }
   if (cc.no_store && !in.ignore_cache_control) return "no-store";
   // §5.2.2.7: a shared cache must not store it (unless the operator overrides, keyed or not).
   if (cc.private_ && !in.ignore_cache_control) return "private";
-  if (headers.contains("set-cookie")) return "set-cookie";
+  // A qualified no-cache or private naming Set-Cookie lets the rest be stored without it.
+  bool set_cookie_unshared = std::any_of(cc.unshared_fields.begin(), cc.unshared_fields.end(),
+                                         [](std::string_view n) { return http::iequals(n, "set-cookie"); });
+  if (headers.contains("set-cookie") && !set_cookie_unshared) return "set-cookie";
   if (varies_on_everything(headers)) return "vary *";  // §4.1: never matches a later request
   bool shared_by_origin = cc.public_ || cc.s_maxage || cc.must_revalidate;
   if (in.request_has_authorization && !in.keyed_on_authorization && !shared_by_origin) {

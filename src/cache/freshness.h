@@ -17,15 +17,21 @@ struct FreshnessPolicy {
   std::optional<int64_t> ttl;
   int64_t stale_if_error = 0;          // rule values; the upstream's RFC 5861 directives,
   int64_t stale_while_revalidate = 0;  // when larger, apply under ttl origin
+  // Heuristic freshness (RFC 9111 §4.2.2) for a response without an explicit lifetime: at
+  // most this many seconds (0: none). `status` is the response's, since only heuristically
+  // cacheable statuses (RFC 9110 §15.1) may be given one.
+  int64_t heuristic_max = 0;
+  int status = 200;
 };
 
 // Freshness of a response with these headers (parsed Cache-Control passed in `cc`).
 // date_value from Date (response_time when absent or invalid), age_value from the first member
 // of Age (0 when absent or invalid, RFC 9111 §5.1).
 // Under ttl origin: s-maxage, else max-age, else Expires - Date (RFC 9111 §4.2.1; an invalid
-// Expires, e.g. "0", means already expired, §5.3); no heuristic freshness (§4.2.2): etagd
-// fronts APIs that rarely say how long data stays valid, and guessing from Last-Modified would
-// serve stale API data nobody asked to cache; an operator who wants that sets a rule ttl.
+// Expires, e.g. "0", means already expired, §5.3); without any of them, a response with a
+// heuristically cacheable status and a Last-Modified before Date is fresh for 10% of the time
+// between them, capped by policy.heuristic_max (§4.2.2, the figure the RFC suggests), and
+// marked `heuristic`.
 // must_revalidate from must-revalidate, proxy-revalidate or s-maxage (§3.5, §5.2.2.8),
 // no_cache from no-cache; stale windows are the larger of the rule's and the upstream's.
 // Under a rule ttl the operator's policy replaces the upstream's: lifetime = ttl, stale windows
@@ -46,6 +52,9 @@ struct StorabilityInput {
   bool keyed_on_cookie = false;         // key_headers include Cookie, or the rule has key_cookies
   bool rule_ttl = false;                // the rule gives a fixed ttl (explicit operator intent)
   bool rule_names_status = false;       // ... for this status code by name (ttl: { 403: 60s })
+  // No rules configured: etagd is a plain RFC 9111 shared cache, which may store a 5xx that
+  // gives explicit freshness (§3). With rules a 5xx is never stored.
+  bool store_fresh_server_errors = false;
   bool ignore_cache_control = false;    // rule ignore_upstream_cache_control: no-store/private
                                         // (and their Authorization exception) no longer apply
 };

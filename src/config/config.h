@@ -177,6 +177,9 @@ struct CacheConfig {
   uint32_t shards = 16;                          // power of two
   std::string status_header = "X-Cache";         // HIT/MISS/STALE/REVALIDATED/BYPASS
   Duration coalesce_timeout{5'000};              // a waiter goes upstream itself after this
+  // Cap of heuristic freshness (RFC 9111 §4.2.2) for responses with Last-Modified and no
+  // explicit lifetime; 0 turns heuristics off.
+  Duration heuristic_max{3'600'000};
 };
 
 enum class LogFormat { Text, Json, Combined };  // Combined: nginx's, cache status appended

@@ -1233,6 +1233,11 @@ std::vector<SettingsBlock> make_blocks() {
                        true, Apply::Reload,
                        "requests waiting for another's fetch of the same URL go upstream "
                        "themselves after this"),
+      duration<Config>("heuristic_max", at(&Config::cache, &CacheConfig::heuristic_max), false,
+                       Apply::Reload,
+                       "under ttl: origin, a response with Last-Modified and no explicit "
+                       "freshness stays fresh for 10% of its age since Last-Modified, at most "
+                       "this (RFC 9111 §4.2.2); 0s turns it off"),
   };
   blocks.push_back(std::move(cache));
 

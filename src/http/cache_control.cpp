@@ -35,6 +35,27 @@ void record_delta(std::optional<int64_t>& slot, std::optional<std::string_view> 
   }
 }
 
+// The field names of a qualified no-cache or private: a quoted list ("Set-Cookie, X-Id"), or
+// one token, which RFC 9111 §5.2.2.4 asks recipients to accept too. False when `arg` holds
+// something that is not a field name: the directive then counts as unqualified, the safe
+// reading.
+bool add_field_names(std::string_view arg, std::vector<std::string_view>& out) {
+  if (arg.size() >= 2 && arg.front() == '"' && arg.back() == '"') {
+    arg = arg.substr(1, arg.size() - 2);
+  }
+  size_t before = out.size();
+  bool ok = for_each_list_member(arg, [&](std::string_view name) {
+    if (!is_token(name)) return false;
+    out.push_back(name);
+    return true;
+  });
+  if (!ok || out.size() == before) {
+    out.resize(before);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 // Cache-Control = #cache-directive; cache-directive = token [ "=" ( token / quoted-string ) ].
@@ -47,8 +68,7 @@ void parse_cache_control(std::string_view field_value, CacheControl& cc) {
       name = trim_ows(member.substr(0, eq));
       arg = trim_ows(member.substr(eq + 1));
     }
-    // Directives named by the RFC; qualified no-cache="f" and private="f" are taken as their
-    // unqualified forms, which is what a shared cache that does not strip fields must do.
+    // Directives named by the RFC; unknown ones are ignored.
     if (iequals(name, "max-age")) {
       record_delta(cc.max_age, arg);
     } else if (iequals(name, "s-maxage")) {
@@ -60,9 +80,9 @@ void parse_cache_control(std::string_view field_value, CacheControl& cc) {
     } else if (iequals(name, "no-store")) {
       cc.no_store = true;
     } else if (iequals(name, "no-cache")) {
-      cc.no_cache = true;
+      if (!arg || !add_field_names(*arg, cc.unshared_fields)) cc.no_cache = true;
     } else if (iequals(name, "private")) {
-      cc.private_ = true;
+      if (!arg || !add_field_names(*arg, cc.unshared_fields)) cc.private_ = true;
     } else if (iequals(name, "public")) {
       cc.public_ = true;
     } else if (iequals(name, "must-revalidate")) {

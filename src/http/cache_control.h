@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace etagd::http {
 
@@ -15,8 +16,12 @@ struct CacheControl {
   std::optional<int64_t> stale_while_revalidate;  // RFC 5861
   std::optional<int64_t> stale_if_error;          // RFC 5861
   bool no_store = false;
-  bool no_cache = false;  // also set for the qualified form no-cache="field"
-  bool private_ = false;  // also set for the qualified form private="field"
+  bool no_cache = false;  // the unqualified form only
+  bool private_ = false;  // the unqualified form only
+  // Field names of the qualified forms no-cache="a, b" and private="a, b" (RFC 9111 §5.2.2.4,
+  // §5.2.2.7): a shared cache may store the response but must not reuse these fields for
+  // another request, so etagd stores it without them. Views into the field value.
+  std::vector<std::string_view> unshared_fields;
   bool public_ = false;
   bool must_revalidate = false;
   bool proxy_revalidate = false;

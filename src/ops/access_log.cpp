@@ -125,7 +125,7 @@ void format_text_into(Buffer& out, const ExchangeRecord& r) {
   append(out, " \"");
   append_request_line(out, r, kTextEscape);
   fmt::format_to(std::back_inserter(out), "\" {} {} {} ", r.status, r.body_bytes,
-                 cache_status_name(r.cache_status));
+                 cache_status_text(r.cache_status, r.heuristic_freshness));
   if (r.upstream_us < 0) {
     out.push_back('-');
   } else {
@@ -161,7 +161,7 @@ void format_json_into(Buffer& out, const ExchangeRecord& r) {
     append(out, ",\"method\":null,\"target\":null,\"protocol\":null");
   }
   fmt::format_to(std::back_inserter(out), ",\"status\":{},\"bytes\":{},\"cache\":\"{}\"", r.status,
-                 r.body_bytes, cache_status_name(r.cache_status));
+                 r.body_bytes, cache_status_text(r.cache_status, r.heuristic_freshness));
   append(out, ",\"upstream_ms\":");
   if (r.upstream_us < 0) {
     append(out, "null");
@@ -198,7 +198,7 @@ void format_combined_into(Buffer& out, const ExchangeRecord& r) {
   out.push_back(' ');
   append_quoted_or_dash(out, r.user_agent, kNginxEscape);
   out.push_back(' ');
-  append(out, cache_status_name(r.cache_status));
+  append(out, cache_status_text(r.cache_status, r.heuristic_freshness));
 }
 
 void format_into(Buffer& out, config::LogFormat format, const ExchangeRecord& r) {

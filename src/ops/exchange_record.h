@@ -16,6 +16,10 @@ inline constexpr int kCacheStatusCount = 7;
 // the same key), "MISS", "STALE", "REVALIDATED", "BYPASS", "NONE" (answered before caching
 // applied, e.g. a 400 for a malformed request).
 std::string_view cache_status_name(CacheStatus s);
+// The cache-status field value and log word: the name, with ";heuristic" when the response
+// served is fresh by heuristic (RFC 9111 §4.2.2: nothing the origin said made it fresh, so an
+// operator and a client should be able to tell).
+std::string_view cache_status_text(CacheStatus s, bool heuristic);
 
 struct ExchangeRecord {
   int64_t start_unix_ms = 0;  // when the request head was complete
@@ -30,6 +34,7 @@ struct ExchangeRecord {
   int status = 0;
   uint64_t body_bytes = 0;  // response body bytes sent
   CacheStatus cache_status = CacheStatus::None;
+  bool heuristic_freshness = false;  // the response served is fresh by heuristic (§4.2.2)
   bool local_304 = false;    // a 304 etagd answered itself
   uint64_t bytes_saved = 0;  // body bytes a local 304 did not send
   int64_t upstream_us = -1;  // request sent to response complete; -1 without upstream

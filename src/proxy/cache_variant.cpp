@@ -25,7 +25,10 @@ bool has_field(const std::vector<cache::VaryField>& fields, std::string_view nam
 template <typename Fn>
 void for_each_request_key(const http::RequestHead& request, const config::RuleActions& actions,
                           Fn&& fn) {
-  for (const std::string& name : actions.key_headers) fn(name, request.headers.combined(name));
+  // The value matches_variant() compares against: normalised where the syntax is known.
+  for (const std::string& name : actions.key_headers) {
+    fn(name, cache::variant_value(request.headers, name));
+  }
   for (const std::string& cookie : actions.key_cookies) {
     std::string field = std::string(cache::kCookieFieldPrefix) + cookie;
     fn(field, cache::variant_value(request.headers, field));

@@ -6,6 +6,7 @@
 #include "base/invariant.h"
 #include "http/head_reader.h"
 #include "http/http_date.h"
+#include "http/status.h"
 #include "net/socket_address.h"
 #include "ops/client_error.h"
 #include "proxy/exchange.h"
@@ -313,6 +314,22 @@ std::string_view ClientConnection::protocol() const {
   return request_.version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1";
 }
 
+void ClientConnection::send_interim(int status, std::string_view fields) {
+  ETAGD_ASSERT(pending_head_.empty(), "an interim response comes before the final head");
+  // RFC 9110 §15.2: a server must not send a 1xx to an HTTP/1.0 client.
+  if (state_ == State::Closed || request_.version_minor < 1) return;
+  std::string head = "HTTP/1.1 ";
+  head += std::to_string(status);
+  head += ' ';
+  head.append(http::reason_phrase(status));
+  head += "\r\n";
+  head.append(fields);
+  head += "\r\n";
+  evbuffer_add(transport_->output(), head.data(), head.size());
+  // The point of Early Hints is to arrive before the final response: send it now.
+  flush_output();
+}
+
 void ClientConnection::start_answer(const AnswerHead& a) {
   ETAGD_ASSERT(state_ == State::Answering || state_ == State::Closed,
                "an answer belongs to a request being answered");
@@ -329,7 +346,9 @@ void ClientConnection::start_answer(const AnswerHead& a) {
   h.fields = a.fields;
   h.age = a.age;
   h.status_header = a.status_header;
-  if (a.cache_status != ops::CacheStatus::None) h.cache_status = ops::cache_status_name(a.cache_status);
+  if (a.cache_status != ops::CacheStatus::None) {
+    h.cache_status = ops::cache_status_text(a.cache_status, a.heuristic_freshness);
+  }
   bool head_request = request_.method == http::Method::Head;
   if (a.no_content) {
     framing_ = http::BodyFraming::None;

@@ -55,6 +55,7 @@ class ClientConnection final : public net::TransportHandler, public Downstream,
   static constexpr size_t kLowWatermark = 64 * 1024;
 
   // Downstream, for the exchange answering the current request.
+  void send_interim(int status, std::string_view fields) override;
   void start_answer(const AnswerHead& head) override;
   bool send_body(const char* data, size_t len) override;
   void send_entry_body(const cache::EntryRef& entry, std::string_view bytes) override;

@@ -103,6 +103,7 @@ HeadPlan plan_for_head(const HeadContext& context, const http::RequestHead& requ
     in.rule_names_status = std::any_of(rule.ttl.codes.begin(), rule.ttl.codes.end(),
                                        [&](const auto& entry) { return entry.first == head.status; });
     in.ignore_cache_control = rule.ignore_upstream_cache_control;
+    in.store_fresh_server_errors = context.no_rules;
     storable = cache::why_not_storable(in).empty();
   }
   // Buffer what will be stored, and 200s (to hash them for a content ETag), unless the body

@@ -72,6 +72,7 @@ struct HeadContext {
   http::Method upstream_method = http::Method::Get;  // HEAD misses are fetched as GET
   bool stale_usable_on_error = false;  // a stale entry may stand in for a 5xx (stale-if-error)
   uint64_t max_object_size = 0;        // larger bodies are streamed, never buffered
+  bool no_rules = false;               // the config has no rules: the plain RFC 9111 cache
 };
 
 struct HeadPlan {

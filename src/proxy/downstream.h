@@ -41,6 +41,7 @@ struct AnswerHead {
   int64_t date = -1;
   std::string_view status_header;           // the cache-status field name ("X-Cache"); may be empty
   ops::CacheStatus cache_status = ops::CacheStatus::None;  // omitted when None
+  bool heuristic_freshness = false;  // served from an entry fresh by heuristic (RFC 9111 §4.2.2)
   std::optional<uint64_t> content_length;   // unknown (streamed) when empty
   // No body whatever the request method: 1xx, 204, 304 (RFC 9110 §6.4.1).
   bool no_content = false;
@@ -48,6 +49,10 @@ struct AnswerHead {
 
 class Downstream {
  public:
+  // An interim response (RFC 9110 §15.2: 103 Early Hints, 102...) before start_answer; `fields`
+  // are "Name: value\r\n" lines. A downstream that cannot carry one (HTTP/1.0, a background
+  // refresh) drops it.
+  virtual void send_interim(int /*status*/, std::string_view /*fields*/) {}
   virtual void start_answer(const AnswerHead& head) = 0;
   // Copies `len` bytes. False: over the high watermark, stop producing for now.
   virtual bool send_body(const char* data, size_t len) = 0;

@@ -14,6 +14,7 @@
 #include "http/accept_encoding.h"
 #include "http/encoder.h"
 #include "http/field_writer.h"
+#include "http/hop_by_hop.h"
 #include "http/http_date.h"
 #include "http/query_normalisation.h"
 #include "http/targeted_cache_control.h"
@@ -400,6 +401,20 @@ void Exchange::connect_upstream(bool fresh) {
   upstream_->start(upstream_request_.get(), upstream_method_ == http::Method::Head, this);
 }
 
+void Exchange::on_upstream_interim(const http::ResponseHead& head) {
+  ETAGD_ASSERT(phase_ == Phase::AwaitingHead, "interim responses come while the head is awaited");
+  // 100 Continue answers the Expect that etagd already answered itself (RFC 9110 §10.1.1);
+  // other 1xx (103 Early Hints) are relayed to the client that asked, never stored, so a hit
+  // never replays them (RFC 9110 §15.2).
+  if (head.status == 100) return;
+  std::string fields;
+  for (const http::HeaderField& f : head.headers) {
+    if (http::is_connection_specific(f.name, head.headers)) continue;
+    http::append_field(fields, f.name, f.value);
+  }
+  downstream_.send_interim(head.status, fields);
+}
+
 void Exchange::write_upstream_request() {
   request_options_.per_server = true;
   request_options_.base_path = server_->base_path;
@@ -433,6 +448,7 @@ void Exchange::on_upstream_head(const http::ResponseHead& head) {
   context.upstream_method = upstream_method_;
   context.stale_usable_on_error = stale_ && stale_->usable_on_error(now());
   context.max_object_size = running_->config->cache.max_object_size;
+  context.no_rules = running_->config->rules.rules().empty();
   HeadPlan plan = plan_for_head(context, request_, *actions_, head, upstream_cc_);
   switch (plan.action) {
     case HeadPlan::Action::Stream:
@@ -663,6 +679,10 @@ cache::FreshnessPolicy Exchange::freshness_policy(int status) const {
   if (config::TtlValue ttl = actions_->ttl.for_status(status); !ttl.from_origin) {
     policy.ttl = ttl.value.count();
   }
+  policy.status = status;
+  policy.heuristic_max = std::chrono::duration_cast<std::chrono::seconds>(
+                             running_->config->cache.heuristic_max)
+                             .count();
   policy.stale_if_error = actions_->stale_if_error.count();
   policy.stale_while_revalidate = actions_->stale_while_revalidate.count();
   return policy;
@@ -684,6 +704,7 @@ void Exchange::finish_fetch() {
     r.etag = hasher_->etag();
   }
   write_client_fields(r.header_block, head, field_options(head.status, r.etag));
+  if (storable_) take_fields(r.header_block, upstream_cc_.unshared_fields, own_fields_);
   // A stored 200 answers Range requests from memory (serve_range), so clients may ask for them
   // (RFC 9110 §14.3); an upstream that says something itself is left to say it.
   if (head.status == 200 && !head.headers.contains("accept-ranges")) {
@@ -735,6 +756,11 @@ void Exchange::finish_revalidation() {
   }
   merge_not_modified_fields(r.header_block, stale_->header_block(), head,
                             field_options(r.status, r.etag));
+  // A 304 may set a cookie for the client that asked (a session refresh); the stored response
+  // serves everyone, so the cookie goes to this client only.
+  std::vector<std::string_view> unshared = upstream_cc_.unshared_fields;
+  unshared.push_back("set-cookie");
+  take_fields(r.header_block, unshared, own_fields_);
   if (stale_->encoded_count() > 0) {
     // The 304's Vary may have replaced the stored one: the encoded representations still make
     // the response vary on Accept-Encoding.
@@ -765,6 +791,7 @@ void Exchange::finish_revalidation() {
 
 void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status) {
   record_.cache_status = status;
+  record_.heuristic_freshness = entry->freshness().heuristic;
   EntryAnswer a = answer_from_entry(request_, *entry, status, fetched_with_age_, now());
   if (!a.not_modified && a.status == 200) {
     RangeAnswer range = plan_range(request_, *entry);
@@ -773,6 +800,12 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
       return;
     }
   }
+  // Fields the cache keeps from others go to the client the response was fetched for.
+  bool fetched_for_this = status == ops::CacheStatus::Miss || status == ops::CacheStatus::Revalidated;
+  if (fetched_for_this && !own_fields_.empty()) {
+    own_fields_.insert(0, a.fields);
+    a.fields = own_fields_;
+  }
   AnswerHead head;
   head.status = a.status;
   head.fields = a.fields;
@@ -780,6 +813,7 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
   head.date = a.date;
   head.status_header = running_->config->cache.status_header;
   head.cache_status = status;
+  head.heuristic_freshness = record_.heuristic_freshness;
   head.no_content = status_has_no_content(a.status);
   std::string_view body = a.representation.body;
   if (!head.no_content) head.content_length = body.size();
@@ -802,6 +836,7 @@ void Exchange::serve_range(const cache::EntryRef& entry, const EntryAnswer& a,
   head.age = a.age;
   head.status_header = running_->config->cache.status_header;
   head.cache_status = record_.cache_status;
+  head.heuristic_freshness = record_.heuristic_freshness;
   std::string fields;
   if (range.kind == RangeAnswer::Kind::Unsatisfiable) {
     // RFC 9110 §15.5.17: the current length, so the client can ask again.

@@ -83,6 +83,7 @@ class Exchange final : public UpstreamObserver {
   void on_upstream_slot(std::shared_ptr<UpstreamServer> server);
 
   // UpstreamObserver
+  void on_upstream_interim(const http::ResponseHead& head) override;
   void on_upstream_head(const http::ResponseHead& head) override;
   void on_upstream_body(const char* data, size_t len) override;
   void on_upstream_complete() override;
@@ -165,6 +166,9 @@ class Exchange final : public UpstreamObserver {
   std::shared_ptr<const RunningConfig> running_;  // the config this request started with
   const config::RuleActions* actions_ = nullptr;
   std::string url_key_;  // cache key (cache_key.h)
+  // Fields of the fetched response kept out of the stored entry (take_fields) that this
+  // exchange's own client still gets.
+  std::string own_fields_;
   // The target sent upstream when the rule forwards the normalised query; empty: as sent.
   std::string forwarded_target_;
   Phase phase_ = Phase::Deciding;

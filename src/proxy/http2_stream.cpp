@@ -178,7 +178,7 @@ void Http2Stream::start_answer(const AnswerHead& a) {
     add("age", age);
   }
   if (a.cache_status != ops::CacheStatus::None && !a.status_header.empty()) {
-    add(a.status_header, ops::cache_status_name(a.cache_status));
+    add(a.status_header, ops::cache_status_text(a.cache_status, a.heuristic_freshness));
   }
   if (a.content_length && !a.no_content) {
     std::string length;

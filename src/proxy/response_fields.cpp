@@ -4,6 +4,7 @@
 #include "http/hop_by_hop.h"
 #include "http/token.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace etagd::proxy {
@@ -119,6 +120,24 @@ size_t merge_not_modified_fields(std::string& merged, std::string_view stored,
     if (first_group) start = merged.size() - start;
   }
   return start;
+}
+
+void take_fields(std::string& block, const std::vector<std::string_view>& names,
+                 std::string& taken) {
+  if (names.empty()) return;
+  std::string kept;
+  size_t pos = 0;
+  while (pos < block.size()) {
+    size_t eol = block.find("\r\n", pos);
+    size_t next = eol == std::string::npos ? block.size() : eol + 2;
+    std::string_view line(block.data() + pos, next - pos);
+    std::string_view name = line.substr(0, line.find(':'));
+    bool named = std::any_of(names.begin(), names.end(),
+                             [&](std::string_view n) { return http::iequals(name, n); });
+    (named ? taken : kept).append(line);
+    pos = next;
+  }
+  block = std::move(kept);
 }
 
 size_t write_client_fields(std::string& block, const http::ResponseHead& upstream,

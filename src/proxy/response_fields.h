@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/rule.h"
 #include "http/message_head.h"
@@ -40,5 +41,13 @@ size_t write_client_fields(std::string& block, const http::ResponseHead& upstrea
 size_t merge_not_modified_fields(std::string& merged, std::string_view stored,
                                  const http::ResponseHead& not_modified,
                                  const ClientFieldOptions& options);
+
+// Moves every line of `block` whose field name is among `names` (any case) to the end of
+// `taken`, keeping the order of the rest. What a shared cache must not hand to another client
+// (RFC 9111 §5.2.2.4 and §5.2.2.7: the fields a qualified no-cache or private names; the
+// Set-Cookie of a 304 that refreshes a stored response) leaves the stored block this way,
+// while the client whose request fetched it still gets them.
+void take_fields(std::string& block, const std::vector<std::string_view>& names,
+                 std::string& taken);
 
 }  // namespace etagd::proxy

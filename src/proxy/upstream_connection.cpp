@@ -228,13 +228,14 @@ bool UpstreamConnection::read_head() {
     return false;
   }
   if (head_.status < 200) {
-    // 1xx interim responses (RFC 9110 §15.2) are consumed here; 101 would switch protocols,
-    // which etagd does not proxy.
+    // 1xx interim responses (RFC 9110 §15.2) precede the final one; 101 would switch
+    // protocols, which etagd does not proxy.
     if (head_.status == 101) {
       fail(UpstreamError::InvalidResponse);
       return false;
     }
-    return true;
+    observer_->on_upstream_interim(head_);
+    return observer_ != nullptr;
   }
   framing_ = http::response_body_framing(head_request_, head_);
   remaining_ = head_.content_length.value_or(0);

@@ -30,6 +30,9 @@ using ops::UpstreamError;
 
 class UpstreamObserver {
  public:
+  // An interim response (1xx other than 101) before the final head; `head` is valid for the
+  // call only. Most observers have nothing to do with one.
+  virtual void on_upstream_interim(const http::ResponseHead& /*head*/) {}
   virtual void on_upstream_head(const http::ResponseHead& head) = 0;
   virtual void on_upstream_body(const char* data, size_t len) = 0;
   virtual void on_upstream_complete() = 0;

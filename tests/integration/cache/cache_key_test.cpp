@@ -84,6 +84,36 @@ TEST_CASE("an authorized response marked public or with s-maxage is stored and s
   }
 }
 
+TEST_CASE("RFC 9111 4.1: Accept-Language values equal by their syntax share one variant") {
+  ScriptedOrigin origin;
+  origin.route("/api/greeting", [](const OriginRequest& req, OriginReply& reply) {
+    reply.reply(200, {{"Vary", "Accept-Language"}, {"Cache-Control", "max-age=60"}},
+                "for " + req.headers.get("Accept-Language"));
+  });
+  CachingEtagd etagd(origin);
+
+  CHECK(cache_status(etagd.get("/api/greeting", {{"Accept-Language", "en-US,en;q=0.8"}})) == "MISS");
+  HttpResponse same = etagd.get("/api/greeting", {{"Accept-Language", "en-us, en; q=0.8"}});
+  CHECK(cache_status(same) == "HIT");
+  CHECK(same.body == "for en-US,en;q=0.8");
+  // Another preference order is another request.
+  CHECK(cache_status(etagd.get("/api/greeting", {{"Accept-Language", "en;q=0.8, en-US"}})) ==
+        "MISS");
+  CHECK(origin.request_count("/api/greeting") == 2);
+}
+
+TEST_CASE("a varying field etagd has no syntax for is compared as sent") {
+  ScriptedOrigin origin;
+  origin.route("/api/t", [](const OriginRequest& req, OriginReply& reply) {
+    reply.reply(200, {{"Vary", "X-Tenant"}, {"Cache-Control", "max-age=60"}},
+                "for " + req.headers.get("X-Tenant"));
+  });
+  CachingEtagd etagd(origin);
+  etagd.get("/api/t", {{"X-Tenant", "A"}});
+  CHECK(cache_status(etagd.get("/api/t", {{"X-Tenant", "a"}})) == "MISS");
+  CHECK(origin.request_count("/api/t") == 2);
+}
+
 TEST_CASE("Vary: Accept-Language keeps one variant per language and serves each its own") {
   ScriptedOrigin origin;
   origin.route("/api/greeting", [](const OriginRequest& req, OriginReply& reply) {

@@ -188,3 +188,97 @@ TEST_CASE("RFC 9110 6.6.1: what is served from the cache keeps the origin's Date
 }
 
 }  // namespace etagd::testing
+
+namespace etagd::testing {
+
+TEST_CASE("RFC 9111 4.2.2: a response with only Last-Modified is fresh for a tenth of its age") {
+  // Modified ten days before its Date: a tenth is a day, capped by heuristic_max (1h).
+  ScriptedOrigin origin;
+  origin.route("/report", [](const OriginRequest&, OriginReply& reply) {
+    reply.reply(200, {{"Date", http_date_from_now(0)}, {"Last-Modified", http_date_from_now(-10 * 86400)}},
+                "report");
+  });
+  CachingEtagd etagd(origin, {.extra = "log: { access_log: stderr }"});
+
+  HttpResponse first = etagd.get("/report");
+  CHECK(cache_status(first) == "MISS;heuristic");
+  HttpResponse second = etagd.get("/report");
+  CHECK(cache_status(second) == "HIT;heuristic");
+  CHECK(second.body == "report");
+  CHECK(origin.request_count("/report") == 1);
+  // The access log says so too.
+  CHECK(eventually([&] { return etagd.log().find(" HIT;heuristic ") != std::string::npos; }));
+}
+
+TEST_CASE("heuristic_max 0s turns heuristic freshness off") {
+  ScriptedOrigin origin;
+  origin.route("/report", [](const OriginRequest&, OriginReply& reply) {
+    reply.reply(200, {{"Date", http_date_from_now(0)}, {"Last-Modified", http_date_from_now(-10 * 86400)}},
+                "report");
+  });
+  CachingEtagd etagd(origin, {.cache = "heuristic_max: 0s"});
+  etagd.get("/report");
+  HttpResponse second = etagd.get("/report");
+  CHECK(cache_status(second) != "HIT");
+  CHECK(cache_status(second).find("heuristic") == std::string::npos);
+  CHECK(origin.request_count("/report") == 2);
+}
+
+TEST_CASE("a status that is not heuristically cacheable gets no heuristic lifetime") {
+  ScriptedOrigin origin;
+  origin.route("/moved", [](const OriginRequest&, OriginReply& reply) {
+    reply.reply(302, {{"Location", "/x"}, {"Last-Modified", http_date_from_now(-10 * 86400)}}, "");
+  });
+  CachingEtagd etagd(origin);
+  etagd.get("/moved");
+  CHECK(cache_status(etagd.get("/moved")) == "MISS");
+  CHECK(origin.request_count("/moved") == 2);
+}
+
+}  // namespace etagd::testing
+
+namespace etagd::testing {
+
+TEST_CASE("RFC 9111 3: with no rules a 5xx with explicit freshness is stored and reused") {
+  ScriptedOrigin origin;
+  origin.route("/busy", script::respond(503, {{"Cache-Control", "max-age=60"}}, "busy"));
+  origin.route("/broken", script::respond(500, {}, "broken"));
+  CachingEtagd etagd(origin);  // no rules
+
+  etagd.get("/busy");
+  HttpResponse again = etagd.get("/busy");
+  CHECK(again.status == 503);
+  CHECK(cache_status(again) == "HIT");
+  CHECK(origin.request_count("/busy") == 1);
+  // Without freshness of its own a server error is never stored.
+  etagd.get("/broken");
+  CHECK(cache_status(etagd.get("/broken")) == "MISS");
+  CHECK(origin.request_count("/broken") == 2);
+}
+
+TEST_CASE("with rules a 5xx is never stored, whatever freshness it claims") {
+  ScriptedOrigin origin;
+  origin.route("/api/busy", script::respond(503, {{"Cache-Control", "max-age=60"}}, "busy"));
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, cache: store }"}});
+  etagd.get("/api/busy");
+  CHECK(cache_status(etagd.get("/api/busy")) == "MISS");
+  CHECK(origin.request_count("/api/busy") == 2);
+}
+
+TEST_CASE("a fresh 5xx never replaces an entry that stale-if-error can still serve") {
+  ScriptedOrigin origin;
+  origin.route("/doc", script::respond(200, {{"Cache-Control", "max-age=1, stale-if-error=60"}},
+                                       "document"));
+  CachingEtagd etagd(origin);  // no rules
+  etagd.get("/doc");
+  origin.route("/doc", script::respond(500, {{"Cache-Control", "max-age=60"}}, "down"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse r = etagd.get("/doc");
+    CHECK(r.status == 200);
+    CHECK(cache_status(r) == "STALE");
+    CHECK(r.body == "document");
+  }
+}
+
+}  // namespace etagd::testing

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <utility>
 
+#include "http/http_date.h"
 #include "http/token.h"
 
 using etagd::cache::compute_freshness;
@@ -108,9 +109,84 @@ TEST_CASE("an invalid Expires such as 0 means already expired (RFC 9111 5.3)") {
   CHECK(origin({{"Date", kDate}, {"Expires", kDate}, {"Expires", kDate}}).lifetime == 0);
 }
 
-TEST_CASE("without explicit freshness the lifetime is zero: no heuristics") {
+TEST_CASE("without explicit freshness and with heuristics off the lifetime is zero") {
   CHECK(origin({{"Last-Modified", kDate}}).lifetime == 0);
   CHECK(origin({{"Cache-Control", "public"}}).lifetime == 0);
+  CHECK_FALSE(origin({{"Last-Modified", kDate}}).heuristic);
+}
+
+namespace {
+
+FreshnessPolicy heuristics(int64_t max, int status = 200) {
+  FreshnessPolicy p;
+  p.heuristic_max = max;
+  p.status = status;
+  return p;
+}
+
+// kDate plus `seconds`, as an HTTP date.
+std::string date_after(int64_t seconds) {
+  char out[etagd::http::kHttpDateLength];
+  etagd::http::format_http_date(kDateSeconds + seconds, out);
+  return std::string(out, sizeof out);
+}
+
+}  // namespace
+
+TEST_CASE("heuristic freshness is 10% of the time since Last-Modified (RFC 9111 4.2.2)") {
+  std::string date = date_after(10'000);
+  Freshness f = origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, heuristics(3600));
+  CHECK(f.lifetime == 1000);
+  CHECK(f.heuristic);
+}
+
+TEST_CASE("heuristic freshness is capped by heuristic_max") {
+  std::string date = date_after(10 * 86'400);
+  CHECK(origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, heuristics(3600)).lifetime ==
+        3600);
+}
+
+TEST_CASE("explicit freshness, even an expired Expires, leaves no room for a heuristic") {
+  std::string date = date_after(10'000);
+  Freshness with_max_age = origin(
+      {{"Date", date.c_str()}, {"Last-Modified", kDate}, {"Cache-Control", "max-age=5"}},
+      heuristics(3600));
+  CHECK(with_max_age.lifetime == 5);
+  CHECK_FALSE(with_max_age.heuristic);
+  Freshness expired =
+      origin({{"Date", date.c_str()}, {"Last-Modified", kDate}, {"Expires", "0"}}, heuristics(3600));
+  CHECK(expired.lifetime == 0);
+  CHECK_FALSE(expired.heuristic);
+}
+
+TEST_CASE("only heuristically cacheable statuses get a heuristic lifetime (RFC 9110 15.1)") {
+  std::string date = date_after(10'000);
+  for (int status : {200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501}) {
+    CAPTURE(status);
+    CHECK(origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, heuristics(3600, status))
+              .heuristic);
+  }
+  for (int status : {302, 307, 400, 403}) {
+    CAPTURE(status);
+    CHECK(origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, heuristics(3600, status))
+              .lifetime == 0);
+  }
+}
+
+TEST_CASE("a Last-Modified not before Date, or none, gives no heuristic lifetime") {
+  std::string later = date_after(60);
+  CHECK(origin({{"Date", kDate}, {"Last-Modified", later.c_str()}}, heuristics(3600)).lifetime == 0);
+  CHECK(origin({{"Date", kDate}, {"Last-Modified", kDate}}, heuristics(3600)).lifetime == 0);
+  CHECK(origin({{"Date", kDate}}, heuristics(3600)).lifetime == 0);
+}
+
+TEST_CASE("a rule ttl leaves no room for a heuristic") {
+  FreshnessPolicy p = heuristics(3600);
+  p.ttl = 30;
+  std::string date = date_after(10'000);
+  Freshness f = origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, p);
+  CHECK(f.lifetime == 30);
+  CHECK_FALSE(f.heuristic);
 }
 
 TEST_CASE("must-revalidate, proxy-revalidate and s-maxage forbid serving stale") {
@@ -172,7 +248,14 @@ TEST_CASE("no-store, private, Set-Cookie and Vary: * are never stored, rule or n
     CAPTURE(rule);
     CHECK(storable({{"Cache-Control", "no-store, max-age=60"}}, 200, rule) == "no-store");
     CHECK(storable({{"Cache-Control", "private, max-age=60"}}, 200, rule) == "private");
-    CHECK(storable({{"Cache-Control", "private=\"x\", max-age=60"}}, 200, rule) == "private");
+    // The qualified forms withhold only the fields they name (RFC 9111 §5.2.2.7).
+    CHECK(storable({{"Cache-Control", "private=\"x\", max-age=60"}}, 200, rule) == "");
+    CHECK(storable({{"Cache-Control", "private=\"Set-Cookie\", max-age=60"},
+                    {"Set-Cookie", "a=b"}},
+                   200, rule) == "");
+    CHECK(storable({{"Cache-Control", "no-cache=\"set-cookie\", max-age=60"},
+                    {"Set-Cookie", "a=b"}},
+                   200, rule) == "");
     CHECK(storable({{"Cache-Control", "max-age=60"}, {"Set-Cookie", "a=b"}}, 200, rule) ==
           "set-cookie");
     CHECK(storable({{"Cache-Control", "max-age=60"}, {"Vary", "*"}}, 200, rule) == "vary *");

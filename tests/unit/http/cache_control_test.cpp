@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 using etagd::http::CacheControl;
 using etagd::http::parse_cache_control;
@@ -103,11 +105,30 @@ TEST_CASE("delta-seconds beyond 2^31 clamp to 2^31") {
   CHECK(parse("max-age=99999999999999999999999999999").max_age == 2147483648);
 }
 
-TEST_CASE("qualified no-cache and private are taken as the unqualified directives") {
+TEST_CASE("qualified no-cache and private name fields, not the whole response (RFC 9111 5.2.2.4)") {
   CacheControl cc = parse("no-cache=\"Set-Cookie, X-Token\", private=\"Authorization\"");
-  CHECK(cc.no_cache);
-  CHECK(cc.private_);
+  CHECK_FALSE(cc.no_cache);
+  CHECK_FALSE(cc.private_);
+  CHECK(cc.unshared_fields == std::vector<std::string_view>{"Set-Cookie", "X-Token", "Authorization"});
   CHECK(!cc.max_age);
+}
+
+TEST_CASE("a qualified directive given as a token names one field") {
+  CacheControl cc = parse("private=X-User, max-age=5");
+  CHECK_FALSE(cc.private_);
+  CHECK(cc.unshared_fields == std::vector<std::string_view>{"X-User"});
+}
+
+TEST_CASE("a qualified directive whose argument is no field list counts as unqualified") {
+  CHECK(parse("no-cache=\"\"").no_cache);
+  CHECK(parse("no-cache=\"a b\"").no_cache);
+  CHECK(parse("private=\"x, @\"").private_);
+  CHECK(parse("private=\"x, @\"").unshared_fields.empty());
+}
+
+TEST_CASE("the unqualified form wins over a qualified one") {
+  CacheControl cc = parse("no-cache=\"X-A\", no-cache");
+  CHECK(cc.no_cache);
 }
 
 TEST_CASE("commas inside quoted arguments do not split directives") {
