@@ -122,7 +122,8 @@ std::string_view why_not_storable(const StorabilityInput& in) {
   // good response to fall back on, not a stored error). Only an origin that says how long its
   // error stays valid, with no rules to say otherwise, gets it stored.
   if (in.status >= 500) {
-    bool explicit_freshness = cc.s_maxage || cc.max_age || headers.contains("expires");
+    bool explicit_freshness =
+        cc.s_maxage || cc.max_age || (!cc.targeted && headers.contains("expires"));
     if (!in.store_fresh_server_errors || in.rule_ttl || !explicit_freshness) return "server error";
   }
   if (cc.no_store && !in.ignore_cache_control) return "no-store";
