@@ -47,6 +47,7 @@ TlsClient::TlsClient(uint16_t port, TlsClientOptions options) : timeout_(options
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    release();  // a constructor that throws runs no destructor
     throw TlsHandshakeError("connect failed");
   }
   SSL_set_fd(ssl_, fd_);
@@ -60,17 +61,23 @@ TlsClient::TlsClient(uint16_t port, TlsClientOptions options) : timeout_(options
   if (SSL_connect(ssl_) != 1) {
     long verify = SSL_get_verify_result(ssl_);
     std::string why = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : openssl_reason();
+    release();  // a constructor that throws runs no destructor
     throw TlsHandshakeError("TLS handshake failed: " + why);
   }
 }
 
-TlsClient::~TlsClient() {
+TlsClient::~TlsClient() { release(); }
+
+void TlsClient::release() {
   if (ssl_ != nullptr) {
     SSL_shutdown(ssl_);
     SSL_free(ssl_);
+    ssl_ = nullptr;
   }
   if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
   SSL_CTX_free(ctx_);
+  ctx_ = nullptr;
 }
 
 std::string TlsClient::read_some() {

@@ -56,6 +56,7 @@ class TlsClient {
   SSL_SESSION* take_session() const;
 
  private:
+  void release();  // frees the connection, the session state and the context
   std::string read_some();
 
   int fd_ = -1;
