@@ -342,16 +342,17 @@ int main(int argc, char** argv) {
   etagd::ops::Watchdog watchdog(base.get(), etagd::ops::watchdog_interval(),
                                 [&server] { return server.all_workers_alive(3000); });
   watchdog.start();
-  // Cache bytes plus this much is what the process may hold before free heap is trimmed: the
-  // rest (connections, buffers, code) stays far below it.
-  constexpr uint64_t kHeapSlack = 24ull * 1024 * 1024;
+  // Cache bytes plus this much is what the process may hold before free heap is trimmed: code,
+  // libraries and the log queue take ~13 MiB of it from the start, connections and buffers in
+  // flight a few more.
+  constexpr uint64_t kHeapSlack = 16ull * 1024 * 1024;
   etagd::ops::HeapTrimmer heap_trimmer(
       base.get(), [&server] { return server.shared().cache().stats().bytes; }, kHeapSlack);
-  // And after every 8 MiB of cache entries freed from the heap (evicted, replaced, purged):
-  // with a step of 8 MiB, a 64 MiB cache whose body sizes shift stays within 25 MiB of its
-  // bound (bench/README.md, "Memory: memory_shift").
+  // And after every 2 MiB of cache entries freed from the heap (evicted, replaced, purged), so
+  // that a 64 MiB cache whose body sizes shift stays within 32 MiB of its bound in RSS
+  // (bench/README.md, "Memory: memory_shift").
   heap_trimmer.trim_after_freed([] { return etagd::cache::heap_entry_bytes_freed(); },
-                                4ull * 1024 * 1024);
+                                2ull * 1024 * 1024);
   spdlog::info("etagd {} started: {} worker(s), upstream {}", ETAGD_VERSION,
                server.workers().size(), loaded.config->upstream.url);
   etagd::ops::notify_ready("serving");

@@ -24,11 +24,18 @@ timeval to_timeval(std::chrono::milliseconds d) {
 void HeapTrimmer::EventFree::operator()(event* e) const { event_free(e); }
 
 HeapTrimmer::HeapTrimmer(event_base* base, std::function<uint64_t()> cache_bytes, uint64_t slack,
-                         std::chrono::milliseconds interval)
+                         std::chrono::milliseconds interval,
+                         std::chrono::milliseconds busy_interval)
     : cache_bytes_(std::move(cache_bytes)),
       slack_(slack),
-      timer_(event_new(base, -1, EV_PERSIST, &HeapTrimmer::on_tick, this)) {
-  timeval tv = to_timeval(interval);
+      interval_(interval),
+      busy_interval_(std::min(busy_interval, interval)),
+      timer_(event_new(base, -1, 0, &HeapTrimmer::on_tick, this)) {
+  arm(interval_);
+}
+
+void HeapTrimmer::arm(std::chrono::milliseconds after) {
+  timeval tv = to_timeval(after);
   event_add(timer_.get(), &tv);
 }
 
@@ -38,6 +45,7 @@ void HeapTrimmer::trim_after_freed(std::function<uint64_t()> freed_bytes, uint64
   freed_bytes_ = std::move(freed_bytes);
   step_ = step;
   freed_at_last_trim_ = freed_bytes_();
+  freed_at_last_look_ = freed_at_last_trim_;
 }
 
 uint64_t HeapTrimmer::resident_bytes() {
@@ -65,19 +73,30 @@ void HeapTrimmer::trim(uint64_t rss_before) {
 
 void HeapTrimmer::on_tick(int, short, void* self) {
   auto* t = static_cast<HeapTrimmer*>(self);
-  if (t->freed_bytes_ && t->freed_bytes_() - t->freed_at_last_trim_ >= t->step_) {
-    t->trim(resident_bytes());
-    return;
+  t->arm(t->check() ? t->busy_interval_ : t->interval_);
+}
+
+bool HeapTrimmer::check() {
+  bool freeing = false;
+  if (freed_bytes_) {
+    uint64_t freed = freed_bytes_();
+    freeing = freed != freed_at_last_look_;
+    freed_at_last_look_ = freed;
+    if (freed - freed_at_last_trim_ >= step_) {
+      trim(resident_bytes());
+      return freeing;
+    }
   }
   uint64_t rss = resident_bytes();
   // A trim that could not give much back (memory that is really in use: connections, a
   // sanitizer's shadow) must not repeat at every tick; the next one waits until RSS has grown
   // by a quarter of `slack` past what the last one left.
-  if (rss == 0 || rss <= t->cache_bytes_() + t->slack_ ||
-      rss <= t->resident_after_last_trim_ + t->slack_ / 4) {
-    return;
+  if (rss == 0 || rss <= cache_bytes_() + slack_ ||
+      rss <= resident_after_last_trim_ + slack_ / 4) {
+    return freeing;
   }
-  t->trim(rss);
+  trim(rss);
+  return freeing;
 }
 
 }  // namespace etagd::ops

@@ -12,9 +12,12 @@
 namespace etagd::ops {
 namespace {
 
-// Lines queued before the oldest is dropped. Each slot is a preallocated ~300-byte buffer,
-// so this costs about 5 MiB; at 100k requests/s it absorbs ~160 ms of a stalled disk.
-constexpr size_t kQueueLines = 16 * 1024;
+// Lines queued before the oldest is dropped. spdlog builds every slot up front (a ~400-byte
+// message with its inline buffer) and touches it, so the queue is resident from the first
+// second whatever the traffic: 16,384 slots were 6.4 MiB, a fifth of the RSS the cache's
+// bound allows beyond max_memory (bench/README.md, "Memory: memory_shift"). 4,096 slots
+// (1.6 MiB) absorb ~40 ms of a stalled disk at 100k requests/s, 400 ms at 10k.
+constexpr size_t kQueueLines = 4 * 1024;
 
 int open_append(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);

@@ -71,6 +71,23 @@ TEST_CASE("the heap is trimmed once the cache has freed a step of memory since t
   CHECK(trimmer.trims() == 1);
 }
 
+TEST_CASE("while the cache keeps freeing, the trimmer looks at the busy interval, not the idle "
+          "one") {
+  std::unique_ptr<event_base, BaseFree> base(event_base_new());
+  // RSS never exceeds the "cache": only the volume trigger can fire.
+  HeapTrimmer trimmer(base.get(), [] { return HeapTrimmer::resident_bytes() + (1u << 30); },
+                      1u << 20, milliseconds(50), milliseconds(2));
+  // Every look finds 1 MiB more freed, as under an eviction storm; a trim every 4 MiB.
+  uint64_t freed = 0;
+  trimmer.trim_after_freed([&freed] { return freed += 1u << 20; }, 4u << 20);
+  timeval tv{0, 160 * 1000};
+  event_base_loopexit(base.get(), &tv);
+  event_base_dispatch(base.get());
+  // Idle looks alone (at 50, 100 and 150 ms) would have seen 3 MiB and trimmed never; from the
+  // first look on, looks every 2 ms see 4 MiB every 8 ms.
+  CHECK(trimmer.trims() >= 3);
+}
+
 TEST_CASE("a trim that gives little back is not repeated until RSS grows by a quarter of the "
           "slack") {
   std::unique_ptr<event_base, BaseFree> base(event_base_new());
