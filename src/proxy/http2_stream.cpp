@@ -130,6 +130,54 @@ void Http2Stream::abandon_exchange() {
   session_.worker().retire(std::move(exchange_));
 }
 
+void Http2Stream::send_interim(int status, std::string_view fields) {
+  // RFC 9113 §8.6: HTTP/2 has no 101 (Switching Protocols); and an interim response comes
+  // before the final head (RFC 9113 §8.1), never after it was submitted.
+  if (state_ != State::Answering || status == 101 || status < 100 || status > 199 || head_held_) {
+    return;
+  }
+  std::string bytes;
+  std::vector<std::pair<uint32_t, uint32_t>> spans;
+  bytes.reserve(fields.size() + 16);
+  auto add = [&](std::string_view name, std::string_view value) {
+    uint32_t n = static_cast<uint32_t>(bytes.size());
+    for (char c : name) bytes += static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    uint32_t v = static_cast<uint32_t>(bytes.size());
+    bytes.append(value);
+    spans.emplace_back(n, v - n);
+    spans.emplace_back(v, static_cast<uint32_t>(value.size()));
+  };
+  char code[3] = {static_cast<char>('0' + status / 100 % 10),
+                  static_cast<char>('0' + status / 10 % 10), static_cast<char>('0' + status % 10)};
+  add(":status", std::string_view(code, 3));
+  std::string_view rest = fields;
+  while (!rest.empty()) {
+    size_t eol = rest.find("\r\n");
+    std::string_view line = rest.substr(0, eol);
+    rest = eol == std::string_view::npos ? std::string_view() : rest.substr(eol + 2);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) continue;
+    size_t before = bytes.size();
+    add(line.substr(0, colon), http::trim_ows(line.substr(colon + 1)));
+    if (is_connection_specific(std::string_view(bytes).substr(before, colon))) {
+      bytes.resize(before);
+      spans.resize(spans.size() - 2);
+    }
+  }
+  std::vector<nghttp2_nv> nv;
+  nv.reserve(spans.size() / 2);
+  auto* base = reinterpret_cast<uint8_t*>(bytes.data());
+  for (size_t i = 0; i + 1 < spans.size(); i += 2) {
+    nv.push_back({base + spans[i].first, base + spans[i + 1].first, spans[i].second,
+                  spans[i + 1].second, NGHTTP2_NV_FLAG_NONE});
+  }
+  // A HEADERS frame without END_STREAM ahead of the final one (nghttp2 copies the fields).
+  // The point of Early Hints is to arrive early: sent now.
+  nghttp2_submit_headers(session_.nghttp2(), NGHTTP2_FLAG_NONE, id_, nullptr, nv.data(),
+                         nv.size(), nullptr);
+  session_.send_soon();
+}
+
 void Http2Stream::start_answer(const AnswerHead& a) {
   ETAGD_ASSERT(state_ == State::Answering, "an answer belongs to a request being answered");
   head_bytes_.clear();

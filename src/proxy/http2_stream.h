@@ -68,6 +68,7 @@ class Http2Stream final : public Downstream {
   size_t buffered() const { return evbuffer_get_length(body_out_.get()); }
 
   // Downstream
+  void send_interim(int status, std::string_view fields) override;
   void start_answer(const AnswerHead& head) override;
   bool send_body(const char* data, size_t len) override;
   void send_entry_body(const cache::EntryRef& entry, std::string_view bytes) override;

@@ -5,6 +5,7 @@ scenario and prints what the server answered, one fact per line, for the tests t
 
   stream 1 status 400          stream 1 header content-type: text/plain; charset=utf-8
   stream 1 body 46 bytes       stream 1 reset 1            (RST_STREAM, its error code)
+  stream 1 interim 103         stream 1 interim 103 header link: </a.css>; rel=preload
   goaway 11                    closed                      (the server closed the connection)
 
 Scenarios (argv[2]); every loop is bounded and every read has a deadline:
@@ -86,7 +87,11 @@ def read_all(sock, conn, result, until_closed=False, want_streams=()):
             sid = str(getattr(ev, "stream_id", 0))
             st = streams.setdefault(sid, {"status": None, "headers": {}, "body": "",
                                           "reset": None, "done": False})
-            if isinstance(ev, h2.events.ResponseReceived):
+            if isinstance(ev, h2.events.InformationalResponseReceived):
+                st.setdefault("interim", []).append(
+                    (None if st["status"] is None else "after-final",
+                     [(n, v) for n, v in ev.headers]))
+            elif isinstance(ev, h2.events.ResponseReceived):
                 for n, v in ev.headers:
                     if n == ":status":
                         st["status"] = int(v)
@@ -203,6 +208,12 @@ def main():
     for sid, st in sorted(result["streams"].items(), key=lambda kv: int(kv[0])):
         if sid == "0":
             continue
+        for after, fields in st.get("interim", []):
+            code = dict(fields).get(":status")
+            print("stream %s interim %s%s" % (sid, code, " after-final" if after else ""))
+            for n, v in fields:
+                if n != ":status":
+                    print("stream %s interim %s header %s: %s" % (sid, code, n, v))
         if st["status"] is not None:
             print("stream %s status %d" % (sid, st["status"]))
         for n, v in st["headers"].items():
