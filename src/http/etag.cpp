@@ -49,6 +49,33 @@ bool strong_match(const EntityTag& a, const EntityTag& b) {
 
 bool weak_match(const EntityTag& a, const EntityTag& b) { return a.opaque == b.opaque; }
 
+bool next_entity_tag(std::string_view list, size_t& pos, EntityTag& out) {
+  size_t i = pos;
+  while (i < list.size()) {
+    // Between members: OWS and empty list elements ("a, , b" and ", a" are allowed, §5.6.1).
+    if (is_ows(list[i]) || list[i] == ',') {
+      ++i;
+      continue;
+    }
+    EntityTag tag;
+    size_t n = read_entity_tag(list.substr(i), tag);
+    size_t end = i + n;
+    while (end < list.size() && is_ows(list[end])) ++end;
+    if (n != 0 && (end == list.size() || list[end] == ',')) {
+      out = tag;
+      pos = end;
+      return true;
+    }
+    // An invalid member ("*" inside a list, an unquoted tag, junk after a tag) is skipped up
+    // to the next comma; the members around it still count.
+    size_t comma = list.find(',', i);
+    if (comma == std::string_view::npos) break;
+    i = comma + 1;
+  }
+  pos = list.size();
+  return false;
+}
+
 // If-None-Match = "*" / #entity-tag (RFC 9110 §13.1.2). The comparison is weak: a client
 // that got a weak tag still revalidates with it, and a 304 only says "what you hold is fine".
 bool if_none_match_matches(std::string_view field_value, std::string_view current_etag) {
@@ -58,27 +85,10 @@ bool if_none_match_matches(std::string_view field_value, std::string_view curren
   EntityTag current;
   if (!parse_entity_tag(current_etag, current)) return false;
 
-  size_t i = 0;
-  while (i < value.size()) {
-    // Between members: OWS and empty list elements ("a, , b" and ", a" are allowed, §5.6.1).
-    if (is_ows(value[i]) || value[i] == ',') {
-      ++i;
-      continue;
-    }
-    EntityTag tag;
-    size_t n = read_entity_tag(value.substr(i), tag);
-    size_t end = i + n;
-    while (end < value.size() && is_ows(value[end])) ++end;
-    if (n != 0 && (end == value.size() || value[end] == ',')) {
-      if (weak_match(tag, current)) return true;
-      i = end;
-      continue;
-    }
-    // An invalid member ("*" inside a list, an unquoted tag, junk after a tag) is skipped up
-    // to the next comma; the members around it still count.
-    size_t comma = value.find(',', i);
-    if (comma == std::string_view::npos) break;
-    i = comma + 1;
+  size_t pos = 0;
+  EntityTag tag;
+  while (next_entity_tag(value, pos, tag)) {
+    if (weak_match(tag, current)) return true;
   }
   return false;
 }

@@ -1,6 +1,7 @@
 // Entity tags and the If-None-Match precondition (RFC 9110 §8.8.3, §13.1.2).
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace etagd::http {
@@ -17,6 +18,11 @@ bool parse_entity_tag(std::string_view text, EntityTag& out);
 // RFC 9110 §8.8.3.2.
 bool strong_match(const EntityTag& a, const EntityTag& b);  // both strong, same opaque
 bool weak_match(const EntityTag& a, const EntityTag& b);    // same opaque, W/ ignored
+
+// Reads the next valid entity-tag of an If-None-Match / If-Match list from `pos` on and
+// advances `pos` past it; false at the end of the list. Invalid members are skipped, so a
+// list's good tags count however the bad ones look. `out.opaque` points into `list`.
+bool next_entity_tag(std::string_view list, size_t& pos, EntityTag& out);
 
 // Evaluates an If-None-Match field value against the current representation's ETag
 // (RFC 9110 §13.1.2): true when the value is "*" (and a representation exists) or any listed

@@ -284,6 +284,11 @@ void Exchange::fetch(Purpose purpose) {
     if (stale_->etag_from_upstream()) opts.if_none_match = stale_->etag();
     opts.if_modified_since = stale_->last_modified();
   }
+  // Passed-through validators may name a representation etagd encoded; stored routes evaluate
+  // them here instead (strip_conditionals).
+  if (purpose == Purpose::Forward && actions_->compress.enabled) {
+    opts.etag_codings = &actions_->compress.encodings;
+  }
   opts.client = &downstream_.client();
   opts.target = forwarded_target_;
   opts.body_length = request_body_ ? evbuffer_get_length(request_body_) : 0;
@@ -501,6 +506,8 @@ void Exchange::begin_streaming(const http::ResponseHead& head) {
       fields = representation_fields(fields, etag, *coding);
       stream_encoder_ = http::make_encoder(*coding, actions_->compress.level(*coding));
     }
+  } else if (head.status == 304 && encodes_on_the_fly()) {
+    fields = relayed_304_fields(fields, head);
   }
   AnswerHead a;
   a.status = head.status;
@@ -523,13 +530,39 @@ void Exchange::begin_streaming(const http::ResponseHead& head) {
   downstream_.start_answer(a);
 }
 
-std::optional<http::ContentCoding> Exchange::streaming_coding(const http::ResponseHead& head) const {
+bool Exchange::encodes_on_the_fly() const {
   // Only what a bypass rule forwards for a read: stored and validated responses are encoded
   // whole (finish_fetch), and a body that outgrew max_object_size streams as it came.
-  if (purpose_ != Purpose::Forward || actions_->cache != config::CacheMode::Bypass) return {};
-  if (request_.method != http::Method::Get && request_.method != http::Method::Head) return {};
+  if (purpose_ != Purpose::Forward || actions_->cache != config::CacheMode::Bypass) return false;
+  if (!actions_->compress.enabled) return false;
+  if (request_.method != http::Method::Get && request_.method != http::Method::Head) return false;
   // A Range request's answer is a range of the identity bytes (representation_choice.h).
-  if (request_.headers.contains("range")) return {};
+  return !request_.headers.contains("range");
+}
+
+std::string Exchange::relayed_304_fields(std::string_view fields, const http::ResponseHead& head) const {
+  // The upstream matched its own tag (the request named it beside the client's encoded one,
+  // upstream_request.h); the client gets the ETag and Vary its 200 would have carried
+  // (RFC 9110 §15.4.5). Whether that 200 would have been encoded cannot be known from a 304,
+  // so Vary is sent either way: it only makes a downstream cache key on Accept-Encoding.
+  std::string out = with_vary_accept_encoding(fields);
+  std::string inm;
+  for (const http::HeaderField& f : request_.headers) {
+    if (!http::iequals(f.name, "if-none-match")) continue;
+    if (!inm.empty()) inm += ", ";
+    inm.append(f.value);
+  }
+  const config::CompressPolicy& policy = actions_->compress;
+  http::ContentCoding chosen =
+      http::AcceptEncoding::from_request(request_.headers).choose(policy.encodings);
+  std::string etag =
+      client_etag_for_upstream_304(inm, head.headers.get("etag"), policy.encodings, chosen);
+  if (etag.empty()) return out;
+  return replace_etag_field(out, etag);
+}
+
+std::optional<http::ContentCoding> Exchange::streaming_coding(const http::ResponseHead& head) const {
+  if (!encodes_on_the_fly()) return {};
   const config::CompressPolicy& policy = actions_->compress;
   // Unknown length (chunked): taken to be long enough; the policy's other tests still apply.
   if (!may_encode(policy, head, upstream_cc_, head.content_length.value_or(policy.min_size))) {

@@ -125,9 +125,14 @@ class Exchange final : public UpstreamObserver {
   void begin_buffering(const http::ResponseHead& head, const HeadPlan& plan);
   void begin_streaming(const http::ResponseHead& head);
   void stream_body(const char* data, size_t len);
+  // True when this exchange passes a read through on a bypass route that encodes: its 200s
+  // are encoded as they stream (streaming_coding), its 304s relayed as relayed_304_fields.
+  bool encodes_on_the_fly() const;
   // The coding a bypassed read's answer is encoded in as it streams (Identity: none, but it
   // varies on Accept-Encoding); nullopt when the rule or the response rules it out.
   std::optional<http::ContentCoding> streaming_coding(const http::ResponseHead& head) const;
+  // The upstream 304's field block as the client gets it: with Vary and the ETag it holds.
+  std::string relayed_304_fields(std::string_view fields, const http::ResponseHead& head) const;
   // Runs `input` (and the end of the stream, when `end`) through stream_encoder_ into
   // encoded_buf_; on a codec failure cuts the answer short and returns false.
   bool encode_streamed(std::string_view input, bool end);

@@ -1,6 +1,9 @@
 #include "proxy/representation_encoding.h"
 
+#include <optional>
+
 #include "http/encoder.h"
+#include "http/etag.h"
 #include "http/field_writer.h"
 #include "http/token.h"
 
@@ -62,6 +65,67 @@ std::string representation_etag(std::string_view identity_etag, http::ContentCod
   return tag;
 }
 
+namespace {
+
+// The coding whose suffix `tag` carries among `codings`, and the length of its opaque part
+// without that suffix (the closing DQUOTE excluded); nullopt when it carries none.
+struct CodedTag {
+  http::ContentCoding coding;
+  size_t identity_size;  // of tag.opaque without "-coding" and the closing DQUOTE
+};
+std::optional<CodedTag> coded_tag(const http::EntityTag& tag,
+                                  const std::vector<http::ContentCoding>& codings) {
+  std::string_view inner = tag.opaque.substr(1, tag.opaque.size() - 2);
+  for (http::ContentCoding c : codings) {
+    std::string_view name = http::coding_name(c);
+    if (inner.size() > name.size() + 1 && inner.ends_with(name) &&
+        inner[inner.size() - name.size() - 1] == '-') {
+      return CodedTag{c, inner.size() - name.size() - 1};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string with_identity_etags(std::string_view list,
+                                const std::vector<http::ContentCoding>& codings) {
+  std::string out;
+  size_t pos = 0;
+  http::EntityTag tag;
+  while (http::next_entity_tag(list, pos, tag)) {
+    std::optional<CodedTag> coded = coded_tag(tag, codings);
+    if (!coded) continue;
+    if (out.empty()) out.assign(list);
+    out += ", ";
+    if (tag.weak) out += "W/";
+    out.append(tag.opaque.substr(0, 1 + coded->identity_size));
+    out += '"';
+  }
+  return out;
+}
+
+std::string client_etag_for_upstream_304(std::string_view if_none_match,
+                                         std::string_view upstream_etag,
+                                         const std::vector<http::ContentCoding>& codings,
+                                         http::ContentCoding chosen) {
+  http::EntityTag upstream;
+  if (!http::parse_entity_tag(upstream_etag, upstream)) return {};
+  std::string_view upstream_inner = upstream.opaque.substr(1, upstream.opaque.size() - 2);
+  std::string best;
+  size_t pos = 0;
+  http::EntityTag tag;
+  while (http::next_entity_tag(if_none_match, pos, tag)) {
+    std::optional<CodedTag> coded = coded_tag(tag, codings);
+    if (!coded || tag.opaque.substr(1, coded->identity_size) != upstream_inner) continue;
+    std::string member = tag.weak ? "W/" : "";
+    member.append(tag.opaque);
+    if (coded->coding == chosen) return member;
+    if (best.empty()) best = std::move(member);
+  }
+  return best;
+}
+
 std::string with_vary_accept_encoding(std::string_view identity_block) {
   bool named = false;
   for_each_line(identity_block, [&](std::string_view name, std::string_view value, size_t, size_t) {
@@ -79,20 +143,36 @@ std::string with_vary_accept_encoding(std::string_view identity_block) {
   return block;
 }
 
-std::string representation_fields(std::string_view identity_block, std::string_view etag,
-                                  http::ContentCoding coding) {
-  std::string block;
-  block.reserve(identity_block.size() + 32);
+namespace {
+
+// `block` with its ETag line's value replaced by `etag` (the line left out when `etag` is
+// empty), and without Content-Encoding lines when `drop_content_encoding`.
+std::string with_etag_line(std::string_view block, std::string_view etag, bool drop_content_encoding) {
+  std::string out;
+  out.reserve(block.size() + 32);
   size_t copied = 0;
-  for_each_line(identity_block, [&](std::string_view name, std::string_view, size_t start, size_t end) {
-    if (!http::iequals(name, "etag") && !http::iequals(name, "content-encoding")) return;
-    block.append(identity_block.substr(copied, start - copied));
-    if (http::iequals(name, "etag") && !etag.empty()) http::append_field(block, "ETag", etag);
+  for_each_line(block, [&](std::string_view name, std::string_view, size_t start, size_t end) {
+    bool is_etag = http::iequals(name, "etag");
+    if (!is_etag && !(drop_content_encoding && http::iequals(name, "content-encoding"))) return;
+    out.append(block.substr(copied, start - copied));
+    if (is_etag && !etag.empty()) http::append_field(out, "ETag", etag);
     copied = end;
   });
-  block.append(identity_block.substr(copied));
+  out.append(block.substr(copied));
+  return out;
+}
+
+}  // namespace
+
+std::string representation_fields(std::string_view identity_block, std::string_view etag,
+                                  http::ContentCoding coding) {
+  std::string block = with_etag_line(identity_block, etag, /*drop_content_encoding=*/true);
   http::append_field(block, "Content-Encoding", http::coding_name(coding));
   return block;
+}
+
+std::string replace_etag_field(std::string_view block, std::string_view etag) {
+  return with_etag_line(block, etag, /*drop_content_encoding=*/false);
 }
 
 std::vector<cache::EncodedRepresentation> encode_representations(

@@ -34,6 +34,23 @@ bool may_encode(const config::CompressPolicy& policy, const http::ResponseHead& 
 // `identity_etag`; "" when that is "" or not an entity-tag.
 std::string representation_etag(std::string_view identity_etag, http::ContentCoding coding);
 
+// A validator list (If-None-Match, If-Match) as the upstream must see it. The upstream only
+// knows its own tags, so each member that is the representation ETag of one of `codings`
+// ("abc-br") is followed by its identity form ("abc"): a client revalidating the br bytes it
+// holds gets the upstream's 304, and a write guarded by If-Match with the tag it saw is
+// compared with the state it saw. "" when no member needed it.
+std::string with_identity_etags(std::string_view list,
+                                const std::vector<http::ContentCoding>& codings);
+
+// The ETag an upstream 304 for `upstream_etag` gives the client whose If-None-Match was
+// `if_none_match` (RFC 9110 §15.4.5: the one its 200 would have carried): the member naming a
+// representation of `upstream_etag` that the client holds, `chosen`'s when it sent several;
+// "" when it named only the identity tag (or none), which then stands as it is.
+std::string client_etag_for_upstream_304(std::string_view if_none_match,
+                                         std::string_view upstream_etag,
+                                         const std::vector<http::ContentCoding>& codings,
+                                         http::ContentCoding chosen);
+
 // The identity field block with "Vary: Accept-Encoding" first (a 304 repeats it, RFC 9110
 // §15.4.5), unless one of its Vary lines already names Accept-Encoding.
 std::string with_vary_accept_encoding(std::string_view identity_block);
@@ -43,6 +60,9 @@ std::string with_vary_accept_encoding(std::string_view identity_block);
 // Content-Encoding added.
 std::string representation_fields(std::string_view identity_block, std::string_view etag,
                                   http::ContentCoding coding);
+
+// `block` with its ETag line's value replaced by `etag`, every other line as it was.
+std::string replace_etag_field(std::string_view block, std::string_view etag);
 
 // Encodes `body` in each of `codings` (at the policy's levels) and keeps the representations
 // smaller than the body itself: a coding that does not shrink it is not worth a Vary. Their

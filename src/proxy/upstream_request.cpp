@@ -8,6 +8,7 @@
 #include "http/hop_by_hop.h"
 #include "http/http_date.h"
 #include "http/token.h"
+#include "proxy/representation_encoding.h"
 
 namespace etagd::proxy {
 
@@ -116,6 +117,12 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
   for (const http::HeaderField& f : req.headers) {
     if (replaced_by_proxy(f.name, options.strip_conditionals)) continue;
     if (http::is_connection_specific(f.name, req.headers)) continue;
+    if (options.etag_codings &&
+        (http::iequals(f.name, "if-none-match") || http::iequals(f.name, "if-match"))) {
+      std::string with_identity = with_identity_etags(f.value, *options.etag_codings);
+      append_field(head, f.name, with_identity.empty() ? f.value : with_identity);
+      continue;
+    }
     append_field(head, f.name, f.value);
   }
 

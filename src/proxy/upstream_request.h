@@ -12,8 +12,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "config/config.h"
+#include "http/content_coding.h"
 #include "http/message_head.h"
 #include "proxy/client_identity.h"
 
@@ -25,6 +27,10 @@ struct UpstreamRequestOptions {
   bool strip_conditionals = false;          // etagd evaluates the client's validators itself
   std::string_view if_none_match;           // revalidation of a stored entry (RFC 9111 §4.3.1)
   std::optional<int64_t> if_modified_since;
+  // The codings whose representation ETags ("abc-br") clients of this route hold: the
+  // client's If-None-Match and If-Match also name their identity tags, the upstream's own
+  // (representation_encoding.h). Null when the route encodes nothing.
+  const std::vector<http::ContentCoding>* etag_codings = nullptr;
   const ClientIdentity* client = nullptr;   // X-Forwarded-*, Forwarded (client_identity.h)
   std::string_view target;                  // replaces the client's target when not empty
   uint64_t body_length = 0;

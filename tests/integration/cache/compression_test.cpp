@@ -358,4 +358,43 @@ TEST_CASE("bypass routes encode a streamed body on the fly, chunk by chunk, to a
   CHECK(ranged.body == whole);  // this origin ignores Range: the whole identity body
 }
 
+
+TEST_CASE("bypass routes revalidate an encoded representation: the upstream sees its own ETag and the 304 names the client's") {
+  // The client only ever saw "s1-br"; the upstream only knows "s1". RFC 9110 §15.4.5: the 304
+  // carries the ETag and Vary the 200 would have carried.
+  ScriptedOrigin origin;
+  std::string content = json_of(3000);
+  origin.route("/api/doc", [content](const OriginRequest& req, OriginReply& reply) {
+    std::string inm = req.headers.get("If-None-Match");
+    std::string im = req.headers.get("If-Match");
+    if (!inm.empty() && inm.find("\"s1\"") != std::string::npos) {
+      reply.reply(304, {{"ETag", "\"s1\""}}, "");
+    } else if (!im.empty() && im.find("\"s1\"") == std::string::npos) {
+      reply.reply(412, {}, "");
+    } else {
+      reply.reply(200, {{"Content-Type", "application/json"}, {"ETag", "\"s1\""}}, content);
+    }
+  });
+  CacheSetup s;
+  s.defaults = kCompress;
+  s.rules = {"{ match: { prefix: /api/ }, cache: bypass }"};
+  CachingEtagd etagd(origin, s);
+  HttpResponse first = etagd.get("/api/doc", {{"Accept-Encoding", "br"}});
+  REQUIRE(first.headers.get("ETag") == "\"s1-br\"");
+  HttpResponse again =
+      etagd.get("/api/doc", {{"Accept-Encoding", "br"}, {"If-None-Match", "\"s1-br\""}});
+  CHECK(again.status == 304);
+  CHECK(again.headers.get("ETag") == "\"s1-br\"");
+  CHECK(varies_on_accept_encoding(again));
+  // A client holding the identity bytes keeps the identity tag.
+  HttpResponse identity = etagd.get("/api/doc", {{"If-None-Match", "\"s1\""}});
+  CHECK(identity.status == 304);
+  CHECK(identity.headers.get("ETag") == "\"s1\"");
+  // If-Match with the encoded tag guards a write against the state the client saw.
+  HttpResponse put = etagd.request("PUT", "/api/doc", {{"If-Match", "\"s1-gzip\""}}, "{}");
+  CHECK(put.status == 200);
+  HttpResponse stale = etagd.request("PUT", "/api/doc", {{"If-Match", "\"s0-gzip\""}}, "{}");
+  CHECK(stale.status == 412);
+}
+
 }  // namespace etagd::testing

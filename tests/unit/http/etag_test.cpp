@@ -4,6 +4,7 @@
 
 using etagd::http::EntityTag;
 using etagd::http::if_none_match_matches;
+using etagd::http::next_entity_tag;
 using etagd::http::parse_entity_tag;
 using etagd::http::strong_match;
 using etagd::http::weak_match;
@@ -146,4 +147,19 @@ TEST_CASE("a current ETag that is not an entity-tag matches nothing but *") {
   CHECK(!if_none_match_matches("\"a\"", "a"));
   CHECK(!if_none_match_matches("\"a\"", ""));
   CHECK(!if_none_match_matches("\"\"", ""));
+}
+
+TEST_CASE("next_entity_tag walks a list's valid tags in order and skips invalid members") {
+  std::string_view list = " \"a\", junk, W/\"b\" ,, \"c,d\"";
+  size_t pos = 0;
+  EntityTag tag;
+  REQUIRE(next_entity_tag(list, pos, tag));
+  CHECK(tag.opaque == "\"a\"");
+  REQUIRE(next_entity_tag(list, pos, tag));
+  CHECK(tag.weak);
+  CHECK(tag.opaque == "\"b\"");
+  REQUIRE(next_entity_tag(list, pos, tag));
+  CHECK(tag.opaque == "\"c,d\"");
+  CHECK_FALSE(next_entity_tag(list, pos, tag));
+  CHECK(pos == list.size());
 }

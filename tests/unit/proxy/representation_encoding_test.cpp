@@ -73,6 +73,34 @@ TEST_CASE("a representation's fields are the identity fields with its ETag and C
         "Vary: Accept-Encoding\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n");
 }
 
+TEST_CASE("the upstream also sees the identity form of every encoded tag in a validator list") {
+  std::vector<ContentCoding> codings = {ContentCoding::Br, ContentCoding::Gzip};
+  CHECK(with_identity_etags("\"a-br\"", codings) == "\"a-br\", \"a\"");
+  CHECK(with_identity_etags("W/\"a-gzip\", \"b\"", codings) == "W/\"a-gzip\", \"b\", W/\"a\"");
+  // Nothing to add: the field passes as it came.
+  CHECK(with_identity_etags("\"a\", *", codings) == "");
+  // Only the route's codings count, and a bare suffix is not a coded tag.
+  CHECK(with_identity_etags("\"a-zstd\"", codings) == "");
+  CHECK(with_identity_etags("\"-br\"", codings) == "");
+}
+
+TEST_CASE("a relayed 304 names the representation the client holds, the chosen one first") {
+  std::vector<ContentCoding> codings = {ContentCoding::Br, ContentCoding::Gzip};
+  CHECK(client_etag_for_upstream_304("\"a-br\"", "\"a\"", codings, ContentCoding::Br) == "\"a-br\"");
+  CHECK(client_etag_for_upstream_304("\"a-gzip\", \"a-br\"", "\"a\"", codings, ContentCoding::Br) ==
+        "\"a-br\"");
+  CHECK(client_etag_for_upstream_304("\"a-gzip\"", "\"a\"", codings, ContentCoding::Br) == "\"a-gzip\"");
+  // The identity tag, another resource's tag, or an upstream ETag that is not one: unchanged.
+  CHECK(client_etag_for_upstream_304("\"a\"", "\"a\"", codings, ContentCoding::Br) == "");
+  CHECK(client_etag_for_upstream_304("\"b-br\"", "\"a\"", codings, ContentCoding::Br) == "");
+  CHECK(client_etag_for_upstream_304("\"a-br\"", "a", codings, ContentCoding::Br) == "");
+}
+
+TEST_CASE("replace_etag_field changes the ETag line only") {
+  CHECK(replace_etag_field("Vary: Accept-Encoding\r\nETag: \"a\"\r\nContent-Encoding: br\r\n", "\"a-br\"") ==
+        "Vary: Accept-Encoding\r\nETag: \"a-br\"\r\nContent-Encoding: br\r\n");
+}
+
 TEST_CASE("encoded representations decode to the body and only those that shrink it are kept") {
   std::string body;
   for (int i = 0; body.size() < 3000; ++i) body += "{\"n\":" + std::to_string(i % 10) + "},";
