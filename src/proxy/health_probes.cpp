@@ -13,8 +13,10 @@
 
 #include "base/unique_fd.h"
 #include "config/size_and_duration.h"
+#include "proxy/server_choice.h"
 #include "proxy/server_health.h"
 #include "proxy/shared_state.h"
+#include "proxy/worker.h"
 
 namespace etagd::proxy {
 
@@ -108,6 +110,12 @@ bool probe_server(const UpstreamServer& server, const config::HealthCheckConfig&
   return true;
 }
 
+void HealthProbes::serve_waiters(const RunningConfig& rc) {
+  // serve_waiting takes no lock while nobody waits: the common case costs one atomic load.
+  Worker::wake_granted(shared_.upstream_slots().serve_waiting(
+      rc.servers, choice_for(rc.config->upstream)));
+}
+
 HealthProbes::HealthProbes(SharedState& shared) : shared_(shared), thread_([this] { run(); }) {}
 
 HealthProbes::~HealthProbes() {
@@ -141,6 +149,7 @@ void HealthProbes::run() {
         s.server->probe_up.store(true, std::memory_order_relaxed);
       }
       streaks_.clear();
+      serve_waiters(*rc);
       continue;
     }
     auto round_start = Clock::now();
@@ -154,8 +163,10 @@ void HealthProbes::run() {
       } else if (change > 0) {
         spdlog::info("upstream {}: up again, {} health checks in a row passed", s.server->url,
                      check.passes);
+        serve_waiters(*rc);  // now, not after probing the other servers
       }
     }
+    serve_waiters(*rc);
     auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - round_start);
     sleep_ms = std::max<int64_t>(0, (check.interval - spent).count());
   }

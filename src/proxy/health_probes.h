@@ -8,6 +8,13 @@
 // other: a thread of its own never holds up a worker's loop, and a round lasts at most
 // servers x timeout. With the check off (or switched off by a reload) every server counts as
 // up again: a check that no longer runs must not keep one out.
+//
+// The prober also wakes the requests queued for an upstream slot (upstream_slots.h) when a
+// server becomes usable without any slot being freed: at once when a probe brings one back,
+// and after every round (an ejection that ended, a reload that added a server or room), so
+// a queued request waits at most about one interval (200 ms with the check off) past the
+// moment a server can take it. One thread does it for every worker: the grants go to each
+// waiter's own worker through its mailbox.
 #pragma once
 
 #include <condition_variable>
@@ -18,6 +25,7 @@
 #include <thread>
 
 #include "config/config.h"
+#include "proxy/running_config.h"
 #include "proxy/upstream_server.h"
 
 namespace etagd::proxy {
@@ -33,6 +41,8 @@ class HealthProbes {
 
  private:
   void run();
+  // Dispatches the requests waiting for a slot to the servers of `rc` that have room now.
+  void serve_waiters(const RunningConfig& rc);
   // Sleeps up to `ms`; false when asked to stop.
   bool pause(int64_t ms);
 

@@ -89,6 +89,11 @@ std::vector<UpstreamSlots::Grant> UpstreamSlots::release(UpstreamServer& server,
                                                          const ChoiceContext& choice) {
   uint32_t before = server.in_flight.fetch_sub(1, std::memory_order_seq_cst);
   ETAGD_ASSERT(before > 0, "a slot is released only by its holder");
+  return serve_waiting(servers, choice);
+}
+
+std::vector<UpstreamSlots::Grant> UpstreamSlots::serve_waiting(
+    const std::vector<RunningServer>& servers, const ChoiceContext& choice) {
   if (waiting_.load(std::memory_order_seq_cst) == 0) return {};
   // Waiters may go to any server, not just those a retry excluded.
   ChoiceContext any = choice;

@@ -64,6 +64,13 @@ class UpstreamSlots {
   // the caller to wake. Empty (and no lock taken) while nobody waits.
   std::vector<Grant> release(UpstreamServer& server, const std::vector<RunningServer>& servers,
                              const ChoiceContext& choice);
+  // Hands free slots to waiters without a release: for when a server became usable again
+  // (a health check brought it back, an ejection ended, a reload added room). Waiters queued
+  // while every server was down or full would otherwise wait for a slot that is never freed:
+  // nothing is in flight to free one. Same result and contract as release(); no lock taken
+  // while nobody waits.
+  std::vector<Grant> serve_waiting(const std::vector<RunningServer>& servers,
+                                   const ChoiceContext& choice);
 
   uint32_t waiting() const { return waiting_.load(std::memory_order_relaxed); }
 

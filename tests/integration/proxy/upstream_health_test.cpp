@@ -71,6 +71,129 @@ TEST_CASE("a server killed mid-run costs idempotent GETs no error: they are retr
   CHECK(b.request_count() > b_before);    // the survivor takes everything
 }
 
+TEST_CASE("requests queued while every server went down are sent as soon as a health check "
+          "brings one back, not left to wait for their queue timeout") {
+  ScriptedOrigin origin;
+  origin.route("/slow", script::delayed(1500ms, script::respond(200, {}, "slow")));
+  origin.route("/item", script::respond(200, {}, "item"));
+  ProxySettings s;
+  s.servers = {server(origin)};
+  s.upstream = std::string(kFastChecks) + ", max_connections: 1, queue: { size: 10, timeout: 20s }";
+  Proxy proxy(origin, s);
+
+  // The only slot is taken by a slow request; three more wait for it in the queue.
+  std::atomic<int> slow_status{0};
+  std::thread holder([&] { slow_status = http_get(proxy.port(), "/slow").status; });
+  REQUIRE(origin.wait_for_requests("/slow", 1, 2000ms));
+  std::vector<int> status(3, 0);
+  std::vector<std::thread> queued;
+  for (size_t i = 0; i < status.size(); ++i) {
+    queued.emplace_back([&, i] { status[i] = http_get(proxy.port(), "/item", {}, 25000ms).status; });
+  }
+  std::this_thread::sleep_for(200ms);
+  // The server goes down while they wait: the slot the slow request frees finds no usable
+  // server, so nothing is sent and nothing frees a slot afterwards.
+  origin.route("/health", script::respond(503, {}, "restarting"));
+  REQUIRE(proxy.process().wait_for_log("upstream " + origin.url() + ": down", 2000ms));
+  holder.join();
+  CHECK(slow_status.load() == 200);
+  std::this_thread::sleep_for(300ms);
+  CHECK(origin.request_count("/item") == 0);
+
+  origin.route("/health", script::respond(200, {}, "ok"));
+  auto back = std::chrono::steady_clock::now();
+  for (std::thread& t : queued) t.join();
+  long answered_ms = elapsed_ms(back);
+  for (int st : status) CHECK(st == 200);
+  CHECK(origin.request_count("/item") == 3);
+  // One interval (200 ms) for the probe that brings the server back, then three requests one
+  // after the other through the one slot; far below the 20 s queue timeout.
+  CHECK(answered_ms < 1500);
+}
+
+TEST_CASE("a server that accepts connections and never answers is ejected by its read timeouts, "
+          "and GETs retried on the other server see no error") {
+  ScriptedOrigin hanging;
+  ScriptedOrigin good;
+  hanging.set_default(script::never_answer());
+  ProxySettings s;
+  s.servers = {server(hanging), server(good)};
+  s.upstream = "passive: { fails: 2, within: 10s, eject_for: 30s }, retry: { tries: 2 }";
+  s.timeouts = "upstream_read: 300ms";
+  Proxy proxy(hanging, s);
+
+  for (int i = 0; i < 10; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    HttpResponse r = http_get(proxy.port(), "/item/" + std::to_string(i));
+    CHECK(r.status == 200);
+    CHECK(r.body == "{\"method\":\"GET\",\"target\":\"/item/" + std::to_string(i) + "\"}");
+    // A request that met the hanging server waited one read timeout, not more.
+    CHECK(elapsed_ms(start) < 1500);
+  }
+  // One request at a time goes to the first server until two timeouts eject it.
+  CHECK(hanging.request_count() == 2);
+  CHECK(good.request_count() == 10);
+  CHECK(proxy.log().find("upstream " + hanging.url() + ": ejected for 30s after 2 failed "
+                         "requests within 10s") != std::string::npos);
+}
+
+TEST_CASE("slow start: a server back from an outage gets a small share of the requests at "
+          "first and its full share once slow_start has passed") {
+  ScriptedOrigin returning;
+  ScriptedOrigin steady;
+  for (ScriptedOrigin* o : {&returning, &steady}) {
+    o->route("/item/*", script::delayed(20ms, script::respond(200, {}, "item")));
+  }
+  returning.route("/health", script::respond(503, {}, "starting"));
+  ProxySettings s;
+  s.servers = {server(returning), server(steady)};
+  s.upstream = std::string(kFastChecks) + ", slow_start: 3s";
+  Proxy proxy(returning, s);
+  REQUIRE(proxy.process().wait_for_log("upstream " + returning.url() + ": down", 2000ms));
+
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> failed{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 2000 && !stop; ++i) {
+        if (http_get(proxy.port(), "/item/" + std::to_string(t) + "-" + std::to_string(i))
+                .status != 200) {
+          failed++;
+        }
+      }
+    });
+  }
+  // The share of the returning server among the requests of the next `window`.
+  auto share = [&](std::chrono::milliseconds window) {
+    returning.clear_requests();
+    steady.clear_requests();
+    std::this_thread::sleep_for(window);
+    size_t ret = 0;
+    for (const OriginRequest& q : returning.requests()) ret += q.path != "/health";
+    size_t all = ret;
+    for (const OriginRequest& q : steady.requests()) all += q.path != "/health";
+    return all == 0 ? -1.0 : static_cast<double>(ret) / static_cast<double>(all);
+  };
+  std::this_thread::sleep_for(300ms);
+  double while_down = share(300ms);
+  returning.route("/health", script::respond(200, {}, "ok"));
+  REQUIRE(proxy.process().wait_for_log("upstream " + returning.url() + ": up again", 2000ms));
+  auto back = std::chrono::steady_clock::now();
+  double first = share(1000ms);
+  std::this_thread::sleep_until(back + 3200ms);
+  double settled = share(500ms);
+  stop = true;
+  for (std::thread& c : clients) c.join();
+
+  CHECK(failed.load() == 0);
+  CHECK(while_down == 0.0);
+  // Its weight starts at a tenth and grows to the whole over the 3 s (a third of it by the
+  // end of the first second); two equal servers share half and half once it has.
+  CHECK(first < 0.25);
+  CHECK(settled > 0.35);
+}
+
 TEST_CASE("a server failing its health check is not used although it accepts connections") {
   ScriptedOrigin sick;
   ScriptedOrigin well;

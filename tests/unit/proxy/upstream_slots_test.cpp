@@ -116,6 +116,36 @@ TEST_CASE("a withdrawn waiter is never granted; withdrawing after the grant says
   CHECK_FALSE(slots.withdraw(waiter(2)));  // granted already
 }
 
+TEST_CASE("waiters left queued while no server was usable are granted when one is back, "
+          "without any slot being released") {
+  UpstreamSlots slots;
+  auto one = servers(1);
+  std::shared_ptr<UpstreamServer> granted;
+  std::shared_ptr<UpstreamServer> s = admit(slots, one, 1);
+  REQUIRE(slots.enqueue(one, ChoiceContext{1}, 10, waiter(1), granted) == Admission::Queued);
+  REQUIRE(slots.enqueue(one, ChoiceContext{1}, 10, waiter(2), granted) == Admission::Queued);
+  // The server goes down; the request in flight ends and its slot finds nobody to take it.
+  s->probe_up = false;
+  CHECK(slots.release(*s, one, ChoiceContext{1}).empty());
+  CHECK(slots.serve_waiting(one, ChoiceContext{1}).empty());
+  CHECK(slots.waiting() == 2);
+  CHECK(s->in_flight == 0);
+  // Back up: the longest waiter gets the one slot, the other keeps its place.
+  s->probe_up = true;
+  std::vector<UpstreamSlots::Grant> g = slots.serve_waiting(one, ChoiceContext{1});
+  REQUIRE(g.size() == 1);
+  CHECK(g[0].waiter.id == 1);
+  CHECK(g[0].server == s);
+  CHECK(s->in_flight == 1);
+  CHECK(slots.waiting() == 1);
+  // More room (a reload raised the limit) serves the rest the same way.
+  g = slots.serve_waiting(one, ChoiceContext{2});
+  REQUIRE(g.size() == 1);
+  CHECK(g[0].waiter.id == 2);
+  CHECK(slots.waiting() == 0);
+  CHECK(slots.serve_waiting(one, ChoiceContext{2}).empty());
+}
+
 TEST_CASE("under contention from several threads every queued request is granted in the end "
           "and no server's count passes the limit") {
   UpstreamSlots slots;
