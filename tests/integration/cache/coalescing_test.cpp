@@ -10,10 +10,24 @@
 #include <vector>
 
 #include "cache_harness.h"
+#include "support/eventually.h"
+#include "support/free_port.h"
+#include "support/http_client.h"
 #include "support/origin_scripts.h"
+#include "support/prometheus_text.h"
 
 namespace etagd::testing {
 namespace {
+
+// True once `n` requests are parked behind another's fetch: etagd counts a waiter when it
+// parks it (etagd_coalesced_waits_total).
+bool parked(uint16_t admin_port, double n) {
+  return eventually([&] {
+    std::optional<double> v =
+        sample_value(http_get(admin_port, "/metrics").body, "etagd_coalesced_waits_total");
+    return v && *v >= n;
+  }, 3000ms);
+}
 
 struct Outcome {
   int status = 0;
@@ -182,7 +196,10 @@ TEST_CASE("coalesced requests that differ in a Vary field each get their own var
 TEST_CASE("waiters that hang up before the fetch completes do not disturb the others") {
   ScriptedOrigin origin;
   origin.route("/api/hot", script::delayed(400ms, script::respond(200, {}, "hot data")));
-  CachingEtagd etagd(origin, {.workers = "2", .rules = {"{ match: { prefix: /api/ }, ttl: 60s }"}});
+  const uint16_t admin = free_port();
+  CachingEtagd etagd(origin, {.workers = "2",
+                              .rules = {"{ match: { prefix: /api/ }, ttl: 60s }"},
+                              .admin_port = admin});
 
   HttpClient leader = etagd.client();
   leader.send_request("GET", "/api/hot");
@@ -193,7 +210,7 @@ TEST_CASE("waiters that hang up before the fetch completes do not disturb the ot
     quitters.back().send_request("GET", "/api/hot");
   }
   std::thread stayer([&] { CHECK(etagd.get("/api/hot").body == "hot data"); });
-  std::this_thread::sleep_for(50ms);  // all of them are parked behind the leader
+  REQUIRE(parked(admin, 6));
   for (HttpClient& q : quitters) q.reset();
   stayer.join();
   CHECK(leader.read_response().body == "hot data");
@@ -205,7 +222,9 @@ TEST_CASE("waiters that hang up before the fetch completes do not disturb the ot
 TEST_CASE("when the fetching client hangs up, its waiters still share one origin request") {
   ScriptedOrigin origin;
   origin.route("/api/hot", script::delayed(400ms, script::respond(200, {}, "hot data")));
-  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s }"}});
+  const uint16_t admin = free_port();
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s }"},
+                              .admin_port = admin});
 
   HttpClient leader = etagd.client();
   leader.send_request("GET", "/api/hot");
@@ -215,7 +234,7 @@ TEST_CASE("when the fetching client hangs up, its waiters still share one origin
     waiters.push_back(etagd.client());
     waiters.back().send_request("GET", "/api/hot");
   }
-  std::this_thread::sleep_for(50ms);  // the waiters are parked behind the leader
+  REQUIRE(parked(admin, 8));
   leader.reset();
   for (HttpClient& w : waiters) CHECK(w.read_response().body == "hot data");
   // The leader's fetch was already on its way: finishing it for the cache would serve all
@@ -225,17 +244,15 @@ TEST_CASE("when the fetching client hangs up, its waiters still share one origin
 
 TEST_CASE("concurrent requests for a stale entry make one revalidation") {
   ScriptedOrigin origin;
-  OriginResource hot(200, {{"ETag", "\"v1\""}}, "hot data");
+  // Stored stale (the origin says Age 61 against a 60 s ttl); the 304 has no Age, so the
+  // refreshed entry is fresh when the waiters look at it.
+  OriginResource hot(200, {{"ETag", "\"v1\""}, {"Age", "61"}}, "hot data");
+  hot.set_not_modified_fields({{"ETag", "\"v1\""}});
   origin.route("/api/hot", hot.handler());
-  CachingEtagd etagd(origin, {.workers = "2", .rules = {"{ match: { prefix: /api/ }, ttl: 2s }"}});
+  CachingEtagd etagd(origin, {.workers = "2", .rules = {"{ match: { prefix: /api/ }, ttl: 60s }"}});
 
   etagd.get("/api/hot");
   hot.set_delay(300ms);
-  // etagd counts whole seconds, and a revalidation that crosses a second boundary starts with
-  // an age of 1 (RFC 9111 §4.2.3 response_delay): start right after a boundary so the refreshed
-  // entry is still fresh when the waiters look at it.
-  align_to_second_start();
-  std::this_thread::sleep_for(2100ms);
   std::vector<Outcome> outcomes = concurrent_gets(etagd.port(), 20, no_headers);
 
   for (const Outcome& o : outcomes) {

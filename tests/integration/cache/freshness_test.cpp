@@ -147,13 +147,14 @@ TEST_CASE("an Age from the upstream counts against the freshness lifetime") {
 TEST_CASE("a rule ttl replaces the upstream's lifetime in both directions") {
   ScriptedOrigin origin;
   origin.route("/api/zero", script::respond(200, {{"Cache-Control", "max-age=0"}}, "z"));
-  origin.route("/short/long", script::respond(200, {{"Cache-Control", "max-age=3600"}}, "l"));
+  // Age 5: well inside the upstream's hour, past the rule's second.
+  origin.route("/short/long",
+               script::respond(200, {{"Cache-Control", "max-age=3600"}, {"Age", "5"}}, "l"));
   CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s }",
                                         "{ match: { prefix: /short/ }, ttl: 1s }"}});
 
   CHECK(stored(etagd, origin, "/api/zero"));
   etagd.get("/short/long");
-  std::this_thread::sleep_for(1100ms);
   HttpResponse later = etagd.get("/short/long");
   CHECK(cache_status(later) != "HIT");
   CHECK(origin.request_count("/short/long") == 2);
@@ -267,12 +268,13 @@ TEST_CASE("with rules a 5xx is never stored, whatever freshness it claims") {
 
 TEST_CASE("a fresh 5xx never replaces an entry that stale-if-error can still serve") {
   ScriptedOrigin origin;
-  origin.route("/doc", script::respond(200, {{"Cache-Control", "max-age=1, stale-if-error=60"}},
+  // Stored stale (Age 5 against max-age=1), inside its stale-if-error window.
+  origin.route("/doc", script::respond(200, {{"Cache-Control", "max-age=1, stale-if-error=60"},
+                                             {"Age", "5"}},
                                        "document"));
   CachingEtagd etagd(origin);  // no rules
   etagd.get("/doc");
   origin.route("/doc", script::respond(500, {{"Cache-Control", "max-age=60"}}, "down"));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   for (int i = 0; i < 2; ++i) {
     HttpResponse r = etagd.get("/doc");
     CHECK(r.status == 200);
