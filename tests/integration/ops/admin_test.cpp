@@ -126,8 +126,7 @@ TEST_CASE("healthz answers 200 while serving and 503 while draining") {
   slow.send_request("GET", "/api/slow");
   REQUIRE(s.origin.wait_for_requests("/api/slow", 1, 3000ms));
   etagd.signal(SIGTERM);
-  std::this_thread::sleep_for(200ms);
-  CHECK(http_get(s.admin_port, "/healthz").status == 503);
+  CHECK(eventually([&] { return http_get(s.admin_port, "/healthz").status == 503; }, 3000ms));
   // The request in flight still gets its answer.
   CHECK(slow.read_response().status == 200);
   auto exit = etagd.wait_exit(5000ms);

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "support/etagd_process.h"
+#include "support/eventually.h"
 #include "support/free_port.h"
 #include "support/http_client.h"
 #include "support/scripted_origin.h"
@@ -78,11 +79,12 @@ TEST_CASE("a valid config reloaded under load applies to new requests and no req
   REQUIRE(http_get(port, "/api/x").headers.get("X-Cache") == "HIT");
 
   Load load(port);
-  std::this_thread::sleep_for(200ms);
+  REQUIRE(eventually([&] { return load.ok() >= 50; }, 3000ms));  // requests before the reload
   etagd.rewrite_config(config("max-age=20"));
   etagd.signal(SIGHUP);
   REQUIRE(etagd.wait_for_log("configuration reloaded", 3000ms));
-  std::this_thread::sleep_for(200ms);
+  const int at_reload = load.ok();
+  REQUIRE(eventually([&] { return load.ok() >= at_reload + 50; }, 3000ms));  // and after it
   load.stop();
 
   CHECK(load.failed() == 0);
