@@ -326,8 +326,8 @@ int main(int argc, char** argv) {
           }
         },
         // A purge names a URL as clients send it; the rule's cache_key says how it is stored.
-        [&server](std::string_view host, std::string_view target) {
-          return etagd::proxy::stored_url_key(server.config()->rules, host, target);
+        [&server](std::string_view host, std::string_view target, etagd::cache::Scheme scheme) {
+          return etagd::proxy::stored_url_key(server.config()->rules, host, target, scheme);
         }};
     admin = std::make_unique<etagd::ops::AdminServer>(std::move(deps), loaded.config->admin.listen);
     if (etagd::base::Status s = admin->start(); !s) {

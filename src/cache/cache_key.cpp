@@ -10,11 +10,14 @@ namespace etagd::cache {
 
 namespace {
 
-// RFC 9110 §4.2.3: an empty port, or the scheme's default (80 for http), is the same origin as
-// no port at all.
-std::string_view without_default_port(std::string_view host) {
-  if (host.ends_with(":80")) {
-    host.remove_suffix(3);
+constexpr std::string_view kHttpsPrefix = "https://";
+
+// RFC 9110 §4.2.3: an empty port, or the scheme's default (80 for http, 443 for https), is the
+// same origin as no port at all.
+std::string_view without_default_port(std::string_view host, Scheme scheme) {
+  std::string_view default_port = scheme == Scheme::Https ? ":443" : ":80";
+  if (host.ends_with(default_port)) {
+    host.remove_suffix(default_port.size());
   } else if (host.ends_with(':')) {
     host.remove_suffix(1);
   }
@@ -33,13 +36,20 @@ std::string_view origin_form(std::string_view target) {
   return target.substr(path);
 }
 
+// The key without its scheme part: the host starts it, and escaped host bytes never hold '/'.
+std::string_view without_scheme(std::string_view url_key) {
+  if (url_key.starts_with(kHttpsPrefix)) url_key.remove_prefix(kHttpsPrefix.size());
+  return url_key;
+}
+
 }  // namespace
 
-std::string make_url_key(std::string_view host, std::string_view path_and_query) {
-  host = without_default_port(host);
+std::string make_url_key(std::string_view host, std::string_view path_and_query, Scheme scheme) {
+  host = without_default_port(host, scheme);
   std::string_view target = origin_form(path_and_query);
   std::string key;
-  key.reserve(host.size() + target.size() + 1);
+  key.reserve(kHttpsPrefix.size() + host.size() + target.size() + 1);
+  if (scheme == Scheme::Https) key += kHttpsPrefix;
   for (char c : host) {
     // A valid Host has none of these (RFC 3986 reg-name); escaping them keeps the key
     // injective and keeps url_key_path() right even for a bogus Host.
@@ -63,7 +73,9 @@ std::string make_url_key(std::string_view host, std::string_view path_and_query)
 }
 
 std::string_view url_key_path(std::string_view url_key) {
-  // make_url_key escapes '/' and '?' in the host, so the path starts at the first '/'.
+  // make_url_key escapes '/' and '?' in the host, so the path starts at the first '/' after
+  // the scheme.
+  url_key = without_scheme(url_key);
   size_t start = url_key.find('/');
   if (start == std::string_view::npos) return {};
   std::string_view rest = url_key.substr(start);
@@ -83,6 +95,7 @@ std::string variant_value(const http::HeaderList& request, std::string_view fiel
 }
 
 std::string_view url_key_target(std::string_view url_key) {
+  url_key = without_scheme(url_key);
   size_t start = url_key.find('/');
   if (start == std::string_view::npos) return {};
   return url_key.substr(start);

@@ -1,5 +1,7 @@
 #include "ops/admin_api.h"
 
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "base/json_writer.h"
@@ -54,12 +56,14 @@ bool iequals_prefix(std::string_view s, std::string_view prefix) {
 struct PurgeUrl {
   std::string host;    // empty when the URL was a path
   std::string target;  // path?query
+  // The scheme an absolute URL names; none for a path: then both schemes' entries go.
+  std::optional<cache::Scheme> scheme;
 };
 
 // "http://host[:port]/path?q" or "/path?q". Returns nullopt for anything else.
 std::optional<PurgeUrl> parse_purge_url(std::string_view url) {
   if (size_t hash = url.find('#'); hash != std::string_view::npos) url = url.substr(0, hash);
-  if (!url.empty() && url.front() == '/') return PurgeUrl{"", std::string(url)};
+  if (!url.empty() && url.front() == '/') return PurgeUrl{"", std::string(url), std::nullopt};
   std::string_view rest;
   if (iequals_prefix(url, "http://")) {
     rest = url.substr(7);
@@ -73,12 +77,10 @@ std::optional<PurgeUrl> parse_purge_url(std::string_view url) {
   std::string_view authority = rest.substr(0, slash);
   // Userinfo has no place in a cache key (RFC 9110 §4.2.4 deprecates it in http URIs).
   if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
-  // RFC 9110 §4.2.3: the scheme's default port is the same origin as no port (make_url_key
-  // drops ":80"; a TLS terminator in front forwards https requests with the Host as sent).
-  if (https && authority.ends_with(":443")) authority.remove_suffix(4);
   std::string target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (target.front() == '?') target.insert(0, "/");
-  return PurgeUrl{std::string(authority), std::move(target)};
+  return PurgeUrl{std::string(authority), std::move(target),
+                  https ? cache::Scheme::Https : cache::Scheme::Http};
 }
 
 }  // namespace
@@ -101,8 +103,10 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
 
 AdminApi::AdminApi(AdminDeps deps) : deps_(std::move(deps)) {}
 
-std::string AdminApi::url_key(std::string_view host, std::string_view target) const {
-  return deps_.url_key ? deps_.url_key(host, target) : cache::make_url_key(host, target);
+std::string AdminApi::url_key(std::string_view host, std::string_view target,
+                              cache::Scheme scheme) const {
+  return deps_.url_key ? deps_.url_key(host, target, scheme)
+                       : cache::make_url_key(host, target, scheme);
 }
 
 AdminResponse AdminApi::handle(const http::RequestHead& request) const {
@@ -198,22 +202,32 @@ AdminResponse AdminApi::purge(const http::RequestHead& request, bool varnish_sty
     return json_error(400, "url must be http://host/path or /path (with host=)");
   }
   if (!parsed->host.empty() && host && !host->empty() &&
-      cache::make_url_key(*host, "/") != cache::make_url_key(parsed->host, "/")) {
+      cache::make_url_key(*host, "/", *parsed->scheme) !=
+          cache::make_url_key(parsed->host, "/", *parsed->scheme)) {
     return json_error(400, "host= disagrees with the host in url=");
   }
   std::string purge_host = !parsed->host.empty() ? parsed->host : host.value_or("");
   if (purge_host.empty()) {
     // A path alone: that path and query on every host.
-    std::string target = url_key("", parsed->target);
+    std::string target = url_key("", parsed->target, cache::Scheme::Http);
     size_t n = deps_.cache.purge_target(target);
     if (deps_.on_purge) deps_.on_purge("target", target);
     w.begin_object().key("purged").value(static_cast<uint64_t>(n)).key("target").value(target);
     w.end_object();
     return json(200, w.str() + "\n");
   }
-  std::string key = url_key(purge_host, parsed->target);
-  size_t n = deps_.cache.purge_url(key);
-  if (deps_.on_purge) deps_.on_purge("url", key);
+  // url=http://... or url=https://... purges that scheme's entry; a path with host= names no
+  // scheme and purges both.
+  std::vector<cache::Scheme> schemes = {cache::Scheme::Http, cache::Scheme::Https};
+  if (parsed->scheme) schemes = {*parsed->scheme};
+  size_t n = 0;
+  std::string key;
+  for (cache::Scheme scheme : schemes) {
+    key = url_key(purge_host, parsed->target, scheme);
+    n += deps_.cache.purge_url(key);
+    if (deps_.on_purge) deps_.on_purge("url", key);
+  }
+  if (!parsed->scheme) key = url_key(purge_host, parsed->target, cache::Scheme::Http);
   w.begin_object().key("purged").value(static_cast<uint64_t>(n)).key("key").value(key);
   w.end_object();
   return json(200, w.str() + "\n");

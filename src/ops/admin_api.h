@@ -31,6 +31,7 @@
 #include <string>
 #include <string_view>
 
+#include "cache/cache_key.h"
 #include "cache/cache_store.h"
 #include "config/config.h"
 #include "http/message_head.h"
@@ -49,9 +50,10 @@ struct AdminDeps {
   // (value: path?query, on every host) or "prefix" (value: the path prefix), so fleet mode can
   // publish it to the other instances.
   std::function<void(std::string_view kind, std::string_view value)> on_purge;
-  // The key a GET for target on host is stored under (rules may normalise the query); when
-  // empty, cache::make_url_key.
-  std::function<std::string(std::string_view host, std::string_view target)> url_key;
+  // The key a GET for target on host over scheme is stored under (rules may normalise the
+  // query); when empty, cache::make_url_key.
+  std::function<std::string(std::string_view host, std::string_view target, cache::Scheme scheme)>
+      url_key;
 };
 
 struct AdminResponse {
@@ -67,7 +69,7 @@ class AdminApi {
   AdminResponse handle(const http::RequestHead& request) const;
 
  private:
-  std::string url_key(std::string_view host, std::string_view target) const;
+  std::string url_key(std::string_view host, std::string_view target, cache::Scheme scheme) const;
   AdminResponse metrics() const;
   AdminResponse healthz() const;
   AdminResponse config() const;

@@ -147,11 +147,12 @@ void Exchange::start() {
   prepare();
   if (cache_use(request_, *actions_) == CacheUse::Store) {
     const config::CacheKeyActions& key = actions_->cache_key;
+    cache::Scheme scheme = key_scheme(downstream_.client().scheme);
     if (key.query.empty()) {
-      url_key_ = cache::make_url_key(request_.host, request_.target);
+      url_key_ = cache::make_url_key(request_.host, request_.target, scheme);
     } else {
       std::string target = http::normalise_query(request_.target, key.query);
-      url_key_ = cache::make_url_key(request_.host, target);
+      url_key_ = cache::make_url_key(request_.host, target, scheme);
       if (key.forward_normalised) forwarded_target_ = std::move(target);
     }
   }

@@ -9,13 +9,19 @@ namespace etagd::proxy {
 namespace {
 
 // The path?query of a Location/Content-Location value if it names the request's host:
-// a path-absolute reference, or an absolute http URI whose authority equals Host.
+// a path-absolute reference, or an absolute http or https URI whose authority equals Host
+// (the caller drops both schemes' entries either way).
 std::string_view same_host_target(std::string_view value, std::string_view host) {
   if (value.empty()) return {};
   if (value[0] == '/') return value.substr(0, 2) == "//" ? std::string_view() : value;
-  constexpr std::string_view kScheme = "http://";
-  if (!http::istarts_with(value, kScheme)) return {};
-  std::string_view rest = value.substr(kScheme.size());
+  std::string_view rest;
+  if (http::istarts_with(value, "http://")) {
+    rest = value.substr(7);
+  } else if (http::istarts_with(value, "https://")) {
+    rest = value.substr(8);
+  } else {
+    return {};
+  }
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
   if (!http::iequals(authority, host)) return {};
@@ -35,19 +41,25 @@ void invalidate_after_write(cache::CacheStore& cache, fleet::FleetChannel* fleet
                             const config::RuleSet& rules, const http::RequestHead& request,
                             const http::ResponseHead& response,
                             const config::RuleActions& actions) {
-  // Locally first, then the other instances (a non-blocking queue push).
-  auto url = [&](const std::string& key) {
-    cache.invalidate_url(key);
-    if (fleet != nullptr) fleet->publish_url(key);
+  // Locally first, then the other instances (a non-blocking queue push). A write over either
+  // scheme drops the entries of both: http and https name the same resource behind one proxy,
+  // and a stale twin would outlive the change (RFC 9111 §4.4). Both keys are published rather
+  // than having receivers expand one, so an instance running an older build still drops each.
+  auto url = [&](std::string_view target) {
+    for (cache::Scheme scheme : {cache::Scheme::Http, cache::Scheme::Https}) {
+      std::string key = stored_url_key(rules, request.host, target, scheme);
+      cache.invalidate_url(key);
+      if (fleet != nullptr) fleet->publish_url(key);
+    }
   };
   auto prefix = [&](std::string_view path_prefix, cache::PrefixMatch match) {
     cache.invalidate_prefix(path_prefix, match);
     if (fleet != nullptr) fleet->publish_prefix(path_prefix, match);
   };
-  url(stored_url_key(rules, request.host, request.target));
+  url(request.target);
   for (std::string_view name : {"location", "content-location"}) {
     std::string_view target = same_host_target(response.headers.get(name), request.host);
-    if (!target.empty()) url(stored_url_key(rules, request.host, target));
+    if (!target.empty()) url(target);
   }
   for (const config::InvalidateTarget& t : actions.invalidate) {
     switch (t.kind) {

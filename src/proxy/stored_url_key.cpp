@@ -15,11 +15,15 @@ std::string rule_host(std::string_view host) {
 }
 
 std::string stored_url_key(const config::RuleSet& rules, std::string_view host,
-                           std::string_view target) {
+                           std::string_view target, cache::Scheme scheme) {
   std::string_view path = target.substr(0, target.find('?'));
   const config::RuleActions& actions = *rules.match(http::Method::Get, rule_host(host), path).actions;
-  if (actions.cache_key.query.empty()) return cache::make_url_key(host, target);
-  return cache::make_url_key(host, http::normalise_query(target, actions.cache_key.query));
+  if (actions.cache_key.query.empty()) return cache::make_url_key(host, target, scheme);
+  return cache::make_url_key(host, http::normalise_query(target, actions.cache_key.query), scheme);
+}
+
+cache::Scheme key_scheme(std::string_view listener_scheme) {
+  return listener_scheme == "https" ? cache::Scheme::Https : cache::Scheme::Http;
 }
 
 }  // namespace etagd::proxy

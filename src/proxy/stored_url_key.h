@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "cache/cache_key.h"
 #include "config/rule_set.h"
 
 namespace etagd::proxy {
@@ -15,9 +16,12 @@ namespace etagd::proxy {
 // "api.example.com"; "[::1]:8080" -> "[::1]").
 std::string rule_host(std::string_view host);
 
-// The key (cache/cache_key.h) under which a GET for `target` ("/path?query") on `host` is
-// stored: the query normalised as the rule that GET matches says.
+// The key (cache/cache_key.h) under which a GET for `target` ("/path?query") on `host` over
+// `scheme` is stored: the query normalised as the rule that GET matches says.
 std::string stored_url_key(const config::RuleSet& rules, std::string_view host,
-                           std::string_view target);
+                           std::string_view target, cache::Scheme scheme = cache::Scheme::Http);
+
+// The scheme a listener's requests key under: "https" for a TLS listener (client_identity.h).
+cache::Scheme key_scheme(std::string_view listener_scheme);
 
 }  // namespace etagd::proxy

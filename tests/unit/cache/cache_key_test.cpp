@@ -1,5 +1,7 @@
 #include "cache/cache_key.h"
 
+#include <string>
+
 #include <doctest/doctest.h>
 
 using etagd::cache::make_url_key;
@@ -51,4 +53,33 @@ TEST_CASE("url_key_path is the path without host and query") {
   CHECK(url_key_path("h/") == "/");
   CHECK(url_key_path("h:8080/p?") == "/p");
   CHECK(url_key_path("nohost").empty());
+}
+
+TEST_CASE("a URL received over TLS keys under https, apart from the same URL over http") {
+  using etagd::cache::Scheme;
+  CHECK(make_url_key("Example.com", "/p?q=1", Scheme::Https) == "https://example.com/p?q=1");
+  CHECK(make_url_key("example.com", "/p", Scheme::Https) != make_url_key("example.com", "/p"));
+  CHECK(make_url_key("example.com", "/p", Scheme::Http) == "example.com/p");
+}
+
+TEST_CASE("each scheme drops only its own default port") {
+  using etagd::cache::Scheme;
+  CHECK(make_url_key("h:443", "/p", Scheme::Https) == "https://h/p");
+  CHECK(make_url_key("h:", "/p", Scheme::Https) == "https://h/p");
+  CHECK(make_url_key("h:80", "/p", Scheme::Https) == "https://h:80/p");
+  CHECK(make_url_key("h:443", "/p", Scheme::Http) == "h:443/p");
+}
+
+TEST_CASE("the path and target of an https key skip its scheme") {
+  using etagd::cache::Scheme;
+  std::string key = make_url_key("h:8443", "/a/b?c=d", Scheme::Https);
+  CHECK(url_key_path(key) == "/a/b");
+  CHECK(etagd::cache::url_key_target(key) == "/a/b?c=d");
+  CHECK(url_key_path(make_url_key("h", "", Scheme::Https)) == "/");
+}
+
+TEST_CASE("no Host over http makes a key that reads as an https key") {
+  using etagd::cache::Scheme;
+  CHECK(make_url_key("https:", "//h/p") != make_url_key("h", "/p", Scheme::Https));
+  CHECK(make_url_key("https:", "//h/p").starts_with("https/"));
 }

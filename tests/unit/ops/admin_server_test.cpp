@@ -70,19 +70,22 @@ struct Fixture {
 
   uint16_t port() const { return server->port(); }
 
-  void store_response(std::string_view host, std::string_view target) {
+  void store_response(std::string_view host, std::string_view target,
+                      cache::Scheme scheme = cache::Scheme::Http) {
     cache::ResponseToStore r;
     r.status = 200;
     r.header_block = "Content-Type: text/plain\r\n";
     r.etag = "\"abc\"";
     r.freshness.lifetime = 60;
     r.body = "hello";
-    REQUIRE(store.insert(cache::CacheEntry::make(cache::make_url_key(host, target), std::move(r))));
+    REQUIRE(store.insert(
+        cache::CacheEntry::make(cache::make_url_key(host, target, scheme), std::move(r))));
   }
 
-  bool cached(std::string_view host, std::string_view target) {
+  bool cached(std::string_view host, std::string_view target,
+              cache::Scheme scheme = cache::Scheme::Http) {
     http::HeaderList none;
-    return store.lookup(cache::make_url_key(host, target), none).entry != nullptr;
+    return store.lookup(cache::make_url_key(host, target, scheme), none).entry != nullptr;
   }
 };
 
@@ -186,22 +189,45 @@ TEST_CASE("a purge by path applies to every host, and host= narrows it to one") 
   CHECK_FALSE(f.cached("localhost:8080", "/api/items/1?x=1"));
   CHECK(f.cached("localhost:8080", "/api/items/1"));
   std::lock_guard lock(f.mu);
-  REQUIRE(f.purges.size() == 2);
-  CHECK(f.purges[1] == std::pair<std::string, std::string>("target", "/api/items/1?x=1"));
+  // A host and a path name no scheme: the http and the https key are each published.
+  REQUIRE(f.purges.size() == 3);
+  CHECK(f.purges[1] ==
+        std::pair<std::string, std::string>("url", "https://api.example.com:80/api/items/1?x=1"));
+  CHECK(f.purges[2] == std::pair<std::string, std::string>("target", "/api/items/1?x=1"));
+}
+
+TEST_CASE("a full URL purges only that scheme's entry: an https URL leaves the http one") {
+  using cache::Scheme;
+  Fixture f;
+  f.store_response("h.example", "/p");
+  f.store_response("h.example", "/p", Scheme::Https);
+  RawResponse res = request(f.port(), "POST", "/purge?url=https://h.example/p");
+  CHECK(res.body == "{\"purged\":1,\"key\":\"https://h.example/p\"}\n");
+  CHECK(f.cached("h.example", "/p"));
+  f.store_response("h.example", "/p", Scheme::Https);
+  res = request(f.port(), "POST", "/purge?url=http://h.example/p");
+  CHECK(res.body == "{\"purged\":1,\"key\":\"h.example/p\"}\n");
+  CHECK(f.cached("h.example", "/p", Scheme::Https));
+  // A host and a path name no scheme: both entries go.
+  f.store_response("h.example", "/p");
+  res = request(f.port(), "POST", "/purge?host=h.example&url=/p");
+  CHECK(res.body.find("\"purged\":2") != std::string::npos);
+  CHECK_FALSE(f.cached("h.example", "/p", Scheme::Https));
 }
 
 TEST_CASE("a full URL purges that host, with the scheme's default port the same as none") {
+  using cache::Scheme;
   Fixture f;
   f.store_response("api.example.com", "/a");
-  f.store_response("api.example.com", "/b");
-  f.store_response("api.example.com:8443", "/a");
+  f.store_response("api.example.com", "/b", Scheme::Https);
+  f.store_response("api.example.com:8443", "/a", Scheme::Https);
   RawResponse res = request(f.port(), "POST", "/purge?url=http://API.Example.com:80/a");
   CHECK(res.body == "{\"purged\":1,\"key\":\"api.example.com/a\"}\n");
   res = request(f.port(), "POST", "/purge?url=https://api.example.com:443/b");
-  CHECK(res.body == "{\"purged\":1,\"key\":\"api.example.com/b\"}\n");
-  CHECK(f.cached("api.example.com:8443", "/a"));
+  CHECK(res.body == "{\"purged\":1,\"key\":\"https://api.example.com/b\"}\n");
+  CHECK(f.cached("api.example.com:8443", "/a", Scheme::Https));
   res = request(f.port(), "POST", "/purge?url=https://api.example.com:8443/a");
-  CHECK(res.body == "{\"purged\":1,\"key\":\"api.example.com:8443/a\"}\n");
+  CHECK(res.body == "{\"purged\":1,\"key\":\"https://api.example.com:8443/a\"}\n");
   // host= that names the same host as the URL, in other words, is not a disagreement.
   f.store_response("api.example.com", "/c");
   res = request(f.port(), "POST", "/purge?url=http://api.example.com/c&host=API.EXAMPLE.COM:80");
