@@ -1,8 +1,9 @@
 // Cache keys. The primary key of a response is its URL: lowercased host without a default
 // port, then path and query as sent ("api.example.com/items?page=2"). A request received on a
 // TLS listener keys under "https://" in front ("https://api.example.com/items?page=2"): http and
-// https URLs are different resources (RFC 9110 §4.2.2), so one never answers for the other. Responses at one URL that
-// differ by request headers (key_headers, Vary) are variants under that key (cache_entry.h).
+// https URLs are different resources (RFC 9110 §4.2.2), so one never answers for the other.
+// Responses at one URL that differ by request headers (key_headers, Vary) are variants under
+// that key (cache_entry.h).
 #pragma once
 
 #include <string>
@@ -16,11 +17,12 @@ namespace etagd::cache {
 enum class Scheme { Http, Https };
 
 // host: the request's Host value (any case, with or without ":port"); target: path?query.
-// The host is lowercased, the scheme's default port (":80", ":443") or an empty port is dropped, and the bytes '/', '?', '%' (never
-// in a valid Host) are percent-escaped so two different hosts never make the same key. The
-// target is kept byte for byte; an absolute-form target ("http://h/p?q") keys by its "/p?q",
-// and an empty or asterisk-form target keys as "/".
-// Plain http keys carry no scheme (the keys etagd has always used); https keys start "https://".
+// The host is lowercased, the scheme's default port (":80", ":443") or an empty port is
+// dropped, and the bytes '/', '?', '%' (never in a valid Host) are percent-escaped so two
+// different hosts never make the same key. The target is kept byte for byte; an absolute-form
+// target ("http://h/p?q") keys by its "/p?q", and an empty or asterisk-form target keys as "/".
+// Plain http keys carry no scheme (the keys etagd has always used); https keys start "https://",
+// which no http key can (a valid Host has no "//" after its ':').
 std::string make_url_key(std::string_view host, std::string_view path_and_query,
                          Scheme scheme = Scheme::Http);
 // The path part (no query) of a key made by make_url_key, either scheme: what

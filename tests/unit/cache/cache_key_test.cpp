@@ -78,7 +78,7 @@ TEST_CASE("the path and target of an https key skip its scheme") {
   CHECK(url_key_path(make_url_key("h", "", Scheme::Https)) == "/");
 }
 
-TEST_CASE("no Host over http makes a key that reads as an https key") {
+TEST_CASE("no valid Host over http makes a key that reads as an https key") {
   using etagd::cache::Scheme;
   CHECK(make_url_key("https:", "//h/p") != make_url_key("h", "/p", Scheme::Https));
   CHECK(make_url_key("https:", "//h/p").starts_with("https/"));
