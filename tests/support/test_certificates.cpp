@@ -73,4 +73,9 @@ CertificatePair TestCertificates::issue(const std::string& name, const std::stri
   return pair(name);
 }
 
+const TestCertificates& shared_pki() {
+  static const TestCertificates certificates;
+  return certificates;
+}
+
 }  // namespace etagd::testing

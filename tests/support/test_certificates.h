@@ -4,6 +4,7 @@
 //
 //   TestCertificates pki;                     // CA, other CA, server and client certificates
 //   TlsOrigin origin(backend, pki.good());     // an https origin that etagd trusts via pki.ca()
+//   shared_pki().good();                       // the one set all tests of a binary share
 //
 // Every server certificate carries the name `localhost` and the address 127.0.0.1 (except
 // wrong_name, which names only wrong.example).
@@ -51,5 +52,8 @@ class TestCertificates {
   std::string ca_;
   std::string other_ca_;
 };
+
+// One set per test process, made on first use: a TLS test binary pays for openssl once.
+const TestCertificates& shared_pki();
 
 }  // namespace etagd::testing

@@ -15,13 +15,8 @@
 namespace etagd::testing {
 namespace {
 
-const TestCertificates& pki() {
-  static const TestCertificates certificates;
-  return certificates;
-}
-
 std::string tls_h2_config(uint16_t port, uint16_t origin_port) {
-  CertificatePair p = pki().good();
+  CertificatePair p = shared_pki().good();
   return "listen:\n  - address: 127.0.0.1:" + std::to_string(port) +
          "\n    http2: on\n    tls:\n      certificates:\n        - { cert: \"" + p.cert +
          "\", key: \"" + p.key + "\" }\n" + "upstream: http://127.0.0.1:" +
@@ -32,7 +27,7 @@ std::string tls_h2_config(uint16_t port, uint16_t origin_port) {
 
 std::string curl_tls(uint16_t port, std::string_view protocol_flag, std::string_view target) {
   std::string p = std::to_string(port);
-  return run_client({"curl", "-sS", "-i", std::string(protocol_flag), "--cacert", pki().ca(),
+  return run_client({"curl", "-sS", "-i", std::string(protocol_flag), "--cacert", shared_pki().ca(),
                      "--resolve", "localhost:" + p + ":127.0.0.1",
                      "https://localhost:" + p + std::string(target)});
 }

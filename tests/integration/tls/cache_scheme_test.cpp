@@ -19,11 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const TestCertificates& pki() {
-  static const TestCertificates certificates;
-  return certificates;
-}
-
 // Both requests name one host, so only the scheme can tell their keys apart.
 const HeaderFields kHost = {{"Host", "localhost"}};
 
@@ -39,8 +34,8 @@ struct TwoSchemes {
       : etagd(
             "listen:\n  - address: 127.0.0.1:" + std::to_string(http_port) +
                 "\n  - address: 127.0.0.1:" + std::to_string(https_port) +
-                "\n    tls:\n      certificates:\n        - { cert: \"" + pki().good().cert +
-                "\", key: \"" + pki().good().key + "\" }\n" +
+                "\n    tls:\n      certificates:\n        - { cert: \"" + shared_pki().good().cert +
+                "\", key: \"" + shared_pki().good().key + "\" }\n" +
                 "upstream: http://127.0.0.1:" + std::to_string(origin.port()) + "\n" +
                 "admin: { listen: \"127.0.0.1:" + std::to_string(admin_port) + "\" }\n" +
                 "timeouts: { shutdown: 2s }\nrules:\n  - { match: { prefix: / }, ttl: 60s }\n",
@@ -59,14 +54,14 @@ struct TwoSchemes {
   std::string over_https(const std::string& target) {
     TlsClientOptions o;
     o.server_name = "localhost";
-    o.ca_file = pki().ca();
+    o.ca_file = shared_pki().ca();
     return TlsClient(https_port, o).get(target, kHost).headers.get("X-Cache");
   }
   void put_over_https(const std::string& target) {
     std::string authority = "localhost:" + std::to_string(https_port);
     ProcessResult r = run_process({"curl", "-s", "-o", "/dev/null", "-X", "PUT", "-H",
                                    "Host: localhost", "--resolve", authority + ":127.0.0.1",
-                                   "--cacert", pki().ca(), "https://" + authority + target},
+                                   "--cacert", shared_pki().ca(), "https://" + authority + target},
                                   5000ms);
     REQUIRE(r.exit.success());
   }

@@ -28,11 +28,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const TestCertificates& pki() {
-  static const TestCertificates certificates;
-  return certificates;
-}
-
 std::string certificate_entry(const CertificatePair& p) {
   return "        - { cert: \"" + p.cert + "\", key: \"" + p.key + "\" }\n";
 }
@@ -53,7 +48,7 @@ std::string tls_config(uint16_t port, uint16_t origin_port,
 TlsClientOptions trusting(const std::string& name) {
   TlsClientOptions o;
   o.server_name = name;
-  o.ca_file = pki().ca();
+  o.ca_file = shared_pki().ca();
   return o;
 }
 
@@ -62,7 +57,7 @@ TlsClientOptions trusting(const std::string& name) {
 TEST_CASE("a TLS listener speaks TLS 1.3 with ALPN http/1.1 and tells the origin the scheme is https") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
-  EtagdProcess etagd(tls_config(port, origin.port(), {pki().good()}), port);
+  EtagdProcess etagd(tls_config(port, origin.port(), {shared_pki().good()}), port);
   etagd.wait_ready();
 
   TlsClient client(port, trusting("localhost"));
@@ -79,7 +74,8 @@ TEST_CASE("a TLS listener speaks TLS 1.3 with ALPN http/1.1 and tells the origin
 TEST_CASE("SNI chooses the certificate; no name or an unknown one gets the first") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
-  EtagdProcess etagd(tls_config(port, origin.port(), {pki().good(), pki().second_host()}), port);
+  EtagdProcess etagd(
+      tls_config(port, origin.port(), {shared_pki().good(), shared_pki().second_host()}), port);
   etagd.wait_ready();
 
   CHECK(TlsClient(port, trusting("localhost")).peer_common_name() == "localhost");
@@ -94,7 +90,7 @@ TEST_CASE("SNI chooses the certificate; no name or an unknown one gets the first
 TEST_CASE("TLS 1.1 and 1.0 are refused") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
-  EtagdProcess etagd(tls_config(port, origin.port(), {pki().good()}), port);
+  EtagdProcess etagd(tls_config(port, origin.port(), {shared_pki().good()}), port);
   etagd.wait_ready();
 
   for (int version : {TLS1_1_VERSION, TLS1_VERSION}) {
@@ -116,7 +112,7 @@ TEST_CASE("TLS 1.1 and 1.0 are refused") {
 TEST_CASE("plain HTTP to the TLS port is answered 400 in plain text and the connection closed") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
-  EtagdProcess etagd(tls_config(port, origin.port(), {pki().good()}), port);
+  EtagdProcess etagd(tls_config(port, origin.port(), {shared_pki().good()}), port);
   etagd.wait_ready();
 
   std::string answer = raw_exchange(port, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", 3000ms);
@@ -130,7 +126,8 @@ TEST_CASE("a TLS handshake that does not complete is closed after timeouts.clien
   ScriptedOrigin origin;
   uint16_t port = free_port();
   EtagdProcess etagd(
-      tls_config(port, origin.port(), {pki().good()}, "", "shutdown: 2s, client_header: 300ms"),
+      tls_config(port, origin.port(), {shared_pki().good()}, "",
+                 "shutdown: 2s, client_header: 300ms"),
       port);
   etagd.wait_ready();
 
@@ -145,7 +142,7 @@ TEST_CASE("a TLS handshake that does not complete is closed after timeouts.clien
 TEST_CASE("a session ticket from one connection resumes the next, whichever worker takes it") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
-  EtagdProcess etagd(tls_config(port, origin.port(), {pki().good()}, "workers: 2\n"), port);
+  EtagdProcess etagd(tls_config(port, origin.port(), {shared_pki().good()}, "workers: 2\n"), port);
   etagd.wait_ready();
 
   SSL_SESSION* session = nullptr;
@@ -173,8 +170,8 @@ TEST_CASE("SIGHUP picks up a renewed certificate with zero failed requests under
   ScriptedOrigin origin;
   uint16_t port = free_port();
   TempDir live;  // where the operator's certificate lives; renewed in place
-  std::filesystem::copy_file(pki().good().cert, live.file("api.pem"));
-  std::filesystem::copy_file(pki().good().key, live.file("api.key"));
+  std::filesystem::copy_file(shared_pki().good().cert, live.file("api.pem"));
+  std::filesystem::copy_file(shared_pki().good().key, live.file("api.key"));
   CertificatePair in_place{live.file("api.pem").string(), live.file("api.key").string()};
   EtagdProcess etagd(tls_config(port, origin.port(), {in_place}, "workers: 2\n"), port);
   etagd.wait_ready();
@@ -204,8 +201,8 @@ TEST_CASE("SIGHUP picks up a renewed certificate with zero failed requests under
   }
   CHECK(eventually([&] { return ok.load() > 50; }, 10000ms));
   // Renewed in place, as certbot or an ACME client does it, then SIGHUP.
-  std::filesystem::copy_file(pki().renewed().cert, live.file("api.pem.new"));
-  std::filesystem::copy_file(pki().renewed().key, live.file("api.key.new"));
+  std::filesystem::copy_file(shared_pki().renewed().cert, live.file("api.pem.new"));
+  std::filesystem::copy_file(shared_pki().renewed().key, live.file("api.key.new"));
   std::filesystem::rename(live.file("api.key.new"), live.file("api.key"));
   std::filesystem::rename(live.file("api.pem.new"), live.file("api.pem"));
   etagd.signal(SIGHUP);
@@ -222,10 +219,10 @@ TEST_CASE("SIGHUP picks up a renewed certificate with zero failed requests under
 TEST_CASE("a broken certificate pair on SIGHUP is a config error with file:line; the old one stays") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
-  EtagdProcess etagd(tls_config(port, origin.port(), {pki().good()}), port);
+  EtagdProcess etagd(tls_config(port, origin.port(), {shared_pki().good()}), port);
   etagd.wait_ready();
 
-  CertificatePair broken = pki().mismatched();
+  CertificatePair broken = shared_pki().mismatched();
   etagd.rewrite_config(tls_config(port, origin.port(), {broken}));
   etagd.signal(SIGHUP);
   CHECK(etagd.wait_for_log("reload rejected", 5000ms));
@@ -239,7 +236,7 @@ TEST_CASE("a broken certificate pair on SIGHUP is a config error with file:line;
 TEST_CASE("a listener with a broken certificate pair does not start, and says which file") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
-  CertificatePair broken = pki().mismatched();
+  CertificatePair broken = shared_pki().mismatched();
   TempDir dir;
   std::string path = dir.write("etagd.yaml", tls_config(port, origin.port(), {broken})).string();
   ProcessResult r = run_process({etagd_binary_path(), "--check-config", "--config", path});

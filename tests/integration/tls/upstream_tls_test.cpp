@@ -29,16 +29,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const TestCertificates& pki() {
-  static const TestCertificates certificates;
-  return certificates;
-}
-
 // etagd in front of `origin` over https, trusting the test CA unless `tls` says otherwise.
 ProxySettings https_settings(std::string tls = "") {
   ProxySettings s;
   s.scheme = "https";
-  s.upstream = "tls: { " + (tls.empty() ? "ca_file: \"" + pki().ca() + "\"" : tls) + " }";
+  s.upstream = "tls: { " + (tls.empty() ? "ca_file: \"" + shared_pki().ca() + "\"" : tls) + " }";
   s.admin_port = free_port();
   return s;
 }
@@ -59,7 +54,7 @@ double handshakes(const ProxySettings& s, std::string_view result) {
 
 TEST_CASE("an https origin whose certificate chains to ca_file answers, and the answer is cached") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().good(), ""});
+  TlsOrigin origin(backend.port(), {shared_pki().good(), ""});
   ProxySettings s = https_settings();
   s.defaults = "cache: store, ttl: 60s, cache_control: { 2xx: \"public, max-age=60\" }";
   Proxy proxy(origin.port(), s);
@@ -78,7 +73,7 @@ TEST_CASE("an https origin whose certificate chains to ca_file answers, and the 
 
 TEST_CASE("a certificate from a CA etagd does not trust is a 502 that names the unknown CA") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().untrusted(), ""});
+  TlsOrigin origin(backend.port(), {shared_pki().untrusted(), ""});
   ProxySettings s = https_settings();
   Proxy proxy(origin.port(), s);
 
@@ -93,7 +88,7 @@ TEST_CASE("a certificate from a CA etagd does not trust is a 502 that names the 
 
 TEST_CASE("a certificate for another host name is a 502 that names the name mismatch") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().wrong_name(), ""});
+  TlsOrigin origin(backend.port(), {shared_pki().wrong_name(), ""});
   ProxySettings s = https_settings();
   Proxy proxy(origin.port(), s);
 
@@ -106,9 +101,9 @@ TEST_CASE("a certificate for another host name is a 502 that names the name mism
 
 TEST_CASE("server_name is the name verified: a certificate for it passes where the URL's host would not") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().wrong_name(), ""});
+  TlsOrigin origin(backend.port(), {shared_pki().wrong_name(), ""});
   ProxySettings s =
-      https_settings("ca_file: \"" + pki().ca() + "\", server_name: wrong.example");
+      https_settings("ca_file: \"" + shared_pki().ca() + "\", server_name: wrong.example");
   Proxy proxy(origin.port(), s);
 
   CHECK(http_get(proxy.port(), "/x").status == 200);
@@ -117,7 +112,7 @@ TEST_CASE("server_name is the name verified: a certificate for it passes where t
 
 TEST_CASE("an expired certificate is a 502 that says it expired") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().expired(), ""});
+  TlsOrigin origin(backend.port(), {shared_pki().expired(), ""});
   ProxySettings s = https_settings();
   Proxy proxy(origin.port(), s);
 
@@ -161,7 +156,7 @@ TEST_CASE("an origin that answers the handshake in plain HTTP is a 502 that name
 
 TEST_CASE("verify: false accepts any certificate and warns at start and at every reload") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().untrusted(), ""});
+  TlsOrigin origin(backend.port(), {shared_pki().untrusted(), ""});
   ProxySettings s = https_settings("verify: false");
   Proxy proxy(origin.port(), s);
 
@@ -176,9 +171,9 @@ TEST_CASE("verify: false accepts any certificate and warns at start and at every
 
 TEST_CASE("an origin that demands a client certificate gets client_cert and answers") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().good(), pki().ca()});
-  CertificatePair client = pki().client();
-  ProxySettings s = https_settings("ca_file: \"" + pki().ca() + "\", client_cert: \"" +
+  TlsOrigin origin(backend.port(), {shared_pki().good(), shared_pki().ca()});
+  CertificatePair client = shared_pki().client();
+  ProxySettings s = https_settings("ca_file: \"" + shared_pki().ca() + "\", client_cert: \"" +
                                    client.cert + "\", client_key: \"" + client.key + "\"");
   Proxy proxy(origin.port(), s);
 
@@ -188,7 +183,7 @@ TEST_CASE("an origin that demands a client certificate gets client_cert and answ
 
 TEST_CASE("without client_cert an origin that demands one refuses the handshake: 502, protocol") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().good(), pki().ca()});
+  TlsOrigin origin(backend.port(), {shared_pki().good(), shared_pki().ca()});
   ProxySettings s = https_settings();
   Proxy proxy(origin.port(), s);
 
@@ -203,7 +198,7 @@ TEST_CASE("without client_cert an origin that demands one refuses the handshake:
 
 TEST_CASE("a new connection to the origin resumes the worker's TLS session") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().good(), ""});
+  TlsOrigin origin(backend.port(), {shared_pki().good(), ""});
   ProxySettings s = https_settings();
   s.upstream += ", max_idle: 0";  // no pooling: every request opens a connection
   Proxy proxy(origin.port(), s);
@@ -218,7 +213,7 @@ TEST_CASE("a new connection to the origin resumes the worker's TLS session") {
 
 TEST_CASE("pooled https connections carry many requests over one handshake") {
   ScriptedOrigin backend;
-  TlsOrigin origin(backend.port(), {pki().good(), ""});
+  TlsOrigin origin(backend.port(), {shared_pki().good(), ""});
   ProxySettings s = https_settings();
   Proxy proxy(origin.port(), s);
 
@@ -231,7 +226,7 @@ TEST_CASE("pooled https connections carry many requests over one handshake") {
 }
 
 TEST_CASE("a client key that does not belong to client_cert is a config error with file:line") {
-  CertificatePair broken = pki().mismatched();
+  CertificatePair broken = shared_pki().mismatched();
   TempDir dir;
   std::string config = "listen: 127.0.0.1:1\n"
                        "upstream:\n"
