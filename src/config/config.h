@@ -167,6 +167,12 @@ struct Limits {
   uint32_t max_headers = 100;               // 431 above
   uint64_t max_request_body = 1024 * 1024;  // 413 above
   uint32_t max_connections = 10'000;        // client connections, whole process
+  // HTTP/2 (RFC 9113): SETTINGS_MAX_CONCURRENT_STREAMS announced and enforced per connection
+  // (nginx's http2_max_concurrent_streams default); a stream beyond it is refused.
+  uint32_t max_concurrent_streams = 128;
+  // RST_STREAMs a client may send per second (a burst of twice this) before it gets GOAWAY
+  // ENHANCE_YOUR_CALM: each reset stream may have cost an upstream request (CVE-2023-44487).
+  uint32_t stream_resets_per_second = 100;
 };
 
 struct CacheConfig {

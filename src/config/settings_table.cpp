@@ -1204,6 +1204,17 @@ std::vector<SettingsBlock> make_blocks() {
       count<Config>("max_connections", at(&Config::limits, &Limits::max_connections), 1, kU32Max,
                     Apply::Restart,
                     "client connections for the whole process; one over it is answered 503"),
+      // RFC 9113 §6.5.2 recommends no fewer than 100, so as not to limit parallelism.
+      count<Config>("max_concurrent_streams",
+                    at(&Config::limits, &Limits::max_concurrent_streams), 1, 10'000,
+                    Apply::Reload,
+                    "HTTP/2 streams one connection may have open at once "
+                    "(SETTINGS_MAX_CONCURRENT_STREAMS); one beyond it is refused"),
+      count<Config>("stream_resets_per_second",
+                    at(&Config::limits, &Limits::stream_resets_per_second), 1, 100'000,
+                    Apply::Reload,
+                    "HTTP/2 streams a client may reset per second, in bursts of twice this; "
+                    "faster gets GOAWAY ENHANCE_YOUR_CALM (rapid reset, CVE-2023-44487)"),
   };
   blocks.push_back(std::move(limits));
 

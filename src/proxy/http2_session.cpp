@@ -40,7 +40,10 @@ Http2Session::Http2Session(Worker& worker, std::unique_ptr<net::Transport> trans
     : worker_(worker),
       transport_(std::move(transport)),
       timer_(worker.base(), &Http2Session::on_timer, this),
-      generation_(worker.running()->generation) {
+      generation_(worker.running()->generation),
+      resets_per_second_(worker.running()->config->limits.stream_resets_per_second),
+      reset_burst_(2 * resets_per_second_),
+      reset_tokens_(reset_burst_) {
   transport_->set_handler(*this);
   std::memcpy(&peer_, peer, peer->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
   client_.peer = net::address_text(peer);
@@ -69,6 +72,11 @@ Http2Session::Http2Session(Worker& worker, std::unique_ptr<net::Transport> trans
   nghttp2_option_set_max_continuations(raw_option, kMaxContinuations);
   nghttp2_option_set_max_settings(raw_option, kMaxSettings);
   nghttp2_option_set_max_outbound_ack(raw_option, kMaxOutboundAck);
+  // libnghttp2 has a reset bucket of its own (burst 1000, 33 a second by default; past it,
+  // GOAWAY INTERNAL_ERROR with no word in the log). Twice as loose as ours, it is never
+  // reached first: limits.stream_resets_per_second is the one bound.
+  nghttp2_option_set_stream_reset_rate_limit(raw_option, static_cast<uint64_t>(2 * reset_burst_),
+                                             static_cast<uint64_t>(2 * resets_per_second_));
   // Header lists are bounded per stream by our own limit (http2_stream.cpp), not nghttp2's.
   nghttp2_session* raw_session = nullptr;
   nghttp2_session_server_new2(&raw_session, raw_callbacks, this, raw_option);
@@ -80,7 +88,11 @@ Http2Session::~Http2Session() = default;
 void Http2Session::start() {
   const config::Config& cfg = *worker_.running()->config;
   nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, kMaxConcurrentStreams},
+      // nghttp2 enforces it: a stream beyond it that comes before the client acknowledged
+      // these SETTINGS is refused with REFUSED_STREAM (RFC 9113 §5.1.2; the client could not
+      // know). One that comes after is a connection error PROTOCOL_ERROR in libnghttp2, a
+      // client that ignores what it acknowledged.
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, cfg.limits.max_concurrent_streams},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, static_cast<uint32_t>(cfg.limits.max_header_bytes)},
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
   };
@@ -310,7 +322,7 @@ void Http2Session::count_reset() {
   base::MonoTime now = base::monotonic_now();
   double seconds = std::chrono::duration<double>(now - reset_refill_).count();
   reset_refill_ = now;
-  reset_tokens_ = std::min(kResetBurst, reset_tokens_ + seconds * kResetsPerSecond);
+  reset_tokens_ = std::min(reset_burst_, reset_tokens_ + seconds * resets_per_second_);
   reset_tokens_ -= 1;
   if (reset_tokens_ < 0 && !going_away_) {
     // RFC 9113 §5.4.1 / CVE-2023-44487: each reset stream may have cost an upstream request.

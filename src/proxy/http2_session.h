@@ -3,10 +3,12 @@
 // nghttp2 does the framing, HPACK, flow control and the protocol checks; this class moves
 // bytes between it and the transport, keeps the streams, and bounds what a client may cost:
 //
-//   SETTINGS_MAX_CONCURRENT_STREAMS  kMaxConcurrentStreams open streams at once
+//   SETTINGS_MAX_CONCURRENT_STREAMS  limits.max_concurrent_streams open streams at once;
+//                                    nghttp2 refuses one beyond it (see start())
 //   SETTINGS_MAX_HEADER_LIST_SIZE    limits.max_header_bytes (a larger list gets 431)
-//   rapid reset (CVE-2023-44487)     more than kResetBurst RST_STREAMs, refilled at
-//                                    kResetsPerSecond, get GOAWAY ENHANCE_YOUR_CALM
+//   rapid reset (CVE-2023-44487)     RST_STREAMs beyond a burst of twice
+//                                    limits.stream_resets_per_second, refilled at that
+//                                    rate, get GOAWAY ENHANCE_YOUR_CALM
 //   CONTINUATION flood, SETTINGS and PING floods: nghttp2's own bounds (max_continuations,
 //                                    max_settings, max_outbound_ack), set explicitly here
 //   idle                             timeouts.client_idle without a stream: GOAWAY, close
@@ -46,9 +48,6 @@ class Worker;
 
 class Http2Session final : public net::TransportHandler, public AcceptedConnection {
  public:
-  static constexpr uint32_t kMaxConcurrentStreams = 128;
-  static constexpr double kResetBurst = 200;
-  static constexpr double kResetsPerSecond = 100;
   // What the connection's output may hold before nghttp2 is told to wait.
   static constexpr size_t kHighWatermark = 256 * 1024;
 
@@ -126,7 +125,10 @@ class Http2Session final : public net::TransportHandler, public AcceptedConnecti
   bool going_away_ = false; // GOAWAY sent or queued: no new streams
   bool finishing_ = false;
   bool closed_ = false;
-  double reset_tokens_ = kResetBurst;
+  // Token bucket of RST_STREAMs, with the config the session started with.
+  double resets_per_second_;
+  double reset_burst_;
+  double reset_tokens_;
   base::MonoTime reset_refill_{};
 };
 

@@ -7,12 +7,16 @@ scenario and prints what the server answered, one fact per line, for the tests t
   stream 1 body 46 bytes       stream 1 reset 1            (RST_STREAM, its error code)
   stream 1 interim 103         stream 1 interim 103 header link: </a.css>; rel=preload
   goaway 11                    closed                      (the server closed the connection)
+  setting 3 128                (a SETTINGS entry the server sent: its id and value)
 
 Scenarios (argv[2]); every loop is bounded and every read has a deadline:
   request JSON       the requests in JSON (a list of {"headers": [[n, v]...], "body": str,
                      "open": true to leave the request unfinished}), sent as given, without
                      h2's own checks
+  settings           the server's first SETTINGS frame, entry by entry
   rapid-reset N      N streams opened and reset at once (CVE-2023-44487)
+  paced-reset N/R    N streams opened and reset, R a second, evenly spaced, reading what the
+                     server sends meanwhile (stops at its GOAWAY)
   continuation N     one HEADERS frame then N CONTINUATION frames, never END_HEADERS
   hpack-bomb N       a 4000-byte field put in the dynamic table once, then referenced N times
   settings-flood N   one SETTINGS frame of N entries
@@ -23,6 +27,7 @@ Scenarios (argv[2]); every loop is bounded and every read has a deadline:
                      then reads until the server closes
 """
 import json
+import select
 import socket
 import sys
 import time
@@ -143,6 +148,36 @@ def main():
         conn.send_headers(last, base_headers("/after-resets"), end_stream=True)
         sock.sendall(conn.data_to_send())
         read_all(sock, conn, result, want_streams=[last])
+    elif SCENARIO == "settings":
+        sock, conn = connect()
+        result["settings"] = read_settings(sock, conn)
+    elif SCENARIO == "paced-reset":
+        sock, conn = connect()
+        count, rate = (int(x) for x in ARG.split("/"))
+        start = time.monotonic()
+        result["resets_sent"] = 0
+        for i in range(count):
+            if not pace_until(sock, conn, result, start + i / rate):
+                break
+            sid = conn.get_next_available_stream_id()
+            conn.send_headers(sid, base_headers("/reset"), end_stream=True)
+            conn.reset_stream(sid)
+            try:
+                sock.sendall(conn.data_to_send())
+            except OSError:
+                result["closed"] = True
+                break
+            result["resets_sent"] += 1
+        if result["goaway"] is None and not result["closed"]:
+            last = conn.get_next_available_stream_id()
+            conn.send_headers(last, base_headers("/after-resets"), end_stream=True)
+            sock.sendall(conn.data_to_send())
+            read_all(sock, conn, result, want_streams=[last])
+        else:
+            seen = result["goaway"]
+            read_goaway(sock, result)  # until the close
+            if result["goaway"] is None:
+                result["goaway"] = seen
     elif SCENARIO == "continuation":
         sock, conn = connect()
         block = conn.encoder.encode(base_headers())
@@ -226,7 +261,9 @@ def main():
         print("goaway %d" % result["goaway"])
     if result["closed"]:
         print("closed")
-    for key in ("sent_all", "seconds_to_close", "client_error"):
+    for setting, value in result.get("settings", []):
+        print("setting %d %d" % (setting, value))
+    for key in ("sent_all", "seconds_to_close", "client_error", "resets_sent"):
         if key in result:
             print("%s %s" % (key, result[key]))
 
@@ -274,6 +311,42 @@ def read_frames(sock, conn, result):
                 st["reset"] = int.from_bytes(payload[0:4], "big")
             elif ftype == 0x7:  # GOAWAY: last stream id, error code
                 result["goaway"] = int.from_bytes(payload[4:8], "big")
+
+
+def read_settings(sock, conn):
+    """The entries of the server's first SETTINGS frame, in the order sent."""
+    while time.monotonic() < DEADLINE:
+        sock.settimeout(max(0.05, DEADLINE - time.monotonic()))
+        data = sock.recv(65536)
+        if not data:
+            return []
+        for ev in conn.receive_data(data):
+            if isinstance(ev, h2.events.RemoteSettingsChanged):
+                return [(int(c.setting), c.new_value) for c in ev.changed_settings.values()]
+    return []
+
+
+def pace_until(sock, conn, result, when):
+    """Reads what the server sends until `when`; False once it sent GOAWAY or closed."""
+    while True:
+        wait = when - time.monotonic()
+        readable, _, _ = select.select([sock], [], [], max(0, wait))
+        if not readable:
+            return True
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            result["closed"] = True
+            return False
+        for ev in conn.receive_data(data):
+            if isinstance(ev, h2.events.ConnectionTerminated):
+                result["goaway"] = int(ev.error_code)
+                return False
+        out = conn.data_to_send()
+        if out:
+            sock.sendall(out)
 
 
 def read_goaway(sock, result):

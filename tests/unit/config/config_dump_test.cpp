@@ -119,7 +119,8 @@ targeted_cache_control: [Edge-Cache-Control]
 workers: 4
 timeouts: { client_header: 5s, client_body: 6s, client_idle: 7s, client_send: 8s,
             upstream_connect: 250ms, upstream_read: 9s, shutdown: 0s }
-limits: { max_header_bytes: 32KiB, max_headers: 50, max_request_body: 2MiB, max_connections: 500 }
+limits: { max_header_bytes: 32KiB, max_headers: 50, max_request_body: 2MiB, max_connections: 500,
+          max_concurrent_streams: 64, stream_resets_per_second: 25 }
 cache: { max_memory: 1GiB, max_object_size: 1MiB, shards: 64, status_header: off,
          coalesce_timeout: 2s, heuristic_max: 30m }
 log: { level: debug, error_log: /var/log/etagd/error.log, access_log: stdout,

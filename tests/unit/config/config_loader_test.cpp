@@ -39,6 +39,8 @@ TEST_CASE("a config with only listen and upstream takes the documented defaults"
   CHECK(c.timeouts.shutdown == 10s);
   CHECK(c.limits.max_header_bytes == 16 * 1024);
   CHECK(c.limits.max_connections == 10'000);
+  CHECK(c.limits.max_concurrent_streams == 128);
+  CHECK(c.limits.stream_resets_per_second == 100);
   CHECK(c.cache.max_memory == 256ull << 20);
   CHECK(c.cache.shards == 16);
   CHECK(c.cache.status_header == "X-Cache");
@@ -65,7 +67,8 @@ upstream:
 workers: 4
 timeouts: { client_header: 5s, client_body: 6s, client_idle: 7s, client_send: 8s,
             upstream_connect: 250ms, upstream_read: 9s, shutdown: 0s }
-limits: { max_header_bytes: 32KiB, max_headers: 50, max_request_body: 2MiB, max_connections: 500 }
+limits: { max_header_bytes: 32KiB, max_headers: 50, max_request_body: 2MiB, max_connections: 500,
+          max_concurrent_streams: 64, stream_resets_per_second: 25 }
 cache: { max_memory: 1GiB, max_object_size: 1MiB, shards: 64, status_header: X-Edge-Cache,
          coalesce_timeout: 2s }
 log: { level: debug, error_log: /var/log/etagd/error.log, access_log: stdout, access_format: json }
@@ -104,6 +107,8 @@ fleet: { redis: "10.0.0.5:6380", channel: "edge:inv", instance_id: edge-1,
   CHECK(c.limits.max_headers == 50);
   CHECK(c.limits.max_request_body == 2 * 1024 * 1024);
   CHECK(c.limits.max_connections == 500);
+  CHECK(c.limits.max_concurrent_streams == 64);
+  CHECK(c.limits.stream_resets_per_second == 25);
 
   CHECK(c.cache.max_memory == 1ull << 30);
   CHECK(c.cache.max_object_size == 1ull << 20);

@@ -100,6 +100,18 @@ TEST_CASE("bad durations, sizes and numbers are errors that show the accepted fo
                 "test.yaml:3:24: error: limits.max_headers: '-1' is not a whole number");
   require_error(load_with_minimal("limits: { max_headers: 0 }\n"),
                 "test.yaml:3:24: error: limits.max_headers: 0 is out of range (1 to 10000)");
+  require_error(load_with_minimal("limits: { max_concurrent_streams: 0 }\n"),
+                "test.yaml:3:35: error: limits.max_concurrent_streams: 0 is out of range (1 to "
+                "10000)");
+  require_error(load_with_minimal("limits: { max_concurrent_streams: 10001 }\n"),
+                "test.yaml:3:35: error: limits.max_concurrent_streams: 10001 is out of range (1 "
+                "to 10000)");
+  require_error(load_with_minimal("limits: { stream_resets_per_second: 0 }\n"),
+                "test.yaml:3:37: error: limits.stream_resets_per_second: 0 is out of range (1 to "
+                "100000)");
+  require_error(load_with_minimal("limits: { stream_resets_per_second: 1.5 }\n"),
+                "test.yaml:3:37: error: limits.stream_resets_per_second: '1.5' is not a whole "
+                "number");
   require_error(load_with_minimal("limits: { max_header_bytes: 100 }\n"),
                 "error: limits.max_header_bytes: must be at least 1KiB");
   require_error(load_with_minimal("upstream_extra: 1\n"), "unknown key 'upstream_extra'");
