@@ -46,6 +46,9 @@ TlsTransport::TlsTransport(event_base* base, base::UniqueFd fd, SslPtr ssl, bool
 }
 
 TlsTransport::~TlsTransport() {
+  if (phase_ == Phase::Handshaking && handshake_begun()) {
+    report_handshake(AcceptedHandshake::Incomplete);
+  }
   // Freeing a connection that did not exchange close_notify makes OpenSSL mark its session
   // not resumable. The connections etagd drops (idle ones, close-delimited answers) ended
   // cleanly as far as HTTP goes; only one that failed at the TLS layer loses its session.
@@ -155,6 +158,7 @@ void TlsTransport::handshake() {
       handler_->on_transport_connected(true);
       return;
     }
+    report_handshake(resumed_ ? AcceptedHandshake::Resumed : AcceptedHandshake::Full);
     // What the owner wrote meanwhile goes now; a request may have come with the last flight.
     if (evbuffer_get_length(output_.get()) > 0 && !flush()) {
       handler_->on_transport_write_error(error_);
@@ -169,6 +173,7 @@ void TlsTransport::handshake() {
     update_events();
     return;
   }
+  if (!client_) report_failed_accept(err);
   if (!client_ && ERR_GET_REASON(ERR_peek_error()) == SSL_R_HTTP_REQUEST) {
     // A plain HTTP request on the TLS port: say so in plain HTTP, as nginx does, rather than
     // leave the client with a connection that just closes. One send of a short answer; a
@@ -191,6 +196,35 @@ void TlsTransport::handshake() {
   }
   TlsHandshakeDiagnosis d = diagnose_tls_handshake(ssl_.get());
   handshake_failed(std::move(d.text), d.failure);
+}
+
+void TlsTransport::report_failed_accept(int ssl_error) {
+  if (!handshake_begun()) {
+    observer_ = nullptr;  // closed before its first byte: no handshake at all
+    return;
+  }
+  unsigned long e = ERR_peek_error();
+  if (ERR_GET_REASON(e) == SSL_R_HTTP_REQUEST) {
+    report_handshake(AcceptedHandshake::PlainHttp);
+  } else if ((ssl_error == SSL_ERROR_SYSCALL && e == 0) ||
+             ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+    // The client closed or reset the connection part-way (OpenSSL 3 says "unexpected eof").
+    report_handshake(AcceptedHandshake::Incomplete);
+  } else {
+    report_handshake(AcceptedHandshake::Protocol);
+  }
+}
+
+bool TlsTransport::handshake_begun() const {
+  // The socket BIO counts what it read: any byte of a ClientHello, even a record header.
+  return BIO_number_read(SSL_get_rbio(ssl_.get())) > 0;
+}
+
+void TlsTransport::report_handshake(AcceptedHandshake outcome) {
+  if (observer_ == nullptr) return;
+  HandshakeObserver observer = observer_;
+  observer_ = nullptr;
+  observer(observer_context_, outcome);
 }
 
 void TlsTransport::handshake_failed(std::string reason, TlsHandshakeFailure failure) {

@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -69,6 +70,19 @@ class TlsTransport final : public Transport {
   const std::string& failure_reason() const override { return failure_reason_; }
   void set_read_size(int bytes) override { read_size_ = bytes; }
 
+  // How an accepted connection's handshake ended. Incomplete: the client had sent some of its
+  // handshake when the connection closed (it left, or etagd closed it at client_header). A
+  // connection closed before its first byte (a TCP health check) made no handshake and is not
+  // reported.
+  enum class AcceptedHandshake : uint8_t { Full, Resumed, Protocol, PlainHttp, Incomplete };
+  using HandshakeObserver = void (*)(void* context, AcceptedHandshake outcome);
+  // Accepted connections: `observer` hears how the handshake ended, once (from the event
+  // loop, or from the destructor for an incomplete one).
+  void observe_handshake(HandshakeObserver observer, void* context) {
+    observer_ = observer;
+    observer_context_ = context;
+  }
+
   bool handshake_done() const { return phase_ == Phase::Open; }
   // Whether the handshake resumed a session (no certificate exchange).
   bool resumed() const { return resumed_; }
@@ -84,6 +98,10 @@ class TlsTransport final : public Transport {
   static void on_write(evutil_socket_t, short, void* self);
   void handshake();
   void handshake_failed(std::string reason, TlsHandshakeFailure failure);
+  bool handshake_begun() const;
+  // How a failed accepted handshake counts, from SSL_get_error's `ssl_error` and the queue.
+  void report_failed_accept(int ssl_error);
+  void report_handshake(AcceptedHandshake outcome);
   void read_records();
   bool write_records();
   void update_events();
@@ -93,6 +111,8 @@ class TlsTransport final : public Transport {
   std::shared_ptr<const TlsServerContexts> server_contexts_;  // likewise
   SslPtr ssl_;
   TransportHandler* handler_ = nullptr;
+  HandshakeObserver observer_ = nullptr;  // cleared once it has heard
+  void* observer_context_ = nullptr;
   base::EvbufferPtr input_;
   base::EvbufferPtr output_;
   base::EventPtr read_ev_;

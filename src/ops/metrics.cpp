@@ -39,6 +39,7 @@ int status_class(const ExchangeRecord& r) {
 
 constexpr int kErrorKindSlots = static_cast<int>(kUpstreamErrorCount);
 constexpr int kTlsResultSlots = static_cast<int>(kTlsHandshakeResultNames.size());
+constexpr int kClientTlsResultSlots = static_cast<int>(kClientTlsHandshakeResultNames.size());
 constexpr int kLatencySlots = static_cast<int>(kLatencyBucketsSeconds.size()) + 1;  // + +Inf
 
 constexpr int kDurationSlots = static_cast<int>(kDurationBucketsSeconds.size()) + 1;  // + +Inf
@@ -139,6 +140,7 @@ struct alignas(64) WorkerMetrics::Counters {
   Counter queue_wait_sum_us;
   Counter unavailable[3];
   Counter connections_refused;
+  Counter client_tls_handshakes[kClientTlsResultSlots];
   Counter client_errors[kClientErrorSlots];
   Counter duration_buckets[kCacheStatusCount][kDurationSlots];  // per bucket, not cumulative
   Counter duration_sum_us[kCacheStatusCount];
@@ -199,6 +201,10 @@ void WorkerMetrics::record_upstream_unavailable(Unavailable why) {
   counters_->unavailable[static_cast<size_t>(why)].add();
 }
 void WorkerMetrics::record_connection_refused() { counters_->connections_refused.add(); }
+
+void WorkerMetrics::record_client_tls_handshake(ClientTlsHandshakeResult result) {
+  counters_->client_tls_handshakes[static_cast<size_t>(result)].add();
+}
 
 Metrics::Metrics(unsigned workers)
     : start_unix_seconds_(std::chrono::duration_cast<std::chrono::seconds>(
@@ -396,6 +402,14 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
             "Client connections answered 503 and closed because limits.max_connections was "
             "reached.",
             sum([](const C& k) -> const Counter& { return k.connections_refused; }));
+  e.family("etagd_client_tls_handshakes_total", "counter",
+           "TLS handshakes of clients with a TLS listener: full, resumed (a session ticket "
+           "saved the certificate exchange), or why one failed.");
+  for (int i = 0; i < kClientTlsResultSlots; ++i) {
+    e.sample("etagd_client_tls_handshakes_total",
+             fmt::format("result=\"{}\"", kClientTlsHandshakeResultNames[static_cast<size_t>(i)]),
+             sum([&](const C& k) -> const Counter& { return k.client_tls_handshakes[i]; }));
+  }
 
   e.gauge("etagd_cache_entries", "Responses stored in the cache.", cache.entries);
   e.gauge("etagd_cache_bytes", "Bytes charged to cached responses (keys, headers, bodies).",

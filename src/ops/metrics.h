@@ -67,6 +67,8 @@ class WorkerMetrics {
   void record_upstream_unavailable(Unavailable why);
   // A client connection answered 503 and closed at once: limits.max_connections was reached.
   void record_connection_refused();
+  // One client's TLS handshake with a TLS listener, successful (full or resumed) or not.
+  void record_client_tls_handshake(ClientTlsHandshakeResult result);
 
  private:
   friend class Metrics;

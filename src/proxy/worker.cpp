@@ -27,6 +27,21 @@ int64_t steady_ms() {
 
 constexpr timeval kHeartbeatInterval{1, 0};
 
+// etagd_client_tls_handshakes_total: the transport tells how a listener's handshake ended.
+void count_client_handshake(void* metrics, net::TlsTransport::AcceptedHandshake outcome) {
+  using Outcome = net::TlsTransport::AcceptedHandshake;
+  using ops::ClientTlsHandshakeResult;
+  ClientTlsHandshakeResult result = ClientTlsHandshakeResult::Protocol;
+  switch (outcome) {
+    case Outcome::Full: result = ClientTlsHandshakeResult::Full; break;
+    case Outcome::Resumed: result = ClientTlsHandshakeResult::Resumed; break;
+    case Outcome::Protocol: result = ClientTlsHandshakeResult::Protocol; break;
+    case Outcome::PlainHttp: result = ClientTlsHandshakeResult::PlainHttp; break;
+    case Outcome::Incomplete: result = ClientTlsHandshakeResult::Incomplete; break;
+  }
+  static_cast<ops::WorkerMetrics*>(metrics)->record_client_tls_handshake(result);
+}
+
 }  // namespace
 
 Worker::Worker(unsigned index, SharedState& shared, std::vector<ListenSocket> listen_sockets,
@@ -119,11 +134,15 @@ void Worker::accept(base::UniqueFd fd, const sockaddr* peer, uint16_t port,
   std::unique_ptr<net::Transport> transport;
   const auto& tls = running()->listener_tls;
   if (listener < tls.size() && tls[listener]) {
-    transport = net::TlsTransport::accept(base_.get(), std::move(fd), tls[listener]);
-    if (!transport) {
+    std::unique_ptr<net::TlsTransport> tls_transport =
+        net::TlsTransport::accept(base_.get(), std::move(fd), tls[listener]);
+    if (!tls_transport) {
       shared_.release_client_connection();
       return;
     }
+    // The metrics outlive every worker and so every transport, even one destroyed at exit.
+    tls_transport->observe_handshake(&count_client_handshake, &metrics_);
+    transport = std::move(tls_transport);
   } else {
     transport = std::make_unique<net::TcpTransport>(base_.get(), std::move(fd));
   }
