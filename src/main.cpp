@@ -296,12 +296,19 @@ int main(int argc, char** argv) {
           }
           std::shared_ptr<const etagd::proxy::RunningConfig> running = server.shared().running_config();
           int64_t now_ms = etagd::proxy::health_clock_ms();
-          for (const etagd::proxy::RunningServer& rs : running->servers) {
-            const etagd::proxy::UpstreamServer& u = *rs.server;
+          std::vector<const etagd::proxy::UpstreamServer*> shown;
+          for (const etagd::proxy::RunningServer& rs : running->servers) shown.push_back(rs.server.get());
+          // A removed server is shown while its last requests run, then no more.
+          for (const auto& d : running->draining) {
+            if (d->in_flight.load(std::memory_order_relaxed) > 0) shown.push_back(d.get());
+          }
+          for (const etagd::proxy::UpstreamServer* shown_server : shown) {
+            const etagd::proxy::UpstreamServer& u = *shown_server;
             etagd::ops::UpstreamServerGauges sg;
             sg.url = u.url;
             sg.up = u.probe_up.load(std::memory_order_relaxed);
             sg.ejected = now_ms < u.ejected_until_ms.load(std::memory_order_relaxed);
+            sg.draining = u.removed.load(std::memory_order_relaxed);
             sg.in_flight = u.in_flight.load(std::memory_order_relaxed);
             sg.probes_passed = u.probes_passed.load(std::memory_order_relaxed);
             sg.probes_failed = u.probes_failed.load(std::memory_order_relaxed);

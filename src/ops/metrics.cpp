@@ -333,13 +333,14 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
            "1 while the server may be chosen: up by its health checks and not ejected.");
   for (const UpstreamServerGauges& u : process.upstream_servers) {
     e.sample("etagd_upstream_server_up", fmt::format("server=\"{}\"", label_value(u.url)),
-             u.up && !u.ejected ? 1 : 0);
+             u.up && !u.ejected && !u.draining ? 1 : 0);
   }
   e.family("etagd_upstream_server_state", "gauge",
-           "1 for the state the server is in: up, down (health checks) or ejected (passive).");
+           "1 for the state the server is in: up, down (health checks), ejected (passive) or "
+           "draining (removed by a reload, its last requests still running).");
   for (const UpstreamServerGauges& u : process.upstream_servers) {
-    std::string_view now = !u.up ? "down" : u.ejected ? "ejected" : "up";
-    for (std::string_view state : {"up", "down", "ejected"}) {
+    std::string_view now = u.draining ? "draining" : !u.up ? "down" : u.ejected ? "ejected" : "up";
+    for (std::string_view state : {"up", "down", "ejected", "draining"}) {
       e.sample("etagd_upstream_server_state",
                fmt::format("server=\"{}\",state=\"{}\"", label_value(u.url), state),
                state == now ? 1 : 0);

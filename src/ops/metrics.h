@@ -84,6 +84,7 @@ struct UpstreamServerGauges {
   std::string url;
   bool up = true;        // by its health checks
   bool ejected = false;  // by the passive checks
+  bool draining = false;  // removed by a reload, requests still in flight on it
   uint64_t in_flight = 0;
   uint64_t probes_passed = 0;
   uint64_t probes_failed = 0;
@@ -107,7 +108,8 @@ struct ProcessGauges {
   uint64_t fleet_messages_applied = 0;
   uint64_t fleet_messages_dropped = 0;
   uint64_t fleet_gaps = 0;
-  // The servers of the running config, and the requests waiting for one of their slots.
+  // The servers of the running config, those a reload removed that still have requests in
+  // flight, and the requests waiting for a slot.
   std::vector<UpstreamServerGauges> upstream_servers;
   uint64_t upstream_queue_waiting = 0;
 };

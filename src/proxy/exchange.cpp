@@ -378,9 +378,11 @@ void Exchange::on_queue_timeout(void* self) {
 void Exchange::release_upstream_slot() {
   if (!holds_slot_) return;
   holds_slot_ = false;
-  Worker::wake_granted(
-      worker_.shared().upstream_slots().release(*server_, running_->servers,
-                                                choice_for(running_->config->upstream)));
+  // The waiters go to the servers of the config new requests use, not of the one this
+  // request started with: a reload may have added servers or removed this one.
+  const RunningConfig& current = *worker_.running();
+  Worker::wake_granted(worker_.shared().upstream_slots().release(
+      *server_, current.servers, choice_for(current.config->upstream)));
 }
 
 void Exchange::answer_unavailable(std::string_view reason, ops::WorkerMetrics::Unavailable why) {

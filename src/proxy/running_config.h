@@ -18,6 +18,9 @@ struct RunningConfig {
   std::shared_ptr<const config::Config> config;
   // In the order of upstream.servers; a server a reload keeps is the same UpstreamServer.
   std::vector<RunningServer> servers;
+  // Servers this or an earlier reload removed that still had requests in flight when this
+  // config was loaded: /metrics shows them as draining until their last request is done.
+  std::vector<std::shared_ptr<UpstreamServer>> draining;
   // For https servers: the TLS context their connections share (trust, client certificate),
   // built from upstream.tls when the config is loaded; null when every server is http.
   net::SharedSslCtx upstream_tls;

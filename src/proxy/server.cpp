@@ -4,6 +4,8 @@
 #include <chrono>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "net/listener.h"
 #include "net/tls_client_context.h"
 #include "net/tls_server_contexts.h"
@@ -11,6 +13,31 @@
 namespace etagd::proxy {
 
 namespace {
+
+// Marks the servers `previous` listed or drained that `next` does not list as removed, so
+// that nothing chooses them again, and keeps those with requests in flight in next.draining.
+// Called once nothing can make the reload fail: the marks take effect at once. Marking comes
+// before reading the count (both sequentially consistent; UpstreamSlots::take checks in the
+// other order), so a request that takes a slot at this very moment is either counted here or
+// gives the slot back.
+void retire_removed_servers(const RunningConfig& previous, RunningConfig& next) {
+  for (const RunningServer& s : next.servers) s.server->removed.store(false, std::memory_order_seq_cst);
+  std::vector<std::shared_ptr<UpstreamServer>> before = previous.draining;
+  for (const RunningServer& s : previous.servers) before.push_back(s.server);
+  for (const std::shared_ptr<UpstreamServer>& s : before) {
+    bool listed = std::any_of(next.servers.begin(), next.servers.end(),
+                              [&](const RunningServer& n) { return n.server == s; });
+    if (listed) continue;
+    bool newly = !s->removed.exchange(true, std::memory_order_seq_cst);
+    uint32_t in_flight = s->in_flight.load(std::memory_order_seq_cst);
+    if (in_flight > 0) next.draining.push_back(s);
+    if (newly && in_flight > 0) {
+      spdlog::info("upstream {}: removed, draining {} request(s) in flight", s->url, in_flight);
+    } else if (newly) {
+      spdlog::info("upstream {}: removed", s->url);
+    }
+  }
+}
 
 // `previous`: the running config, whose access log is kept if the new one names the same.
 base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t generation,
@@ -23,10 +50,14 @@ base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t ge
     RunningServer rs;
     rs.weight = sc.weight;
     rs.backup = sc.backup;
-    // A server still listed keeps its state (requests in flight, pooled connections).
+    // A server still listed keeps its state (requests in flight, pooled connections); one
+    // listed again while it drains is taken back as it is.
     if (previous) {
       for (const RunningServer& p : previous->servers) {
         if (p.server->url == sc.url && p.server->address == address) rs.server = p.server;
+      }
+      for (const std::shared_ptr<UpstreamServer>& d : previous->draining) {
+        if (!rs.server && d->url == sc.url && d->address == address) rs.server = d;
       }
     }
     if (!rs.server) rs.server = std::make_shared<UpstreamServer>(sc, address);
@@ -70,6 +101,7 @@ base::Status make_running(std::shared_ptr<const config::Config> cfg, uint64_t ge
   }
   rc->config = std::move(cfg);
   rc->generation = generation;
+  if (previous) retire_removed_servers(*previous, *rc);
   out = std::move(rc);
   return base::Status::ok();
 }

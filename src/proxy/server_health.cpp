@@ -13,7 +13,7 @@ int64_t health_clock_ms() {
 }
 
 bool server_usable(const UpstreamServer& s, int64_t now_ms) {
-  return s.probe_up.load(std::memory_order_relaxed) &&
+  return !s.removed.load(std::memory_order_relaxed) && s.probe_up.load(std::memory_order_relaxed) &&
          now_ms >= s.ejected_until_ms.load(std::memory_order_relaxed);
 }
 

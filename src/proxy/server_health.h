@@ -14,7 +14,7 @@ namespace etagd::proxy {
 // Milliseconds of the monotonic clock, the time base of every health field.
 int64_t health_clock_ms();
 
-// Up by the health checks and not ejected.
+// Still listed, up by the health checks and not ejected.
 bool server_usable(const UpstreamServer& s, int64_t now_ms);
 
 // A connection error or timeout of a real request. True when it ejected the server now.

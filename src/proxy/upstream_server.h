@@ -2,8 +2,9 @@
 // the counts all workers share: requests in flight (least outstanding requests balances on
 // it, upstream.max_connections limits it). A reload that keeps a server (same URL, same
 // address) keeps this object, so its counts carry over; a removed server lives on while
-// requests still use it. Its weight and role are the running config's (RunningServer), since
-// a reload may change them while requests run.
+// requests still use it, marked `removed` so that no choice takes it again (draining: the
+// requests on it finish, no new one starts). Its weight and role are the running config's
+// (RunningServer), since a reload may change them while requests run.
 #pragma once
 
 #include <atomic>
@@ -39,6 +40,9 @@ struct UpstreamServer {
   std::atomic<int64_t> fail_window_start_ms{0};
   std::atomic<uint32_t> fails_in_window{0};
   std::atomic<int64_t> back_since_ms{0};        // slow start from here (0: up from the start)
+  // No longer in upstream.servers since a reload: never chosen, not even by a request that
+  // started under the old config (a retry, a queued request); a later reload may list it again.
+  std::atomic<bool> removed{false};
 
   // Counters for /metrics.
   std::atomic<uint64_t> probes_passed{0};

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include <spdlog/spdlog.h>
+
 #include "base/invariant.h"
 
 namespace etagd::proxy {
@@ -26,7 +28,8 @@ std::shared_ptr<UpstreamServer> UpstreamSlots::take(const std::vector<RunningSer
                                                     bool& none_usable) {
   none_usable = false;
   // Another worker may take the chosen server's last slot between the choice and the
-  // compare-and-swap; choose again then, a bounded number of times.
+  // compare-and-swap, or a reload remove the server; choose again then, a bounded number of
+  // times.
   for (size_t attempt = 0; attempt <= servers.size(); ++attempt) {
     ServerChoice c = choose_server(servers, choice);
     if (c.kind == ServerChoice::Kind::NoneUsable) {
@@ -34,7 +37,13 @@ std::shared_ptr<UpstreamServer> UpstreamSlots::take(const std::vector<RunningSer
       return nullptr;
     }
     if (c.kind == ServerChoice::Kind::AllBusy) return nullptr;
-    if (try_take(*c.server->server, choice.limit)) return c.server->server;
+    UpstreamServer& s = *c.server->server;
+    if (!try_take(s, choice.limit)) continue;
+    // Taken, then checked (both sequentially consistent), while a reload marks the server
+    // removed and then reads its count: either the reload sees this request and drains it,
+    // or this request sees the mark and gives the slot back.
+    if (!s.removed.load(std::memory_order_seq_cst)) return c.server->server;
+    s.in_flight.fetch_sub(1, std::memory_order_seq_cst);
   }
   return nullptr;
 }
@@ -89,6 +98,9 @@ std::vector<UpstreamSlots::Grant> UpstreamSlots::release(UpstreamServer& server,
                                                          const ChoiceContext& choice) {
   uint32_t before = server.in_flight.fetch_sub(1, std::memory_order_seq_cst);
   ETAGD_ASSERT(before > 0, "a slot is released only by its holder");
+  if (before == 1 && server.removed.load(std::memory_order_seq_cst)) {
+    spdlog::info("upstream {}: drained, its last request is done", server.url);
+  }
   return serve_waiting(servers, choice);
 }
 

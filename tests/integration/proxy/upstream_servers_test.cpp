@@ -8,7 +8,9 @@
 #include <thread>
 #include <vector>
 
+#include "support/free_port.h"
 #include "support/origin_scripts.h"
+#include "support/prometheus_text.h"
 #include "support/proxy_harness.h"
 
 namespace etagd::testing {
@@ -146,6 +148,63 @@ TEST_CASE("a reload keeps the pooled connections of servers still listed and clo
   bool closed = false;
   for (int i = 0; i < 100 && !closed; ++i) {
     closed = kept.open_connections() == 0;
+    if (!closed) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(closed);
+}
+
+TEST_CASE("a reload that removes a server lets its request in flight finish there, sends it "
+          "no new request, and shows it draining until that request is done") {
+  ScriptedOrigin leaving;
+  ScriptedOrigin staying;
+  leaving.route("/slow", script::delayed(1500ms, script::respond(200, {}, "slow answer")));
+  ProxySettings s;
+  s.admin_port = free_port();
+  s.servers = {server(leaving), server(staying)};
+  Proxy proxy(leaving, s);
+
+  HttpResponse slow;
+  std::thread in_flight([&] { slow = http_get(proxy.port(), "/slow"); });
+  REQUIRE(leaving.wait_for_requests("/slow", 1, 2000ms));  // a tie goes to the first listed
+
+  ProxySettings next = s;
+  next.servers = {server(staying)};
+  proxy.process().rewrite_config(proxy_config(proxy.port(), leaving.port(), next));
+  proxy.process().signal(SIGHUP);
+  REQUIRE(proxy.process().wait_for_log("upstream " + leaving.url() +
+                                           ": removed, draining 1 request(s) in flight",
+                                       2000ms));
+  auto series = [](std::string_view name, const ScriptedOrigin& o, std::string_view more = {}) {
+    return std::string(name) + "{server=\"" + o.url() + "\"" + std::string(more) + "}";
+  };
+  std::string metrics = http_get(s.admin_port, "/metrics").body;
+  CHECK(sample_value(metrics, series("etagd_upstream_server_state", leaving,
+                                     ",state=\"draining\"")) == 1);
+  CHECK(sample_value(metrics, series("etagd_upstream_server_state", leaving, ",state=\"up\"")) == 0);
+  CHECK(sample_value(metrics, series("etagd_upstream_server_up", leaving)) == 0);
+  CHECK(sample_value(metrics, series("etagd_upstream_server_in_flight", leaving)) == 1);
+  CHECK(sample_value(metrics, series("etagd_upstream_server_state", staying,
+                                     ",state=\"draining\"")) == 0);
+  CHECK(sample_value(metrics, series("etagd_upstream_server_state", staying, ",state=\"up\"")) == 1);
+
+  // While it drains, everything new goes to the server still listed.
+  CHECK(concurrent_gets(proxy.port(), 6) == 6);
+  CHECK(leaving.request_count() == 1);
+  CHECK(staying.request_count() == 6);
+
+  in_flight.join();
+  CHECK(slow.status == 200);
+  CHECK(slow.body == "slow answer");
+  CHECK(proxy.process().wait_for_log("upstream " + leaving.url() +
+                                         ": drained, its last request is done",
+                                     2000ms));
+  metrics = http_get(s.admin_port, "/metrics").body;
+  CHECK(metrics.find(leaving.url()) == std::string::npos);  // gone from every family
+  CHECK(sample_value(metrics, series("etagd_upstream_server_state", staying, ",state=\"up\"")) == 1);
+  // Its connection is not pooled for later: closed once its request is done.
+  bool closed = false;
+  for (int i = 0; i < 100 && !closed; ++i) {
+    closed = leaving.open_connections() == 0;
     if (!closed) std::this_thread::sleep_for(20ms);
   }
   CHECK(closed);

@@ -146,6 +146,31 @@ TEST_CASE("waiters left queued while no server was usable are granted when one i
   CHECK(slots.serve_waiting(one, ChoiceContext{2}).empty());
 }
 
+TEST_CASE("a server a reload removed takes no new request: its freed slot goes to a waiter "
+          "on a server still listed, never to one on it") {
+  UpstreamSlots slots;
+  auto two = servers(2);
+  std::shared_ptr<UpstreamServer> granted;
+  std::shared_ptr<UpstreamServer> first = admit(slots, two, 1);
+  std::shared_ptr<UpstreamServer> second = admit(slots, two, 1);
+  REQUIRE(first == two[0].server);
+  REQUIRE(second == two[1].server);
+  REQUIRE(slots.enqueue(two, ChoiceContext{1}, 10, waiter(1), granted) == Admission::Queued);
+  first->removed = true;
+  // Its request ends: the waiter does not get its slot, the server listed is still full.
+  CHECK(slots.release(*first, two, ChoiceContext{1}).empty());
+  CHECK(first->in_flight == 0);
+  CHECK(slots.waiting() == 1);
+  std::vector<UpstreamSlots::Grant> g = slots.release(*second, two, ChoiceContext{1});
+  REQUIRE(g.size() == 1);
+  CHECK(g[0].server == second);
+  CHECK(slots.release(*second, two, ChoiceContext{1}).empty());
+  // A newcomer under the old list goes to the server still listed, or nowhere.
+  CHECK(admit(slots, two, 1) == second);
+  CHECK_FALSE(admit(slots, two, 1));
+  CHECK(first->in_flight == 0);
+}
+
 TEST_CASE("under contention from several threads every queued request is granted in the end "
           "and no server's count passes the limit") {
   UpstreamSlots slots;
