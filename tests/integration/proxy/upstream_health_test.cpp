@@ -262,6 +262,45 @@ TEST_CASE("passive checks eject a server whose requests fail, and retries hide t
                                      "failed requests within 10s", 2000ms));
 }
 
+TEST_CASE("an idempotent PUT or DELETE with a body is retried on the other server with the "
+          "whole body, byte for byte, whether it came with Content-Length or chunked") {
+  ScriptedOrigin broken;
+  ScriptedOrigin good;
+  broken.set_default(script::reset_without_reply());
+  // The good server answers with what it received, so the client sees it too.
+  good.set_default([](const OriginRequest& req, OriginReply& r) { r.reply(200, {}, req.body); });
+  ProxySettings s;
+  s.servers = {server(broken), server(good)};
+  s.upstream = "retry: { tries: 2 }";
+  Proxy proxy(broken, s);
+
+  std::string big = binary_body(200000);
+  HttpResponse put = http_request(proxy.port(), "PUT", "/doc/1", {}, big);
+  CHECK(put.status == 200);
+  CHECK(put.body == big);
+  HttpResponse del = http_request(proxy.port(), "DELETE", "/doc/2", {}, "reason=obsolete");
+  CHECK(del.status == 200);
+  CHECK(del.body == "reason=obsolete");
+  HttpClient client(proxy.port());
+  HttpResponse chunked = client.request("PUT", "/doc/3", {{"Transfer-Encoding", "chunked"}},
+                                        encode_chunked({"first part, ", "second part"}));
+  CHECK(chunked.status == 200);
+  CHECK(chunked.body == "first part, second part");
+
+  REQUIRE(broken.request_count() == 3);  // each went to the first server first
+  std::vector<OriginRequest> seen = good.requests();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].method == "PUT");
+  CHECK(seen[0].body == big);
+  CHECK(seen[0].headers.get("Content-Length") == std::to_string(big.size()));
+  CHECK(seen[1].method == "DELETE");
+  CHECK(seen[1].body == "reason=obsolete");
+  // The body was read whole before it went upstream: the retry sends it with its length.
+  CHECK(seen[2].body == "first part, second part");
+  CHECK_FALSE(seen[2].chunked);
+  CHECK(seen[2].headers.get("Content-Length") == "23");
+}
+
 TEST_CASE("a request that is not idempotent is not retried on another server") {
   ScriptedOrigin broken;
   ScriptedOrigin good;
