@@ -79,6 +79,29 @@ RangeRequest resolve_range(std::string_view value, uint64_t length) {
   return out;
 }
 
+std::optional<ContentRange> parse_content_range(std::string_view value) {
+  value = trim_ows(value);
+  size_t sp = value.find(' ');
+  if (sp == std::string_view::npos || !iequals(value.substr(0, sp), "bytes")) return std::nullopt;
+  std::string_view spec = trim_ows(value.substr(sp + 1));
+  size_t dash = spec.find('-');
+  size_t slash = spec.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash) {
+    return std::nullopt;
+  }
+  std::optional<uint64_t> first = parse_digits(spec.substr(0, dash));
+  std::optional<uint64_t> last = parse_digits(spec.substr(dash + 1, slash - dash - 1));
+  if (!first || !last || *last < *first) return std::nullopt;
+  ContentRange out;
+  out.range = {*first, *last};
+  std::string_view length = spec.substr(slash + 1);
+  if (length != "*") {
+    out.complete_length = parse_digits(length);
+    if (!out.complete_length || *last >= *out.complete_length) return std::nullopt;
+  }
+  return out;
+}
+
 bool if_range_matches(std::string_view if_range, std::string_view etag,
                       std::optional<int64_t> last_modified) {
   if_range = trim_ows(if_range);

@@ -39,6 +39,17 @@ inline constexpr size_t kMaxRanges = 16;
 // none remains the request is unsatisfiable.
 RangeRequest resolve_range(std::string_view value, uint64_t length);
 
+// A 206's Content-Range for one part (RFC 9110 §14.4): "bytes 0-99/1000" or "bytes 0-99/*".
+struct ContentRange {
+  ByteRange range;
+  std::optional<uint64_t> complete_length;  // nullopt: "*", the length was not known
+};
+
+// Parses a Content-Range field value for a byte range. nullopt for another unit, the
+// unsatisfied form ("bytes */1000"), a last before first, or a range that ends at or past a
+// known complete length (§14.4: such a field is invalid).
+std::optional<ContentRange> parse_content_range(std::string_view value);
+
 // RFC 9110 §13.1.5: whether a Range may be applied given the request's If-Range value. An
 // entity-tag must match `etag` strongly (a weak tag never does); an HTTP-date must equal
 // `last_modified` exactly. An unparsable value never matches.

@@ -6,7 +6,9 @@
 #include <vector>
 
 using etagd::http::ByteRange;
+using etagd::http::ContentRange;
 using etagd::http::if_range_matches;
+using etagd::http::parse_content_range;
 using etagd::http::RangeRequest;
 using etagd::http::resolve_range;
 
@@ -80,4 +82,19 @@ TEST_CASE("If-Range: a strong ETag that matches, or the exact Last-Modified") {
   CHECK(!if_range_matches("Sun, 06 Nov 1994 08:49:37 GMT", "\"abc\"", std::nullopt));
   CHECK(!if_range_matches("garbage", "\"abc\"", lm));
   CHECK(!if_range_matches("", "\"abc\"", lm));
+}
+
+TEST_CASE("Content-Range of a 206: a byte range with its complete length, or * when unknown") {
+  std::optional<ContentRange> r = parse_content_range("bytes 0-9/100");
+  REQUIRE(r);
+  CHECK(r->range == ByteRange{0, 9});
+  CHECK(r->complete_length == 100);
+  r = parse_content_range("bytes 0-9/*");
+  REQUIRE(r);
+  CHECK_FALSE(r->complete_length);
+  CHECK_FALSE(parse_content_range("bytes */100"));     // the 416 form
+  CHECK_FALSE(parse_content_range("bytes 9-0/100"));   // last before first
+  CHECK_FALSE(parse_content_range("bytes 0-100/100")); // past the complete length
+  CHECK_FALSE(parse_content_range("items 0-9/100"));
+  CHECK_FALSE(parse_content_range("bytes 0-9"));
 }
