@@ -113,7 +113,8 @@ CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseT
       variant_count_(static_cast<uint16_t>(r.variant.size())),
       encoded_count_(static_cast<uint8_t>(r.encoded.size())),
       status_(static_cast<uint16_t>(std::clamp(r.status, 0, 999))),
-      flags_(0) {
+      flags_(0),
+      part_count_(static_cast<uint8_t>(r.parts.size())) {
   char* out = put(const_cast<char*>(tail()), url_key);
   out = put(out, r.header_block);
   if (layout.etag_in_block != std::string_view::npos) {
@@ -128,6 +129,15 @@ CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseT
     std::memcpy(out, lengths, sizeof lengths);
     out = put(out + sizeof lengths, v.name);
     out = put(out, v.value);
+  }
+  if (!r.parts.empty()) {
+    std::memcpy(out, &r.complete_length, sizeof r.complete_length);
+    out += sizeof r.complete_length;
+    for (const StoredRange& part : r.parts) {
+      uint64_t span[2] = {part.first, part.length};
+      std::memcpy(out, span, sizeof span);
+      out += sizeof span;
+    }
   }
   out = put(out, body);
   for (size_t i = 0; i < r.encoded.size(); ++i) {
@@ -184,9 +194,11 @@ EntryRef CacheEntry::build(std::string_view url_key, ResponseToStore&& r, std::s
   // Header text is bounded by the head size limits and bodies by max_object_size long before
   // this; the check keeps the 32-bit offsets honest whatever the caller does.
   if (layout.tail_bytes > kMaxBody || body.size() > kMaxBody ||
-      r.variant.size() > std::numeric_limits<uint16_t>::max() || r.encoded.size() > kMaxEncoded) {
+      r.variant.size() > std::numeric_limits<uint16_t>::max() || r.encoded.size() > kMaxEncoded ||
+      r.parts.size() > kMaxParts) {
     throw std::length_error("cache entry with more than 1 GiB of header text or body");
   }
+  if (!r.parts.empty()) layout.tail_bytes += sizeof(uint64_t) * (1 + 2 * r.parts.size());
   layout.body_offset = layout.tail_bytes;
   layout.tail_bytes += body.size();
   // Each encoded representation is smaller than the body and its block than kMaxBody (the
@@ -227,6 +239,12 @@ EntryRef CacheEntry::make(std::string_view url_key, ResponseToStore&& r) {
 EntryRef CacheEntry::refreshed(const CacheEntry& old, ResponseToStore&& r) {
   r.status = old.status_;
   r.variant = old.variant();
+  r.parts.clear();
+  for (size_t i = 0; i < old.part_count(); ++i) {
+    Part p = old.part(i);
+    r.parts.push_back({p.first, p.bytes.size()});
+  }
+  r.complete_length = old.complete_length();
   // The same representations with the new fields; a caller that gives none (or others)
   // gets the identity representation only.
   std::array<std::string_view, kMaxEncoded> views;
@@ -253,6 +271,25 @@ Representation CacheEntry::encoded(size_t i) const {
   return {static_cast<http::ContentCoding>(rec.coding), std::string_view(p, rec.header_len),
           std::string_view(p + rec.etag_offset, rec.etag_len),
           std::string_view(p + rec.header_len + etag_extra, rec.body_len)};
+}
+
+uint64_t CacheEntry::complete_length() const {
+  if (part_count_ == 0) return 0;
+  uint64_t length;
+  std::memcpy(&length, tail() + parts_offset(), sizeof length);
+  return length;
+}
+
+CacheEntry::Part CacheEntry::part(size_t i) const {
+  ETAGD_ASSERT(i < part_count_, "an entry's parts are counted");
+  const char* table = tail() + parts_offset() + sizeof(uint64_t);
+  uint64_t offset_in_body = 0;
+  uint64_t span[2];
+  for (size_t j = 0; j <= i; ++j) {
+    std::memcpy(span, table + j * sizeof span, sizeof span);
+    if (j < i) offset_in_body += span[1];
+  }
+  return {span[0], body().substr(offset_in_body, span[1])};
 }
 
 template <typename Fn>

@@ -118,6 +118,14 @@ struct Representation {
   std::string_view body;
 };
 
+// One byte range of a stored 206 (RFC 9111 §3.3, partial_content.h): `length` bytes of the
+// representation from offset `first`.
+struct StoredRange {
+  uint64_t first = 0;
+  uint64_t length = 0;
+  bool operator==(const StoredRange&) const = default;
+};
+
 // What the proxy hands over to build an entry.
 struct ResponseToStore {
   int status = 200;
@@ -134,6 +142,11 @@ struct ResponseToStore {
   // The encoded representations, in the order the rule prefers them (at most
   // CacheEntry::kMaxEncoded); the entry's charge counts them with everything else.
   std::vector<EncodedRepresentation> encoded;
+  // Partial content (status 206): the ranges of the representation that `body` holds, in
+  // ascending order, disjoint, their bytes one after another; and the representation's
+  // complete length. Empty for a whole response.
+  std::vector<StoredRange> parts;
+  uint64_t complete_length = 0;
   // CacheStore::current_seq() when the upstream request was sent; 0 = read it in make().
   // Reading it before the fetch closes a race: a response fetched before an invalidate_prefix
   // but stored after it is then still treated as invalidated.
@@ -162,6 +175,9 @@ class CacheEntry {
   static constexpr size_t kMaxBody = size_t{1} << 30;
   // Encoded representations an entry holds at most (one per coding etagd produces).
   static constexpr size_t kMaxEncoded = 3;
+  // Ranges a partial entry holds at most: each 206 can add one, and a client asking for
+  // every other byte must not make an entry of a million parts.
+  static constexpr size_t kMaxParts = 64;
 
   // Builds an entry for the response at `url_key` (see cache_key.h). Throws std::length_error
   // for a body above kMaxBody or more than 1 GiB of header text.
@@ -192,6 +208,16 @@ class CacheEntry {
   // The representations etagd encoded (ResponseToStore::encoded), in the same order.
   size_t encoded_count() const { return encoded_count_; }
   Representation encoded(size_t i) const;
+
+  // Partial content (ResponseToStore::parts): how many ranges, the representation's complete
+  // length (0 for a whole response), and range i with its bytes (a view into body()).
+  size_t part_count() const { return part_count_; }
+  uint64_t complete_length() const;
+  struct Part {
+    uint64_t first = 0;
+    std::string_view bytes;
+  };
+  Part part(size_t i) const;
 
   // True if `request` has the same value for every field this entry varies on.
   // A repeated request field compares as its combined value (RFC 9110 §5.3).
@@ -248,6 +274,10 @@ class CacheEntry {
   size_t block_bytes() const {
     return sizeof(CacheEntry) + size_t{body_offset_} + body_len_ + encoded_bytes_;
   }
+  // Where the partial-content table starts in the tail: right before the body.
+  size_t parts_offset() const {
+    return body_offset_ - (part_count_ == 0 ? 0 : sizeof(uint64_t) * (1 + 2 * size_t{part_count_}));
+  }
   // The bytes after the entry in its allocation.
   const char* tail() const { return reinterpret_cast<const char*>(this + 1); }
   // Calls fn(name, value) for each field this entry varies on, until fn returns false.
@@ -268,8 +298,9 @@ class CacheEntry {
   uint32_t stale_if_error_;
   uint32_t stale_while_revalidate_;
   // The tail: url_key, header_block, the ETag unless the block contains it, then per
-  // VaryField: name length and value length (uint32_t each, unaligned), name, value; then the
-  // body; then per encoded representation: a RepresentationRecord (unaligned), its header
+  // VaryField: name length and value length (uint32_t each, unaligned), name, value; then,
+  // for partial content, the complete length and per part its first offset and length
+  // (uint64_t each, unaligned); then the body; then per encoded representation: a RepresentationRecord (unaligned), its header
   // block, its body. Offsets count from tail().
   uint32_t key_len_;
   uint32_t header_len_;
@@ -283,6 +314,7 @@ class CacheEntry {
   uint8_t encoded_count_;
   uint16_t status_;
   uint8_t flags_;
+  uint8_t part_count_;
 };
 
 inline void EntryRef::retain() const {

@@ -86,4 +86,31 @@ uint64_t stored_bytes(const PartialContent& content) {
   return n;
 }
 
+PartialContent partial_of(const CacheEntry& entry) {
+  PartialContent c;
+  c.complete_length = entry.complete_length();
+  c.validator.etag = std::string(entry.etag());
+  if (c.validator.etag.empty()) c.validator.last_modified = entry.last_modified();
+  c.header_block = std::string(entry.header_block());
+  c.parts.reserve(entry.part_count());
+  for (size_t i = 0; i < entry.part_count(); ++i) {
+    CacheEntry::Part p = entry.part(i);
+    c.parts.push_back({p.first, std::string(p.bytes)});
+  }
+  return c;
+}
+
+void put_parts(PartialContent&& content, ResponseToStore& r) {
+  r.complete_length = content.complete_length;
+  r.parts.clear();
+  r.body.clear();
+  uint64_t total = 0;
+  for (const StoredPart& p : content.parts) total += p.bytes.size();
+  r.body.reserve(total);
+  for (const StoredPart& p : content.parts) {
+    r.parts.push_back({p.first, p.bytes.size()});
+    r.body += p.bytes;
+  }
+}
+
 }  // namespace etagd::cache

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cache/cache_entry.h"
 #include "http/byte_range.h"
 
 namespace etagd::cache {
@@ -64,5 +65,13 @@ bool is_complete(const PartialContent& content);
 
 // Bytes stored (bodies and header block), for the cache's memory charge.
 uint64_t stored_bytes(const PartialContent& content);
+
+// The parts a stored 206 holds, copied out with its complete length, validator and header
+// block, to add a new part to (an entry is immutable: combining builds a new one).
+PartialContent partial_of(const CacheEntry& entry);
+
+// Moves the parts into `r` for CacheEntry::make: their ranges, bytes (one after another) and
+// the complete length. The caller sets the status (206).
+void put_parts(PartialContent&& content, ResponseToStore& r);
 
 }  // namespace etagd::cache

@@ -7,6 +7,11 @@
 #include <vector>
 
 using etagd::cache::add_part;
+using etagd::cache::CacheEntry;
+using etagd::cache::EntryRef;
+using etagd::cache::partial_of;
+using etagd::cache::put_parts;
+using etagd::cache::ResponseToStore;
 using etagd::cache::covers;
 using etagd::cache::is_complete;
 using etagd::cache::PartialContent;
@@ -100,4 +105,36 @@ TEST_CASE("RFC 9111 §3.4: only a strong validator lets parts combine") {
   CHECK_FALSE(strong_validator("", 1000, std::nullopt));
   CHECK_FALSE(strong_validator("", std::nullopt, std::nullopt));
   CHECK_FALSE(strong_validator("\"v1\"", {}, {}) == strong_validator("\"v2\"", {}, {}));
+}
+
+TEST_CASE("a partial entry keeps its parts, complete length and validator, and gives them back") {
+  PartialContent c = content_with({{0, 9}, {40, 59}});
+  c.header_block = "ETag: \"v1\"\r\nContent-Type: text/plain\r\n";
+  ResponseToStore r;
+  r.status = 206;
+  r.header_block = c.header_block;
+  r.etag = "\"v1\"";
+  put_parts(std::move(c), r);
+  CHECK(r.body == kBody.substr(0, 10) + kBody.substr(40, 20));
+  EntryRef e = CacheEntry::make("h/p", std::move(r));
+  REQUIRE(e->part_count() == 2);
+  CHECK(e->complete_length() == kBody.size());
+  CHECK(e->part(1).first == 40);
+  CHECK(e->part(1).bytes == kBody.substr(40, 20));
+  CHECK(e->charge() > 30 + sizeof(CacheEntry));
+
+  PartialContent back = partial_of(*e);
+  CHECK(stored(back) == Ranges{{0, 9}, {40, 59}});
+  CHECK(back.complete_length == kBody.size());
+  CHECK(back.validator == PartValidator{"\"v1\"", {}});
+  CHECK(back.header_block == "ETag: \"v1\"\r\nContent-Type: text/plain\r\n");
+}
+
+TEST_CASE("an entry of a whole response has no parts") {
+  ResponseToStore r;
+  r.body = "whole";
+  EntryRef e = CacheEntry::make("h/w", std::move(r));
+  CHECK(e->part_count() == 0);
+  CHECK(e->complete_length() == 0);
+  CHECK(e->body() == "whole");
 }
