@@ -26,6 +26,12 @@ enum class EtagPolicy {
   Generate,  // always replace with the content ETag
 };
 
+// What a Range request that misses asks the origin for (RFC 9111 §3.3).
+enum class RangePolicy {
+  Whole,    // the whole response, stored, and the range answered from it
+  Forward,  // the client's Range: a 206 with a strong validator is stored as partial content
+};
+
 enum class PathMatchKind { Any, Exact, Prefix, Glob };
 
 struct RuleMatch {
@@ -119,6 +125,7 @@ struct RuleActions {
   std::vector<InvalidateTarget> invalidate;
   HeaderEdits headers;
   EtagPolicy etag = EtagPolicy::Preserve;
+  RangePolicy range = RangePolicy::Whole;
   // The operator's explicit "store it anyway" (nginx: proxy_ignore_headers Cache-Control
   // Expires): the upstream's Cache-Control and Expires no longer stop storing (private,
   // no-store) or shorten the ttl. Needs a fixed ttl. Set-Cookie and Vary: * still prevent

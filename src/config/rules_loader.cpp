@@ -171,7 +171,8 @@ void RulesLoader::read_ttl(const Field& f, Ttl& out) {
       if (value) ttl.codes.emplace_back(code, *value);
     } else if (code == 206 || code == 304) {
       r_.error(entry.key_mark, entry.path,
-               code == 206 ? "206 answers a Range request and is not stored (RFC 9111 §3.3)"
+               code == 206 ? "a 206 is part of a 200: the parts that range: forward stores take "
+                             "the ttl of 200"
                            : "a 304 updates a stored response and is not one itself (RFC 9111 "
                              "§4.3.4)");
     } else {
@@ -862,6 +863,11 @@ std::vector<ActionRow> make_action_rows() {
       {{"preserve", EtagPolicy::Preserve}, {"generate", EtagPolicy::Generate}}, Apply::Reload,
       "preserve: keep the upstream's ETag, make one when it sends none; generate: always the "
       "content hash"));
+  rows.push_back(word<RuleActions, RangePolicy>(
+      "range", at(&RuleActions::range),
+      {{"whole", RangePolicy::Whole}, {"forward", RangePolicy::Forward}}, Apply::Reload,
+      "whole: a Range miss fetches and stores the whole response; forward: it asks the origin "
+      "for the range and stores the 206 as partial content, combined with later parts"));
   rows.push_back(whole_seconds_row(
       "stale_if_error", &RuleActions::stale_if_error,
       "how long past freshness a stored response may be served when the origin fails (RFC 5861)"));

@@ -138,6 +138,7 @@ defaults:
   invalidate: [/api/uploads/, $path, $parent]
   headers: { remove: [Server], set: { X-Frame-Options: DENY }, add: { Vary: Accept } }
   etag: generate
+  range: forward
   stale_if_error: 5m
   stale_while_revalidate: 30s
   compress: { encodings: [gzip, br], types: [application/json, "text/*"], min_size: 1KiB, level: { br: 4, zstd: 3, gzip: 9 } }

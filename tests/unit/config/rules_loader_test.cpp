@@ -37,6 +37,7 @@ rules:
       set: { X-Frame-Options: DENY }
       add: { Vary: Accept }
     etag: generate
+    range: forward
     stale_if_error: 5m
     stale_while_revalidate: 30s
 )");
@@ -70,6 +71,7 @@ rules:
   REQUIRE(a.headers.add.size() == 1);
   CHECK(a.headers.add[0] == std::pair<std::string, std::string>{"Vary", "Accept"});
   CHECK(a.etag == EtagPolicy::Generate);
+  CHECK(a.range == RangePolicy::Forward);
   CHECK(a.stale_if_error == 300s);
   CHECK(a.stale_while_revalidate == 30s);
 }

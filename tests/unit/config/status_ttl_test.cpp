@@ -63,7 +63,7 @@ TEST_CASE("server errors, 206 and 304 cannot have a ttl, and unknown keys are na
   for (auto [key, message] : {
            std::pair{"5xx", "server errors are never stored"},
            std::pair{"503", "server errors are never stored"},
-           std::pair{"206", "206 answers a Range request and is not stored"},
+           std::pair{"206", "the parts that range: forward stores take the ttl of 200"},
            std::pair{"304", "a 304 updates a stored response"},
            std::pair{"2XX0", "is not a status: expected 2xx, 3xx, 4xx"},
            std::pair{"199", "is not a status"},
