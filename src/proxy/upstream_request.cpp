@@ -25,15 +25,16 @@ bool is_forwarding_field(std::string_view name) {
 }
 
 // Fields etagd writes itself or must not pass on, beyond the hop-by-hop set.
-bool replaced_by_proxy(std::string_view name, bool strip_conditionals) {
+bool replaced_by_proxy(std::string_view name, const UpstreamRequestOptions& options) {
   if (http::iequals(name, "host") || http::iequals(name, "content-length") ||
       http::iequals(name, "expect") || http::iequals(name, "via") || is_forwarding_field(name)) {
     return true;
   }
-  if (strip_conditionals) {
+  if (options.strip_conditionals) {
+    bool range = http::iequals(name, "if-range") || http::iequals(name, "range");
     return http::iequals(name, "if-none-match") || http::iequals(name, "if-modified-since") ||
            http::iequals(name, "if-match") || http::iequals(name, "if-unmodified-since") ||
-           http::iequals(name, "if-range") || http::iequals(name, "range");
+           (range && !options.keep_range);
   }
   return false;
 }
@@ -115,7 +116,7 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
   }
 
   for (const http::HeaderField& f : req.headers) {
-    if (replaced_by_proxy(f.name, options.strip_conditionals)) continue;
+    if (replaced_by_proxy(f.name, options)) continue;
     if (http::is_connection_specific(f.name, req.headers)) continue;
     if (options.etag_codings &&
         (http::iequals(f.name, "if-none-match") || http::iequals(f.name, "if-match"))) {

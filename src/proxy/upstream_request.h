@@ -25,6 +25,7 @@ struct UpstreamRequestOptions {
   http::Method method = http::Method::Get;  // may differ from the client's (HEAD fetched as GET)
   std::string_view method_token;            // used when method is Other
   bool strip_conditionals = false;          // etagd evaluates the client's validators itself
+  bool keep_range = false;  // with strip_conditionals: Range and If-Range still go (range: forward)
   std::string_view if_none_match;           // revalidation of a stored entry (RFC 9111 §4.3.1)
   std::optional<int64_t> if_modified_since;
   // The codings whose representation ETags ("abc-br") clients of this route hold: the

@@ -90,6 +90,18 @@ TEST_CASE("a revalidation replaces the client's conditionals with the stored val
   CHECK(head.find("If-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n") != std::string::npos);
 }
 
+TEST_CASE("a forwarded Range miss keeps Range and If-Range, and drops the other conditionals") {
+  ParsedRequest req("GET /doc HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"client\"\r\n"
+                    "Range: bytes=0-1\r\nIf-Range: \"v1\"\r\n");
+  UpstreamRequestOptions o = options();
+  o.strip_conditionals = true;
+  o.keep_range = true;
+  std::string head = written(req, upstream(), o);
+  CHECK(head.find("If-None-Match") == std::string::npos);
+  CHECK(head.find("Range: bytes=0-1\r\n") != std::string::npos);
+  CHECK(head.find("If-Range: \"v1\"\r\n") != std::string::npos);
+}
+
 TEST_CASE("a HEAD miss is fetched as GET, and a base path prefixes the target") {
   ParsedRequest req("HEAD /doc HTTP/1.1\r\nHost: a\r\n");
   UpstreamConfig up = upstream();
