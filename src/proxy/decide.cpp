@@ -6,6 +6,7 @@
 #include "http/etag.h"
 #include "http/http_date.h"
 #include "http/token.h"
+#include "proxy/partial_entry.h"
 #include "proxy/representation_choice.h"
 
 namespace etagd::proxy {
@@ -64,7 +65,19 @@ Plan decide(const http::RequestHead& request, const config::RuleActions& rule,
     case CacheUse::Store: break;
   }
   const cache::CacheEntry* entry = lookup ? lookup->entry : nullptr;
-  if (entry == nullptr) return {Plan::Kind::Fetch, ops::CacheStatus::Miss};
+  bool range_miss = forwards_range(request, rule);
+  if (entry == nullptr) {
+    return {range_miss ? Plan::Kind::FetchRange : Plan::Kind::Fetch, ops::CacheStatus::Miss};
+  }
+  if (entry->part_count() > 0) {
+    // RFC 9111 §3.3: partial content answers a Range request it holds, while fresh; it is
+    // never revalidated (a fetch of the range is as cheap) nor served stale.
+    if (!range_miss) return {Plan::Kind::Fetch, ops::CacheStatus::Miss};
+    if (!lookup->forced_stale && entry->is_fresh(now) && partial_covers(request, *entry)) {
+      return {Plan::Kind::ServeHit, ops::CacheStatus::Hit};
+    }
+    return {Plan::Kind::FetchRange, ops::CacheStatus::Miss};
+  }
   if (!lookup->forced_stale) {
     if (entry->is_fresh(now)) return {Plan::Kind::ServeHit, ops::CacheStatus::Hit};
     if (entry->usable_while_revalidating(now)) {
@@ -88,20 +101,25 @@ HeadPlan plan_for_head(const HeadContext& context, const http::RequestHead& requ
   if (context.purpose == Purpose::Revalidate && head.status == 304) return {Action::Refreshed};
   if (head.status >= 500 && context.stale_usable_on_error) return {Action::ServeStale};
 
+  // A 206 to a forwarded Range is stored as part of the 200 it comes from (partial_entry.h):
+  // storable as that 200 would be, and only with a strong validator and a known length.
+  bool part = context.purpose == Purpose::FetchRange && head.status == 206;
+  if (part && !storable_part(head, context.max_object_size)) return {Action::Stream};
+  int status = part ? 200 : head.status;
   bool storable = false;
   if (rule.cache == config::CacheMode::Store) {
     cache::StorabilityInput in;
     in.method = context.upstream_method;
-    in.status = head.status;
+    in.status = status;
     in.response_cc = &upstream_cc;
     in.response_headers = &head.headers;
     in.request_has_authorization = request.headers.contains("authorization");
     in.keyed_on_authorization = keyed_on(rule, "authorization");
     in.request_has_cookie = request.headers.contains("cookie");
     in.keyed_on_cookie = keyed_on(rule, "cookie") || !rule.key_cookies.empty();
-    in.rule_ttl = !rule.ttl.for_status(head.status).from_origin;
+    in.rule_ttl = !rule.ttl.for_status(status).from_origin;
     in.rule_names_status = std::any_of(rule.ttl.codes.begin(), rule.ttl.codes.end(),
-                                       [&](const auto& entry) { return entry.first == head.status; });
+                                       [&](const auto& entry) { return entry.first == status; });
     in.ignore_cache_control = rule.ignore_upstream_cache_control;
     in.store_fresh_server_errors = context.no_rules;
     storable = cache::why_not_storable(in).empty();
@@ -111,6 +129,7 @@ HeadPlan plan_for_head(const HeadContext& context, const http::RequestHead& requ
   bool wanted = storable || head.status == 200;
   bool fits = !head.content_length || *head.content_length <= context.max_object_size;
   if (!wanted || !fits) return {context.background ? Action::Drop : Action::Stream};
+  if (part) return {Action::Buffer, storable, false};
   return {Action::Buffer, storable, head.status == 200};
 }
 

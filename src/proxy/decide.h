@@ -49,12 +49,17 @@ struct Plan {
     ServeStale,  // answer from the stale entry now, refresh it in the background (RFC 5861)
     Fetch,       // miss: one upstream fetch per key (coalesced), store, answer
     Revalidate,  // stale: one conditional request per key (coalesced), RFC 9111 §4.3.1
+    // A Range miss under `range: forward` (partial_entry.h): the client's Range goes to the
+    // origin, and a storable 206 is combined with the partial entry found, if any. Not
+    // coalesced: requests for other ranges want other answers.
+    FetchRange,
   };
   Kind kind = Kind::Forward;
   ops::CacheStatus status = ops::CacheStatus::Bypass;  // how the answer will be labelled
 };
 
-// `lookup` must be non-null exactly when cache_use() is Store.
+// `lookup` must be non-null exactly when cache_use() is Store. A partial entry (status 206)
+// is served only to a Range request it covers; for any other request it is a miss.
 Plan decide(const http::RequestHead& request, const config::RuleActions& rule,
             const Lookup* lookup, int64_t now);
 
@@ -64,6 +69,7 @@ enum class Purpose {
   Forward,     // pass the answer through
   Fetch,       // a full response to hash (validate) and maybe store (store)
   Revalidate,  // a conditional request for a stale stored entry
+  FetchRange,  // the client's Range, for partial content to store (Plan::Kind::FetchRange)
 };
 
 struct HeadContext {

@@ -23,6 +23,7 @@
 #include "proxy/cache_variant.h"
 #include "proxy/error_answer.h"
 #include "proxy/invalidation.h"
+#include "proxy/partial_entry.h"
 #include "proxy/range_answer.h"
 #include "proxy/representation_choice.h"
 #include "proxy/representation_encoding.h"
@@ -204,8 +205,14 @@ void Exchange::decide_and_act() {
       serve_entry(found, ops::CacheStatus::Stale);
       return;
     case Plan::Kind::Fetch:
-      stale_ = std::move(found);  // kept for stale-if-error, when there is one
+      // Kept for stale-if-error, when there is one; partial content never stands in for the
+      // whole response.
+      if (found && found->part_count() == 0) stale_ = std::move(found);
       coalesce_then_fetch(Purpose::Fetch);
+      return;
+    case Plan::Kind::FetchRange:
+      if (found && found->part_count() > 0) partial_ = std::move(found);
+      fetch(Purpose::FetchRange);
       return;
     case Plan::Kind::Revalidate:
       stale_ = std::move(found);
@@ -281,6 +288,7 @@ void Exchange::fetch(Purpose purpose) {
   opts.method = upstream_method_;
   opts.method_token = request_.method_token;
   opts.strip_conditionals = purpose != Purpose::Forward;
+  opts.keep_range = purpose == Purpose::FetchRange;
   if (purpose == Purpose::Revalidate) {
     if (stale_->etag_from_upstream()) opts.if_none_match = stale_->etag();
     opts.if_modified_since = stale_->last_modified();
@@ -724,32 +732,38 @@ cache::FreshnessPolicy Exchange::freshness_policy(int status) const {
   return policy;
 }
 
-void Exchange::finish_fetch() {
-  ETAGD_ASSERT(upstream_ && upstream_head_, "the upstream head is valid while its connection is held");
-  const http::ResponseHead& head = *upstream_head_;
+cache::ResponseToStore Exchange::response_to_store(const http::ResponseHead& head, int status) {
   auto [request_time, response_time] = request_and_response_time();
-  fetched_with_age_ = head.headers.contains("age");
-
   cache::ResponseToStore r;
-  r.status = head.status;
+  r.status = status;
   std::string_view upstream_etag = head.headers.get("etag");
-  if (!upstream_etag.empty() && actions_->etag == config::EtagPolicy::Preserve) {
+  // A part has no content hash of its own: the origin's validator is what identifies it
+  // (and what combines it with others, RFC 9111 §3.4).
+  bool upstream_tag = actions_->etag == config::EtagPolicy::Preserve || status == 206;
+  if (!upstream_etag.empty() && upstream_tag) {
     r.etag = std::string(upstream_etag);
     r.etag_from_upstream = true;
   } else if (hasher_) {
     r.etag = hasher_->etag();
   }
-  write_client_fields(r.header_block, head, field_options(head.status, r.etag));
+  write_client_fields(r.header_block, head, field_options(status, r.etag));
   if (storable_) take_fields(r.header_block, upstream_cc_.unshared_fields, own_fields_);
+  if (head.status == 206) {
+    // Written per answer, for the ranges it sends (serve_range).
+    std::string content_range;
+    take_fields(r.header_block, {"content-range"}, content_range);
+  }
   // A stored 200 answers Range requests from memory (serve_range), so clients may ask for them
   // (RFC 9110 §14.3); an upstream that says something itself is left to say it.
-  if (head.status == 200 && !head.headers.contains("accept-ranges")) {
+  if (status == 200 && !head.headers.contains("accept-ranges")) {
     http::append_field(r.header_block, "Accept-Ranges", "bytes");
   }
   if (std::string_view lm = head.headers.get("last-modified"); !lm.empty()) {
     r.last_modified = http::parse_http_date(lm);
   }
-  r.freshness = cache::compute_freshness(head.headers, upstream_cc_, freshness_policy(r.status),
+  // A part of a 200 is fresh as long as that 200 would be.
+  r.freshness = cache::compute_freshness(head.headers, upstream_cc_,
+                                         freshness_policy(status == 206 ? 200 : status),
                                          request_time, response_time);
   r.variant = response_variant(request_, *actions_, head.headers);
   if (may_encode(actions_->compress, head, upstream_cc_, body_buf_.size())) {
@@ -765,11 +779,66 @@ void Exchange::finish_fetch() {
   }
   r.body = std::move(body_buf_);
   r.seq = fetch_seq_;
-  cache::EntryRef entry = cache::CacheEntry::make(url_key_, std::move(r));
+  return r;
+}
+
+void Exchange::finish_fetch() {
+  ETAGD_ASSERT(upstream_ && upstream_head_, "the upstream head is valid while its connection is held");
+  const http::ResponseHead& head = *upstream_head_;
+  fetched_with_age_ = head.headers.contains("age");
+  if (head.status == 206) {
+    finish_part();
+    return;
+  }
+  cache::EntryRef entry = cache::CacheEntry::make(url_key_, response_to_store(head, head.status));
   if (storable_) worker_.shared().cache().insert(entry);
   release_upstream();
   lead_.release();  // after insert: woken waiters find the entry
   serve_entry(entry, record_.cache_status);
+}
+
+void Exchange::finish_part() {
+  // Only a 206 to a forwarded Range that plan_for_head found storable is buffered here.
+  const http::ResponseHead& head = *upstream_head_;
+  std::optional<StorablePart> part = storable_part(head, running_->config->cache.max_object_size);
+  std::string bytes = std::move(body_buf_);
+  body_buf_.clear();
+  if (!part || bytes.size() != part->range.size()) {
+    release_upstream();
+    respond_error(502, "the origin's 206 does not hold the range its Content-Range names");
+    return;
+  }
+  // The fields of the 206 as its client gets them, kept for the answer (below).
+  cache::ResponseToStore received = response_to_store(head, 206);
+  cache::EntryRef stored;
+  if (storable_) {
+    cache::PartialContent parts = combine(partial_.get(), *part, bytes);
+    if (cache::is_complete(parts)) {
+      // RFC 9111 §3.4: the parts are the whole response now, stored as a 200 like any fetched
+      // one, with the fields of the newest part and a content ETag where the rule makes one.
+      body_buf_ = std::move(parts.parts.front().bytes);
+      if (actions_->etag == config::EtagPolicy::Generate || head.headers.get("etag").empty()) {
+        hasher_ = std::make_unique<http::ContentHasher>();
+        hasher_->update(body_buf_.data(), body_buf_.size());
+      }
+      own_fields_.clear();  // taken again from the same head
+      stored = cache::CacheEntry::make(url_key_, response_to_store(head, 200));
+    } else {
+      cache::ResponseToStore r = received;
+      cache::put_parts(std::move(parts), r);
+      stored = cache::CacheEntry::make(url_key_, std::move(r));
+    }
+    worker_.shared().cache().insert(stored);
+  }
+  // Answered from what is stored when it holds the request's ranges, else with the part as
+  // the origin sent it.
+  cache::EntryRef answer = stored;
+  if (!answer || (answer->part_count() > 0 && !partial_covers(request_, *answer))) {
+    cache::put_parts(combine(nullptr, *part, bytes), received);
+    answer = cache::CacheEntry::make(url_key_, std::move(received));
+  }
+  release_upstream();
+  serve_entry(answer, record_.cache_status);
 }
 
 void Exchange::finish_revalidation() {
@@ -829,6 +898,10 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
   record_.cache_status = status;
   record_.heuristic_freshness = entry->freshness().heuristic;
   EntryAnswer a = answer_from_entry(request_, *entry, status, fetched_with_age_, now());
+  if (entry->part_count() > 0) {
+    serve_range(entry, a, plan_partial(request_, *entry));
+    return;
+  }
   if (!a.not_modified && a.status == 200) {
     RangeAnswer range = plan_range(request_, *entry);
     if (range.kind != RangeAnswer::Kind::Whole) {
@@ -867,7 +940,7 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
 
 void Exchange::serve_range(const cache::EntryRef& entry, const EntryAnswer& a,
                            const RangeAnswer& range) {
-  std::string_view body = entry->body();
+  const uint64_t length = representation_length(*entry);
   AnswerHead head;
   head.age = a.age;
   head.status_header = running_->config->cache.status_header;
@@ -878,7 +951,7 @@ void Exchange::serve_range(const cache::EntryRef& entry, const EntryAnswer& a,
     // RFC 9110 §15.5.17: the current length, so the client can ask again.
     std::string text = error_answer_body(416, "no requested range overlaps the content");
     fields = std::string(kErrorAnswerFields);
-    http::append_field(fields, "Content-Range", "bytes */" + std::to_string(body.size()));
+    http::append_field(fields, "Content-Range", "bytes */" + std::to_string(length));
     head.status = 416;
     head.fields = fields;
     head.content_length = text.size();
@@ -895,11 +968,11 @@ void Exchange::serve_range(const cache::EntryRef& entry, const EntryAnswer& a,
   if (range.ranges.size() == 1) {
     const http::ByteRange& r = range.ranges.front();
     fields = std::string(a.fields);
-    http::append_field(fields, "Content-Range", content_range(r, body.size()));
+    http::append_field(fields, "Content-Range", content_range(r, length));
     head.fields = fields;
     head.content_length = r.size();
     downstream_.start_answer(head);
-    downstream_.send_entry_body(entry, body.substr(r.first, r.size()));
+    downstream_.send_entry_body(entry, held_bytes(*entry, r));
     record_.body_bytes = r.size();
     record_answer();
     end_answer();
@@ -908,7 +981,7 @@ void Exchange::serve_range(const cache::EntryRef& entry, const EntryAnswer& a,
   // RFC 9110 §14.6: several ranges, one part each, framed by a boundary.
   std::string boundary = multipart_boundary();
   MultipartLayout layout =
-      multipart_layout(range.ranges, body.size(), content_type_of(a.fields), boundary);
+      multipart_layout(range.ranges, length, content_type_of(a.fields), boundary);
   fields = without_content_type(a.fields);
   http::append_field(fields, "Content-Type", "multipart/byteranges; boundary=" + boundary);
   head.fields = fields;
@@ -917,7 +990,7 @@ void Exchange::serve_range(const cache::EntryRef& entry, const EntryAnswer& a,
   for (size_t i = 0; i < range.ranges.size(); ++i) {
     const http::ByteRange& r = range.ranges[i];
     downstream_.send_body(layout.part_heads[i].data(), layout.part_heads[i].size());
-    downstream_.send_entry_body(entry, body.substr(r.first, r.size()));
+    downstream_.send_entry_body(entry, held_bytes(*entry, r));
   }
   downstream_.send_body(layout.closing.data(), layout.closing.size());
   record_.body_bytes = layout.content_length;

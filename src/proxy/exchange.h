@@ -138,6 +138,12 @@ class Exchange final : public UpstreamObserver {
   bool encode_streamed(std::string_view input, bool end);
   void fall_back_to_streaming();
   void finish_fetch();
+  // The entry to build from the buffered response `head` (body_buf_, hasher_) as `status`:
+  // the upstream's status, or 200 for the parts that have become the whole response.
+  cache::ResponseToStore response_to_store(const http::ResponseHead& head, int status);
+  // A 206 to a forwarded Range (partial_entry.h): stored and combined with partial_, then
+  // answered.
+  void finish_part();
   void finish_revalidation();
   void serve_entry(const cache::EntryRef& entry, ops::CacheStatus status);
   // A 206 or 416 for a Range request answered from `entry` (range_answer.h).
@@ -186,6 +192,7 @@ class Exchange final : public UpstreamObserver {
 
   // Cache state.
   cache::EntryRef stale_;      // stored entry being revalidated, or kept for stale-if-error
+  cache::EntryRef partial_;    // the partial entry a forwarded Range's 206 may combine with
   CoalescingLead lead_;        // held while this exchange is the one fetching for its key
   uint64_t waiter_id_ = 0;     // non-zero while waiting for another exchange's fetch
   bool coalesced_ = false;     // waited and was served nothing: go upstream, never wait again
