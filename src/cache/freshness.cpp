@@ -114,8 +114,9 @@ std::string_view why_not_storable(const StorabilityInput& in) {
 
   // RFC 9111 §3: only methods the cache understands as cacheable; etagd stores GET responses.
   if (in.method != http::Method::Get) return "method";
-  // Final responses only; etagd does not combine partial content (§3.3), and a 304 is not a
-  // representation to store but an answer to update one with (§4.3.4).
+  // Final responses only; a 206 is stored only as partial content, checked as the 200 it is
+  // part of (proxy/partial_entry.h, §3.3), and a 304 is not a representation to store but an
+  // answer to update one with (§4.3.4).
   if (in.status < 200 || in.status > 999 || in.status == 206 || in.status == 304) return "status";
   // A server error describes a moment of the origin, not the resource: serving it from the
   // cache would keep an outage going after the origin recovered (and stale-if-error needs a

@@ -2,6 +2,8 @@
 //
 //   GET/HEAD + cache: store     cache lookup -> fresh hit: 200 or 304 from memory
 //                                            -> stale/miss: coalesced fetch, store, answer
+//                               (range: forward: a Range miss fetches its range, and a 206 is
+//                                stored as partial content, partial_entry.h)
 //   GET/HEAD + cache: validate  fetch, hash the body, answer 304 if If-None-Match matches
 //   GET/HEAD + cache: bypass    stream through
 //   any other method            stream through; a 2xx/3xx answer invalidates (RFC 9111 §4.4)
