@@ -27,6 +27,8 @@ base::Status make_tls_client_context(const TlsClientOptions& options, SharedSslC
   // chunked) is what tells a complete response from a cut one (RFC 9112 §8).
   SSL_CTX_set_options(ctx.get(), SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // One read() takes whatever the socket holds, not a record header and then its body.
+  SSL_CTX_set_read_ahead(ctx.get(), 1);
   if (options.verify) {
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
     if (!options.ca_file.empty()) {

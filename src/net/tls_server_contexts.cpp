@@ -51,6 +51,9 @@ base::Status TlsServerContexts::make(const TlsServerOptions& options, const TlsT
                                        SSL_OP_NO_COMPRESSION);
     SSL_CTX_clear_options(ctx.get(), SSL_OP_CIPHER_SERVER_PREFERENCE);
     SSL_CTX_set_mode(ctx.get(), SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // One read() takes whatever the socket holds, not a record header and then its body
+    // (tls_transport.h: a request is one read, not three).
+    SSL_CTX_set_read_ahead(ctx.get(), 1);
     if (SSL_CTX_set_cipher_list(ctx.get(), kTls12Ciphers) != 1 ||
         SSL_CTX_ctrl(ctx.get(), SSL_CTRL_SET_GROUPS_LIST, 0, const_cast<char*>(kGroups)) != 1) {
       return base::Status::error("cannot set the TLS ciphers: " + openssl_error());

@@ -312,6 +312,10 @@ void TlsTransport::read_records() {
       evbuffer_commit_space(input_.get(), &vec, 1);
       added += n;
       received_data_ = true;
+      // With read-ahead OpenSSL holds every byte its read() took: when none is left, another
+      // SSL_read would only be a read() that finds the socket empty. Bytes that come later
+      // make the read event fire again.
+      if (SSL_has_pending(ssl_.get()) == 0) break;
       continue;
     }
     evbuffer_commit_space(input_.get(), &vec, 0);

@@ -7,7 +7,9 @@
 // of every byte in each direction and a second buffer to bound, for nothing we need, since
 // the socket is ours. With the fd given to OpenSSL a response is one SSL_write of up to 16 KiB
 // (one record, one write syscall) from the output evbuffer, and a read decrypts straight into
-// the input evbuffer's reserved space.
+// the input evbuffer's reserved space. Read-ahead (both contexts) makes one read() take what
+// the socket holds, and reading stops when OpenSSL holds nothing more: a keep-alive request
+// in one record costs one read(), not a header read, a body read and a read that finds EAGAIN.
 //
 // The handshake runs before anything else: for an outgoing connection after the TCP connect,
 // and on_transport_connected() reports both at once (its failure_reason() says why a handshake
