@@ -40,7 +40,9 @@ END {
   n = split("etagd_hit:nginx_hit:varnish_hit etagd_304:nginx_304:varnish_304 " \
             "etagd_miss:nginx_miss:varnish_miss etagd_bypass:nginx_pass:varnish_pass " \
             "etagd_validate:nginx_pass:varnish_pass etagd_bypass_1core:nginx_pass_1core:- " \
-            "etagd_miss_static:nginx_miss_static:-", rows, " ")
+            "etagd_miss_static:nginx_miss_static:- etagd_tls_hit:nginx_tls_hit:- " \
+            "etagd_tls_304:nginx_tls_304:- etagd_tls_origin_miss:nginx_tls_origin_miss:-",
+            rows, " ")
   for (i = 1; i <= nsizes; i++) {
     s = sizes[i]
     for (j = 1; j <= n; j++) {
@@ -80,6 +82,18 @@ END {
              rps[s, "etagd_bypass"] >= 1.2 * rps[s, "nginx_pass"])
     if (has(s, "etagd_hit"))
       target(L ": CPU per hit <= 15 us (" cpu[s, "etagd_hit"] " us)", cpu[s, "etagd_hit"] <= 15)
+    if (has(s, "etagd_tls_hit") && has(s, "nginx_tls_hit"))
+      target(L ": hit 200 over TLS req/s >= 1.3x nginx (" \
+             ratio(rps[s, "etagd_tls_hit"], rps[s, "nginx_tls_hit"]) "x)",
+             rps[s, "etagd_tls_hit"] >= 1.3 * rps[s, "nginx_tls_hit"])
+    if (has(s, "etagd_tls_304") && has(s, "nginx_tls_304"))
+      target(L ": 304 over TLS req/s >= 1.3x nginx (" \
+             ratio(rps[s, "etagd_tls_304"], rps[s, "nginx_tls_304"]) "x)",
+             rps[s, "etagd_tls_304"] >= 1.3 * rps[s, "nginx_tls_304"])
+    if (has(s, "etagd_tls_origin_miss") && has(s, "nginx_tls_origin_miss"))
+      target(L ": miss to an https origin, pooled: CPU <= half of nginx's (" \
+             cpu[s, "etagd_tls_origin_miss"] " vs " cpu[s, "nginx_tls_origin_miss"] " us)",
+             2 * cpu[s, "etagd_tls_origin_miss"] <= cpu[s, "nginx_tls_origin_miss"])
     if (has(s, "etagd_bypass_1core") && has(s, "origin"))
       target(L ": through etagd bypass >= 70% of the origin direct, one core for both (" \
              sprintf("%.0f%%", 100 * rps[s, "etagd_bypass_1core"] / rps[s, "origin"]) ")",
