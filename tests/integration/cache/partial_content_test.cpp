@@ -10,32 +10,51 @@
 #include <string>
 
 #include "cache_harness.h"
+#include "support/free_port.h"
+#include "support/prometheus_text.h"
 
 namespace etagd::testing {
 namespace {
 
-// A representation served whole (200) or by one range (206), as a file server does.
+// "bytes=first-last" or "bytes=first-": the forms these tests send.
+bool parse_range(const std::string& range, uint64_t& first, uint64_t& last) {
+  if (!range.starts_with("bytes=") || range.find(',') != std::string::npos) return false;
+  size_t dash = range.find('-');
+  if (dash == std::string::npos || dash == 6) return false;
+  first = std::stoull(range.substr(6, dash - 6));
+  last = dash + 1 < range.size() ? std::stoull(range.substr(dash + 1)) : UINT64_MAX;
+  return first <= last;
+}
+
+// Answers `request` for `content` as a file server does: whole (200), or the one range asked
+// for (206), with "/*" for the complete length unless `known_length`.
+void answer_range(const OriginRequest& request, OriginReply& reply, const std::string& etag,
+                  std::string_view content, bool known_length = true) {
+  HeaderFields fields{{"Content-Type", "application/octet-stream"},
+                      {"Cache-Control", "max-age=60"},
+                      {"ETag", etag}};
+  std::string range = request.headers.get("Range");
+  std::string if_range = request.headers.get("If-Range");
+  uint64_t first = 0;
+  uint64_t last = 0;
+  // RFC 9110 §13.1.5: a Range whose If-Range does not match gets the whole representation.
+  if (range.empty() || (!if_range.empty() && if_range != etag) || !parse_range(range, first, last)) {
+    reply.reply(200, fields, content);
+    return;
+  }
+  last = std::min<uint64_t>(last, content.size() - 1);
+  fields.add("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" +
+                                  (known_length ? std::to_string(content.size()) : "*"));
+  reply.reply(206, fields, content.substr(first, last - first + 1));
+}
+
+// /file: one representation a test can change.
 class RangeOrigin {
  public:
   RangeOrigin() {
     origin.route("/file", [this](const OriginRequest& request, OriginReply& reply) {
       std::lock_guard lock(mu_);
-      HeaderFields fields{{"Content-Type", "application/octet-stream"},
-                          {"Cache-Control", "max-age=60"},
-                          {"ETag", etag_}};
-      std::string range = request.headers.get("Range");
-      std::string if_range = request.headers.get("If-Range");
-      uint64_t first = 0;
-      uint64_t last = 0;
-      // RFC 9110 §13.1.5: a Range whose If-Range does not match gets the whole representation.
-      if (range.empty() || (!if_range.empty() && if_range != etag_) || !parse(range, first, last)) {
-        reply.reply(200, fields, content_);
-        return;
-      }
-      last = std::min<uint64_t>(last, content_.size() - 1);
-      fields.add("Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) +
-                                      "/" + (known_length_ ? std::to_string(content_.size()) : "*"));
-      reply.reply(206, fields, std::string_view(content_).substr(first, last - first + 1));
+      answer_range(request, reply, etag_, content_, known_length_);
     });
   }
 
@@ -56,16 +75,6 @@ class RangeOrigin {
   ScriptedOrigin origin;
 
  private:
-  // "bytes=first-last" or "bytes=first-": the forms these tests send.
-  static bool parse(const std::string& range, uint64_t& first, uint64_t& last) {
-    if (!range.starts_with("bytes=") || range.find(',') != std::string::npos) return false;
-    size_t dash = range.find('-');
-    if (dash == std::string::npos || dash == 6) return false;
-    first = std::stoull(range.substr(6, dash - 6));
-    last = dash + 1 < range.size() ? std::stoull(range.substr(dash + 1)) : UINT64_MAX;
-    return first <= last;
-  }
-
   mutable std::mutex mu_;
   std::string etag_ = "\"v1\"";
   std::string content_ = patterned_body(2000, 1);
@@ -215,6 +224,65 @@ TEST_CASE("range: whole, the default, still fetches the whole response for a Ran
   CHECK(r.status == 206);
   CHECK(r.body == o.content().substr(0, 100));
   CHECK(!o.origin.last_request()->headers.contains("Range"));
+}
+
+TEST_CASE("partial entries are charged to max_memory and evicted like any entry") {
+  constexpr size_t kLength = 256 * 1024;
+  constexpr unsigned kFiles = 24;
+  ScriptedOrigin origin;
+  origin.route("/big/*", [](const OriginRequest& request, OriginReply& reply) {
+    unsigned n = static_cast<unsigned>(std::stoul(request.path.substr(sizeof "/big/" - 1)));
+    answer_range(request, reply, "\"big" + std::to_string(n) + "\"", patterned_body(kLength, n));
+  });
+  const uint16_t admin = free_port();
+  CachingEtagd etagd(origin, {.cache = "max_memory: 1MiB, shards: 1",
+                              .rules = {"{ match: { prefix: / }, range: forward }"},
+                              .admin_port = admin});
+  // A 64 KiB part of each 256 KiB file: 24 of them are 1.5 MiB, more than the budget.
+  for (unsigned n = 0; n < kFiles; ++n) {
+    HttpResponse r = etagd.get("/big/" + std::to_string(n), {{"Range", "bytes=0-65535"}});
+    REQUIRE(r.status == 206);
+    CHECK(r.body == patterned_body(kLength, n).substr(0, 65536));
+  }
+  std::string metrics = http_get(admin, "/metrics").body;
+  std::optional<double> bytes = sample_value(metrics, "etagd_cache_bytes");
+  std::optional<double> entries = sample_value(metrics, "etagd_cache_entries");
+  REQUIRE(bytes);
+  REQUIRE(entries);
+  CHECK(*bytes <= 1024 * 1024);
+  CHECK(*bytes >= *entries * 65536);  // each entry is charged its part, at least
+  CHECK(*entries >= 8);
+  CHECK(*entries < kFiles);
+  // The newest parts are held, the oldest were evicted.
+  CHECK(cache_status(etagd.get("/big/" + std::to_string(kFiles - 1), {{"Range", "bytes=0-99"}})) ==
+        "HIT");
+  CHECK(cache_status(etagd.get("/big/0", {{"Range", "bytes=0-99"}})) == "MISS");
+}
+
+TEST_CASE("RFC 9110 §8.8.2.2: a Last-Modified a second before the Date is strong enough to combine") {
+  const std::string content = patterned_body(2000, 4);
+  ScriptedOrigin origin;
+  origin.route("/dated", [&content](const OriginRequest& request, OriginReply& reply) {
+    uint64_t first = 0;
+    uint64_t last = 0;
+    REQUIRE(parse_range(request.headers.get("Range"), first, last));
+    reply.reply(206,
+                {{"Cache-Control", "max-age=60"},
+                 {"Date", http_date_from_now(0)},
+                 {"Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"},
+                 {"Content-Range", "bytes " + std::to_string(first) + "-" + std::to_string(last) +
+                                       "/2000"}},
+                std::string_view(content).substr(first, last - first + 1));
+  });
+  CachingEtagd etagd(origin, forwarding_ranges());
+  etagd.get("/dated", {{"Range", "bytes=0-1199"}});
+  etagd.get("/dated", {{"Range", "bytes=1000-1999"}});  // overlaps the first
+  HttpResponse whole = etagd.get("/dated");
+  CHECK(whole.status == 200);
+  CHECK(cache_status(whole) == "HIT");
+  CHECK(whole.body == content);
+  CHECK(is_strong_etag(whole.headers.get("ETag")));  // the content ETag of the whole
+  CHECK(origin.request_count("/dated") == 2);
 }
 
 }  // namespace etagd::testing
