@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "http/path_normalisation.h"
 #include "http/token.h"
 
 namespace etagd::http {
@@ -191,6 +192,7 @@ void ResponseHead::clear() { *this = ResponseHead{}; }
 
 std::string_view check_request(RequestHead& out) {
   out.method = parse_method(out.method_token);
+  out.raw_target = out.target;
   if (out.method == Method::Connect) return "CONNECT not supported";
 
   if (out.target.empty() || out.target[0] != '/') return "request target must be origin-form";
@@ -198,6 +200,22 @@ std::string_view check_request(RequestHead& out) {
   out.path = out.target.substr(0, q);
   out.query = q == std::string_view::npos ? std::string_view() : out.target.substr(q + 1);
   if (out.path.find('#') != std::string_view::npos) return "fragment in request target";
+  std::string path;
+  switch (normalise_path(out.path, path)) {
+    case PathNormalisation::Unchanged:
+      break;
+    case PathNormalisation::AboveRoot:
+      return "path climbs above the root";
+    case PathNormalisation::Changed: {
+      size_t path_length = path.size();
+      if (q != std::string_view::npos) path.append(out.target.substr(q));
+      out.normalised_target = std::make_shared<const std::string>(std::move(path));
+      out.target = *out.normalised_target;
+      out.path = out.target.substr(0, path_length);
+      if (q != std::string_view::npos) out.query = out.target.substr(path_length + 1);
+      break;
+    }
+  }
 
   size_t hosts = out.headers.count("host");
   if (hosts > 1) return "repeated Host";

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "http/head_scanner.h"
@@ -17,9 +19,14 @@ namespace etagd::http {
 struct RequestHead {
   Method method = Method::Other;
   std::string_view method_token;  // as sent ("GET", "PROPFIND")
-  std::string_view target;        // origin-form: "/path?query"
+  std::string_view target;        // origin-form: "/path?query", the path normalised
   std::string_view path;          // target up to '?'
   std::string_view query;         // after '?', without it; empty if none
+  std::string_view raw_target;    // the target as sent (what the access log shows)
+  // Where target, path and query point when normalisation changed the path
+  // (http/path_normalisation.h); null otherwise. Held by pointer so that a copied or moved
+  // head's views stay valid.
+  std::shared_ptr<const std::string> normalised_target;
   int version_minor = 1;          // HTTP/1.x
   // 2 for a request that came over HTTP/2 (mapped onto this head, proxy/http2_request.h):
   // what Via names as the protocol received (RFC 9110 §7.6.3).
@@ -52,7 +59,10 @@ inline constexpr std::string_view kUnsupportedExpectation = "unsupported Expect"
 
 // The checks every request passes whatever protocol carried it (HTTP/1.x here, HTTP/2 in
 // proxy/http2_request.h), once method_token, target, version_minor and headers are set: it
-// fills method, path, query, host and expect_continue. Refused: CONNECT, a target that is not
+// fills method, path, query, raw_target, host and expect_continue, and replaces the target by
+// its normal form (dot segments removed, slashes merged: http/path_normalisation.h) so that
+// rules, the cache key, invalidation and the upstream all see the same path; the query is
+// kept as sent. Refused: CONNECT, a path that climbs above the root, a target that is not
 // origin-form (absolute-form and asterisk-form: etagd is a reverse proxy, and an authority in
 // the target that disagrees with Host is a cache-poisoning vector), a fragment, a missing
 // (HTTP/1.1) or repeated or malformed Host (RFC 9112 §3.2), an Expect other than 100-continue.

@@ -50,11 +50,11 @@ std::string refusal_log_line(const ClientRefusal& refusal) {
   out.push_back(' ');
   append_text_escaped(out, refusal.reason);
   const http::RequestHead* r = refusal.request;
-  if (r != nullptr && !r->target.empty()) {
+  if (r != nullptr && !r->raw_target.empty()) {
     fmt::format_to(std::back_inserter(out), "; request \"");
     append_text_escaped(out, r->method_token, kMaxLoggedRequestLine);
     out.push_back(' ');
-    append_text_escaped(out, r->target, kMaxLoggedRequestLine);
+    append_text_escaped(out, r->raw_target, kMaxLoggedRequestLine);
     if (!refusal.protocol.empty()) {
       fmt::format_to(std::back_inserter(out), " {}\"", refusal.protocol);
     } else {
@@ -72,10 +72,10 @@ void report_refusal(WorkerMetrics& metrics, AccessLog* access_log, const ClientR
   record.start_unix_ms = wall_ms();
   record.client = refusal.client;
   record.method = http::Method::Other;
-  if (const http::RequestHead* r = refusal.request; r != nullptr && !r->target.empty()) {
+  if (const http::RequestHead* r = refusal.request; r != nullptr && !r->raw_target.empty()) {
     record.method = r->method;
     record.method_token = r->method_token;
-    record.target = r->target;
+    record.target = r->raw_target;
     record.protocol = !refusal.protocol.empty() ? refusal.protocol
                       : r->version_minor == 0  ? "HTTP/1.0"
                                                : "HTTP/1.1";

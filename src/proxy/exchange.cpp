@@ -86,7 +86,7 @@ Exchange::Exchange(Worker& worker, Downstream& downstream, const http::RequestHe
   record_.client = downstream.client().client;
   record_.method = request.method;
   record_.method_token = request.method_token;
-  record_.target = request.target;
+  record_.target = request.raw_target;
   record_.protocol = downstream.protocol();
   record_.host = request.host;
 }

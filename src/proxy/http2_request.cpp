@@ -89,6 +89,7 @@ std::string_view Http2RequestFields::make_head(http::RequestHead& out) {
   out.version_major = 2;
   out.method_token = view(method_);
   out.target = view(path_);
+  out.raw_target = out.target;  // for the log of a refusal before check_request()
 
   if (has_authority_ && has_host &&
       !http::iequals(out.headers.get("host"), view(authority_))) {

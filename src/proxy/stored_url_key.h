@@ -17,7 +17,8 @@ namespace etagd::proxy {
 std::string rule_host(std::string_view host);
 
 // The key (cache/cache_key.h) under which a GET for `target` ("/path?query") on `host` over
-// `scheme` is stored: the query normalised as the rule that GET matches says.
+// `scheme` is stored: the path normalised as requests are (http/path_normalisation.h), the
+// query as the rule that GET matches says.
 std::string stored_url_key(const config::RuleSet& rules, std::string_view host,
                            std::string_view target, cache::Scheme scheme = cache::Scheme::Http);
 

@@ -2,8 +2,9 @@
 // raw bytes into HeadScanner, and when it says Complete, into parse_request_head.
 // Besides not crashing: the scanner keeps its contract (head_fuzzing.h), llhttp reads the head
 // the scanner accepted the same way, a request parse_request_head accepts is one the rest of
-// the proxy can trust (origin-form target, a single valid Host, framing from the scanner, the
-// fields llhttp saw), and its cache key names exactly its host and target.
+// the proxy can trust (origin-form target with a normal path, a single valid Host, framing from
+// the scanner, the fields llhttp saw), and its cache key names exactly its host and target.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -13,6 +14,7 @@
 #include "fuzz_check.h"
 #include "head_fuzzing.h"
 #include "http/message_head.h"
+#include "http/path_normalisation.h"
 #include "http/token.h"
 
 using etagd::fuzz::check_llhttp_agrees;
@@ -34,6 +36,7 @@ bool same_request(const RequestHead& a, const RequestHead& b) {
     if (ia->name != ib->name || ia->value != ib->value) return false;
   }
   return a.method == b.method && a.method_token == b.method_token && a.target == b.target &&
+         a.raw_target == b.raw_target &&
          a.path == b.path && a.query == b.query && a.version_minor == b.version_minor &&
          a.host == b.host && a.content_length == b.content_length && a.chunked == b.chunked &&
          a.keep_alive == b.keep_alive && a.expect_continue == b.expect_continue;
@@ -47,6 +50,25 @@ void check_accepted(std::string_view head, const HeadScan& scan, const RequestHe
   FUZZ_CHECK(!req.target.empty() && req.target[0] == '/');
   FUZZ_CHECK(req.path.find('?') == std::string_view::npos);
   FUZZ_CHECK(req.path.find('#') == std::string_view::npos);
+  // The path rules, the cache and the upstream get is normal: no dot segment, no empty
+  // segment but a trailing one, and normalising it again changes nothing. The query is the
+  // one sent, and only a path that needed it was copied.
+  std::string again;
+  FUZZ_CHECK(etagd::http::normalise_path(req.path, again) ==
+             etagd::http::PathNormalisation::Unchanged);
+  FUZZ_CHECK(req.path.find("//") == std::string_view::npos);
+  FUZZ_CHECK(req.path.find("/./") == std::string_view::npos);
+  FUZZ_CHECK(req.path.find("/../") == std::string_view::npos);
+  FUZZ_CHECK(!req.path.ends_with("/.") && !req.path.ends_with("/.."));
+  std::string_view raw_query = req.raw_target.substr(std::min(req.raw_target.size(),
+                                                              req.raw_target.find('?')));
+  FUZZ_CHECK(req.target.ends_with(raw_query));
+  if (req.normalised_target == nullptr) {
+    FUZZ_CHECK(req.target.data() == req.raw_target.data() && req.target == req.raw_target);
+  } else {
+    FUZZ_CHECK(req.target == *req.normalised_target && req.target != req.raw_target);
+    FUZZ_CHECK(req.target.size() < req.raw_target.size());
+  }
   if (req.path.size() < req.target.size()) {
     FUZZ_CHECK(req.target[req.path.size()] == '?');
     FUZZ_CHECK(req.query == req.target.substr(req.path.size() + 1));
@@ -74,7 +96,8 @@ void check_accepted(std::string_view head, const HeadScan& scan, const RequestHe
     FUZZ_CHECK(etagd::http::is_token(f.name));
     FUZZ_CHECK(f.value == etagd::http::trim_ows(f.value));
   }
-  FUZZ_CHECK(inside(head, req.target) && inside(head, req.host) && inside(head, req.method_token));
+  FUZZ_CHECK(inside(head, req.raw_target) && inside(head, req.host) &&
+             inside(head, req.method_token));
 }
 
 // The cache key of an accepted request names its host and target and nothing else: the host
@@ -125,7 +148,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_cache_key(req);
     // The fields and target etagd uses are the ones llhttp read (for an extension method,
     // message_head.cpp parses a copy and moves the views back: they must land on the same bytes).
-    FUZZ_CHECK(req.target == ll.url);
+    FUZZ_CHECK(req.raw_target == ll.url);
     FUZZ_CHECK(req.headers.size() == ll.fields.size());
     size_t i = 0;
     for (const auto& f : req.headers) {

@@ -162,5 +162,23 @@ TEST_CASE("a request body over limits.max_request_body gets 413 over HTTP/2 and 
   CHECK(origin.request_count() == 0);
 }
 
+TEST_CASE("an HTTP/2 :path is normalised as an HTTP/1.1 target is, before rules and the origin") {
+  ScriptedOrigin origin;
+  Http2Etagd etagd(origin, {.rules = {"{ match: { prefix: /live/ }, cache: bypass }",
+                                      "{ match: { prefix: /api/ }, cache: store, ttl: 60s }"}});
+  CurlAnswer a = curl_h2(etagd.port(), "/live/../api/x", {"--path-as-is"});
+  INFO(a.output);
+  CHECK(a.status == 200);
+  CHECK(a.headers.get("x-cache") == "MISS");  // the /api/ rule stores; /live/ would say BYPASS
+  REQUIRE(origin.request_count() == 1);
+  CHECK(origin.requests()[0].target == "/api/x");
+  CHECK(curl_h2(etagd.port(), "//api/x").headers.get("x-cache") == "HIT");
+
+  CurlAnswer above = curl_h2(etagd.port(), "/../etc", {"--path-as-is"});
+  INFO(above.output);
+  CHECK(above.status == 400);
+  CHECK(origin.request_count() == 1);
+}
+
 }  // namespace
 }  // namespace etagd::testing

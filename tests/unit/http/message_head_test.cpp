@@ -49,6 +49,42 @@ TEST_CASE("a request head yields method, target, path, query, fields and framing
   CHECK(r.keep_alive);
 }
 
+TEST_CASE("the target's path is normalised, the query kept as sent and the raw target kept") {
+  std::string text = "GET /live/..//api/./x?a=/../b HTTP/1.1\r\nHost: h\r\n\r\n";
+  RequestHead r;
+  REQUIRE(parse_request(text, r).empty());
+  CHECK(r.target == "/api/x?a=/../b");
+  CHECK(r.path == "/api/x");
+  CHECK(r.query == "a=/../b");
+  CHECK(r.raw_target == "/live/..//api/./x?a=/../b");
+  // A copy's views stay valid after the original is gone: the normal form is shared.
+  RequestHead copy;
+  {
+    RequestHead moved = std::move(r);
+    copy = moved;
+  }
+  CHECK(copy.target == "/api/x?a=/../b");
+  CHECK(copy.path == "/api/x");
+}
+
+TEST_CASE("a normal target is used where it is, without a copy") {
+  std::string text = "GET /api/x/?q=1 HTTP/1.1\r\nHost: h\r\n\r\n";
+  RequestHead r;
+  REQUIRE(parse_request(text, r).empty());
+  CHECK(r.target == "/api/x/?q=1");
+  CHECK(r.target.data() == r.raw_target.data());
+  CHECK(r.normalised_target == nullptr);
+}
+
+TEST_CASE("a target whose path climbs above the root is refused") {
+  RequestHead r;
+  CHECK(parse_request("GET /../etc/passwd HTTP/1.1\r\nHost: h\r\n\r\n", r) ==
+        "path climbs above the root");
+  CHECK(r.raw_target == "/../etc/passwd");
+  CHECK(parse_request("GET /a/%2e%2e/%2E%2E/b HTTP/1.1\r\nHost: h\r\n\r\n", r) ==
+        "path climbs above the root");
+}
+
 TEST_CASE("views point into the head itself, so they live as long as the head buffer") {
   std::string text = "PUT /a HTTP/1.1\r\nHost: h\r\nX-Long: value\r\n\r\n";
   RequestHead r;

@@ -76,6 +76,19 @@ TEST_CASE("a write drops its target and same-host Location and Content-Location,
   CHECK(c.has("elsewhere.example", "/items/4"));
 }
 
+TEST_CASE("a Location spelled with dot segments or doubled slashes drops the normalised entry") {
+  Cache c;
+  for (const char* t : {"/items/1", "/items/2", "/items/3"}) c.put("api.example", t);
+  ParsedRequest put("PUT /items//1 HTTP/1.1\r\nHost: api.example\r\nContent-Length: 2\r\n");
+  ParsedResponse created(
+      "HTTP/1.1 201 Created\r\nLocation: /items/x/../2\r\n"
+      "Content-Location: http://api.example/items/%2e/3\r\n");
+  invalidate_after_write(c.store, nullptr, no_rules(), put, created, RuleActions{});
+  CHECK_FALSE(c.has("api.example", "/items/1"));
+  CHECK_FALSE(c.has("api.example", "/items/2"));
+  CHECK_FALSE(c.has("api.example", "/items/3"));
+}
+
 TEST_CASE("a Location on another host or scheme-relative drops nothing here") {
   Cache c;
   c.put("api.example", "/items/2");
