@@ -50,7 +50,8 @@ TEST_CASE("a refusal's log line escapes the target and cuts a long one") {
   // what it repeats.
   http::RequestHead r;
   r.method_token = "GET";
-  r.target = "/a\"\x1b[31m";
+  r.raw_target = "/a\"\x1b[31m";  // the log repeats the target as sent
+  r.target = r.raw_target;
   CHECK(refusal_log_line({400, "missing Host", "1.2.3.4", &r, 0, {}}) ==
         R"(refused 400 to 1.2.3.4: missing Host; request "GET /a\"\x1B[31m HTTP/1.1")");
 
