@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <utility>
 
 #include "config/concat.h"
 
@@ -12,19 +13,17 @@ namespace etagd::config {
 
 namespace {
 
-bool parse_port(std::string_view text, uint16_t& port, std::string& problem) {
+base::Status parse_port(std::string_view text, uint16_t& port) {
   unsigned value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-    problem = concat("'", text, "' is not a port number");
-    return false;
+    return base::Status::error(concat("'", text, "' is not a port number"));
   }
   if (value < 1 || value > 65535) {
-    problem = concat("port ", text, " is out of range (1 to 65535)");
-    return false;
+    return base::Status::error(concat("port ", text, " is out of range (1 to 65535)"));
   }
   port = static_cast<uint16_t>(value);
-  return true;
+  return base::Status::ok();
 }
 
 bool is_ipv6(std::string_view text) {
@@ -74,9 +73,8 @@ bool is_host_name_or_ipv4(std::string_view host) {
   return true;
 }
 
-std::optional<ListenAddress> parse_host_port(std::string_view text,
-                                             std::optional<uint16_t> default_port,
-                                             std::string& problem) {
+base::Status parse_host_port(std::string_view text, std::optional<uint16_t> default_port,
+                             ListenAddress& result) {
   ListenAddress out;
   out.text = std::string(text);
   std::string_view host;
@@ -84,48 +82,42 @@ std::optional<ListenAddress> parse_host_port(std::string_view text,
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
     if (close == std::string_view::npos) {
-      problem = "'[' without a closing ']'";
-      return std::nullopt;
+      return base::Status::error("'[' without a closing ']'");
     }
     host = text.substr(1, close - 1);
     if (!is_ipv6(host)) {
-      problem = concat("'", host, "' is not an IPv6 address");
-      return std::nullopt;
+      return base::Status::error(concat("'", host, "' is not an IPv6 address"));
     }
     rest = text.substr(close + 1);
     if (!rest.empty() && rest.front() != ':') {
-      problem = "expected ':port' after ']'";
-      return std::nullopt;
+      return base::Status::error("expected ':port' after ']'");
     }
   } else {
     size_t colon = text.find(':');
     if (colon != std::string_view::npos && text.find(':', colon + 1) != std::string_view::npos) {
-      problem = "an IPv6 address goes in brackets, e.g. [::1]:8080";
-      return std::nullopt;
+      return base::Status::error("an IPv6 address goes in brackets, e.g. [::1]:8080");
     }
     host = text.substr(0, colon);
     rest = colon == std::string_view::npos ? std::string_view() : text.substr(colon);
     if (host.empty()) {
-      problem =
-          "the host is missing; write 0.0.0.0:PORT for every IPv4 address or [::]:PORT for IPv6";
-      return std::nullopt;
+      return base::Status::error("the host is missing; write 0.0.0.0:PORT for every IPv4 address or [::]:PORT for IPv6");
     }
     if (!is_host_name_or_ipv4(host)) {
-      problem = concat("'", host, "' is not a host name or IP address");
-      return std::nullopt;
+      return base::Status::error(concat("'", host, "' is not a host name or IP address"));
     }
   }
   out.host = std::string(host);
   if (rest.empty()) {
     if (!default_port) {
-      problem = "the port is missing; write host:port, e.g. 127.0.0.1:8080";
-      return std::nullopt;
+      return base::Status::error("the port is missing; write host:port, e.g. 127.0.0.1:8080");
     }
     out.port = *default_port;
-    return out;
+    result = std::move(out);
+    return base::Status::ok();
   }
-  if (!parse_port(rest.substr(1), out.port, problem)) return std::nullopt;
-  return out;
+  if (base::Status s = parse_port(rest.substr(1), out.port); !s) return s;
+  result = std::move(out);
+  return base::Status::ok();
 }
 
 }  // namespace etagd::config

@@ -7,16 +7,16 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
 #include "config/config.h"
 
 namespace etagd::config {
 
 // "0.0.0.0:8080", "localhost:8080", "[::1]:8080" (IPv6 always in brackets, RFC 3986 §3.2.2).
-// Without a port, `default_port` is used if given. On failure, returns nullopt and says why
-// in `problem`. The result's host has no brackets; its `text` is `text` as given.
-std::optional<ListenAddress> parse_host_port(std::string_view text,
-                                             std::optional<uint16_t> default_port,
-                                             std::string& problem);
+// Without a port, `default_port` is used if given. On success sets `result`, whose host has
+// no brackets and whose `text` is `text` as given; on failure leaves it and says why.
+base::Status parse_host_port(std::string_view text, std::optional<uint16_t> default_port,
+                             ListenAddress& result);
 
 // "8080": digits only, as `listen: 8080` writes a port without an address.
 bool is_bare_port(std::string_view text);

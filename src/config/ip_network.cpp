@@ -88,15 +88,13 @@ std::string IpNetwork::to_string() const {
   return out;
 }
 
-std::optional<IpNetwork> parse_ip_network(std::string_view text, std::string& problem) {
+base::Status parse_ip_network(std::string_view text, IpNetwork& result) {
   if (text.empty()) {
-    problem = "an empty address; write an address (192.168.1.7, ::1) or a network (10.0.0.0/8)";
-    return std::nullopt;
+    return base::Status::error("an empty address; write an address (192.168.1.7, ::1) or a network (10.0.0.0/8)");
   }
   if (text.front() == '[') {
-    problem = concat("'", text,
-                     "': write an IPv6 address or network without brackets, e.g. 2001:db8::/32");
-    return std::nullopt;
+    return base::Status::error(concat("'", text,
+                     "': write an IPv6 address or network without brackets, e.g. 2001:db8::/32"));
   }
   size_t slash = text.find('/');
   std::string address(text.substr(0, slash));
@@ -110,11 +108,10 @@ std::optional<IpNetwork> parse_ip_network(std::string_view text, std::string& pr
   } else if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
     std::memcpy(net.address.data(), &v6, 16);
   } else {
-    problem = concat("'", address,
+    return base::Status::error(concat("'", address,
                      "' is not an IP address; write an IPv4 or IPv6 address (192.168.1.7, ::1), "
                      "optionally with a prefix length (10.0.0.0/8, 2001:db8::/32); host names are "
-                     "not accepted");
-    return std::nullopt;
+                     "not accepted"));
   }
 
   unsigned max_length = ipv4 ? 32 : 128;
@@ -124,9 +121,8 @@ std::optional<IpNetwork> parse_ip_network(std::string_view text, std::string& pr
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
         length > max_length) {
-      problem = concat("'/", digits, "' is not a prefix length; an ", ipv4 ? "IPv4" : "IPv6",
-                       " network takes /0 to /", std::to_string(max_length));
-      return std::nullopt;
+      return base::Status::error(concat("'/", digits, "' is not a prefix length; an ", ipv4 ? "IPv4" : "IPv6",
+                       " network takes /0 to /", std::to_string(max_length)));
     }
   }
   net.prefix_length = static_cast<uint8_t>(ipv4 ? length + kMappedBits : length);
@@ -135,11 +131,11 @@ std::optional<IpNetwork> parse_ip_network(std::string_view text, std::string& pr
   if (network != net.address) {
     IpNetwork meant = net;
     meant.address = network;
-    problem = concat("'", text, "' has host bits set beyond the /", std::to_string(length),
-                     " prefix; did you mean ", meant.to_string(), "?");
-    return std::nullopt;
+    return base::Status::error(concat("'", text, "' has host bits set beyond the /", std::to_string(length),
+                     " prefix; did you mean ", meant.to_string(), "?"));
   }
-  return net;
+  result = net;
+  return base::Status::ok();
 }
 
 }  // namespace etagd::config

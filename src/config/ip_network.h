@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.h"
+
 namespace etagd::config {
 
 struct IpNetwork {
@@ -33,10 +35,10 @@ struct IpNetwork {
   bool operator==(const IpNetwork&) const = default;
 };
 
-// Parses "address" or "address/length". On failure returns nullopt and says why in `problem`,
+// Parses "address" or "address/length" into `result`. On failure leaves it and says why,
 // with the corrected network when only the host bits are wrong ("10.0.0.1/8": did you mean
 // 10.0.0.0/8?): a mask that silently dropped them would trust more or fewer peers than the
 // operator believes.
-std::optional<IpNetwork> parse_ip_network(std::string_view text, std::string& problem);
+base::Status parse_ip_network(std::string_view text, IpNetwork& result);
 
 }  // namespace etagd::config

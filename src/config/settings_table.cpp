@@ -31,9 +31,11 @@ std::optional<ListenAddress> read_address(YamlReader& r, const Field& f,
                                           std::optional<uint16_t> default_port) {
   std::optional<std::string> text = r.string(f);
   if (!text) return std::nullopt;
-  std::string problem;
-  std::optional<ListenAddress> a = parse_host_port(*text, default_port, problem);
-  if (!a) r.error(f, problem);
+  ListenAddress a;
+  if (base::Status s = parse_host_port(*text, default_port, a); !s) {
+    r.error(f, s.message());
+    return std::nullopt;
+  }
   return a;
 }
 
@@ -43,13 +45,12 @@ std::optional<ListenAddress> read_address(YamlReader& r, const Field& f,
 // back with an empty host for read_listen to expand.
 void read_listener_address(YamlReader& r, const Field& f, ListenerConfig& l) {
   if (f.node.IsScalar() && is_bare_port(f.node.Scalar())) {
-    std::string problem;
-    std::optional<ListenAddress> v4 = parse_host_port(concat("0.0.0.0:", f.node.Scalar()), {}, problem);
-    if (!v4) {
-      r.error(f, problem);
+    ListenAddress v4;
+    if (base::Status s = parse_host_port(concat("0.0.0.0:", f.node.Scalar()), {}, v4); !s) {
+      r.error(f, s.message());
       return;
     }
-    l.address = ListenAddress{"", v4->port, f.node.Scalar()};
+    l.address = ListenAddress{"", v4.port, f.node.Scalar()};
     return;
   }
   if (std::optional<ListenAddress> a = read_address(r, f, std::nullopt)) l.address = std::move(*a);
@@ -88,10 +89,8 @@ void read_listener_tls(YamlReader& r, const Field& f, ListenerConfig& l) {
           ok = false;
           continue;
         }
-        if (std::string p = problem_with_certificate_pair(c.cert, c.key); !p.empty()) {
-          bool key_at_fault = p.find("does not belong") != std::string::npos ||
-                              p.find(concat("'", c.cert, "'")) == std::string::npos;
-          r.error(key_at_fault ? *key : *cert, p);
+        if (CertificatePairCheck check = check_certificate_pair(c.cert, c.key); !check.status) {
+          r.error(check.key_at_fault ? *key : *cert, check.status.message());
           ok = false;
           continue;
         }
@@ -254,14 +253,14 @@ void read_listen(YamlReader& r, const Field& f, Config& c) {
     std::vector<ListenerConfig> listeners;
     if (read->address.host.empty()) {
       // `listen: 8080` as nginx reads it: every address of the machine, in each family it has.
-      std::string problem;
+      // The port was checked by read_listener_address: these cannot fail.
       std::string port = read->address.text;
       ListenerConfig v4 = *read;
-      v4.address = *parse_host_port(concat("0.0.0.0:", port), {}, problem);
+      (void)parse_host_port(concat("0.0.0.0:", port), {}, v4.address);
       listeners.push_back(v4);
       if (ipv6_available()) {
         ListenerConfig v6 = *read;
-        v6.address = *parse_host_port(concat("[::]:", port), {}, problem);
+        (void)parse_host_port(concat("[::]:", port), {}, v6.address);
         listeners.push_back(std::move(v6));
       }
     } else {
@@ -313,23 +312,22 @@ void read_trusted_proxies(YamlReader& r, const Field& f, Config& c) {
   for (const Field& item : *items) {
     std::optional<std::string> text = r.string(item);
     if (!text) continue;
-    std::string problem;
-    std::optional<IpNetwork> net = parse_ip_network(*text, problem);
-    if (!net) {
-      r.error(item, problem);
+    IpNetwork net;
+    if (base::Status s = parse_ip_network(*text, net); !s) {
+      r.error(item, s.message());
       continue;
     }
-    if (std::find(out.begin(), out.end(), *net) != out.end()) {
+    if (std::find(out.begin(), out.end(), net) != out.end()) {
       r.error(item, concat("'", *text, "' is listed twice"));
       continue;
     }
-    if (net->prefix_length == 0 || (net->is_ipv4() && net->prefix_length == 96)) {
-      r.warning(item, concat("'", *text, "' trusts every ", net->is_ipv4() ? "IPv4" : "IPv6",
+    if (net.prefix_length == 0 || (net.is_ipv4() && net.prefix_length == 96)) {
+      r.warning(item, concat("'", *text, "' trusts every ", net.is_ipv4() ? "IPv4" : "IPv6",
                              " peer: any client can then choose the client address and "
                              "X-Forwarded-Proto etagd passes on; list only the proxies in front "
                              "of etagd"));
     }
-    out.push_back(*net);
+    out.push_back(net);
   }
 }
 
@@ -432,30 +430,30 @@ bool read_server_url(YamlReader& r, const Field& uf, UpstreamServerConfig& out) 
   size_t end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, end);
   std::string_view path = end == std::string_view::npos ? "" : rest.substr(end);
-  std::string problem;
-  std::optional<ListenAddress> a;
+  ListenAddress a;
+  base::Status s = base::Status::ok();
   if (authority.find('@') != std::string_view::npos) {
-    problem = "credentials in the URL are not supported";
+    s = base::Status::error("credentials in the URL are not supported");
   } else if (path.find_first_of("?#") != std::string_view::npos) {
-    problem = "the upstream URL cannot have a query or fragment, only a base path";
+    s = base::Status::error("the upstream URL cannot have a query or fragment, only a base path");
   } else if (std::any_of(path.begin(), path.end(), [](char ch) {
                return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
              })) {
-    problem = "the base path cannot contain spaces or control characters";
+    s = base::Status::error("the base path cannot contain spaces or control characters");
   } else {
-    a = parse_host_port(authority, default_port, problem);
+    s = parse_host_port(authority, default_port, a);
   }
-  if (!a) {
-    r.error(uf, problem);
+  if (!s) {
+    r.error(uf, s.message());
     return false;
   }
   out.url = *url;
   out.https = https;
-  out.host = a->host;
-  out.port = a->port;
-  bool ipv6 = a->host.find(':') != std::string::npos;
-  out.authority = ipv6 ? concat("[", a->host, "]") : a->host;
-  if (a->port != default_port) out.authority += concat(":", std::to_string(a->port));
+  out.host = a.host;
+  out.port = a.port;
+  bool ipv6 = a.host.find(':') != std::string::npos;
+  out.authority = ipv6 ? concat("[", a.host, "]") : a.host;
+  if (a.port != default_port) out.authority += concat(":", std::to_string(a.port));
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   out.base_path = std::string(path);
   return true;
@@ -630,11 +628,11 @@ std::vector<Setting<UpstreamTls>> make_upstream_tls_settings() {
       [](YamlReader& r, const Field& f, T& t) {
         std::optional<std::string> v = r.string(f);
         if (!v || v->empty()) return;  // "": the URL's host, as /config writes it
-        std::string problem;
-        if (v->find(':') == std::string::npos && parse_host_port(*v, uint16_t{443}, problem)) {
+        ListenAddress parsed;
+        if (v->find(':') == std::string::npos && parse_host_port(*v, uint16_t{443}, parsed)) {
           t.server_name = *v;
         } else if (v->find(':') != std::string::npos &&
-                   parse_host_port(concat("[", *v, "]"), uint16_t{443}, problem)) {
+                   parse_host_port(concat("[", *v, "]"), uint16_t{443}, parsed)) {
           t.server_name = *v;  // an IPv6 address
         } else {
           r.error(f, concat("expected a host name or an IP address, found '", *v, "'"));
@@ -671,20 +669,14 @@ void read_upstream_tls(YamlReader& r, const Field& f, Config& c) {
   const Field* cert = section.find("client_cert");
   const Field* key = section.find("client_key");
   if (ca != nullptr && !tls.ca_file.empty()) {
-    if (std::string p = problem_with_ca_file(tls.ca_file); !p.empty()) r.error(*ca, p);
+    if (base::Status s = check_ca_file(tls.ca_file); !s) r.error(*ca, s.message());
   }
   if ((cert == nullptr) != (key == nullptr)) {
     r.error(cert != nullptr ? *cert : *key,
             "mutual TLS needs both client_cert and client_key");
   } else if (cert != nullptr && !tls.client_cert.empty() && !tls.client_key.empty()) {
-    if (std::string p = problem_with_certificate_pair(tls.client_cert, tls.client_key);
-        !p.empty()) {
-      r.error(p.find(tls.client_cert) == std::string::npos ||
-                      p.find("does not belong") != std::string::npos
-                  ? *key
-                  : *cert,
-              p);
-    }
+    CertificatePairCheck check = check_certificate_pair(tls.client_cert, tls.client_key);
+    if (!check.status) r.error(check.key_at_fault ? *key : *cert, check.status.message());
   }
   c.upstream.tls = std::move(tls);
 }
@@ -737,12 +729,12 @@ Row host_header_row() {
     } else {
       // A literal goes on the wire as the Host field: it must be a valid authority
       // (RFC 9110 §7.2), never anything that could end the line.
-      std::string problem;
-      if (parse_host_port(*v, uint16_t{80}, problem)) {
+      ListenAddress parsed;
+      if (base::Status valid = parse_host_port(*v, uint16_t{80}, parsed); valid) {
         c.upstream.host_header = HostHeader::Fixed;
         c.upstream.fixed_host = *v;
       } else {
-        r.error(f, concat("expected forward, upstream or a host[:port] to send; ", problem));
+        r.error(f, concat("expected forward, upstream or a host[:port] to send; ", valid.message()));
       }
     }
   };

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "config/concat.h"
 
@@ -36,44 +37,54 @@ std::string openssl_reason() {
   return reason != nullptr ? reason : "not a usable PEM file";
 }
 
-// Why `path` cannot be opened, "" when it can.
-std::string unreadable(const std::string& path) {
-  if (::access(path.c_str(), R_OK) == 0) return "";
-  return concat("cannot read '", path, "': ", std::strerror(errno));
+// OK when `path` can be opened for reading.
+base::Status readable(const std::string& path) {
+  if (::access(path.c_str(), R_OK) == 0) return base::Status::ok();
+  return base::Status::error(concat("cannot read '", path, "': ", std::strerror(errno)));
+}
+
+CertificatePairCheck key_fault(std::string message) {
+  return {base::Status::error(std::move(message)), true};
+}
+
+CertificatePairCheck certificate_fault(std::string message) {
+  return {base::Status::error(std::move(message)), false};
 }
 
 }  // namespace
 
-std::string problem_with_ca_file(const std::string& path) {
-  if (std::string p = unreadable(path); !p.empty()) return p;
+base::Status check_ca_file(const std::string& path) {
+  if (base::Status s = readable(path); !s) return s;
   ERR_clear_error();
   std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
   if (!store || X509_STORE_load_file(store.get(), path.c_str()) != 1) {
-    return concat("'", path, "' holds no CA certificate in PEM form (", openssl_reason(), ")");
+    return base::Status::error(
+        concat("'", path, "' holds no CA certificate in PEM form (", openssl_reason(), ")"));
   }
-  return "";
+  return base::Status::ok();
 }
 
-std::string problem_with_certificate_pair(const std::string& cert, const std::string& key) {
-  if (std::string p = unreadable(cert); !p.empty()) return p;
-  if (std::string p = unreadable(key); !p.empty()) return p;
+CertificatePairCheck check_certificate_pair(const std::string& cert, const std::string& key) {
+  if (base::Status s = readable(cert); !s) return {std::move(s), false};
+  if (base::Status s = readable(key); !s) return {std::move(s), true};
   ERR_clear_error();
   std::unique_ptr<SSL_CTX, CtxFree> ctx(SSL_CTX_new(TLS_method()));
-  if (!ctx) return "cannot create a TLS context";
+  if (!ctx) return certificate_fault("cannot create a TLS context");
   if (SSL_CTX_use_certificate_chain_file(ctx.get(), cert.c_str()) != 1) {
-    return concat("'", cert, "' is not a PEM certificate chain (", openssl_reason(), ")");
+    return certificate_fault(
+        concat("'", cert, "' is not a PEM certificate chain (", openssl_reason(), ")"));
   }
   std::unique_ptr<BIO, BioFree> key_file(BIO_new_file(key.c_str(), "r"));
   std::unique_ptr<EVP_PKEY, KeyFree> pkey(
       key_file ? PEM_read_bio_PrivateKey(key_file.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!pkey) {
-    return concat("'", key, "' is not a PEM private key (", openssl_reason(), ")");
+    return key_fault(concat("'", key, "' is not a PEM private key (", openssl_reason(), ")"));
   }
   if (X509_check_private_key(SSL_CTX_get0_certificate(ctx.get()), pkey.get()) != 1) {
     ERR_clear_error();
-    return concat("the key '", key, "' does not belong to the certificate '", cert, "'");
+    return key_fault(concat("the key '", key, "' does not belong to the certificate '", cert, "'"));
   }
-  return "";
+  return {base::Status::ok(), false};
 }
 
 }  // namespace etagd::config

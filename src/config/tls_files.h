@@ -6,14 +6,23 @@
 
 #include <string>
 
+#include "base/status.h"
+
 namespace etagd::config {
 
-// "" when `path` is a PEM file with at least one certificate OpenSSL can load as trust
+// OK when `path` is a PEM file with at least one certificate OpenSSL can load as trust
 // anchors; else why not.
-std::string problem_with_ca_file(const std::string& path);
+base::Status check_ca_file(const std::string& path);
 
-// "" when `cert` is a PEM certificate chain and `key` the private key of its first
-// certificate; else why not, naming the file at fault.
-std::string problem_with_certificate_pair(const std::string& cert, const std::string& key);
+// The outcome of check_certificate_pair: the reason names the file at fault, and `key_at_fault`
+// says which of the two it is (the config error points at that setting's line).
+struct CertificatePairCheck {
+  base::Status status;
+  bool key_at_fault = false;
+};
+
+// OK when `cert` is a PEM certificate chain and `key` the private key of its first
+// certificate.
+CertificatePairCheck check_certificate_pair(const std::string& cert, const std::string& key);
 
 }  // namespace etagd::config

@@ -13,17 +13,18 @@ namespace etagd::config {
 namespace {
 
 IpNetwork must_parse(std::string_view text) {
-  std::string problem;
-  std::optional<IpNetwork> net = parse_ip_network(text, problem);
-  INFO(problem);
-  REQUIRE(net.has_value());
-  return *net;
+  IpNetwork net;
+  base::Status s = parse_ip_network(text, net);
+  INFO(s.message());
+  REQUIRE(s.is_ok());
+  return net;
 }
 
 std::string problem_of(std::string_view text) {
-  std::string problem;
-  CHECK_FALSE(parse_ip_network(text, problem).has_value());
-  return problem;
+  IpNetwork net;
+  base::Status s = parse_ip_network(text, net);
+  CHECK_FALSE(s.is_ok());
+  return s.message();
 }
 
 // A peer address as accept() fills it in.

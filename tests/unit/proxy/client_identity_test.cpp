@@ -19,10 +19,10 @@ namespace {
 std::vector<IpNetwork> networks(std::initializer_list<const char*> texts) {
   std::vector<IpNetwork> out;
   for (const char* t : texts) {
-    std::string problem;
-    auto n = parse_ip_network(t, problem);
-    REQUIRE_MESSAGE(n.has_value(), problem);
-    out.push_back(*n);
+    IpNetwork n;
+    etagd::base::Status s = parse_ip_network(t, n);
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+    out.push_back(n);
   }
   return out;
 }
