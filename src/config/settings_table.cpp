@@ -881,7 +881,7 @@ Row health_check_row() {
         read_block_duration(r, s, "timeout", true, h.timeout);
         read_block_count(r, s, "fails", 1, 100, h.fails);
         read_block_count(r, s, "passes", 1, 100, h.passes);
-        if (h.timeout > h.interval) {
+        if (h.timeout > h.interval && !r.any_failed(s, {"interval", "timeout"})) {
           r.error(s.find("timeout") ? *s.find("timeout") : f,
                   "the timeout must not be longer than the interval between probes");
         }
@@ -979,6 +979,7 @@ Row status_header_row() {
 // stored and evicted at once, so such a setting is a mistake worth pointing out, with the
 // three ways out in the units the file uses.
 void check_cache(YamlReader& r, const Field& f, const YamlReader::Section& s, Config& c) {
+  if (r.any_failed(s, {"max_memory", "max_object_size", "shards"})) return;
   const CacheConfig& out = c.cache;
   uint64_t per_shard = out.max_memory / out.shards;
   if (out.max_memory == 0 || out.max_object_size <= per_shard) return;
@@ -1108,6 +1109,7 @@ Row visible_word_row(std::string_view name, std::string FleetConfig::*member,
 }
 
 void check_fleet(YamlReader& r, const Field& f, const YamlReader::Section& s, Config& c) {
+  if (r.any_failed(s, {"reconnect_min", "reconnect_max"})) return;
   if (c.fleet.reconnect_max >= c.fleet.reconnect_min) return;
   const Field* at_field = s.find("reconnect_max") ? s.find("reconnect_max") : &f;
   r.error(*at_field, "reconnect_max must not be shorter than reconnect_min");

@@ -75,6 +75,22 @@ void YamlReader::warning(const YAML::Mark& mark, std::string path, std::string m
   --errors_;
 }
 
+bool YamlReader::has_error_within(std::string_view path) const {
+  return std::any_of(diagnostics_.begin(), diagnostics_.end(), [&](const Diagnostic& d) {
+    if (d.severity != Diagnostic::Severity::Error || !d.key_path.starts_with(path)) return false;
+    if (d.key_path.size() == path.size()) return true;
+    char next = d.key_path[path.size()];
+    return next == '.' || next == '[';
+  });
+}
+
+bool YamlReader::any_failed(const Section& s, std::initializer_list<std::string_view> keys) const {
+  return std::any_of(keys.begin(), keys.end(), [&](std::string_view key) {
+    const Field* f = s.find(key);
+    return f != nullptr && has_error_within(f->path);
+  });
+}
+
 std::vector<Diagnostic> YamlReader::take_diagnostics() {
   std::stable_sort(diagnostics_.begin(), diagnostics_.end(),
                    [](const Diagnostic& a, const Diagnostic& b) {

@@ -42,6 +42,10 @@ class YamlReader {
   void warning(const Field& f, std::string message) { warning(f.mark, f.path, std::move(message)); }
 
   bool has_errors() const { return errors_ > 0; }
+  // Whether an error was reported at `path` or inside it ("rules[2]" covers "rules[2].ttl").
+  // A check across keys asks before it speaks: after an error the key holds its default, and
+  // a warning quoting that would describe a value the file does not give.
+  bool has_error_within(std::string_view path) const;
   // Every key and list item read so far, by path (Config::positions).
   std::map<std::string, SourcePosition, std::less<>> take_positions() {
     return std::move(positions_);
@@ -74,6 +78,9 @@ class YamlReader {
   // Every key accepted (e.g. header names under `set:`); only duplicates and type are checked.
   // Duplicate keys compare without case when `fold_case` (HTTP field names).
   Section open_map(const Field& f, bool fold_case);
+  // Whether reading one of `keys` given in `s` reported an error: checks across keys ask this
+  // and stay silent (see has_error_within).
+  bool any_failed(const Section& s, std::initializer_list<std::string_view> keys) const;
 
   // The items of a sequence; a single scalar counts as a one-item list, since `methods: GET`
   // can only mean one thing.
