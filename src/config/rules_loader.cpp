@@ -272,7 +272,8 @@ void RulesLoader::read_actions(const YamlReader::Section& s, RuleActions& a) {
     if (const Field* f = s.find(row.name)) row.read(r_, *f, a);
   }
   // Checked on the merged actions: the ttl may come from `defaults`.
-  if (a.ignore_upstream_cache_control && a.ttl.any_from_origin()) {
+  if (a.ignore_upstream_cache_control && a.ttl.any_from_origin() &&
+      !r_.any_failed(s, {"ttl", "ignore_upstream_cache_control"})) {
     const Field* at = s.find("ignore_upstream_cache_control");
     if (at == nullptr) at = s.find("ttl");
     if (at != nullptr) {
@@ -718,6 +719,22 @@ std::vector<ActionRow> make_action_rows() {
       Apply::Reload,
       "store: shared cache with local 304s; validate: always forwarded, ETag and 304s, nothing "
       "stored; bypass: streamed through untouched"));
+  // `cache: off` is how nginx (proxy_cache off) and most switches here say "do not cache";
+  // yaml-cpp hands over the word as written, and a YAML 1.1 tool may have written it as false
+  // or no. The mode that caches nothing is bypass.
+  rows.back().read = [read = rows.back().read](YamlReader& r, const Field& f, RuleActions& a) {
+    bool no_cache = f.node.IsScalar() && (YamlReader::is_off_word(f.node.Scalar()) ||
+                                          http::iequals(f.node.Scalar(), "no") ||
+                                          http::iequals(f.node.Scalar(), "none"));
+    if (!no_cache) {
+      read(r, f, a);
+      return;
+    }
+    r.error(f, concat("'", f.node.Scalar(),
+                      "' is not one of: store, validate, bypass; to cache nothing, write cache: "
+                      "bypass (validate also stores nothing, but still answers If-None-Match "
+                      "with 304 from a hash of each response)"));
+  };
   rows.push_back(custom<RuleActions>(
       "ttl", "origin | duration in whole seconds, or { 2xx: ..., 404: ..., other: ... }",
       Apply::Reload,
@@ -953,17 +970,25 @@ std::vector<std::string_view> action_names() {
 RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field* rules_field) {
   RulesLoader loader(reader);
   RuleActions defaults;
+  // After an error the actions hold defaults the file does not give: warnings about them (a
+  // ttl without effect, responses shared between users, a shadowed rule) would mislead, so
+  // an invalid rule, or every rule when `defaults` is invalid, gets its errors alone.
+  bool defaults_failed = false;
   if (defaults_field != nullptr) {
     YamlReader::Section s = reader.section(*defaults_field, action_names());
     if (s.is_map()) {
       loader.read_actions(s, defaults);
-      loader.warn_storage_without_effect(s, defaults);
-      loader.warn_if_shared_between_users(*defaults_field, s, defaults);
+      defaults_failed = reader.has_error_within(defaults_field->path);
+      if (!defaults_failed) {
+        loader.warn_storage_without_effect(s, defaults);
+        loader.warn_if_shared_between_users(*defaults_field, s, defaults);
+      }
     }
   }
 
   std::vector<Rule> rules;
-  std::vector<bool> match_ok;
+  std::vector<bool> match_ok;  // its match reads: other rules are compared with it
+  std::vector<bool> valid;     // no error at all: warnings about it are worth giving
   std::vector<YAML::Mark> marks;
   if (rules_field != nullptr && !rules_field->node.IsNull()) {
     if (!rules_field->node.IsSequence()) {
@@ -982,6 +1007,7 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
         rule.line = rf.mark.line + 1;
         rule.actions = defaults;
         YamlReader::Section s = reader.section(rf, keys);
+        bool match_read = false;
         bool ok = s.is_map();
         if (ok) {
           if (const Field* nf = s.find("name")) {
@@ -1005,16 +1031,21 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
               }
             }
           }
-          ok = loader.read_match(rf, s, rule.match);
+          match_read = loader.read_match(rf, s, rule.match);
           loader.read_actions(s, rule.actions);
-          loader.warn_storage_without_effect(s, rule.actions);
-          // A rule that sets none of these has the defaults' sharing, already warned about.
-          bool own_sharing = std::any_of(kSharingKeys.begin(), kSharingKeys.end(),
-                                         [&](std::string_view k) { return s.find(k) != nullptr; });
-          if (own_sharing) loader.warn_if_shared_between_users(rf, s, rule.actions);
+          ok = match_read && !reader.has_error_within(rf.path);
+          if (ok && !defaults_failed) {
+            loader.warn_storage_without_effect(s, rule.actions);
+            // A rule that sets none of these has the defaults' sharing, already warned about.
+            bool own_sharing =
+                std::any_of(kSharingKeys.begin(), kSharingKeys.end(),
+                            [&](std::string_view k) { return s.find(k) != nullptr; });
+            if (own_sharing) loader.warn_if_shared_between_users(rf, s, rule.actions);
+          }
         }
         rules.push_back(std::move(rule));
-        match_ok.push_back(ok);
+        match_ok.push_back(match_read);
+        valid.push_back(ok);
         marks.push_back(rf.mark);
       }
     }
@@ -1023,7 +1054,7 @@ RuleSet read_rules(YamlReader& reader, const Field* defaults_field, const Field*
   // A rule that an earlier one covers entirely is dead weight, and almost always a rule order
   // mistake: the specific rule was meant to come first.
   for (size_t later = 0; later < rules.size(); ++later) {
-    if (!match_ok[later]) continue;
+    if (!valid[later]) continue;
     for (size_t earlier = 0; earlier < later; ++earlier) {
       if (!match_ok[earlier] || !match_covers(rules[earlier].match, rules[later].match)) continue;
       reader.warning(marks[later], concat("rules[", std::to_string(later), "]"),

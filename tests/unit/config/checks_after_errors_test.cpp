@@ -1,5 +1,6 @@
 // After an error in a key, the key holds its default. A check across several keys then stays
-// silent rather than warn about (or refuse) a value the file does not give.
+// silent rather than warn about (or refuse) a value the file does not give, and a rule with an
+// error gets that error alone.
 #include <doctest/doctest.h>
 
 #include "unit/config/load_helpers.h"
@@ -57,6 +58,57 @@ TEST_CASE("a health check interval in error is not compared with the timeout") {
   CHECK(reports(r, "error: upstream.health_check.interval: '5x' is not a duration"));
   CHECK(count_errors(r) == 1);
   CHECK_FALSE(reports(r, "must not be longer than the interval"));
+}
+
+TEST_CASE("an invalid rule gets its error and no warning about its other actions") {
+  // Left at store, the rule would be warned about as sharing responses between users.
+  LoadResult r = load_with_minimal(
+      "rules:\n  - match: { prefix: /a/ }\n    cache: off\n    ttl: 60s\n");
+  INFO(printed(r));
+  CHECK(reports(r, "test.yaml:5:12: error: rules[0].cache:"));
+  CHECK(count_warnings(r) == 0);
+
+  // The ttl error leaves nothing to say about what bypass does with a ttl.
+  r = load_with_minimal("rules:\n  - match: { prefix: /a/ }\n    cache: bypass\n    ttl: 6Os\n");
+  INFO(printed(r));
+  CHECK(reports(r, "error: rules[0].ttl:"));
+  CHECK(count_warnings(r) == 0);
+}
+
+TEST_CASE("an invalid rule is not reported as never applying behind an earlier one") {
+  LoadResult r = load_with_minimal(
+      "rules:\n"
+      "  - match: { prefix: / }\n"
+      "    cache: store\n"
+      "  - match: { prefix: /a/ }\n"
+      "    cache: no\n");
+  INFO(printed(r));
+  CHECK(reports(r, "error: rules[1].cache:"));
+  CHECK_FALSE(reports(r, "never applies"));
+}
+
+TEST_CASE("a ttl in error is not refused again as the fixed ttl ignore_upstream_cache_control needs") {
+  LoadResult r = load_with_minimal(
+      "rules:\n"
+      "  - match: { prefix: /a/ }\n"
+      "    ttl: 6Os\n"
+      "    ignore_upstream_cache_control: on\n"
+      "    key_headers: [Authorization]\n");
+  INFO(printed(r));
+  CHECK(reports(r, "error: rules[0].ttl:"));
+  CHECK(count_errors(r) == 1);
+}
+
+TEST_CASE("invalid defaults silence the warnings of the rules built on them") {
+  LoadResult r = load_with_minimal(
+      "defaults: { cache: off, ttl: 60s }\n"
+      "rules:\n"
+      "  - match: { prefix: /a/ }\n"
+      "    ttl: 30s\n");
+  INFO(printed(r));
+  CHECK(reports(r, "error: defaults.cache:"));
+  CHECK(count_errors(r) == 1);
+  CHECK(count_warnings(r) == 0);
 }
 
 }  // namespace

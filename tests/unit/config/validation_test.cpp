@@ -219,6 +219,22 @@ TEST_CASE("the object limit warning speaks the units the file wrote") {
   CHECK_FALSE(reports(r, "set shards"));
 }
 
+TEST_CASE("cache: off, no or false in a rule names the modes and says bypass caches nothing") {
+  // yaml-cpp gives the word as written; a YAML 1.1 tool may have turned off into false.
+  for (std::string_view word : {"off", "no", "false", "Off", "none"}) {
+    CAPTURE(word);
+    require_error(load_with_minimal(std::string("rules:\n  - match: { prefix: / }\n    cache: ") +
+                                    std::string(word) + "\n"),
+                  std::string("test.yaml:5:12: error: rules[0].cache: '") + std::string(word) +
+                      "' is not one of: store, validate, bypass; to cache nothing, write cache: "
+                      "bypass (validate also stores nothing, but still answers If-None-Match "
+                      "with 304 from a hash of each response)");
+  }
+  require_error(load_with_minimal("defaults: { cache: off }\n"),
+                "error: defaults.cache: 'off' is not one of: store, validate, bypass; to cache "
+                "nothing, write cache: bypass");
+}
+
 TEST_CASE("an object limit above 1GiB is an error: a stored body is held in memory whole") {
   require_error(load_with_minimal("cache: { max_memory: 64GiB, max_object_size: 2GiB }\n"),
                 "test.yaml:3:46: error: cache.max_object_size: must be at most 1GiB");
