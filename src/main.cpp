@@ -314,6 +314,7 @@ int main(int argc, char** argv) {
             sg.probes_failed = u.probes_failed.load(std::memory_order_relaxed);
             sg.ejections = u.ejections.load(std::memory_order_relaxed);
             sg.retries = u.retries.load(std::memory_order_relaxed);
+            sg.queue_wait = u.queue_wait.read();
             g.upstream_servers.push_back(std::move(sg));
           }
           g.upstream_queue_waiting = server.shared().upstream_slots().waiting();

@@ -40,7 +40,6 @@ int status_class(const ExchangeRecord& r) {
 constexpr int kErrorKindSlots = static_cast<int>(kUpstreamErrorCount);
 constexpr int kTlsResultSlots = static_cast<int>(kTlsHandshakeResultNames.size());
 constexpr int kClientTlsResultSlots = static_cast<int>(kClientTlsHandshakeResultNames.size());
-constexpr int kLatencySlots = static_cast<int>(kLatencyBucketsSeconds.size()) + 1;  // + +Inf
 
 constexpr int kDurationSlots = static_cast<int>(kDurationBucketsSeconds.size()) + 1;  // + +Inf
 constexpr int kClientErrorSlots = static_cast<int>(kClientErrorReasons.size());
@@ -78,15 +77,6 @@ std::string label_value(std::string_view v) {
     }
   }
   return out;
-}
-
-int latency_bucket(int64_t latency_us) {
-  for (size_t i = 0; i < kLatencyBucketsSeconds.size(); ++i) {
-    // Bounds are whole microseconds, so compare in integers (no float rounding at the edge).
-    auto bound_us = static_cast<int64_t>(kLatencyBucketsSeconds[i] * 1e6 + 0.5);
-    if (latency_us <= bound_us) return static_cast<int>(i);
-  }
-  return kLatencySlots - 1;
 }
 
 // Writes families in the text exposition format. Label values here are fixed ASCII tokens
@@ -136,8 +126,6 @@ struct alignas(64) WorkerMetrics::Counters {
   Counter latency_buckets[kLatencySlots];  // per bucket, not cumulative
   Counter latency_sum_us;
   Counter coalesced_waits;
-  Counter queue_wait_buckets[kLatencySlots];
-  Counter queue_wait_sum_us;
   Counter unavailable[3];
   Counter connections_refused;
   Counter client_tls_handshakes[kClientTlsResultSlots];
@@ -190,12 +178,6 @@ void WorkerMetrics::record_upstream_tls_handshake(TlsHandshakeResult result) {
 }
 
 void WorkerMetrics::record_coalesced_wait() { counters_->coalesced_waits.add(); }
-
-void WorkerMetrics::record_upstream_queue_wait(int64_t wait_us) {
-  if (wait_us < 0) wait_us = 0;
-  counters_->queue_wait_buckets[latency_bucket(wait_us)].add();
-  counters_->queue_wait_sum_us.add(static_cast<uint64_t>(wait_us));
-}
 
 void WorkerMetrics::record_upstream_unavailable(Unavailable why) {
   counters_->unavailable[static_cast<size_t>(why)].add();
@@ -376,21 +358,28 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
   e.gauge("etagd_upstream_queue_waiting",
           "Requests waiting in the upstream queue for a slot of max_connections.",
           process.upstream_queue_waiting);
+  // By the server the waiter was finally given: the queue is shared by all servers, so its
+  // depth has no server, but each wait ends on one.
   e.family("etagd_upstream_queue_wait_seconds", "histogram",
-           "Time requests waited in the upstream queue before getting a slot.");
-  uint64_t waited = 0;
-  for (int i = 0; i < kLatencySlots; ++i) {
-    waited += sum([&](const C& k) -> const Counter& { return k.queue_wait_buckets[i]; });
-    std::string le = i < static_cast<int>(kLatencyBucketsSeconds.size())
-                         ? fmt::format("{}", kLatencyBucketsSeconds[i])
-                         : std::string("+Inf");
-    e.sample("etagd_upstream_queue_wait_seconds_bucket", fmt::format("le=\"{}\"", le), waited);
+           "Time requests waited in the upstream queue before getting a slot, by the server "
+           "whose slot they got.");
+  for (const UpstreamServerGauges& u : process.upstream_servers) {
+    std::string server = label_value(u.url);
+    uint64_t waited = 0;
+    for (int i = 0; i < kLatencySlots; ++i) {
+      waited += u.queue_wait.buckets[static_cast<size_t>(i)];
+      std::string le = i < static_cast<int>(kLatencyBucketsSeconds.size())
+                           ? fmt::format("{}", kLatencyBucketsSeconds[i])
+                           : std::string("+Inf");
+      e.sample("etagd_upstream_queue_wait_seconds_bucket",
+               fmt::format("server=\"{}\",le=\"{}\"", server, le), waited);
+    }
+    e.sample_double("etagd_upstream_queue_wait_seconds_sum",
+                    fmt::format("server=\"{}\"", server),
+                    static_cast<double>(u.queue_wait.sum_us) / 1e6);
+    e.sample("etagd_upstream_queue_wait_seconds_count", fmt::format("server=\"{}\"", server),
+             waited);
   }
-  e.sample_double(
-      "etagd_upstream_queue_wait_seconds_sum",
-      static_cast<double>(sum([](const C& k) -> const Counter& { return k.queue_wait_sum_us; })) /
-          1e6);
-  e.sample("etagd_upstream_queue_wait_seconds_count", waited);
   e.family("etagd_upstream_unavailable_total", "counter",
            "Requests answered without asking the origin (stale or 503): queue full, queue "
            "timeout, or no server up.");

@@ -21,14 +21,11 @@
 #include "cache/cache_store.h"
 #include "ops/client_error.h"
 #include "ops/exchange_record.h"
+#include "ops/shared_latency_histogram.h"
 #include "ops/tls_handshake_result.h"
 #include "ops/upstream_error.h"
 
 namespace etagd::ops {
-
-// Upper bounds (seconds) of the upstream latency histogram buckets; +Inf is implied.
-inline constexpr std::array<double, 13> kLatencyBucketsSeconds = {
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0};
 
 // Upper bounds (seconds) of the client-side request duration histogram, from the head
 // received to the whole answer queued: hits take tens of microseconds, so it starts lower.
@@ -60,8 +57,6 @@ class WorkerMetrics {
   void record_upstream_tls_handshake(TlsHandshakeResult result);
   // A request that waited for another request's upstream fetch of the same key.
   void record_coalesced_wait();
-  // A request that waited in the upstream queue (upstream.queue) this long for a slot.
-  void record_upstream_queue_wait(int64_t wait_us);
   // A request the origin could not be asked for: `queue_full`, queue timeout, or no server up.
   enum class Unavailable { QueueFull, QueueTimeout, NoServer };
   void record_upstream_unavailable(Unavailable why);
@@ -90,6 +85,8 @@ struct UpstreamServerGauges {
   uint64_t probes_failed = 0;
   uint64_t ejections = 0;
   uint64_t retries = 0;
+  // How long the requests given a slot here had waited in the upstream queue.
+  LatencyHistogramCounts queue_wait;
 };
 
 struct ProcessGauges {

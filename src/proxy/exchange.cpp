@@ -367,7 +367,7 @@ void Exchange::on_upstream_slot(std::shared_ptr<UpstreamServer> server) {
     release_upstream_slot();
     return;
   }
-  worker_.metrics().record_upstream_queue_wait(base::micros_between(queued_at_, base::monotonic_now()));
+  server_->queue_wait.observe(base::micros_between(queued_at_, base::monotonic_now()));
   connect_upstream(/*fresh=*/false);
 }
 

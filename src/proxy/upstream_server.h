@@ -15,6 +15,7 @@
 
 #include "config/config.h"
 #include "net/socket_address.h"
+#include "ops/shared_latency_histogram.h"
 
 namespace etagd::proxy {
 
@@ -49,6 +50,9 @@ struct UpstreamServer {
   std::atomic<uint64_t> probes_failed{0};
   std::atomic<uint64_t> ejections{0};
   std::atomic<uint64_t> retries{0};  // requests that failed here and were retried elsewhere
+  // How long the requests given a slot here had waited in the upstream queue (its _count is
+  // how many of them waited): the queue is shared, so the server is known only at the grant.
+  ops::SharedLatencyHistogram queue_wait;
 };
 
 // A server of one running config: the shared state and what this config says of it.

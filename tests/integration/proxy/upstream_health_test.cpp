@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/eventually.h"
 #include "support/free_port.h"
 #include "support/origin_scripts.h"
 #include "support/prometheus_text.h"
@@ -323,8 +324,9 @@ TEST_CASE("a request that is not idempotent is not retried on another server") {
 
 namespace etagd::testing {
 
-TEST_CASE("/metrics shows each server's state, requests in flight and health checks; /healthz "
-          "counts the servers up and answers 503 only when none is and the cache is empty") {
+TEST_CASE("/metrics shows each server's state, requests in flight and health checks, and "
+          "/healthz counts the servers up and answers 503 only when none is and the cache is "
+          "empty") {
   ScriptedOrigin sick;
   ScriptedOrigin well;
   sick.route("/health", script::respond(503, {}, "not ready"));
@@ -368,7 +370,8 @@ TEST_CASE("/metrics shows each server's state, requests in flight and health che
   CHECK(sample_value(metrics, "etagd_upstream_unavailable_total{reason=\"no_server\"}") == 1);
 }
 
-TEST_CASE("a request that waited in the upstream queue is counted in the wait histogram") {
+TEST_CASE("a request that waited in the upstream queue is counted in the wait histogram of "
+          "its server") {
   ScriptedOrigin origin;
   origin.route("/slow/*", script::delayed(300ms, script::respond(200, {}, "slow")));
   ProxySettings s;
@@ -380,8 +383,68 @@ TEST_CASE("a request that waited in the upstream queue is counted in the wait hi
   REQUIRE(http_get(proxy.port(), "/slow/b").status == 200);
   a.join();
   std::string metrics = http_get(s.admin_port, "/metrics").body;
-  CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_count") == 1);
-  CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_sum") > 0.1);
+  std::string label = "server=\"" + origin.url() + "\"";
+  CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_count{" + label + "}") == 1);
+  CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_sum{" + label + "}") > 0.1);
+  // Waits of 0.1 s or more: none of it fell in the buckets below.
+  CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_bucket{" + label +
+                                  ",le=\"0.1\"}") == 0);
+  CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_bucket{" + label +
+                                  ",le=\"+Inf\"}") == 1);
+}
+
+TEST_CASE("with max_connections: 1 on two servers, each queued request's wait is counted "
+          "under the server whose slot it got, and the queue depth stays one process-wide gauge") {
+  ScriptedOrigin a;
+  ScriptedOrigin b;
+  // Long enough that the two slots are freed one after the other well before either waiter's
+  // own request ends, so each waiter is given a different server.
+  for (ScriptedOrigin* o : {&a, &b}) {
+    o->route("/slow/*", script::delayed(600ms, script::respond(200, {}, "slow")));
+  }
+  ProxySettings s;
+  s.admin_port = free_port();
+  s.servers = {server(a), server(b)};
+  s.upstream = "max_connections: 1, queue: { size: 10, timeout: 10s }";
+  Proxy proxy(a, s);
+  auto metric = [&](const std::string& series) {
+    return sample_value(http_get(s.admin_port, "/metrics").body, series);
+  };
+
+  std::vector<int> status(4, 0);
+  std::vector<std::thread> clients;
+  auto get = [&](size_t i) {
+    clients.emplace_back(
+        [&, i] { status[i] = http_get(proxy.port(), "/slow/" + std::to_string(i)).status; });
+  };
+  // One request holds each server's only slot (ties go to the earlier server)...
+  get(0);
+  REQUIRE(a.wait_for_requests(1, 2000ms));
+  get(1);
+  REQUIRE(b.wait_for_requests(1, 2000ms));
+  // ...and two more wait for them in the shared queue.
+  get(2);
+  REQUIRE(eventually([&] { return metric("etagd_upstream_queue_waiting") == 1; }, 2000ms));
+  get(3);
+  REQUIRE(eventually([&] { return metric("etagd_upstream_queue_waiting") == 2; }, 2000ms));
+  for (std::thread& c : clients) c.join();
+  for (int st : status) CHECK(st == 200);
+  CHECK(a.request_count() == 2);
+  CHECK(b.request_count() == 2);
+
+  std::string metrics = http_get(s.admin_port, "/metrics").body;
+  for (const ScriptedOrigin* o : {&a, &b}) {
+    std::string label = "server=\"" + o->url() + "\"";
+    CAPTURE(label);
+    // The holders never waited; one waiter got this server's slot when its holder finished.
+    CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_count{" + label + "}") == 1);
+    CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_bucket{" + label +
+                                    ",le=\"+Inf\"}") == 1);
+    CHECK(sample_value(metrics, "etagd_upstream_queue_wait_seconds_sum{" + label + "}") > 0.1);
+  }
+  CHECK(sample_value(metrics, "etagd_upstream_queue_waiting") == 0);
+  // No unlabelled series beside the labelled ones: summing over servers gives the total.
+  CHECK_FALSE(sample_value(metrics, "etagd_upstream_queue_wait_seconds_count").has_value());
 }
 
 }  // namespace etagd::testing
