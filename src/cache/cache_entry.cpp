@@ -160,6 +160,7 @@ CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseT
   if (r.freshness.must_revalidate) flags_ |= kMustRevalidate;
   if (r.freshness.no_cache) flags_ |= kNoCache;
   if (r.freshness.heuristic) flags_ |= kHeuristic;
+  if (r.shared_explicitly) flags_ |= kSharedExplicitly;
   g_live_entries.fetch_add(1, std::memory_order_relaxed);
   g_live_bytes.fetch_add(charge(), std::memory_order_relaxed);
 }

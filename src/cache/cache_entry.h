@@ -135,6 +135,9 @@ struct ResponseToStore {
   std::string header_block;
   std::string etag;                 // as sent: "\"...\"" or "W/\"...\""; may be empty
   bool etag_from_upstream = false;  // the upstream's own tag, usable in If-None-Match upstream
+  // The upstream's Cache-Control let shared caches reuse it for requests with credentials
+  // (http::shared_explicitly): proxy/decide.h serves it to such requests only then.
+  bool shared_explicitly = false;
   std::optional<int64_t> last_modified;
   Freshness freshness;
   std::vector<VaryField> variant;
@@ -194,6 +197,7 @@ class CacheEntry {
   std::string_view header_block() const { return {tail() + key_len_, header_len_}; }
   std::string_view etag() const { return {tail() + etag_offset_, etag_len_}; }
   bool etag_from_upstream() const { return (flags_ & kEtagFromUpstream) != 0; }
+  bool shared_explicitly() const { return (flags_ & kSharedExplicitly) != 0; }
   std::optional<int64_t> last_modified() const;
   // Returned by value: stored packed (32-bit deltas), see cache_entry.cpp.
   Freshness freshness() const;
@@ -259,6 +263,7 @@ class CacheEntry {
   static constexpr uint8_t kMustRevalidate = 4;
   static constexpr uint8_t kNoCache = 8;
   static constexpr uint8_t kHeuristic = 16;
+  static constexpr uint8_t kSharedExplicitly = 32;
 
   friend StoreHooks& store_hooks(const CacheEntry& e) { return e.hooks_; }
   friend class EntryRef;

@@ -135,7 +135,7 @@ std::string_view why_not_storable(const StorabilityInput& in) {
                                          [](std::string_view n) { return http::iequals(n, "set-cookie"); });
   if (headers.contains("set-cookie") && !set_cookie_unshared) return "set-cookie";
   if (varies_on_everything(headers)) return "vary *";  // §4.1: never matches a later request
-  bool shared_by_origin = cc.public_ || cc.s_maxage || cc.must_revalidate;
+  bool shared_by_origin = http::shared_explicitly(cc);
   if (in.request_has_authorization && !in.keyed_on_authorization && !shared_by_origin) {
     return "authorization";  // §3.5
   }

@@ -100,4 +100,8 @@ void parse_cache_control(std::string_view field_value, CacheControl& cc) {
   });
 }
 
+bool shared_explicitly(const CacheControl& cc) {
+  return cc.public_ || cc.s_maxage.has_value() || cc.must_revalidate;
+}
+
 }  // namespace etagd::http

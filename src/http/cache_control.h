@@ -38,4 +38,9 @@ struct CacheControl {
 // arguments ("60") are accepted for delta-seconds; values above 2^31 clamp to 2^31.
 void parse_cache_control(std::string_view field_value, CacheControl& cc);
 
+// The response says a shared cache may reuse it for requests that carry credentials: public,
+// s-maxage or must-revalidate, the directives RFC 9111 §3.5 accepts for a response to a
+// request with Authorization.
+bool shared_explicitly(const CacheControl& cc);
+
 }  // namespace etagd::http

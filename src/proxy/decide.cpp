@@ -20,6 +20,12 @@ bool keyed_on(const config::RuleActions& rule, std::string_view name) {
   return false;
 }
 
+// A rule with key_cookies keys on the cookies that matter, so on Cookie as far as the origin's
+// answer depends on it.
+bool keyed_on_cookie(const config::RuleActions& rule) {
+  return keyed_on(rule, "cookie") || !rule.key_cookies.empty();
+}
+
 bool has_validator(const cache::CacheEntry& entry) {
   // A content ETag etagd made itself means nothing to the upstream; only its own tag, or a
   // Last-Modified, can make a conditional request (RFC 9111 §4.3.1).
@@ -55,6 +61,15 @@ CacheUse cache_use(const http::RequestHead& request, const config::RuleActions& 
     case config::CacheMode::Store: return CacheUse::Store;
   }
   return CacheUse::Pass;
+}
+
+bool may_reuse_for(const http::RequestHead& request, const config::RuleActions& rule,
+                   const cache::CacheEntry& entry) {
+  if (entry.shared_explicitly()) return true;
+  if (request.headers.contains("authorization") && !keyed_on(rule, "authorization")) {
+    return false;
+  }
+  return !request.headers.contains("cookie") || keyed_on_cookie(rule);
 }
 
 Plan decide(const http::RequestHead& request, const config::RuleActions& rule,
@@ -116,7 +131,7 @@ HeadPlan plan_for_head(const HeadContext& context, const http::RequestHead& requ
     in.request_has_authorization = request.headers.contains("authorization");
     in.keyed_on_authorization = keyed_on(rule, "authorization");
     in.request_has_cookie = request.headers.contains("cookie");
-    in.keyed_on_cookie = keyed_on(rule, "cookie") || !rule.key_cookies.empty();
+    in.keyed_on_cookie = keyed_on_cookie(rule);
     in.rule_ttl = !rule.ttl.for_status(status).from_origin;
     in.rule_names_status = std::any_of(rule.ttl.codes.begin(), rule.ttl.codes.end(),
                                        [&](const auto& entry) { return entry.first == status; });

@@ -33,6 +33,17 @@ enum class CacheUse {
 // RFC 9110 §9.3.1) may get an answer that depends on it: it is never cached nor shared.
 CacheUse cache_use(const http::RequestHead& request, const config::RuleActions& rule);
 
+// Whether a stored entry found under the request's key may answer it. A request with
+// Authorization, or with Cookie, may get a different answer from the origin than the
+// request the entry was stored for (Varnish passes both by default). So an entry answers
+// it only when the rule keys on that field (Authorization in key_headers; Cookie in
+// key_headers or key_cookies: the entry is then the one stored for the same credential),
+// or when the stored response said shared caches may reuse it for requests with
+// credentials (public, s-maxage or must-revalidate; RFC 9111 §3.5 accepts the same
+// directives on the storing side, cache/freshness.h).
+bool may_reuse_for(const http::RequestHead& request, const config::RuleActions& rule,
+                   const cache::CacheEntry& entry);
+
 // What the cache holds for a request (CacheUse::Store).
 struct Lookup {
   const cache::CacheEntry* entry = nullptr;  // null on a miss

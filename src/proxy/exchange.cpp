@@ -181,6 +181,8 @@ void Exchange::decide_and_act() {
     fleet::HitGate gate = worker_.shared().fleet_hit_gate();
     cache::LookupResult r = worker_.shared().cache().lookup(url_key_, request_.headers);
     found = std::move(r.entry);
+    // Not even as a stale stand-in for an error: for this request it is not there.
+    if (found && !may_reuse_for(request_, *actions_, *found)) found.reset();
     lookup.entry = found.get();
     // An entry a missed fleet invalidation may have hit is revalidated, never served as is.
     lookup.forced_stale = r.forced_stale || (found && !gate.allows(*found, now_s));
@@ -746,6 +748,7 @@ cache::ResponseToStore Exchange::response_to_store(const http::ResponseHead& hea
   } else if (hasher_) {
     r.etag = hasher_->etag();
   }
+  r.shared_explicitly = http::shared_explicitly(upstream_cc_);
   write_client_fields(r.header_block, head, field_options(status, r.etag));
   if (storable_) take_fields(r.header_block, upstream_cc_.unshared_fields, own_fields_);
   if (head.status == 206) {
@@ -855,6 +858,10 @@ void Exchange::finish_revalidation() {
   if (std::string_view et = head.headers.get("etag"); !et.empty() && r.etag_from_upstream) {
     r.etag = std::string(et);
   }
+  // RFC 9111 §4.3.4: a 304's Cache-Control replaces the stored one.
+  bool new_directives = head.headers.contains("cache-control") || upstream_cc_.targeted;
+  r.shared_explicitly = new_directives ? http::shared_explicitly(upstream_cc_)
+                                       : stale_->shared_explicitly();
   r.last_modified = stale_->last_modified();
   if (std::string_view lm = head.headers.get("last-modified"); !lm.empty()) {
     if (auto t = http::parse_http_date(lm)) r.last_modified = t;

@@ -84,6 +84,40 @@ TEST_CASE("an authorized response marked public or with s-maxage is stored and s
   }
 }
 
+TEST_CASE("a request with Authorization is not answered from an anonymous request's entry") {
+  // The rule keys on a session cookie, not on Authorization: the entry stored for the
+  // anonymous request says nothing about what the origin answers someone authenticated.
+  ScriptedOrigin origin;
+  origin.route("/api/me", echo_authorization({{"Cache-Control", "max-age=60"}}));
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s, "
+                                        "key_cookies: [sessionid] }"}});
+  etagd.get("/api/me");
+  CHECK(cache_status(etagd.get("/api/me")) == "HIT");
+
+  HttpResponse bearer = etagd.get("/api/me", {{"Authorization", "Bearer x"}});
+  CHECK(bearer.body == "data of Bearer x");
+  CHECK(cache_status(bearer) == "MISS");
+  CHECK(origin.request_count("/api/me") == 2);
+  // Its answer was not stored over the anonymous one.
+  HttpResponse anonymous = etagd.get("/api/me");
+  CHECK(cache_status(anonymous) == "HIT");
+  CHECK(anonymous.body == "public data");
+}
+
+TEST_CASE("an entry the origin marked public answers requests with Authorization") {
+  // RFC 9111 §3.5 lets public, s-maxage and must-revalidate share a response to a request
+  // with Authorization; etagd reads the same directives as the origin's word that the entry
+  // may answer such requests, whoever it was stored for.
+  ScriptedOrigin origin;
+  origin.route("/api/news", echo_authorization({{"Cache-Control", "public, max-age=60"}}));
+  CachingEtagd etagd(origin);
+  etagd.get("/api/news");
+  HttpResponse bearer = etagd.get("/api/news", {{"Authorization", "Bearer x"}});
+  CHECK(cache_status(bearer) == "HIT");
+  CHECK(bearer.body == "public data");
+  CHECK(origin.request_count("/api/news") == 1);
+}
+
 TEST_CASE("RFC 9111 4.1: Accept-Language values equal by their syntax share one variant") {
   ScriptedOrigin origin;
   origin.route("/api/greeting", [](const OriginRequest& req, OriginReply& reply) {
@@ -222,6 +256,20 @@ TEST_CASE("requests with different session cookies never share a stored response
   // Without a cookie the response is shared as before.
   etagd.get("/api/me");
   CHECK(cache_status(etagd.get("/api/me")) == "HIT");
+}
+
+TEST_CASE("a request with Cookie is not answered from an anonymous request's entry") {
+  // The rule keys on neither Cookie nor a cookie by name, as Varnish's default vcl_recv
+  // passes any request with Cookie.
+  ScriptedOrigin origin;
+  origin.route("/api/me", echo_session({{"Cache-Control", "max-age=60"}}));
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 60s }"}});
+  etagd.get("/api/me");
+  CHECK(cache_status(etagd.get("/api/me")) == "HIT");
+  HttpResponse session = etagd.get("/api/me", {{"Cookie", "session=1"}});
+  CHECK(session.body == "data of session=1");
+  CHECK(cache_status(session) == "MISS");
+  CHECK(origin.request_count("/api/me") == 2);
 }
 
 TEST_CASE("a response the origin marks public is shared even with a Cookie") {

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "parsed_message.h"
 #include "stored_entry.h"
@@ -19,6 +20,7 @@ using etagd::proxy::Lookup;
 using etagd::proxy::Plan;
 using etagd::proxy::cache_use;
 using etagd::proxy::decide;
+using etagd::proxy::may_reuse_for;
 using etagd::proxy::testing::ParsedRequest;
 using etagd::proxy::testing::StoredEntry;
 
@@ -123,5 +125,48 @@ TEST_CASE("a stored request plans by what the cache holds and how old it is") {
     Plan plan = decide(get, rule(CacheMode::Store), &lookup, c.now);
     CHECK(plan.kind == c.kind);
     CHECK(plan.status == c.status);
+  }
+}
+
+TEST_CASE("a request with credentials is answered only from an entry keyed on them or shared "
+          "explicitly") {
+  struct Case {
+    const char* what;
+    const char* fields;  // the request's, after the Host line
+    std::vector<std::string> key_headers;
+    std::vector<std::string> key_cookies;
+    bool shared_explicitly;
+    bool reusable;
+  };
+  const Case cases[] = {
+      {"anonymous request", "", {}, {}, false, true},
+      {"Authorization, rule keys on nothing", "Authorization: Bearer x\r\n", {}, {}, false,
+       false},
+      {"Authorization, rule keys on a session cookie", "Authorization: Bearer x\r\n", {},
+       {"sessionid"}, false, false},
+      {"Authorization, rule keys on it", "Authorization: Bearer x\r\n", {"authorization"}, {},
+       false, true},
+      {"Authorization, entry shared explicitly", "Authorization: Bearer x\r\n", {}, {}, true,
+       true},
+      {"Cookie, rule keys on nothing", "Cookie: session=1\r\n", {}, {}, false, false},
+      {"Cookie, rule keys on Authorization only", "Cookie: session=1\r\n", {"authorization"},
+       {}, false, false},
+      {"Cookie, rule keys on a cookie by name", "Cookie: _ga=1; sessionid=a\r\n", {},
+       {"sessionid"}, false, true},
+      {"Cookie, rule keys on Cookie", "Cookie: session=1\r\n", {"cookie"}, {}, false, true},
+      {"Cookie, entry shared explicitly", "Cookie: session=1\r\n", {}, {}, true, true},
+      {"both, rule keys on Authorization only", "Authorization: Bearer x\r\nCookie: s=1\r\n",
+       {"authorization"}, {}, false, false},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    ParsedRequest req(std::string(kGet) + c.fields);
+    RuleActions actions = rule(CacheMode::Store);
+    actions.key_headers = c.key_headers;
+    actions.key_cookies = c.key_cookies;
+    StoredEntry stored;
+    stored.shared_explicitly = c.shared_explicitly;
+    EntryRef entry = stored.make();
+    CHECK(may_reuse_for(req, actions, *entry) == c.reusable);
   }
 }

@@ -18,6 +18,7 @@ struct StoredEntry {
   bool no_cache = false;
   std::string etag = "\"content-hash\"";
   bool etag_from_upstream = false;
+  bool shared_explicitly = false;  // the origin said public, s-maxage or must-revalidate
   std::optional<int64_t> last_modified;
   int64_t age_value = 0;
   int64_t date_value = 1000;  // the origin's Date
@@ -31,6 +32,7 @@ struct StoredEntry {
     r.header_block = fields;
     r.etag = etag;
     r.etag_from_upstream = etag_from_upstream;
+    r.shared_explicitly = shared_explicitly;
     r.last_modified = last_modified;
     r.freshness.request_time = 1000;
     r.freshness.response_time = 1000;
