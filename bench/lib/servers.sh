@@ -82,9 +82,19 @@ render() {  # out template NAME=value...
   ! grep -q '@[A-Z_0-9]*@' "$out" || die "unfilled placeholder in $out"
 }
 
+# A self-signed P-256 certificate for 127.0.0.1 and localhost in RUN_DIR/tls, for every TLS
+# listener of a run (etagd's, nginx's, the https origin's); sets CERT and KEY.
+make_certificate() {
+  CERT="$RUN_DIR/tls/cert.pem" KEY="$RUN_DIR/tls/key.pem"
+  mkdir -p "$RUN_DIR/tls"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$KEY" -out "$CERT" \
+    > "$RUN_DIR/tls/openssl.log" 2>&1 || { cat "$RUN_DIR/tls/openssl.log" >&2; die "openssl req failed"; }
+}
+
 # nginx run as root must be told to keep root for its workers, which write under RUN_DIR.
-nginx_user_line=""
-[ "$(id -u)" -eq 0 ] && nginx_user_line="user root;"
+# shellcheck disable=SC2034  # used by the scripts that source this file
+if [ "$(id -u)" -eq 0 ]; then nginx_user_line="user root;"; else nginx_user_line=""; fi
 
 # Sets the named variable to bench/results/<timestamp> (created), the start of the names of
 # this run's result files.
