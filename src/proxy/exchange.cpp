@@ -507,7 +507,7 @@ void Exchange::begin_streaming(const http::ResponseHead& head) {
   enter(Phase::Streaming);
   record_.status = head.status;
   std::string fields;
-  write_client_fields(fields, head, field_options(head.status, {}));
+  write_client_fields(fields, head, field_options(head, head.status, {}));
   std::optional<http::ContentCoding> coding = streaming_coding(head);
   if (coding) {
     // Encoded on the fly, as the body streams through: the answer varies on Accept-Encoding
@@ -699,12 +699,15 @@ void Exchange::on_upstream_complete() {
   }
 }
 
-ClientFieldOptions Exchange::field_options(int status, std::string_view etag) const {
+ClientFieldOptions Exchange::field_options(const http::ResponseHead& head, int status,
+                                           std::string_view etag) const {
   ClientFieldOptions fo;
   fo.actions = actions_;
   fo.status_header = running_->config->cache.status_header;
   fo.status = status;
   fo.etag = etag;
+  fo.upstream_allows =
+      upstream_sharing(head, storable_, actions_->ignore_upstream_cache_control);
   return fo;
 }
 
@@ -749,7 +752,7 @@ cache::ResponseToStore Exchange::response_to_store(const http::ResponseHead& hea
     r.etag = hasher_->etag();
   }
   r.shared_explicitly = http::shared_explicitly(upstream_cc_);
-  write_client_fields(r.header_block, head, field_options(status, r.etag));
+  write_client_fields(r.header_block, head, field_options(head, status, r.etag));
   if (storable_) take_fields(r.header_block, upstream_cc_.unshared_fields, own_fields_);
   if (head.status == 206) {
     // Written per answer, for the ranges it sends (serve_range).
@@ -867,7 +870,7 @@ void Exchange::finish_revalidation() {
     if (auto t = http::parse_http_date(lm)) r.last_modified = t;
   }
   merge_not_modified_fields(r.header_block, stale_->header_block(), head,
-                            field_options(r.status, r.etag));
+                            field_options(head, r.status, r.etag));
   // A 304 may set a cookie for the client that asked (a session refresh); the stored response
   // serves everyone, so the cookie goes to this client only.
   std::vector<std::string_view> unshared = upstream_cc_.unshared_fields;

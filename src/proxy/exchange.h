@@ -161,7 +161,8 @@ class Exchange final : public UpstreamObserver {
   void drop_upstream(bool keep_slot = false);
   void record_answer();
   std::string coalescing_key() const;
-  ClientFieldOptions field_options(int status, std::string_view etag) const;
+  ClientFieldOptions field_options(const http::ResponseHead& head, int status,
+                                   std::string_view etag) const;
   // The lifetime policy for a stored response of `status` (the rule's ttl for it).
   cache::FreshnessPolicy freshness_policy(int status) const;
   // The codings finish_fetch() encodes a response in (when the rule compresses it).

@@ -1,5 +1,6 @@
 #include "proxy/response_fields.h"
 
+#include "http/cache_control.h"
 #include "http/field_writer.h"
 #include "http/hop_by_hop.h"
 #include "http/token.h"
@@ -36,12 +37,22 @@ bool removed_by_rule(std::string_view name, const config::HeaderEdits& edits) {
   return false;
 }
 
+// The rule's Cache-Control for this answer, unless it would allow caches after etagd more
+// than the upstream does.
+const std::string* rule_cache_control(const ClientFieldOptions& o) {
+  const std::string* value = o.actions ? o.actions->cache_control.for_status(o.status) : nullptr;
+  if (value == nullptr || o.upstream_allows == DownstreamSharing::Any) return value;
+  http::CacheControl cc;
+  http::parse_cache_control(*value, cc);
+  bool no_wider = cc.no_store || (o.upstream_allows == DownstreamSharing::PrivateOnly && cc.private_);
+  return no_wider ? value : nullptr;
+}
+
 // Writes the fields that belong to one of the two groups (the 304 set, or the rest).
 void write_field_group(std::string& block, const http::ResponseHead& upstream,
                        const ClientFieldOptions& options, bool not_modified_group) {
   const config::RuleActions* actions = options.actions;
-  const std::string* cache_control =
-      actions ? actions->cache_control.for_status(options.status) : nullptr;
+  const std::string* cache_control = rule_cache_control(options);
   const config::HeaderEdits* edits = actions ? &actions->headers : nullptr;
 
   if (not_modified_group) {
@@ -87,6 +98,20 @@ bool updatable_by_304(std::string_view name, const http::ResponseHead& not_modif
 }
 
 }  // namespace
+
+DownstreamSharing upstream_sharing(const http::ResponseHead& upstream, bool stored,
+                                   bool stored_by_override) {
+  http::CacheControl cc;
+  for (const http::HeaderField& f : upstream.headers) {
+    if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
+  }
+  if (!(stored && stored_by_override)) {
+    if (cc.no_store) return DownstreamSharing::None;
+    if (cc.private_) return DownstreamSharing::PrivateOnly;
+  }
+  if (!stored && upstream.headers.contains("set-cookie")) return DownstreamSharing::PrivateOnly;
+  return DownstreamSharing::Any;
+}
 
 size_t merge_not_modified_fields(std::string& merged, std::string_view stored,
                                  const http::ResponseHead& not_modified,

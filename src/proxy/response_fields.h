@@ -15,17 +15,38 @@
 
 namespace etagd::proxy {
 
+// What the upstream lets caches after etagd (a browser's, a CDN) do with its response. The
+// rule's Cache-Control replaces the upstream's only where it allows no more than this.
+enum class DownstreamSharing {
+  Any,          // the upstream did not restrict it
+  PrivateOnly,  // a user agent's cache at most: private, or a Set-Cookie etagd did not store
+  None,         // no cache at all: no-store
+};
+
+// The upstream response's DownstreamSharing. Its Cache-Control field (the one later caches
+// read, not a targeted field addressed to etagd) restricts it by no-store (RFC 9111 §5.2.2.5)
+// or unqualified private (§5.2.2.7), unless `stored_by_override`: the rule's
+// ignore_upstream_cache_control made etagd store it, the operator's word that the upstream's
+// Cache-Control is wrong. A Set-Cookie on a response etagd does not store (`stored` false)
+// limits it to private: a shared cache replaying it would hand one client's cookie to others.
+DownstreamSharing upstream_sharing(const http::ResponseHead& upstream, bool stored,
+                                   bool stored_by_override);
+
 struct ClientFieldOptions {
   const config::RuleActions* actions = nullptr;  // Cache-Control rewrite and header edits
   std::string_view status_header;                // our cache-status field: dropped if upstream sent it
   std::string_view etag;  // when non-empty, the ETag clients get (replaces the upstream's)
   int status = 200;       // picks the Cache-Control slot
+  // A rule's Cache-Control that would allow more (one without no-store for None, without
+  // private or no-store for PrivateOnly) is not written: the upstream's stays.
+  DownstreamSharing upstream_allows = DownstreamSharing::Any;
 };
 
 // Writes the upstream response's fields as clients get them into `block` ("Name: v\r\n"...):
 // hop-by-hop fields, framing (Content-Length, Transfer-Encoding), Date and Age dropped (etagd
 // writes those per response), and Etagd-Cache-Control, which is addressed to etagd alone
-// (RFC 9213 §2); Cache-Control replaced per the rule; header edits applied; Via
+// (RFC 9213 §2); Cache-Control replaced per the rule, unless that would widen what the
+// upstream allows (options.upstream_allows); header edits applied; Via
 // added. The fields a 304 must repeat (RFC 9110 §15.4.5: Cache-Control, Content-Location, ETag,
 // Expires, Vary) come first; the return value is the length of that prefix.
 size_t write_client_fields(std::string& block, const http::ResponseHead& upstream,

@@ -158,3 +158,70 @@ TEST_CASE("a private upstream response is stored only when the rule says to igno
   CHECK(http_get(port, "/legacy/forced/1").headers.get("X-Cache") == "HIT");
   CHECK(origin.request_count("/legacy/forced/1") == 1);
 }
+
+TEST_CASE("a rule's Cache-Control does not replace an upstream's private or no-store") {
+  // The upstream says its answer is per user: a browser's cache or a CDN after etagd must not
+  // be told they may store it for everybody.
+  ScriptedOrigin origin;
+  origin.route("/api/private", script::respond(200, {{"Cache-Control", "private, max-age=5"}}, "mine"));
+  origin.route("/api/no-store", script::respond(200, {{"Cache-Control", "no-store"}}, "mine"));
+  origin.route("/api/plain", script::respond(200, {{"Cache-Control", "max-age=5"}}, "everyone's"));
+  uint16_t port = free_port();
+  const char* rules = R"(rules:
+  - match: { prefix: /api/ }
+    ttl: 60s
+    cache_control: "max-age=60"
+)";
+  EtagdProcess etagd(basic_config(port, origin.port(), rules), port);
+  etagd.wait_ready();
+  HttpResponse priv = http_get(port, "/api/private");
+  CHECK(priv.headers.get("Cache-Control") == "private, max-age=5");
+  CHECK(priv.headers.get("X-Cache") == "MISS");
+  CHECK(http_get(port, "/api/no-store").headers.get("Cache-Control") == "no-store");
+  CHECK(http_get(port, "/api/plain").headers.get("Cache-Control") == "max-age=60");
+}
+
+TEST_CASE("an answer with a Set-Cookie etagd did not store keeps the upstream's Cache-Control") {
+  // A later shared cache that stored it under the rule's max-age would replay the cookie to
+  // everybody.
+  ScriptedOrigin origin;
+  origin.route("/api/login", script::respond(200, {{"Set-Cookie", "sessionid=alice"}}, "welcome"));
+  origin.route("/api/private-login",
+               script::respond(200, {{"Set-Cookie", "sessionid=bob"}}, "welcome"));
+  uint16_t port = free_port();
+  const char* rules = R"(rules:
+  - match: { prefix: /api/private-login }
+    ttl: 60s
+    cache_control: "private, max-age=60"
+  - match: { prefix: /api/ }
+    ttl: 60s
+    cache_control: "public, max-age=60"
+)";
+  EtagdProcess etagd(basic_config(port, origin.port(), rules), port);
+  etagd.wait_ready();
+  HttpResponse login = http_get(port, "/api/login");
+  CHECK(login.headers.get("Set-Cookie") == "sessionid=alice");
+  CHECK(login.headers.count("Cache-Control") == 0);
+  // A rule that keeps it private still applies.
+  CHECK(http_get(port, "/api/private-login").headers.get("Cache-Control") ==
+        "private, max-age=60");
+}
+
+TEST_CASE("under ignore_upstream_cache_control a stored private answer gets the rule's Cache-Control") {
+  // The operator's explicit override: etagd stores and shares it, and says so downstream.
+  ScriptedOrigin origin;
+  origin.route("/legacy/*", script::respond(200, {{"Cache-Control", "private"}}, "legacy"));
+  uint16_t port = free_port();
+  const char* rules = R"(rules:
+  - match: { prefix: /legacy/ }
+    ttl: 60s
+    ignore_upstream_cache_control: true
+    cache_control: "max-age=60"
+)";
+  EtagdProcess etagd(basic_config(port, origin.port(), rules), port);
+  etagd.wait_ready();
+  CHECK(http_get(port, "/legacy/a").headers.get("Cache-Control") == "max-age=60");
+  HttpResponse again = http_get(port, "/legacy/a");
+  CHECK(again.headers.get("X-Cache") == "HIT");
+  CHECK(again.headers.get("Cache-Control") == "max-age=60");
+}

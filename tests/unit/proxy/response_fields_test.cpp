@@ -9,7 +9,9 @@
 
 using etagd::config::RuleActions;
 using etagd::proxy::ClientFieldOptions;
+using etagd::proxy::DownstreamSharing;
 using etagd::proxy::merge_not_modified_fields;
+using etagd::proxy::upstream_sharing;
 using etagd::proxy::write_client_fields;
 using etagd::proxy::testing::ParsedResponse;
 
@@ -77,4 +79,75 @@ TEST_CASE("a 304 never undoes a rule: a rewritten Cache-Control and header edits
   std::string merged;
   merge_not_modified_fields(merged, stored, not_modified, o);
   CHECK(merged == "ETag: \"v1\"\r\nCache-Control: max-age=60\r\nServer: etagd\r\n");
+}
+
+TEST_CASE("what an upstream lets caches after etagd do: no-store, private, an unstored Set-Cookie") {
+  struct Case {
+    const char* what;
+    const char* fields;
+    bool stored;
+    bool stored_by_override;
+    DownstreamSharing sharing;
+  };
+  const Case cases[] = {
+      {"nothing said", "Cache-Control: max-age=60\r\n", true, false, DownstreamSharing::Any},
+      {"no-store", "Cache-Control: no-store\r\n", false, false, DownstreamSharing::None},
+      {"private", "Cache-Control: private, max-age=60\r\n", false, false,
+       DownstreamSharing::PrivateOnly},
+      {"private and no-store over two lines", "Cache-Control: private\r\nCache-Control: no-store\r\n",
+       false, false, DownstreamSharing::None},
+      // A qualified private only keeps the fields it names from shared caches (RFC 9111
+      // §5.2.2.7); etagd stores the rest without them.
+      {"qualified private", "Cache-Control: private=\"x-user\", max-age=60\r\n", true, false,
+       DownstreamSharing::Any},
+      {"private, stored under ignore_upstream_cache_control", "Cache-Control: private\r\n", true,
+       true, DownstreamSharing::Any},
+      {"private, not stored although the rule ignores it", "Cache-Control: private\r\n", false,
+       true, DownstreamSharing::PrivateOnly},
+      {"Set-Cookie, not stored", "Set-Cookie: s=1\r\nCache-Control: max-age=60\r\n", false,
+       false, DownstreamSharing::PrivateOnly},
+      {"Set-Cookie, stored without it (no-cache=set-cookie)",
+       "Set-Cookie: s=1\r\nCache-Control: no-cache=\"set-cookie\", max-age=60\r\n", true, false,
+       DownstreamSharing::Any},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    ParsedResponse r(std::string("HTTP/1.1 200 OK\r\n") + c.fields);
+    CHECK(upstream_sharing(r, c.stored, c.stored_by_override) == c.sharing);
+  }
+}
+
+TEST_CASE("a rule's Cache-Control never widens what the upstream allows caches after etagd") {
+  struct Case {
+    const char* what;
+    const char* rule_value;
+    DownstreamSharing allows;
+    const char* cache_control;  // what clients get
+  };
+  const Case cases[] = {
+      {"unrestricted: the rule's", "max-age=60", DownstreamSharing::Any, "max-age=60"},
+      {"private: the upstream's stays", "max-age=60, must-revalidate", DownstreamSharing::PrivateOnly,
+       "private, max-age=5"},
+      {"private: a rule saying private applies", "private, max-age=60",
+       DownstreamSharing::PrivateOnly, "private, max-age=60"},
+      {"private: a rule saying no-store applies", "no-store", DownstreamSharing::PrivateOnly,
+       "no-store"},
+      {"no-store: a rule saying only private would widen it", "private, max-age=60",
+       DownstreamSharing::None, "private, max-age=5"},
+      {"no-store: a rule saying no-store applies", "no-cache, no-store, must-revalidate",
+       DownstreamSharing::None, "no-cache, no-store, must-revalidate"},
+  };
+  ParsedResponse r("HTTP/1.1 200 OK\r\nCache-Control: private, max-age=5\r\nX-User: a\r\n");
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    RuleActions rule;
+    rule.cache_control.status_2xx = c.rule_value;
+    ClientFieldOptions o;
+    o.actions = &rule;
+    o.upstream_allows = c.allows;
+    std::string block;
+    write_client_fields(block, r, o);
+    CHECK(block == std::string("Cache-Control: ") + c.cache_control +
+                       "\r\nX-User: a\r\nVia: 1.1 etagd\r\n");
+  }
 }
