@@ -313,6 +313,21 @@ TEST_CASE("an upstream slower than upstream_read: 504 with a one-line reason") {
   origin.stop();  // wakes the sleeping handler
 }
 
+TEST_CASE("etagd's own 502 and 504 carry Via, as the answers it relays do") {
+  ScriptedOrigin origin;
+  origin.route("/slow", script::delayed(5000ms, script::respond(200, {}, "too late")));
+  Proxy proxy(origin, with_timeouts("upstream_read: 300ms"));
+  HttpResponse relayed = http_get(proxy.port(), "/plain");
+  CHECK(relayed.headers.get("Via") == "1.1 etagd");
+  HttpResponse timeout = http_get(proxy.port(), "/slow");
+  CHECK(timeout.status == 504);
+  CHECK(timeout.headers.get("Via") == "1.1 etagd");
+  origin.stop();  // wakes the sleeping handler
+  HttpResponse refused = http_get(proxy.port(), "/plain");
+  CHECK(refused.status == 502);
+  CHECK(refused.headers.get("Via") == "1.1 etagd");
+}
+
 TEST_CASE("upstream_read bounds the gap between reads, not the whole response") {
   ScriptedOrigin origin;
   // Ten bytes 100 ms apart: one second in all, never 300 ms without a byte.
