@@ -13,6 +13,7 @@
 #include "config/concat.h"
 #include "config/rules_loader.h"
 #include "config/settings_table.h"
+#include "config/unknown_key_hint.h"
 #include "config/yaml_reader.h"
 #include "config/yaml_syntax_error.h"
 
@@ -20,40 +21,10 @@ namespace etagd::config {
 
 namespace {
 
-bool has_key(const SettingsBlock& b, std::string_view key) {
-  return std::any_of(b.settings.begin(), b.settings.end(),
-                     [&](const Setting<Config>& s) { return s.name == key; });
-}
-
-// Where a key that is unknown where it was written is meant to go: a key of another block
-// (`access_log` at the top level is `log.access_log`), or a name other servers use.
-std::string unknown_key_hint(std::string_view path, std::string_view key) {
-  if (path == "upstream" && key == "max_conns") {
-    return "did you mean 'max_connections'? (requests in flight to the origin, all workers "
-           "together, as nginx's max_conns)";
-  }
-  if (key == "max_conns" || key == "worker_connections") {
-    return path == "limits"
-               ? "did you mean 'max_connections'?"
-               : "did you mean 'limits.max_connections'? (client connections, whole process)";
-  }
-  std::vector<std::string> homes;
-  for (const SettingsBlock& b : settings_blocks()) {
-    if (b.name != path && has_key(b, key) && !(b.name.empty() && path.empty())) {
-      homes.push_back(b.path_of(key));
-    }
-  }
-  if (!homes.empty()) {
-    std::string list;
-    for (const std::string& h : homes) list += concat(list.empty() ? "'" : " or '", h, "'");
-    return concat("did you mean ", list, "?");
-  }
-  if (path.empty() && std::any_of(rule_action_settings().begin(), rule_action_settings().end(),
-                                  [&](const Setting<RuleActions>& a) { return a.name == key; })) {
-    return concat("'", key, "' is a rule action: put it under `defaults:` for every request, "
-                            "or in a rule");
-  }
-  return "";
+// Directives ended by ';' or blocks in braces, which YAML reads as one long string: `listen
+// 8080; location / { ... }`.
+bool looks_like_nginx(std::string_view text) {
+  return text.find(';') != std::string_view::npos || text.find('{') != std::string_view::npos;
 }
 
 std::vector<std::string_view> key_names(const SettingsBlock& b) {
@@ -147,6 +118,13 @@ LoadResult load_config_text(std::string_view yaml, const std::string& file_name)
     if (!b.name.empty()) top_keys.push_back(b.name);
   }
   top_keys.insert(top_keys.end(), std::begin(kRuleKeys), std::end(kRuleKeys));
+  if (root.IsScalar() && looks_like_nginx(root.Scalar())) {
+    reader.error(top.mark, "",
+                 "this looks like an nginx configuration; etagd's is YAML, one `key: value` a "
+                 "line, e.g. listen: 8080 and upstream: http://127.0.0.1:9000 (conf/etagd.yaml "
+                 "shows every key)");
+    return {nullptr, reader.take_diagnostics()};
+  }
   YamlReader::Section s = reader.section(top, top_keys);
   if (!s.is_map()) return {nullptr, reader.take_diagnostics()};
 

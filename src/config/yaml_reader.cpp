@@ -69,6 +69,15 @@ void YamlReader::error(const YAML::Mark& mark, std::string path, std::string mes
   ++errors_;
 }
 
+void YamlReader::error(const Field& f, std::string message) {
+  // `listen: 8080;` is how an nginx user ends a line; in YAML the ';' is part of the value.
+  if (f.node.IsScalar() && f.node.Scalar().ends_with(';')) {
+    message += "; remove the ';' at the end: a YAML value ends with its line (nginx's "
+               "directives end with ';')";
+  }
+  error(f.mark, f.path, std::move(message));
+}
+
 void YamlReader::warning(const YAML::Mark& mark, std::string path, std::string message) {
   error(mark, std::move(path), std::move(message));
   diagnostics_.back().severity = Diagnostic::Severity::Warning;

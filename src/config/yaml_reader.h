@@ -38,7 +38,8 @@ class YamlReader {
 
   void error(const YAML::Mark& mark, std::string path, std::string message);
   void warning(const YAML::Mark& mark, std::string path, std::string message);
-  void error(const Field& f, std::string message) { error(f.mark, f.path, std::move(message)); }
+  // With a hint when the value ends in ';', as nginx's directives do.
+  void error(const Field& f, std::string message);
   void warning(const Field& f, std::string message) { warning(f.mark, f.path, std::move(message)); }
 
   bool has_errors() const { return errors_ > 0; }

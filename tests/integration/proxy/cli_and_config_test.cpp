@@ -138,6 +138,24 @@ TEST_CASE("--check-config warns, with exit 0, when the upstream host does not re
   CHECK(contains(r.output, "successful"));
 }
 
+TEST_CASE("--check-config points nginx's names at etagd's keys, with file and line") {
+  TempDir dir;
+  auto path = dir.write("etagd.yaml",
+                        "listen: 127.0.0.1:8080\n"
+                        "proxy_pass: http://127.0.0.1:9000\n"
+                        "proxy_read_timeout: 60s\n");
+  ProcessResult r = run_etagd({"--check-config", "--config", path.string()});
+  CHECK(r.exit.code == 1);
+  CHECK_MESSAGE(contains(r.output, path.string() + ":2:1: error: proxy_pass: unknown key "
+                                   "'proxy_pass'; did you mean 'upstream.url'? (nginx's "
+                                   "proxy_pass;"),
+                r.output);
+  CHECK(contains(r.output, path.string() + ":3:1: error: proxy_read_timeout: unknown key "
+                                           "'proxy_read_timeout'; did you mean "
+                                           "'timeouts.upstream_read'? (nginx's "
+                                           "proxy_read_timeout)"));
+}
+
 TEST_CASE("--check-config reports a file that does not exist with exit 1") {
   TempDir dir;
   std::string missing = dir.file("nope.yaml").string();

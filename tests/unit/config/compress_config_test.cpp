@@ -11,12 +11,7 @@ using http::ContentCoding;
 using test::load_with_minimal;
 using test::printed;
 using test::reports;
-
-void require_error(const LoadResult& r, std::string_view expected) {
-  INFO(printed(r));
-  CHECK_FALSE(r.ok());
-  CHECK(reports(r, expected));
-}
+using test::require_error;
 
 CompressPolicy enabled_policy() {
   CompressPolicy p;

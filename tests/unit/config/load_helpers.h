@@ -46,6 +46,13 @@ inline std::shared_ptr<Config> must_load(std::string_view yaml) {
   return r.config;
 }
 
+// The config is rejected and one of its diagnostics prints as a line containing `expected`.
+inline void require_error(const LoadResult& r, std::string_view expected) {
+  INFO(printed(r));
+  CHECK_FALSE(r.ok());
+  CHECK(reports(r, expected));
+}
+
 inline size_t count_errors(const LoadResult& r) {
   size_t n = 0;
   for (const Diagnostic& d : r.diagnostics) n += d.severity == Diagnostic::Severity::Error;

@@ -10,13 +10,7 @@ using test::load;
 using test::load_with_minimal;
 using test::printed;
 using test::reports;
-
-// The config is rejected and one of its diagnostics prints as a line containing `expected`.
-void require_error(const LoadResult& r, std::string_view expected) {
-  INFO(printed(r));
-  CHECK_FALSE(r.ok());
-  CHECK(reports(r, expected));
-}
+using test::require_error;
 
 TEST_CASE("an unknown key is an error that suggests the likely intended key") {
   require_error(load_with_minimal("timeout: { client_header: 5s }\n"),
@@ -538,8 +532,8 @@ TEST_CASE("connection limits under other servers' names point at limits.max_conn
 
 TEST_CASE("nginx's max_conns under upstream points at upstream.max_connections") {
   require_message(test::load("listen: 127.0.0.1:1\nupstream: { url: http://a, max_conns: 10 }\n"),
-                  "unknown key 'max_conns'; did you mean 'max_connections'? (requests in flight "
-                  "to the origin, all workers together, as nginx's max_conns)");
+                  "unknown key 'max_conns'; did you mean 'max_connections'? (nginx's "
+                  "max_conns; requests in flight to the origin, all workers together)");
 }
 
 TEST_CASE("upstream.queue is checked key by key") {
