@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -315,9 +316,15 @@ int main(int argc, char** argv) {
             sg.ejections = u.ejections.load(std::memory_order_relaxed);
             sg.retries = u.retries.load(std::memory_order_relaxed);
             sg.queue_wait = u.queue_wait.read();
+            if (int64_t at = u.failed_at_ms.load(std::memory_order_relaxed); at != 0) {
+              sg.failed_ms_ago = std::max<int64_t>(0, now_ms - at);
+              sg.failure = static_cast<etagd::ops::UpstreamError>(u.failure.load(std::memory_order_relaxed));
+            }
             g.upstream_servers.push_back(std::move(sg));
           }
           g.upstream_queue_waiting = server.shared().upstream_slots().waiting();
+          const etagd::config::UpstreamConfig& upstream = running->config->upstream;
+          g.upstream_checked = upstream.health_check.enabled || upstream.passive.enabled;
           return g;
         },
         [&server] { return server.config(); },

@@ -145,8 +145,22 @@ AdminResponse AdminApi::healthz() const {
   if (g.draining) return text(503, "draining\n");
   size_t up = 0;
   for (const UpstreamServerGauges& u : g.upstream_servers) up += u.up && !u.ejected;
-  std::string servers = fmt::format("upstream: {} of {} server(s) up\n", up,
-                                    g.upstream_servers.size());
+  // Without a health check or passive checks nothing judges a server: it is "up" only in that
+  // requests go to it, so /healthz says it is unchecked rather than up, and stays 200 as
+  // HAProxy counts a server without `check` as up and nginx never takes the only server of an
+  // upstream out. What real requests last met is shown either way.
+  std::string servers =
+      g.upstream_checked
+          ? fmt::format("upstream: {} of {} server(s) up\n", up, g.upstream_servers.size())
+          : fmt::format("upstream: {} server(s), not checked (no health_check, passive off)\n",
+                        g.upstream_servers.size());
+  for (const UpstreamServerGauges& u : g.upstream_servers) {
+    if (u.failed_ms_ago < 0) continue;
+    servers += fmt::format("upstream {}: the last request failed {:.1f}s ago ({}), none answered "
+                           "since\n",
+                           u.url, static_cast<double>(u.failed_ms_ago) / 1000.0,
+                           upstream_error_kind(u.failure));
+  }
   // With no server up the instance can still answer from its cache (hits, stale_if_error):
   // out of rotation only when it has nothing to serve at all.
   bool can_serve = up > 0 || g.upstream_servers.empty() || deps_.cache.stats().entries > 0;

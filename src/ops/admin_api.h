@@ -1,8 +1,11 @@
 // What the admin listener answers, independent of sockets (admin_server.h carries the bytes).
 //
 //   GET  /metrics               Prometheus text exposition (metrics.h)
-//   GET  /healthz               200 "ok" while serving, 503 "draining" during shutdown; in
-//                               fleet mode a second line: "fleet: subscribed" or not
+//   GET  /healthz               200 "ok" while serving, 503 "draining" during shutdown, or
+//                               while no server is up and the cache is empty; then how many
+//                               servers are up ("not checked" without health_check and
+//                               passive), a line for each whose last request failed, and in
+//                               fleet mode "fleet: subscribed" or not
 //   GET  /config                the effective configuration as JSON (config/config_dump.h)
 //   POST /purge?url=<url>       remove one URL's cached responses (every variant)
 //   POST /purge?prefix=<path>   remove every cached response whose path starts with <path>

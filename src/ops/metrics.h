@@ -87,6 +87,10 @@ struct UpstreamServerGauges {
   uint64_t retries = 0;
   // How long the requests given a slot here had waited in the upstream queue.
   LatencyHistogramCounts queue_wait;
+  // The last real request here failed this long ago, and none has been answered since; -1
+  // when the last one was answered. For /healthz.
+  int64_t failed_ms_ago = -1;
+  UpstreamError failure = UpstreamError::ConnectFailed;
 };
 
 struct ProcessGauges {
@@ -108,6 +112,9 @@ struct ProcessGauges {
   // The servers of the running config, those a reload removed that still have requests in
   // flight, and the requests waiting for a slot.
   std::vector<UpstreamServerGauges> upstream_servers;
+  // Whether anything judges the servers (upstream.health_check or upstream.passive); without
+  // either, "up" only means etagd sends them requests.
+  bool upstream_checked = true;
   uint64_t upstream_queue_waiting = 0;
 };
 

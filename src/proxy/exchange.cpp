@@ -1035,11 +1035,14 @@ void Exchange::on_upstream_error(UpstreamError error) {
   }
   const config::UpstreamConfig& u = running_->config->upstream;
   // A pooled connection closed while idle is the keep-alive race, not the server failing.
-  if (!(reused && error == UpstreamError::ClosedBeforeResponse) &&
-      record_passive_failure(*server_, u.passive, health_clock_ms())) {
-    spdlog::warn("upstream {}: ejected for {} after {} failed requests within {}", server_->url,
-                 config::format_duration(u.passive.eject_for), u.passive.fails,
-                 config::format_duration(u.passive.within));
+  if (!(reused && error == UpstreamError::ClosedBeforeResponse)) {
+    int64_t now_ms = health_clock_ms();
+    record_request_failed(*server_, error, now_ms);
+    if (record_passive_failure(*server_, u.passive, now_ms)) {
+      spdlog::warn("upstream {}: ejected for {} after {} failed requests within {}", server_->url,
+                   config::format_duration(u.passive.eject_for), u.passive.fails,
+                   config::format_duration(u.passive.within));
+    }
   }
   // Nothing came back: the request may go to another server if it is idempotent (RFC 9110
   // §9.2.2). Its body, read whole before it went upstream, goes again complete.
@@ -1123,6 +1126,7 @@ void Exchange::release_upstream() {
   if (!upstream_) return;
   record_.upstream_us = base::micros_between(upstream_start_, base::monotonic_now());
   worker_.metrics().record_upstream_request(record_.upstream_us);
+  record_request_answered(*server_);
   worker_.upstream_pool().release(*server_, std::move(upstream_));
   release_upstream_slot();
 }

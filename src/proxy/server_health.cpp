@@ -40,6 +40,19 @@ bool record_passive_failure(UpstreamServer& s, const config::PassiveCheckConfig&
   return true;
 }
 
+void record_request_failed(UpstreamServer& s, ops::UpstreamError error, int64_t now_ms) {
+  s.failure.store(static_cast<uint8_t>(error), std::memory_order_relaxed);
+  // 0 means "answered since": a failure at the clock's very start still counts as one.
+  s.failed_at_ms.store(std::max<int64_t>(now_ms, 1), std::memory_order_relaxed);
+}
+
+void record_request_answered(UpstreamServer& s) {
+  // Read first: a shared line every worker writes would cost each answer a cache miss.
+  if (s.failed_at_ms.load(std::memory_order_relaxed) != 0) {
+    s.failed_at_ms.store(0, std::memory_order_relaxed);
+  }
+}
+
 int record_probe(UpstreamServer& s, const config::HealthCheckConfig& check, bool passed,
                  int& streak, int64_t now_ms) {
   (passed ? s.probes_passed : s.probes_failed).fetch_add(1, std::memory_order_relaxed);

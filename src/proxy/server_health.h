@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "config/config.h"
+#include "ops/upstream_error.h"
 #include "proxy/upstream_server.h"
 
 namespace etagd::proxy {
@@ -20,6 +21,11 @@ bool server_usable(const UpstreamServer& s, int64_t now_ms);
 // A connection error or timeout of a real request. True when it ejected the server now.
 bool record_passive_failure(UpstreamServer& s, const config::PassiveCheckConfig& passive,
                             int64_t now_ms);
+
+// What a real request to the server came to: failed (a connection error, a timeout, a bad
+// answer), or answered. /healthz tells from them that a server nothing checks is failing.
+void record_request_failed(UpstreamServer& s, ops::UpstreamError error, int64_t now_ms);
+void record_request_answered(UpstreamServer& s);
 
 // One probe's result; returns +1 when it brought the server back, -1 when it took it out, 0
 // otherwise. `streak` is the prober's count of equal results in a row (positive: passes).

@@ -45,6 +45,13 @@ struct UpstreamServer {
   // started under the old config (a retry, a queued request); a later reload may list it again.
   std::atomic<bool> removed{false};
 
+  // What real requests last saw here, for /healthz (most of all when nothing checks the
+  // server): when the last one failed, while none has been answered since (0: the last was
+  // answered), and how (ops::UpstreamError). Written on a failure and on the first answer
+  // after one only, so steady traffic never writes them.
+  std::atomic<int64_t> failed_at_ms{0};
+  std::atomic<uint8_t> failure{0};
+
   // Counters for /metrics.
   std::atomic<uint64_t> probes_passed{0};
   std::atomic<uint64_t> probes_failed{0};

@@ -227,7 +227,9 @@ TEST_CASE("with Redis down instances keep answering, hide no write, and resubscr
     REQUIRE(cache_status(b.get(path)) == "HIT");
   }
 
-  CHECK(b.admin("GET", "/healthz").body == "ok\nupstream: 1 of 1 server(s) up\nfleet: subscribed\n");
+  CHECK(b.admin("GET", "/healthz").body ==
+        "ok\nupstream: 1 server(s), not checked (no health_check, passive off)\n"
+        "fleet: subscribed\n");
   fleet.redis.kill();
   REQUIRE(eventually([&] { return !a.connected() && !b.connected(); }));
   // Still in rotation: the instance answers correctly, only more slowly.

@@ -447,4 +447,53 @@ TEST_CASE("with max_connections: 1 on two servers, each queued request's wait is
   CHECK_FALSE(sample_value(metrics, "etagd_upstream_queue_wait_seconds_count").has_value());
 }
 
+TEST_CASE("without health_check or passive checks /healthz calls the server not checked, "
+          "not up, and once its origin is killed and requests get 502 says its last request "
+          "failed") {
+  ScriptedOrigin origin;
+  origin.route("/item", script::respond(200, {}, "item"));
+  ProxySettings s;
+  s.admin_port = free_port();
+  Proxy proxy(origin, s);
+  const std::string unchecked =
+      "ok\nupstream: 1 server(s), not checked (no health_check, passive off)\n";
+
+  CHECK(http_get(proxy.port(), "/item").status == 200);
+  HttpResponse before = http_get(s.admin_port, "/healthz");
+  CHECK(before.status == 200);
+  CHECK(before.body == unchecked);
+
+  origin.stop();
+  CHECK(http_get(proxy.port(), "/gone").status == 502);
+  HttpResponse after = http_get(s.admin_port, "/healthz");
+  // Still 200: nothing judges the server, requests still go to it (as HAProxy without
+  // `check`, and nginx with one server), but the body no longer claims it is up.
+  CHECK(after.status == 200);
+  CAPTURE(after.body);
+  std::string failed = "upstream " + origin.url() + ": the last request failed ";
+  CHECK(after.body.starts_with(unchecked + failed));
+  CHECK(after.body.ends_with("s ago (connect_failed), none answered since\n"));
+}
+
+TEST_CASE("with passive checks an origin that refuses connections is ejected after its 502: "
+          "/healthz says 0 of 1 up and answers 503 while the cache is empty") {
+  ScriptedOrigin origin;
+  ProxySettings s;
+  s.admin_port = free_port();
+  s.upstream = "passive: { fails: 1, within: 10s, eject_for: 30s }";
+  Proxy proxy(origin, s);
+  CHECK(http_get(s.admin_port, "/healthz").body == "ok\nupstream: 1 of 1 server(s) up\n");
+
+  origin.stop();
+  CHECK(http_get(proxy.port(), "/gone").status == 502);
+  HttpResponse health = http_get(s.admin_port, "/healthz");
+  CHECK(health.status == 503);
+  CAPTURE(health.body);
+  CHECK(health.body.starts_with("no upstream server is up and the cache is empty\n"
+                                "upstream: 0 of 1 server(s) up\n"
+                                "upstream " + origin.url() + ": the last request failed "));
+  // The next request is not sent to the ejected server.
+  CHECK(http_get(proxy.port(), "/next").status == 503);
+}
+
 }  // namespace etagd::testing
