@@ -91,8 +91,9 @@ EntryRef make_entry(uint64_t i, std::mt19937_64& rng, Sizes& sizes) {
   r.header_block += "X-Request-Id: 5f1c7a2e-8d3b-4c6a-9e0f-1b2c3d4e5f60\r\n";
   r.header_block += "Server-Timing: app;dur=12.5, db;dur=3.1\r\n";
   r.header_block += "Strict-Transport-Security: max-age=31536000\r\n";
-  r.freshness.request_time = r.freshness.response_time = r.freshness.date_value = 1000;
-  r.freshness.lifetime = 60;
+  r.freshness.request_time = r.freshness.response_time = r.freshness.date_value =
+      etagd::base::WallSeconds(std::chrono::seconds(1000));
+  r.freshness.lifetime = std::chrono::seconds(60);
   if (g_vary) r.variant.push_back({"accept-encoding", "gzip"});
   r.body = std::move(body);
   sizes.header += r.header_block.size();

@@ -36,8 +36,9 @@ ResponseToStore response() {
   r.etag = "\"Pwe0hKFCLBPODJMDmK9m1Q\"";
   r.header_block = "Content-Type: application/json\r\nETag: " + r.etag +
                    "\r\nCache-Control: max-age=60, must-revalidate\r\n";
-  r.freshness.request_time = r.freshness.response_time = r.freshness.date_value = 1000;
-  r.freshness.lifetime = 60;
+  r.freshness.request_time = r.freshness.response_time = r.freshness.date_value =
+      etagd::base::WallSeconds(std::chrono::seconds(1000));
+  r.freshness.lifetime = std::chrono::seconds(60);
   r.body.assign(kBodyBytes, 'x');
   return r;
 }

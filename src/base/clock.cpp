@@ -1,5 +1,7 @@
 #include "base/clock.h"
 
+#include <event2/event.h>
+
 namespace etagd::base {
 
 WallMillis LoopClock::wall_ms() const {

@@ -9,10 +9,10 @@
 // for it.
 #pragma once
 
-#include <event2/event.h>
-
 #include <chrono>
 #include <cstdint>
+
+struct event_base;
 
 namespace etagd::base {
 
@@ -33,7 +33,7 @@ class LoopClock {
 
   WallMillis wall_ms() const;
   WallSeconds wall() const { return std::chrono::floor<std::chrono::seconds>(wall_ms()); }
-  // wall() as seconds since the epoch, the unit cache/freshness.h counts in.
+  // wall() as seconds since the epoch: what an HTTP date (http/http_date.h) counts in.
   int64_t unix_seconds() const { return wall().time_since_epoch().count(); }
 
  private:

@@ -47,11 +47,15 @@ std::atomic<uint64_t> g_live_bytes{0};
 // RFC 9111 §1.2.2: a delta too large to represent is taken as 2^31.
 constexpr int64_t kDeltaCap = int64_t{1} << 31;
 
-uint32_t pack_seconds(int64_t v) {
-  return static_cast<uint32_t>(std::clamp<int64_t>(v, 0, kDeltaCap));
+uint32_t pack_seconds(std::chrono::seconds duration) {
+  return static_cast<uint32_t>(std::clamp<int64_t>(duration.count(), 0, kDeltaCap));
 }
 
-int32_t pack_delta(int64_t later, int64_t earlier) {
+int64_t unix_seconds(base::WallSeconds t) { return t.time_since_epoch().count(); }
+
+int32_t pack_delta(base::WallSeconds later_time, base::WallSeconds earlier_time) {
+  int64_t later = unix_seconds(later_time);
+  int64_t earlier = unix_seconds(earlier_time);
   int64_t d = 0;
   if (__builtin_sub_overflow(later, earlier, &d)) {
     d = later > earlier ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
@@ -94,7 +98,7 @@ char* put(char* out, std::string_view text) {
 CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseToStore&& r,
                        std::string_view body, const std::string_view* encoded_bodies)
     : seq_(r.seq != 0 ? r.seq : CacheStore::current_seq()),
-      response_time_(r.freshness.response_time),
+      response_time_(unix_seconds(r.freshness.response_time)),
       last_modified_(r.last_modified.value_or(0)),
       request_delay_(pack_delta(r.freshness.response_time, r.freshness.request_time)),
       date_skew_(pack_delta(r.freshness.response_time, r.freshness.date_value)),
@@ -314,14 +318,15 @@ std::optional<int64_t> CacheEntry::last_modified() const {
 }
 
 Freshness CacheEntry::freshness() const {
+  using std::chrono::seconds;
   Freshness f;
-  f.response_time = response_time_;
-  f.request_time = response_time_ - request_delay_;
-  f.date_value = response_time_ - date_skew_;
-  f.age_value = age_value_;
-  f.lifetime = lifetime_;
-  f.stale_if_error = stale_if_error_;
-  f.stale_while_revalidate = stale_while_revalidate_;
+  f.response_time = base::WallSeconds(seconds(response_time_));
+  f.request_time = f.response_time - seconds(request_delay_);
+  f.date_value = f.response_time - seconds(date_skew_);
+  f.age_value = seconds(age_value_);
+  f.lifetime = seconds(lifetime_);
+  f.stale_if_error = seconds(stale_if_error_);
+  f.stale_while_revalidate = seconds(stale_while_revalidate_);
   f.must_revalidate = (flags_ & kMustRevalidate) != 0;
   f.no_cache = (flags_ & kNoCache) != 0;
   f.heuristic = (flags_ & kHeuristic) != 0;
@@ -357,30 +362,31 @@ bool CacheEntry::same_variant_as(const CacheEntry& other) const {
   });
 }
 
-int64_t CacheEntry::current_age(int64_t now) const {
+std::chrono::seconds CacheEntry::current_age(base::WallSeconds now) const {
   // RFC 9111 §4.2.3. Negative intervals (clocks that disagree, or went backwards) count as 0,
   // so an age never goes below what the response said it was.
   int64_t apparent_age = std::max<int64_t>(0, date_skew_);
   int64_t response_delay = std::max<int64_t>(0, request_delay_);
   int64_t corrected_age_value = int64_t{age_value_} + response_delay;
   int64_t corrected_initial_age = std::max(apparent_age, corrected_age_value);
-  int64_t resident_time = now > response_time_ ? now - response_time_ : 0;
-  return corrected_initial_age + std::min(resident_time, int64_t{1} << 40);
+  int64_t now_s = now.time_since_epoch().count();
+  int64_t resident_time = now_s > response_time_ ? now_s - response_time_ : 0;
+  return std::chrono::seconds(corrected_initial_age + std::min(resident_time, int64_t{1} << 40));
 }
 
-bool CacheEntry::is_fresh(int64_t now) const {
-  return (flags_ & kNoCache) == 0 && current_age(now) < int64_t{lifetime_};
+bool CacheEntry::is_fresh(base::WallSeconds now) const {
+  return (flags_ & kNoCache) == 0 && current_age(now).count() < int64_t{lifetime_};
 }
 
-bool CacheEntry::usable_on_error(int64_t now) const {
+bool CacheEntry::usable_on_error(base::WallSeconds now) const {
   // RFC 9111 §4.2.4: no-cache and must-revalidate forbid sending it stale, errors included.
   if ((flags_ & (kMustRevalidate | kNoCache)) != 0) return false;
-  return current_age(now) < int64_t{lifetime_} + int64_t{stale_if_error_};
+  return current_age(now).count() < int64_t{lifetime_} + int64_t{stale_if_error_};
 }
 
-bool CacheEntry::usable_while_revalidating(int64_t now) const {
+bool CacheEntry::usable_while_revalidating(base::WallSeconds now) const {
   if ((flags_ & (kMustRevalidate | kNoCache)) != 0) return false;
-  return current_age(now) < int64_t{lifetime_} + int64_t{stale_while_revalidate_};
+  return current_age(now).count() < int64_t{lifetime_} + int64_t{stale_while_revalidate_};
 }
 
 size_t CacheEntry::charge() const {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "http/content_coding.h"
 #include "http/header_list.h"
 
@@ -77,15 +79,16 @@ class EntryRef {
   const CacheEntry* p_ = nullptr;
 };
 
-// Timing of a stored response in seconds since the epoch; names follow RFC 9111 §4.2.3.
+// Timing of a stored response, in whole seconds (RFC 9111 counts delta-seconds); names follow
+// RFC 9111 §4.2.3.
 struct Freshness {
-  int64_t request_time = 0;            // when the request that fetched it was sent
-  int64_t response_time = 0;           // when its response arrived
-  int64_t date_value = 0;              // its Date header (response_time when absent or invalid)
-  int64_t age_value = 0;               // its Age header (0 when absent)
-  int64_t lifetime = 0;                // freshness lifetime (rule ttl, or s-maxage/max-age/Expires)
-  int64_t stale_if_error = 0;          // seconds past lifetime it may stand in for an error
-  int64_t stale_while_revalidate = 0;  // seconds past lifetime it may be sent while refreshing
+  base::WallSeconds request_time{};   // when the request that fetched it was sent
+  base::WallSeconds response_time{};  // when its response arrived
+  base::WallSeconds date_value{};     // its Date header (response_time when absent or invalid)
+  std::chrono::seconds age_value{0};  // its Age header (0 when absent)
+  std::chrono::seconds lifetime{0};   // freshness lifetime (rule ttl, or s-maxage/max-age/Expires)
+  std::chrono::seconds stale_if_error{0};          // past lifetime: may stand in for an error
+  std::chrono::seconds stale_while_revalidate{0};  // past lifetime: may be sent while refreshing
   bool must_revalidate = false;  // must-revalidate/proxy-revalidate/s-maxage: never sent stale
   bool no_cache = false;         // response no-cache: revalidate before every use
   bool heuristic = false;        // the lifetime is a heuristic from Last-Modified (§4.2.2)
@@ -231,13 +234,13 @@ class CacheEntry {
   bool same_variant_as(const CacheEntry& other) const;
 
   // RFC 9111 §4.2.3 current_age at `now`.
-  int64_t current_age(int64_t now) const;
+  std::chrono::seconds current_age(base::WallSeconds now) const;
   // current_age < lifetime and not no_cache.
-  bool is_fresh(int64_t now) const;
+  bool is_fresh(base::WallSeconds now) const;
   // May stand in for an upstream error at `now` (stale-if-error window, not must_revalidate).
-  bool usable_on_error(int64_t now) const;
+  bool usable_on_error(base::WallSeconds now) const;
   // May be sent while one background request refreshes it (stale-while-revalidate window).
-  bool usable_while_revalidating(int64_t now) const;
+  bool usable_while_revalidating(base::WallSeconds now) const;
 
   // Bytes charged against the cache budget: everything the entry holds, including its key,
   // header block, body, variant data and bookkeeping (and the store's per-entry overhead).

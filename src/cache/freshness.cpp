@@ -68,39 +68,41 @@ bool varies_on_everything(const http::HeaderList& headers) {
 }  // namespace
 
 Freshness compute_freshness(const http::HeaderList& response_headers, const http::CacheControl& cc,
-                            const FreshnessPolicy& policy, int64_t request_time,
-                            int64_t response_time) {
+                            const FreshnessPolicy& policy, base::WallSeconds request_time,
+                            base::WallSeconds response_time) {
+  using std::chrono::seconds;
   Freshness f;
   f.request_time = request_time;
   f.response_time = response_time;
   std::optional<int64_t> date = http::parse_http_date(response_headers.get("date"));
-  f.date_value = date ? *date : response_time;
-  f.age_value = parse_age(response_headers);
+  f.date_value = date ? base::WallSeconds(seconds(*date)) : response_time;
+  f.age_value = seconds(parse_age(response_headers));
 
   if (policy.ttl) {
-    f.lifetime = std::clamp<int64_t>(*policy.ttl, 0, kDeltaCap);
+    f.lifetime = std::clamp(*policy.ttl, seconds(0), seconds(kDeltaCap));
     f.stale_if_error = policy.stale_if_error;
     f.stale_while_revalidate = policy.stale_while_revalidate;
     return f;
   }
+  int64_t date_value = f.date_value.time_since_epoch().count();
   // RFC 9111 §4.2.1: a shared cache prefers s-maxage, then max-age, then Expires.
   if (cc.s_maxage) {
-    f.lifetime = *cc.s_maxage;
+    f.lifetime = seconds(*cc.s_maxage);
   } else if (cc.max_age) {
-    f.lifetime = *cc.max_age;
+    f.lifetime = seconds(*cc.max_age);
   } else if (!cc.targeted && response_headers.contains("expires")) {
     // RFC 9213 §2.2: a targeted field replaces Expires too
-    f.lifetime = lifetime_from_expires(response_headers, f.date_value);
-  } else if (policy.heuristic_max > 0 && listed(kHeuristicallyCacheable, policy.status)) {
+    f.lifetime = seconds(lifetime_from_expires(response_headers, date_value));
+  } else if (policy.heuristic_max > seconds(0) && listed(kHeuristicallyCacheable, policy.status)) {
     std::optional<int64_t> lm = http::parse_http_date(response_headers.get("last-modified"));
-    if (lm && *lm < f.date_value) {
-      f.lifetime = std::min((f.date_value - *lm) / 10, policy.heuristic_max);
-      f.heuristic = f.lifetime > 0;
+    if (lm && *lm < date_value) {
+      f.lifetime = std::min(seconds((date_value - *lm) / 10), policy.heuristic_max);
+      f.heuristic = f.lifetime > seconds(0);
     }
   }
-  f.stale_if_error = std::max(policy.stale_if_error, cc.stale_if_error.value_or(0));
+  f.stale_if_error = std::max(policy.stale_if_error, seconds(cc.stale_if_error.value_or(0)));
   f.stale_while_revalidate =
-      std::max(policy.stale_while_revalidate, cc.stale_while_revalidate.value_or(0));
+      std::max(policy.stale_while_revalidate, seconds(cc.stale_while_revalidate.value_or(0)));
   f.must_revalidate = cc.must_revalidate || cc.proxy_revalidate || cc.s_maxage.has_value();
   f.no_cache = cc.no_cache;
   return f;

@@ -1,10 +1,12 @@
 // How long a response stays fresh (RFC 9111 §4.2) and whether a shared cache may store it (§3).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
+#include "base/clock.h"
 #include "cache/cache_entry.h"
 #include "http/cache_control.h"
 #include "http/header_list.h"
@@ -14,13 +16,14 @@ namespace etagd::cache {
 
 struct FreshnessPolicy {
   // Rule ttl: a fixed lifetime that replaces the upstream's (nullopt = follow the upstream).
-  std::optional<int64_t> ttl;
-  int64_t stale_if_error = 0;          // rule values; the upstream's RFC 5861 directives,
-  int64_t stale_while_revalidate = 0;  // when larger, apply under ttl origin
+  std::optional<std::chrono::seconds> ttl;
+  std::chrono::seconds stale_if_error{0};          // rule values; the upstream's RFC 5861
+  std::chrono::seconds stale_while_revalidate{0};  // directives, when larger, apply under ttl
+                                                   // origin
   // Heuristic freshness (RFC 9111 §4.2.2) for a response without an explicit lifetime: at
-  // most this many seconds (0: none). `status` is the response's, since only heuristically
+  // most this long (0: none). `status` is the response's, since only heuristically
   // cacheable statuses (RFC 9110 §15.1) may be given one.
-  int64_t heuristic_max = 0;
+  std::chrono::seconds heuristic_max{0};
   int status = 200;
 };
 
@@ -38,8 +41,8 @@ struct FreshnessPolicy {
 // from the rule, and the upstream's no-cache/must-revalidate are not applied (the rule's
 // Cache-Control rewrite is what clients see). no-store/private still prevent storing.
 Freshness compute_freshness(const http::HeaderList& response_headers, const http::CacheControl& cc,
-                            const FreshnessPolicy& policy, int64_t request_time,
-                            int64_t response_time);
+                            const FreshnessPolicy& policy, base::WallSeconds request_time,
+                            base::WallSeconds response_time);
 
 struct StorabilityInput {
   http::Method method = http::Method::Get;  // of the request (HEAD is fetched as GET)

@@ -174,11 +174,11 @@ void FleetChannel::Loop::lose(std::string_view reason) {
   if (was_subscribed) {
     outage_since_ms_ = steady_ms();
     outage_attempts_ = 0;
-    if (owner_.max_staleness_ == 0) {
+    if (owner_.max_staleness_ == std::chrono::seconds(0)) {
       spdlog::warn("fleet: {}; every cache hit is revalidated upstream until resubscribed", reason);
     } else {
       spdlog::warn("fleet: {}; cache hits older than {}s are revalidated until resubscribed",
-                   reason, owner_.max_staleness_);
+                   reason, owner_.max_staleness_.count());
     }
   } else if (outage_attempts_ == 1) {
     spdlog::warn("fleet: {}; retrying every {}..{} ms", reason,
@@ -404,7 +404,7 @@ FleetChannel::FleetChannel(const config::FleetConfig& config, cache::CacheStore&
       tuning_(tuning),
       cache_(cache),
       sender_(make_sender(config.instance_id)),
-      max_staleness_(config.max_staleness.count() / 1000),
+      max_staleness_(std::chrono::floor<std::chrono::seconds>(config.max_staleness)),
       outbox_(tuning.outbox_capacity) {}
 
 FleetChannel::~FleetChannel() { stop(); }

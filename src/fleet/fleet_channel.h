@@ -96,7 +96,7 @@ class FleetChannel {
   const FleetTuning tuning_;
   cache::CacheStore& cache_;
   const std::string sender_;
-  const int64_t max_staleness_;  // seconds
+  const std::chrono::seconds max_staleness_;
 
   Outbox outbox_;
   std::atomic<bool> subscribed_{false};

@@ -15,7 +15,7 @@
 // ordering, so a lookup made after reading an open gate sees that mark.
 #pragma once
 
-#include <cstdint>
+#include <chrono>
 
 #include "cache/cache_entry.h"
 
@@ -23,12 +23,13 @@ namespace etagd::fleet {
 
 struct HitGate {
   bool in_sync = true;        // subscribed, or fleet mode off: nothing can have been missed
-  int64_t max_staleness = 0;  // seconds; used while !in_sync
+  std::chrono::seconds max_staleness{0};  // used while !in_sync
 
-  // `now`: seconds since the epoch, the clock entries are stamped with.
-  bool allows(const cache::CacheEntry& entry, int64_t now) const {
+  // `now`: the wall clock entries are stamped with.
+  bool allows(const cache::CacheEntry& entry, base::WallSeconds now) const {
     if (in_sync) return true;
-    return max_staleness > 0 && now - entry.freshness().response_time < max_staleness;
+    return max_staleness > std::chrono::seconds(0) &&
+           now - entry.freshness().response_time < max_staleness;
   }
 };
 

@@ -73,7 +73,7 @@ bool may_reuse_for(const http::RequestHead& request, const config::RuleActions& 
 }
 
 Plan decide(const http::RequestHead& request, const config::RuleActions& rule,
-            const Lookup* lookup, int64_t now) {
+            const Lookup* lookup, base::WallSeconds now) {
   switch (cache_use(request, rule)) {
     case CacheUse::Pass: return {Plan::Kind::Forward, ops::CacheStatus::Bypass};
     case CacheUse::Validate: return {Plan::Kind::Validate, ops::CacheStatus::Miss};
@@ -164,7 +164,8 @@ bool request_is_not_modified(const http::RequestHead& request, const cache::Cach
 }
 
 EntryAnswer answer_from_entry(const http::RequestHead& request, const cache::CacheEntry& entry,
-                              ops::CacheStatus status, bool fetched_with_age, int64_t now) {
+                              ops::CacheStatus status, bool fetched_with_age,
+                              base::WallSeconds now) {
   EntryAnswer a;
   // Hits do no compression work: the representation was encoded when the entry was stored.
   a.representation = choose_representation(request, entry);
@@ -185,11 +186,11 @@ EntryAnswer answer_from_entry(const http::RequestHead& request, const cache::Cac
   // request) carry it; a response fetched or revalidated for this very request only when the
   // upstream's answer carried an Age of its own.
   bool from_storage = status != ops::CacheStatus::Miss && status != ops::CacheStatus::Revalidated;
-  if (from_storage || fetched_with_age) a.age = entry.current_age(now);
+  if (from_storage || fetched_with_age) a.age = entry.current_age(now).count();
   // A stored response keeps the Date its origin gave it, updated by a 304 (RFC 9111 §4.3.4);
   // one stored without Date keeps the time it was received, which etagd recorded as its Date
   // (RFC 9110 §6.6.1). Age says how long it has been stored.
-  a.date = entry.freshness().date_value;
+  a.date = entry.freshness().date_value.time_since_epoch().count();
   return a;
 }
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/clock.h"
 #include "cache/cache_entry.h"
 #include "config/rule.h"
 #include "http/cache_control.h"
@@ -72,7 +73,7 @@ struct Plan {
 // `lookup` must be non-null exactly when cache_use() is Store. A partial entry (status 206)
 // is served only to a Range request it covers; for any other request it is a miss.
 Plan decide(const http::RequestHead& request, const config::RuleActions& rule,
-            const Lookup* lookup, int64_t now);
+            const Lookup* lookup, base::WallSeconds now);
 
 // --- At the upstream's response head ---------------------------------------------------
 
@@ -117,8 +118,9 @@ struct EntryAnswer {
   bool not_modified = false;   // a 304 etagd answers itself (RFC 9110 §15.4.5)
   std::string_view fields;     // the entry's field block, or the part of it a 304 repeats
   bool has_body = false;       // the entry's body follows (not for HEAD, 204, 304)
-  int64_t age = -1;            // Age to send, -1 for none (RFC 9111 §5.1)
-  int64_t date = 0;            // Date to send: the stored one (RFC 9110 §6.6.1)
+  int64_t age = -1;            // Age to send in seconds, -1 for none (RFC 9111 §5.1)
+  int64_t date = 0;            // Date to send, seconds since the epoch: the stored one
+                               // (RFC 9110 §6.6.1)
   uint64_t bytes_saved = 0;    // body bytes a 304 did not send
   // The representation answered with (representation_choice.h): its fields, ETag and body.
   cache::Representation representation;
@@ -127,7 +129,8 @@ struct EntryAnswer {
 // `fetched_with_age`: the entry was fetched or revalidated for this request and the upstream's
 // answer carried an Age of its own.
 EntryAnswer answer_from_entry(const http::RequestHead& request, const cache::CacheEntry& entry,
-                              ops::CacheStatus status, bool fetched_with_age, int64_t now);
+                              ops::CacheStatus status, bool fetched_with_age,
+                              base::WallSeconds now);
 
 // RFC 9110 §13.1.2/§13.1.3: the request's If-None-Match matches `etag` (the ETag of the
 // representation it would get), or without If-None-Match its If-Modified-Since is not older

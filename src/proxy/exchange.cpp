@@ -127,12 +127,13 @@ void Exchange::enter(Phase next) {
   phase_ = next;
 }
 
-int64_t Exchange::now() const { return worker_.clock().unix_seconds(); }
+base::WallSeconds Exchange::now() const { return worker_.clock().wall(); }
 
-std::pair<int64_t, int64_t> Exchange::request_and_response_time() const {
+std::pair<base::WallSeconds, base::WallSeconds> Exchange::request_and_response_time() const {
+  using std::chrono::seconds;
   base::WallMillis response = worker_.clock().wall_ms();
-  int64_t response_time = std::chrono::floor<std::chrono::seconds>(response).time_since_epoch().count();
-  int64_t delay = std::max<int64_t>(0, (response - request_sent_).count()) / 1000;
+  base::WallSeconds response_time = std::chrono::floor<seconds>(response);
+  seconds delay = std::chrono::floor<seconds>(std::max(response - request_sent_, {}));
   return {response_time - delay, response_time};
 }
 
@@ -174,7 +175,7 @@ void Exchange::decide_and_act() {
   Lookup lookup;
   cache::EntryRef found;
   bool store = !url_key_.empty();
-  int64_t now_s = now();
+  base::WallSeconds now_s = now();
   if (store) {
     // Fleet mode: sampled before the lookup, so that after a resubscription the lookup sees
     // the cache already marked stale (fleet/hit_gate.h).
@@ -726,14 +727,13 @@ std::vector<http::ContentCoding> Exchange::encodings_to_make() const {
 cache::FreshnessPolicy Exchange::freshness_policy(int status) const {
   cache::FreshnessPolicy policy;
   if (config::TtlValue ttl = actions_->ttl.for_status(status); !ttl.from_origin) {
-    policy.ttl = ttl.value.count();
+    policy.ttl = ttl.value;
   }
   policy.status = status;
-  policy.heuristic_max = std::chrono::duration_cast<std::chrono::seconds>(
-                             running_->config->cache.heuristic_max)
-                             .count();
-  policy.stale_if_error = actions_->stale_if_error.count();
-  policy.stale_while_revalidate = actions_->stale_while_revalidate.count();
+  policy.heuristic_max =
+      std::chrono::duration_cast<std::chrono::seconds>(running_->config->cache.heuristic_max);
+  policy.stale_if_error = actions_->stale_if_error;
+  policy.stale_while_revalidate = actions_->stale_while_revalidate;
   return policy;
 }
 
@@ -893,8 +893,8 @@ void Exchange::finish_revalidation() {
     r.freshness.request_time = request_time;
     r.freshness.response_time = response_time;
     std::optional<int64_t> date = http::parse_http_date(head.headers.get("date"));
-    r.freshness.date_value = date ? *date : response_time;
-    r.freshness.age_value = parse_age(head.headers.get("age"));
+    r.freshness.date_value = date ? base::WallSeconds(std::chrono::seconds(*date)) : response_time;
+    r.freshness.age_value = std::chrono::seconds(parse_age(head.headers.get("age")));
   }
   r.seq = fetch_seq_;
   cache::EntryRef fresh = cache::CacheEntry::refreshed(*stale_, std::move(r));

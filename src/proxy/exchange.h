@@ -167,11 +167,11 @@ class Exchange final : public UpstreamObserver {
   cache::FreshnessPolicy freshness_policy(int status) const;
   // The codings finish_fetch() encodes a response in (when the rule compresses it).
   std::vector<http::ContentCoding> encodings_to_make() const;
-  int64_t now() const;  // wall seconds, cached per loop iteration
+  base::WallSeconds now() const;  // cached per loop iteration
   // RFC 9111 §4.2.3 request_time and response_time in whole seconds, with the response delay
   // rounded down: two whole-second clock readings would turn a 10 ms fetch across a second
   // boundary into an Age of 1 (and a 1 s ttl into an entry stale on arrival).
-  std::pair<int64_t, int64_t> request_and_response_time() const;
+  std::pair<base::WallSeconds, base::WallSeconds> request_and_response_time() const;
 
   Worker& worker_;
   Downstream& downstream_;

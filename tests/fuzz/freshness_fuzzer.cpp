@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "cache/cache_entry.h"
 #include "cache/cache_key.h"
 #include "cache/freshness.h"
@@ -72,12 +74,12 @@ void read_setting(std::string_view name, std::string_view value, Scenario& s) {
   } else if (name == "delay") {
     s.delay = bounded(0, 1 << 20);
   } else if (name == "ttl") {
-    s.policy.ttl = bounded(-kDeltaCap, 4 * kDeltaCap);
+    s.policy.ttl = std::chrono::seconds(bounded(-kDeltaCap, 4 * kDeltaCap));
     s.storability.rule_ttl = true;
   } else if (name == "stale-if-error") {
-    s.policy.stale_if_error = bounded(0, kDeltaCap);
+    s.policy.stale_if_error = std::chrono::seconds(bounded(0, kDeltaCap));
   } else if (name == "stale-while-revalidate") {
-    s.policy.stale_while_revalidate = bounded(0, kDeltaCap);
+    s.policy.stale_while_revalidate = std::chrono::seconds(bounded(0, kDeltaCap));
   } else if (name == "authorization") {
     s.storability.request_has_authorization = true;
   } else if (name == "keyed") {
@@ -152,19 +154,26 @@ void check_storability(const Scenario& s, const http::CacheControl& cc, std::str
   }
 }
 
+// The checks below compare plain second counts: a duration's, or an instant's since the epoch.
+int64_t n(std::chrono::seconds d) { return d.count(); }
+int64_t n(etagd::base::WallSeconds t) { return t.time_since_epoch().count(); }
+etagd::base::WallSeconds wall(int64_t unix_seconds) {
+  return etagd::base::WallSeconds(std::chrono::seconds(unix_seconds));
+}
+
 void check_freshness(const Scenario& s, const http::CacheControl& cc, const cache::Freshness& f) {
-  FUZZ_CHECK(f.lifetime >= 0 && f.lifetime <= kDeltaCap);
-  FUZZ_CHECK(f.age_value >= 0 && f.age_value <= kDeltaCap);
-  FUZZ_CHECK(f.stale_if_error >= 0 && f.stale_while_revalidate >= 0);
-  FUZZ_CHECK(f.response_time == s.now && f.request_time == s.now - s.delay);
+  FUZZ_CHECK(n(f.lifetime) >= 0 && n(f.lifetime) <= kDeltaCap);
+  FUZZ_CHECK(n(f.age_value) >= 0 && n(f.age_value) <= kDeltaCap);
+  FUZZ_CHECK(n(f.stale_if_error) >= 0 && n(f.stale_while_revalidate) >= 0);
+  FUZZ_CHECK(n(f.response_time) == s.now && n(f.request_time) == s.now - s.delay);
   std::optional<int64_t> date = http::parse_http_date(s.response.get("date"));
-  FUZZ_CHECK(f.date_value == date.value_or(s.now));
+  FUZZ_CHECK(n(f.date_value) == date.value_or(s.now));
   if (s.policy.ttl) {
-    FUZZ_CHECK(f.lifetime == std::clamp<int64_t>(*s.policy.ttl, 0, kDeltaCap));
+    FUZZ_CHECK(n(f.lifetime) == std::clamp<int64_t>(n(*s.policy.ttl), 0, kDeltaCap));
     FUZZ_CHECK(!f.must_revalidate && !f.no_cache);
   } else {
-    if (cc.s_maxage) FUZZ_CHECK(f.lifetime == *cc.s_maxage && f.must_revalidate);
-    if (!cc.s_maxage && cc.max_age) FUZZ_CHECK(f.lifetime == *cc.max_age);
+    if (cc.s_maxage) FUZZ_CHECK(n(f.lifetime) == *cc.s_maxage && f.must_revalidate);
+    if (!cc.s_maxage && cc.max_age) FUZZ_CHECK(n(f.lifetime) == *cc.max_age);
     if (cc.no_cache) FUZZ_CHECK(f.no_cache);
     if (cc.must_revalidate || cc.proxy_revalidate) FUZZ_CHECK(f.must_revalidate);
   }
@@ -202,11 +211,12 @@ cache::EntryRef build_entry(const Scenario& s, const cache::Freshness& f) {
 
 void check_entry(const Scenario& s, const cache::Freshness& f, const cache::CacheEntry& e) {
   cache::Freshness back = e.freshness();
-  FUZZ_CHECK(back.lifetime == f.lifetime && back.age_value == f.age_value);
-  FUZZ_CHECK(back.response_time == f.response_time);
+  FUZZ_CHECK(n(back.lifetime) == n(f.lifetime) && n(back.age_value) == n(f.age_value));
+  FUZZ_CHECK(n(back.response_time) == n(f.response_time));
   FUZZ_CHECK(back.must_revalidate == f.must_revalidate && back.no_cache == f.no_cache);
-  if (f.date_value - f.response_time > -kDeltaCap && f.date_value - f.response_time < kDeltaCap) {
-    FUZZ_CHECK(back.date_value == f.date_value);
+  int64_t skew = n(f.date_value) - n(f.response_time);
+  if (skew > -kDeltaCap && skew < kDeltaCap) {
+    FUZZ_CHECK(n(back.date_value) == n(f.date_value));
   }
   FUZZ_CHECK(e.status() == std::clamp(s.storability.status, 0, 999));
   FUZZ_CHECK(e.matches_variant(s.request));  // the request that fetched it gets it back
@@ -216,27 +226,27 @@ void check_entry(const Scenario& s, const cache::Freshness& f, const cache::Cach
   const int64_t t0 = s.now;
   std::array<int64_t, 7> times = {t0,
                                   t0 + 1,
-                                  t0 + f.lifetime - 1,
-                                  t0 + f.lifetime,
-                                  t0 + f.lifetime + f.stale_while_revalidate,
-                                  t0 + f.lifetime + f.stale_if_error + 1,
+                                  t0 + n(f.lifetime) - 1,
+                                  t0 + n(f.lifetime),
+                                  t0 + n(f.lifetime) + n(f.stale_while_revalidate),
+                                  t0 + n(f.lifetime) + n(f.stale_if_error) + 1,
                                   t0 + (int64_t{1} << 41)};
   std::sort(times.begin(), times.end());
   int64_t previous_age = -1;
   bool was_fresh = true;
   for (int64_t t : times) {
     if (t < t0) continue;
-    int64_t age = e.current_age(t);
-    FUZZ_CHECK(age >= f.age_value && age >= previous_age);
+    int64_t age = n(e.current_age(wall(t)));
+    FUZZ_CHECK(age >= n(f.age_value) && age >= previous_age);
     previous_age = age;
-    bool fresh = e.is_fresh(t);
+    bool fresh = e.is_fresh(wall(t));
     FUZZ_CHECK(!(fresh && !was_fresh));
     was_fresh = fresh;
-    if (fresh) FUZZ_CHECK(!f.no_cache && age < f.lifetime);
+    if (fresh) FUZZ_CHECK(!f.no_cache && age < n(f.lifetime));
     if (f.must_revalidate || f.no_cache) {
-      FUZZ_CHECK(!e.usable_on_error(t) && !e.usable_while_revalidating(t));
+      FUZZ_CHECK(!e.usable_on_error(wall(t)) && !e.usable_while_revalidating(wall(t)));
     } else if (fresh) {
-      FUZZ_CHECK(e.usable_on_error(t) && e.usable_while_revalidating(t));
+      FUZZ_CHECK(e.usable_on_error(wall(t)) && e.usable_while_revalidating(wall(t)));
     }
   }
 
@@ -262,7 +272,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   s.storability.response_headers = &s.response;
   check_storability(s, cc, cache::why_not_storable(s.storability));
 
-  cache::Freshness f = cache::compute_freshness(s.response, cc, s.policy, s.now - s.delay, s.now);
+  cache::Freshness f = cache::compute_freshness(s.response, cc, s.policy,
+                                                wall(s.now - s.delay), wall(s.now));
   check_freshness(s, cc, f);
   cache::EntryRef entry = build_entry(s, f);
   check_entry(s, f, *entry);

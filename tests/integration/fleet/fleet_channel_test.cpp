@@ -70,8 +70,9 @@ EntryRef entry(std::string_view key) {
   r.status = 200;
   r.header_block = "ETag: \"x\"\r\n";
   r.etag = "\"x\"";
-  r.freshness.response_time = r.freshness.request_time = r.freshness.date_value = 1000;
-  r.freshness.lifetime = 3600;
+  r.freshness.response_time = r.freshness.request_time = r.freshness.date_value =
+      etagd::base::WallSeconds(std::chrono::seconds(1000));
+  r.freshness.lifetime = std::chrono::seconds(3600);
   r.body = "body";
   return CacheEntry::make(key, std::move(r));
 }
@@ -138,7 +139,7 @@ TEST_CASE("without Redis the channel distrusts hits, and subscribes once Redis a
   std::this_thread::sleep_for(300ms);  // several refused attempts
   CHECK_FALSE(a.fleet.subscribed());
   CHECK_FALSE(a.fleet.hit_gate().in_sync);
-  CHECK(a.fleet.hit_gate().max_staleness == 2);
+  CHECK(a.fleet.hit_gate().max_staleness == std::chrono::seconds(2));
 
   RedisServer redis(port);
   REQUIRE(eventually([&] { return a.fleet.subscribed(); }, 3s));

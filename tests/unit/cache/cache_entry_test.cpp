@@ -4,6 +4,10 @@
 
 #include "cache/cache_store.h"
 #include "entry_builder.h"
+#include "unit/wall_time.h"
+
+using etagd::testing::at;
+using namespace std::chrono_literals;
 
 using etagd::cache::CacheEntry;
 using etagd::cache::CacheStore;
@@ -76,124 +80,124 @@ TEST_CASE("an entry without ETag, Last-Modified or body reports them absent") {
 
 TEST_CASE("freshness comes back as it was given") {
   Freshness f;
-  f.request_time = 1'700'000'000;
-  f.response_time = 1'700'000'003;
-  f.date_value = 1'699'999'990;
-  f.age_value = 42;
-  f.lifetime = 3600;
-  f.stale_if_error = 86400;
-  f.stale_while_revalidate = 30;
+  f.request_time = at(1'700'000'000);
+  f.response_time = at(1'700'000'003);
+  f.date_value = at(1'699'999'990);
+  f.age_value = 42s;
+  f.lifetime = 3600s;
+  f.stale_if_error = 86400s;
+  f.stale_while_revalidate = 30s;
   f.must_revalidate = true;
   f.no_cache = true;
   Freshness g = timed(f)->freshness();
   CHECK(g.request_time == f.request_time);
   CHECK(g.response_time == f.response_time);
   CHECK(g.date_value == f.date_value);
-  CHECK(g.age_value == 42);
-  CHECK(g.lifetime == 3600);
-  CHECK(g.stale_if_error == 86400);
-  CHECK(g.stale_while_revalidate == 30);
+  CHECK(g.age_value == 42s);
+  CHECK(g.lifetime == 3600s);
+  CHECK(g.stale_if_error == 86400s);
+  CHECK(g.stale_while_revalidate == 30s);
   CHECK(g.must_revalidate);
   CHECK(g.no_cache);
 }
 
 TEST_CASE("delta-seconds beyond 2^31 are taken as 2^31 (RFC 9111 1.2.2)") {
   Freshness f;
-  f.response_time = 1000;
-  f.request_time = 1000;
-  f.date_value = 1000;
-  f.lifetime = int64_t{1} << 40;
-  f.age_value = -5;  // nonsense from a caller: no negative age
+  f.response_time = at(1000);
+  f.request_time = at(1000);
+  f.date_value = at(1000);
+  f.lifetime = std::chrono::seconds(int64_t{1} << 40);
+  f.age_value = -5s;  // nonsense from a caller: no negative age
   Freshness g = timed(f)->freshness();
-  CHECK(g.lifetime == int64_t{1} << 31);
-  CHECK(g.age_value == 0);
+  CHECK(g.lifetime == std::chrono::seconds(int64_t{1} << 31));
+  CHECK(g.age_value == 0s);
 }
 
 TEST_CASE("current_age adds resident time to the corrected initial age (RFC 9111 4.2.3)") {
   Freshness f;
-  f.request_time = 1000;
-  f.response_time = 1002;  // response_delay = 2
-  f.date_value = 995;      // apparent_age = 7
-  f.age_value = 3;         // corrected_age_value = 3 + 2 = 5
-  f.lifetime = 20;
+  f.request_time = at(1000);
+  f.response_time = at(1002);  // response_delay = 2
+  f.date_value = at(995);      // apparent_age = 7
+  f.age_value = 3s;         // corrected_age_value = 3 + 2 = 5
+  f.lifetime = 20s;
   EntryRef e = timed(f);
-  CHECK(e->current_age(1002) == 7);  // max(7, 5) + 0
-  CHECK(e->current_age(1012) == 17);
+  CHECK(e->current_age(at(1002)) == 7s);  // max(7, 5) + 0
+  CHECK(e->current_age(at(1012)) == 17s);
 }
 
 TEST_CASE("an Age header from an upstream cache outweighs a recent Date") {
   Freshness f;
-  f.request_time = 1000;
-  f.response_time = 1001;
-  f.date_value = 1001;  // apparent_age 0
-  f.age_value = 50;     // corrected_age_value 51
-  f.lifetime = 60;
+  f.request_time = at(1000);
+  f.response_time = at(1001);
+  f.date_value = at(1001);  // apparent_age 0
+  f.age_value = 50s;     // corrected_age_value 51
+  f.lifetime = 60s;
   EntryRef e = timed(f);
-  CHECK(e->current_age(1001) == 51);
-  CHECK(e->is_fresh(1009));
-  CHECK(!e->is_fresh(1010));  // 60 is not < 60
+  CHECK(e->current_age(at(1001)) == 51s);
+  CHECK(e->is_fresh(at(1009)));
+  CHECK(!e->is_fresh(at(1010)));  // 60 is not < 60
 }
 
 TEST_CASE("a Date in the future or a clock going back never makes the age negative") {
   Freshness f;
-  f.request_time = 1000;
-  f.response_time = 1000;
-  f.date_value = 1500;  // origin clock ahead
-  f.lifetime = 10;
+  f.request_time = at(1000);
+  f.response_time = at(1000);
+  f.date_value = at(1500);  // origin clock ahead
+  f.lifetime = 10s;
   EntryRef e = timed(f);
-  CHECK(e->current_age(1000) == 0);
-  CHECK(e->current_age(900) == 0);
-  CHECK(e->current_age(1004) == 4);
+  CHECK(e->current_age(at(1000)) == 0s);
+  CHECK(e->current_age(at(900)) == 0s);
+  CHECK(e->current_age(at(1004)) == 4s);
 }
 
 TEST_CASE("a response is fresh while its current age is below its lifetime") {
   Freshness f;
-  f.request_time = f.response_time = f.date_value = 1000;
-  f.lifetime = 60;
+  f.request_time = f.response_time = f.date_value = at(1000);
+  f.lifetime = 60s;
   EntryRef e = timed(f);
-  CHECK(e->is_fresh(1000));
-  CHECK(e->is_fresh(1059));
-  CHECK(!e->is_fresh(1060));
+  CHECK(e->is_fresh(at(1000)));
+  CHECK(e->is_fresh(at(1059)));
+  CHECK(!e->is_fresh(at(1060)));
 
-  f.lifetime = 0;
-  CHECK(!timed(f)->is_fresh(1000));
+  f.lifetime = 0s;
+  CHECK(!timed(f)->is_fresh(at(1000)));
 }
 
 TEST_CASE("a no-cache response is never fresh: every use is revalidated") {
   Freshness f;
-  f.request_time = f.response_time = f.date_value = 1000;
-  f.lifetime = 60;
+  f.request_time = f.response_time = f.date_value = at(1000);
+  f.lifetime = 60s;
   f.no_cache = true;
   EntryRef e = timed(f);
-  CHECK(!e->is_fresh(1000));
-  CHECK(!e->usable_on_error(1000));
-  CHECK(!e->usable_while_revalidating(1000));
+  CHECK(!e->is_fresh(at(1000)));
+  CHECK(!e->usable_on_error(at(1000)));
+  CHECK(!e->usable_while_revalidating(at(1000)));
 }
 
 TEST_CASE("stale-if-error and stale-while-revalidate windows extend past the lifetime") {
   Freshness f;
-  f.request_time = f.response_time = f.date_value = 1000;
-  f.lifetime = 60;
-  f.stale_if_error = 100;
-  f.stale_while_revalidate = 10;
+  f.request_time = f.response_time = f.date_value = at(1000);
+  f.lifetime = 60s;
+  f.stale_if_error = 100s;
+  f.stale_while_revalidate = 10s;
   EntryRef e = timed(f);
-  CHECK(e->usable_on_error(1159));
-  CHECK(!e->usable_on_error(1160));
-  CHECK(e->usable_while_revalidating(1069));
-  CHECK(!e->usable_while_revalidating(1070));
+  CHECK(e->usable_on_error(at(1159)));
+  CHECK(!e->usable_on_error(at(1160)));
+  CHECK(e->usable_while_revalidating(at(1069)));
+  CHECK(!e->usable_while_revalidating(at(1070)));
 }
 
 TEST_CASE("must-revalidate forbids serving stale, on error or while revalidating") {
   Freshness f;
-  f.request_time = f.response_time = f.date_value = 1000;
-  f.lifetime = 60;
-  f.stale_if_error = 100;
-  f.stale_while_revalidate = 100;
+  f.request_time = f.response_time = f.date_value = at(1000);
+  f.lifetime = 60s;
+  f.stale_if_error = 100s;
+  f.stale_while_revalidate = 100s;
   f.must_revalidate = true;
   EntryRef e = timed(f);
-  CHECK(e->is_fresh(1010));
-  CHECK(!e->usable_on_error(1070));
-  CHECK(!e->usable_while_revalidating(1070));
+  CHECK(e->is_fresh(at(1010)));
+  CHECK(!e->usable_on_error(at(1070)));
+  CHECK(!e->usable_while_revalidating(at(1070)));
 }
 
 TEST_CASE("an entry matches a request with the same values of every field it varies on") {
@@ -290,10 +294,10 @@ TEST_CASE("a refreshed entry has new headers and freshness but the same key, sta
   r.header_block = "ETag: \"v2\"\r\n";
   r.etag = "\"v2\"";
   r.etag_from_upstream = true;
-  r.freshness.response_time = 5000;
-  r.freshness.request_time = 4999;
-  r.freshness.date_value = 5000;
-  r.freshness.lifetime = 30;
+  r.freshness.response_time = at(5000);
+  r.freshness.request_time = at(4999);
+  r.freshness.date_value = at(5000);
+  r.freshness.lifetime = 30s;
   EntryRef fresh = CacheEntry::refreshed(*old, std::move(r));
   CHECK(fresh->url_key() == "h/r");
   CHECK(fresh->status() == old->status());
@@ -302,7 +306,7 @@ TEST_CASE("a refreshed entry has new headers and freshness but the same key, sta
   CHECK(fresh->etag() == "\"v2\"");
   CHECK(fresh->variant().size() == 1);
   CHECK(fresh->variant()[0].value == "json");
-  CHECK(fresh->is_fresh(5010));
+  CHECK(fresh->is_fresh(at(5010)));
   CHECK(fresh->seq() >= old->seq());
 }
 

@@ -7,8 +7,12 @@
 #include <vector>
 
 #include "cache/cache_entry.h"
+#include "unit/wall_time.h"
 
 namespace etagd::cache::testing {
+
+using etagd::testing::at;
+using namespace std::chrono_literals;
 
 inline ResponseToStore response(size_t body_size = 100, std::vector<VaryField> variant = {}) {
   ResponseToStore r;
@@ -16,10 +20,10 @@ inline ResponseToStore response(size_t body_size = 100, std::vector<VaryField> v
   r.etag = "\"0123456789abcdefghijkl\"";
   r.header_block =
       "Content-Type: application/json\r\nETag: " + r.etag + "\r\nCache-Control: max-age=60\r\n";
-  r.freshness.request_time = 1000;
-  r.freshness.response_time = 1000;
-  r.freshness.date_value = 1000;
-  r.freshness.lifetime = 60;
+  r.freshness.request_time = at(1000);
+  r.freshness.response_time = at(1000);
+  r.freshness.date_value = at(1000);
+  r.freshness.lifetime = 60s;
   r.variant = std::move(variant);
   r.body = std::string(body_size, 'x');
   return r;

@@ -7,6 +7,10 @@
 
 #include "http/http_date.h"
 #include "http/token.h"
+#include "unit/wall_time.h"
+
+using etagd::testing::at;
+using namespace std::chrono_literals;
 
 using etagd::cache::compute_freshness;
 using etagd::cache::Freshness;
@@ -40,7 +44,7 @@ CacheControl cache_control(const HeaderList& h) {
 // Freshness of a response with these fields, requested at 1000 and received at 1001.
 Freshness origin(Fields fields, FreshnessPolicy policy = {}) {
   HeaderList h = headers(fields);
-  return compute_freshness(h, cache_control(h), policy, 1000, 1001);
+  return compute_freshness(h, cache_control(h), policy, at(1000), at(1001));
 }
 
 // "Sun, 06 Nov 1994 08:49:37 GMT" is 784111777.
@@ -69,49 +73,49 @@ std::string_view storable(Fields fields, int status = 200, bool rule_ttl = false
 
 TEST_CASE("times and Date/Age are recorded for the age calculation") {
   Freshness f = origin({{"Date", kDate}, {"Age", "12"}, {"Cache-Control", "max-age=5"}});
-  CHECK(f.request_time == 1000);
-  CHECK(f.response_time == 1001);
-  CHECK(f.date_value == kDateSeconds);
-  CHECK(f.age_value == 12);
+  CHECK(f.request_time == at(1000));
+  CHECK(f.response_time == at(1001));
+  CHECK(f.date_value == at(kDateSeconds));
+  CHECK(f.age_value == 12s);
 }
 
 TEST_CASE("a missing or invalid Date counts as the response time") {
-  CHECK(origin({}).date_value == 1001);
-  CHECK(origin({{"Date", "yesterday"}}).date_value == 1001);
+  CHECK(origin({}).date_value == at(1001));
+  CHECK(origin({{"Date", "yesterday"}}).date_value == at(1001));
 }
 
 TEST_CASE("Age uses its first member and ignores an invalid value (RFC 9111 5.1)") {
-  CHECK(origin({{"Age", "10, 20"}}).age_value == 10);
-  CHECK(origin({{"Age", "abc"}}).age_value == 0);
-  CHECK(origin({{"Age", "-3"}}).age_value == 0);
-  CHECK(origin({{"Age", "99999999999999"}}).age_value == int64_t{1} << 31);
-  CHECK(origin({}).age_value == 0);
+  CHECK(origin({{"Age", "10, 20"}}).age_value == 10s);
+  CHECK(origin({{"Age", "abc"}}).age_value == 0s);
+  CHECK(origin({{"Age", "-3"}}).age_value == 0s);
+  CHECK(origin({{"Age", "99999999999999"}}).age_value == std::chrono::seconds(int64_t{1} << 31));
+  CHECK(origin({}).age_value == 0s);
 }
 
 TEST_CASE("a shared cache takes s-maxage over max-age over Expires (RFC 9111 4.2.1)") {
-  CHECK(origin({{"Cache-Control", "max-age=10, s-maxage=20"}, {"Expires", kDate}}).lifetime == 20);
+  CHECK(origin({{"Cache-Control", "max-age=10, s-maxage=20"}, {"Expires", kDate}}).lifetime == 20s);
   CHECK(origin({{"Cache-Control", "max-age=10"},
                 {"Date", kDate},
                 {"Expires", "Sun, 06 Nov 1994 09:49:37 GMT"}})
-            .lifetime == 10);
-  CHECK(origin({{"Date", kDate}, {"Expires", "Sun, 06 Nov 1994 09:49:37 GMT"}}).lifetime == 3600);
+            .lifetime == 10s);
+  CHECK(origin({{"Date", kDate}, {"Expires", "Sun, 06 Nov 1994 09:49:37 GMT"}}).lifetime == 3600s);
 }
 
 TEST_CASE("Expires is measured from Date, or from the response time without one") {
-  CHECK(origin({{"Date", kDate}, {"Expires", "Sun, 06 Nov 1994 08:50:37 GMT"}}).lifetime == 60);
+  CHECK(origin({{"Date", kDate}, {"Expires", "Sun, 06 Nov 1994 08:50:37 GMT"}}).lifetime == 60s);
   // No Date: measured from the response time, 1001.
-  CHECK(origin({{"Expires", kDate}}).lifetime == kDateSeconds - 1001);
-  CHECK(origin({{"Date", "Sun, 06 Nov 1994 08:50:37 GMT"}, {"Expires", kDate}}).lifetime == 0);
+  CHECK(origin({{"Expires", kDate}}).lifetime == std::chrono::seconds(kDateSeconds - 1001));
+  CHECK(origin({{"Date", "Sun, 06 Nov 1994 08:50:37 GMT"}, {"Expires", kDate}}).lifetime == 0s);
 }
 
 TEST_CASE("an invalid Expires such as 0 means already expired (RFC 9111 5.3)") {
-  CHECK(origin({{"Expires", "0"}}).lifetime == 0);
-  CHECK(origin({{"Date", kDate}, {"Expires", kDate}, {"Expires", kDate}}).lifetime == 0);
+  CHECK(origin({{"Expires", "0"}}).lifetime == 0s);
+  CHECK(origin({{"Date", kDate}, {"Expires", kDate}, {"Expires", kDate}}).lifetime == 0s);
 }
 
 TEST_CASE("without explicit freshness and with heuristics off the lifetime is zero") {
-  CHECK(origin({{"Last-Modified", kDate}}).lifetime == 0);
-  CHECK(origin({{"Cache-Control", "public"}}).lifetime == 0);
+  CHECK(origin({{"Last-Modified", kDate}}).lifetime == 0s);
+  CHECK(origin({{"Cache-Control", "public"}}).lifetime == 0s);
   CHECK_FALSE(origin({{"Last-Modified", kDate}}).heuristic);
 }
 
@@ -119,7 +123,7 @@ namespace {
 
 FreshnessPolicy heuristics(int64_t max, int status = 200) {
   FreshnessPolicy p;
-  p.heuristic_max = max;
+  p.heuristic_max = std::chrono::seconds(max);
   p.status = status;
   return p;
 }
@@ -136,14 +140,14 @@ std::string date_after(int64_t seconds) {
 TEST_CASE("heuristic freshness is 10% of the time since Last-Modified (RFC 9111 4.2.2)") {
   std::string date = date_after(10'000);
   Freshness f = origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, heuristics(3600));
-  CHECK(f.lifetime == 1000);
+  CHECK(f.lifetime == 1000s);
   CHECK(f.heuristic);
 }
 
 TEST_CASE("heuristic freshness is capped by heuristic_max") {
   std::string date = date_after(10 * 86'400);
   CHECK(origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, heuristics(3600)).lifetime ==
-        3600);
+        3600s);
 }
 
 TEST_CASE("explicit freshness, even an expired Expires, leaves no room for a heuristic") {
@@ -151,11 +155,11 @@ TEST_CASE("explicit freshness, even an expired Expires, leaves no room for a heu
   Freshness with_max_age = origin(
       {{"Date", date.c_str()}, {"Last-Modified", kDate}, {"Cache-Control", "max-age=5"}},
       heuristics(3600));
-  CHECK(with_max_age.lifetime == 5);
+  CHECK(with_max_age.lifetime == 5s);
   CHECK_FALSE(with_max_age.heuristic);
   Freshness expired =
       origin({{"Date", date.c_str()}, {"Last-Modified", kDate}, {"Expires", "0"}}, heuristics(3600));
-  CHECK(expired.lifetime == 0);
+  CHECK(expired.lifetime == 0s);
   CHECK_FALSE(expired.heuristic);
 }
 
@@ -169,23 +173,24 @@ TEST_CASE("only heuristically cacheable statuses get a heuristic lifetime (RFC 9
   for (int status : {302, 307, 400, 403}) {
     CAPTURE(status);
     CHECK(origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, heuristics(3600, status))
-              .lifetime == 0);
+              .lifetime == 0s);
   }
 }
 
 TEST_CASE("a Last-Modified not before Date, or none, gives no heuristic lifetime") {
   std::string later = date_after(60);
-  CHECK(origin({{"Date", kDate}, {"Last-Modified", later.c_str()}}, heuristics(3600)).lifetime == 0);
-  CHECK(origin({{"Date", kDate}, {"Last-Modified", kDate}}, heuristics(3600)).lifetime == 0);
-  CHECK(origin({{"Date", kDate}}, heuristics(3600)).lifetime == 0);
+  CHECK(origin({{"Date", kDate}, {"Last-Modified", later.c_str()}}, heuristics(3600)).lifetime ==
+        0s);
+  CHECK(origin({{"Date", kDate}, {"Last-Modified", kDate}}, heuristics(3600)).lifetime == 0s);
+  CHECK(origin({{"Date", kDate}}, heuristics(3600)).lifetime == 0s);
 }
 
 TEST_CASE("a rule ttl leaves no room for a heuristic") {
   FreshnessPolicy p = heuristics(3600);
-  p.ttl = 30;
+  p.ttl = 30s;
   std::string date = date_after(10'000);
   Freshness f = origin({{"Date", date.c_str()}, {"Last-Modified", kDate}}, p);
-  CHECK(f.lifetime == 30);
+  CHECK(f.lifetime == 30s);
   CHECK_FALSE(f.heuristic);
 }
 
@@ -203,29 +208,29 @@ TEST_CASE("no-cache from the upstream means revalidate every use") {
 
 TEST_CASE("stale windows are the larger of the rule's and the upstream's") {
   FreshnessPolicy p;
-  p.stale_if_error = 100;
-  p.stale_while_revalidate = 5;
+  p.stale_if_error = 100s;
+  p.stale_while_revalidate = 5s;
   Freshness f =
       origin({{"Cache-Control", "max-age=1, stale-if-error=50, stale-while-revalidate=30"}}, p);
-  CHECK(f.stale_if_error == 100);
-  CHECK(f.stale_while_revalidate == 30);
+  CHECK(f.stale_if_error == 100s);
+  CHECK(f.stale_while_revalidate == 30s);
 }
 
 TEST_CASE("a rule ttl replaces the upstream's freshness and its revalidation demands") {
   FreshnessPolicy p;
-  p.ttl = 300;
-  p.stale_if_error = 60;
+  p.ttl = 300s;
+  p.stale_if_error = 60s;
   Freshness f =
       origin({{"Date", kDate},
               {"Age", "4"},
               {"Cache-Control", "no-cache, must-revalidate, max-age=1, stale-if-error=999"}},
              p);
-  CHECK(f.lifetime == 300);
-  CHECK(f.stale_if_error == 60);
+  CHECK(f.lifetime == 300s);
+  CHECK(f.stale_if_error == 60s);
   CHECK(!f.no_cache);
   CHECK(!f.must_revalidate);
-  CHECK(f.age_value == 4);  // the age still counts: an upstream cache held it that long
-  CHECK(f.date_value == kDateSeconds);
+  CHECK(f.age_value == 4s);  // the age still counts: an upstream cache held it that long
+  CHECK(f.date_value == at(kDateSeconds));
 }
 
 TEST_CASE("a response with explicit freshness is storable") {

@@ -76,7 +76,7 @@ struct Fixture {
     r.status = 200;
     r.header_block = "Content-Type: text/plain\r\n";
     r.etag = "\"abc\"";
-    r.freshness.lifetime = 60;
+    r.freshness.lifetime = std::chrono::seconds(60);
     r.body = "hello";
     REQUIRE(store.insert(
         cache::CacheEntry::make(cache::make_url_key(host, target, scheme), std::move(r))));

@@ -7,6 +7,10 @@
 
 #include "parsed_message.h"
 #include "stored_entry.h"
+#include "unit/wall_time.h"
+
+using etagd::testing::at;
+using namespace std::chrono_literals;
 
 using etagd::cache::EntryRef;
 using etagd::ops::CacheStatus;
@@ -34,7 +38,7 @@ StoredEntry document() {
 TEST_CASE("a plain GET is answered 200 with the stored fields and body") {
   EntryRef e = document().make();
   ParsedRequest req("GET /doc HTTP/1.1\r\nHost: a\r\n");
-  EntryAnswer a = answer_from_entry(req, *e, CacheStatus::Hit, false, 1005);
+  EntryAnswer a = answer_from_entry(req, *e, CacheStatus::Hit, false, at(1005));
   CHECK(a.status == 200);
   CHECK_FALSE(a.not_modified);
   CHECK(a.fields == e->header_block());
@@ -45,7 +49,7 @@ TEST_CASE("a plain GET is answered 200 with the stored fields and body") {
 TEST_CASE("a matching If-None-Match gets a 304 that repeats only the 304 field set") {
   EntryRef e = document().make();
   ParsedRequest req("GET /doc HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"v0\", W/\"v1\"\r\n");
-  EntryAnswer a = answer_from_entry(req, *e, CacheStatus::Hit, false, 1005);
+  EntryAnswer a = answer_from_entry(req, *e, CacheStatus::Hit, false, at(1005));
   CHECK(a.status == 304);
   CHECK(a.not_modified);
   CHECK(a.fields == "Cache-Control: max-age=60\r\nETag: \"v1\"\r\nVary: Accept\r\n");
@@ -60,7 +64,7 @@ TEST_CASE("RFC 9110 6.6.1: a hit and a local 304 carry the stored Date, not the 
   ParsedRequest plain("GET /doc HTTP/1.1\r\nHost: a\r\n");
   ParsedRequest conditional("GET /doc HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"v1\"\r\n");
   for (const ParsedRequest* req : {&plain, &conditional}) {
-    EntryAnswer a = answer_from_entry(*req, *e, CacheStatus::Hit, false, 1005);
+    EntryAnswer a = answer_from_entry(*req, *e, CacheStatus::Hit, false, at(1005));
     CHECK(a.date == 970);
     CHECK(a.age == 35);  // RFC 9111 4.2.3: apparent age 30 + 5 s resident
   }
@@ -93,7 +97,7 @@ TEST_CASE("If-None-Match wins over If-Modified-Since; If-Modified-Since alone co
 TEST_CASE("a HEAD answer announces the body without carrying it") {
   EntryRef e = document().make();
   ParsedRequest req("HEAD /doc HTTP/1.1\r\nHost: a\r\n");
-  EntryAnswer a = answer_from_entry(req, *e, CacheStatus::Hit, false, 1005);
+  EntryAnswer a = answer_from_entry(req, *e, CacheStatus::Hit, false, at(1005));
   CHECK(a.status == 200);
   CHECK_FALSE(a.has_body);
 }
@@ -103,7 +107,7 @@ TEST_CASE("only a 200 becomes a local 304; a stored 404 is answered as it is") {
   missing.status = 404;
   EntryRef e = missing.make();
   ParsedRequest req("GET /doc HTTP/1.1\r\nHost: a\r\nIf-None-Match: \"v1\"\r\n");
-  EntryAnswer a = answer_from_entry(req, *e, CacheStatus::Hit, false, 1005);
+  EntryAnswer a = answer_from_entry(req, *e, CacheStatus::Hit, false, at(1005));
   CHECK(a.status == 404);
   CHECK(a.has_body);
 }
@@ -111,13 +115,13 @@ TEST_CASE("only a 200 becomes a local 304; a stored 404 is answered as it is") {
 TEST_CASE("Age is on answers from storage, not on what the origin made for this request") {
   EntryRef e = document().make();
   ParsedRequest req("GET /doc HTTP/1.1\r\nHost: a\r\n");
-  CHECK(answer_from_entry(req, *e, CacheStatus::Hit, false, 1005).age == 5);
-  CHECK(answer_from_entry(req, *e, CacheStatus::Stale, false, 1070).age == 70);
-  CHECK(answer_from_entry(req, *e, CacheStatus::Miss, false, 1000).age == -1);
-  CHECK(answer_from_entry(req, *e, CacheStatus::Revalidated, false, 1000).age == -1);
+  CHECK(answer_from_entry(req, *e, CacheStatus::Hit, false, at(1005)).age == 5);
+  CHECK(answer_from_entry(req, *e, CacheStatus::Stale, false, at(1070)).age == 70);
+  CHECK(answer_from_entry(req, *e, CacheStatus::Miss, false, at(1000)).age == -1);
+  CHECK(answer_from_entry(req, *e, CacheStatus::Revalidated, false, at(1000)).age == -1);
   // Fetched for this request, but the upstream's answer said how old it already was.
   StoredEntry aged = document();
   aged.age_value = 30;
   EntryRef a = aged.make();
-  CHECK(answer_from_entry(req, *a, CacheStatus::Miss, true, 1000).age == 30);
+  CHECK(answer_from_entry(req, *a, CacheStatus::Miss, true, at(1000)).age == 30);
 }

@@ -10,6 +10,10 @@
 
 #include "parsed_message.h"
 #include "stored_entry.h"
+#include "unit/wall_time.h"
+
+using etagd::testing::at;
+using namespace std::chrono_literals;
 
 using etagd::cache::EntryRef;
 using etagd::config::CacheMode;
@@ -65,14 +69,14 @@ TEST_CASE("a request uses the cache only for GET and HEAD without content, as it
 
 TEST_CASE("pass-through and validate requests plan without a lookup") {
   ParsedRequest get(kGet);
-  Plan bypass = decide(get, rule(CacheMode::Bypass), nullptr, 1000);
+  Plan bypass = decide(get, rule(CacheMode::Bypass), nullptr, at(1000));
   CHECK(bypass.kind == Plan::Kind::Forward);
   CHECK(bypass.status == CacheStatus::Bypass);
-  Plan validate = decide(get, rule(CacheMode::Validate), nullptr, 1000);
+  Plan validate = decide(get, rule(CacheMode::Validate), nullptr, at(1000));
   CHECK(validate.kind == Plan::Kind::Validate);
   CHECK(validate.status == CacheStatus::Miss);
   ParsedRequest post("POST /doc HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n");
-  CHECK(decide(post, rule(CacheMode::Store), nullptr, 1000).kind == Plan::Kind::Forward);
+  CHECK(decide(post, rule(CacheMode::Store), nullptr, at(1000)).kind == Plan::Kind::Forward);
 }
 
 TEST_CASE("a stored request plans by what the cache holds and how old it is") {
@@ -122,7 +126,7 @@ TEST_CASE("a stored request plans by what the cache holds and how old it is") {
     CAPTURE(c.what);
     EntryRef entry = c.stored ? c.stored->make() : EntryRef();
     Lookup lookup{entry.get(), c.forced_stale};
-    Plan plan = decide(get, rule(CacheMode::Store), &lookup, c.now);
+    Plan plan = decide(get, rule(CacheMode::Store), &lookup, at(c.now));
     CHECK(plan.kind == c.kind);
     CHECK(plan.status == c.status);
   }

@@ -35,7 +35,7 @@ struct Cache {
   void put(std::string_view host, std::string_view target, Scheme scheme = Scheme::Http) {
     etagd::cache::ResponseToStore r;
     r.header_block = "ETag: \"x\"\r\n";
-    r.freshness.lifetime = 60;
+    r.freshness.lifetime = std::chrono::seconds(60);
     r.body = "body";
     REQUIRE(store.insert(etagd::cache::CacheEntry::make(
         etagd::cache::make_url_key(host, target, scheme), std::move(r))));

@@ -11,6 +11,10 @@
 #include "http/cache_control.h"
 #include "parsed_message.h"
 #include "proxy/decide.h"
+#include "unit/wall_time.h"
+
+using etagd::testing::at;
+using namespace std::chrono_literals;
 
 using etagd::cache::CacheEntry;
 using etagd::cache::EntryRef;
@@ -68,8 +72,8 @@ EntryRef partial(std::vector<std::pair<uint64_t, uint64_t>> ranges, std::string 
   r.header_block = "ETag: " + etag + "\r\n";
   r.etag = etag;
   r.etag_from_upstream = true;
-  r.freshness.request_time = r.freshness.response_time = r.freshness.date_value = 1000;
-  r.freshness.lifetime = 60;
+  r.freshness.request_time = r.freshness.response_time = r.freshness.date_value = at(1000);
+  r.freshness.lifetime = 60s;
   etagd::cache::put_parts(std::move(c), r);
   return CacheEntry::make("example.com/doc", std::move(r));
 }
@@ -78,7 +82,7 @@ Plan decide_with(const std::string& request, const EntryRef& entry, int64_t now 
   ParsedRequest req(request);
   Lookup lookup;
   lookup.entry = entry.get();
-  return decide(req, forwarding(), &lookup, now);
+  return decide(req, forwarding(), &lookup, at(now));
 }
 
 }  // namespace

@@ -6,8 +6,12 @@
 #include <string>
 
 #include "cache/cache_entry.h"
+#include "unit/wall_time.h"
 
 namespace etagd::proxy::testing {
+
+using etagd::testing::at;
+using namespace std::chrono_literals;
 
 struct StoredEntry {
   int status = 200;
@@ -34,13 +38,13 @@ struct StoredEntry {
     r.etag_from_upstream = etag_from_upstream;
     r.shared_explicitly = shared_explicitly;
     r.last_modified = last_modified;
-    r.freshness.request_time = 1000;
-    r.freshness.response_time = 1000;
-    r.freshness.date_value = date_value;
-    r.freshness.age_value = age_value;
-    r.freshness.lifetime = lifetime;
-    r.freshness.stale_while_revalidate = stale_while_revalidate;
-    r.freshness.stale_if_error = stale_if_error;
+    r.freshness.request_time = at(1000);
+    r.freshness.response_time = at(1000);
+    r.freshness.date_value = at(date_value);
+    r.freshness.age_value = std::chrono::seconds(age_value);
+    r.freshness.lifetime = std::chrono::seconds(lifetime);
+    r.freshness.stale_while_revalidate = std::chrono::seconds(stale_while_revalidate);
+    r.freshness.stale_if_error = std::chrono::seconds(stale_if_error);
     r.freshness.must_revalidate = must_revalidate;
     r.freshness.no_cache = no_cache;
     r.body = body;
