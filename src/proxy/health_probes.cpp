@@ -39,28 +39,23 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 
 }  // namespace
 
-bool probe_server(const UpstreamServer& server, const config::HealthCheckConfig& check,
-                  std::string& why) {
+base::Status probe_server(const UpstreamServer& server, const config::HealthCheckConfig& check) {
   const Clock::time_point deadline = Clock::now() + check.timeout;
   base::UniqueFd fd(::socket(server.address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd.valid()) {
-    why = std::strerror(errno);
-    return false;
+    return base::Status::error(std::strerror(errno));
   }
   if (::connect(fd.get(), server.address.get(), server.address.length) != 0 &&
       errno != EINPROGRESS) {
-    why = std::string("connect: ") + std::strerror(errno);
-    return false;
+    return base::Status::error(std::string("connect: ") + std::strerror(errno));
   }
   if (!wait_for(fd.get(), POLLOUT, deadline)) {
-    why = "connect timed out";
-    return false;
+    return base::Status::error("connect timed out");
   }
   int err = 0;
   socklen_t len = sizeof err;
   if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
-    why = std::string("connect: ") + std::strerror(err != 0 ? err : errno);
-    return false;
+    return base::Status::error(std::string("connect: ") + std::strerror(err != 0 ? err : errno));
   }
   std::string request = "GET " + server.base_path + check.path + " HTTP/1.1\r\nHost: " +
                         server.authority +
@@ -72,20 +67,17 @@ bool probe_server(const UpstreamServer& server, const config::HealthCheckConfig&
       sent += static_cast<size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
       if (!wait_for(fd.get(), POLLOUT, deadline)) {
-        why = "send timed out";
-        return false;
+        return base::Status::error("send timed out");
       }
     } else {
-      why = std::string("send: ") + std::strerror(errno);
-      return false;
+      return base::Status::error(std::string("send: ") + std::strerror(errno));
     }
   }
   // The status line is all a probe needs: "HTTP/1.1 200 ...".
   std::string got;
   while (got.find("\r\n") == std::string::npos && got.size() < 256) {
     if (!wait_for(fd.get(), POLLIN, deadline)) {
-      why = "no answer within the timeout";
-      return false;
+      return base::Status::error("no answer within the timeout");
     }
     char buf[256];
     ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
@@ -94,20 +86,17 @@ bool probe_server(const UpstreamServer& server, const config::HealthCheckConfig&
     } else if (n == 0) {
       break;
     } else if (errno != EAGAIN && errno != EINTR) {
-      why = std::string("recv: ") + std::strerror(errno);
-      return false;
+      return base::Status::error(std::string("recv: ") + std::strerror(errno));
     }
   }
   if (got.size() < 12 || got.compare(0, 7, "HTTP/1.") != 0 || got[8] != ' ') {
-    why = "no HTTP status line";
-    return false;
+    return base::Status::error("no HTTP status line");
   }
   char klass = got[9];
   if (klass != '2' && klass != '3') {
-    why = "answered " + got.substr(9, 3);
-    return false;
+    return base::Status::error("answered " + got.substr(9, 3));
   }
-  return true;
+  return base::Status::ok();
 }
 
 void HealthProbes::serve_waiters(const RunningConfig& rc) {
@@ -154,12 +143,12 @@ void HealthProbes::run() {
     }
     auto round_start = Clock::now();
     for (const RunningServer& s : rc->servers) {
-      std::string why;
-      bool passed = probe_server(*s.server, check, why);
-      int change = record_probe(*s.server, check, passed, streaks_[s.server], health_clock_ms());
+      base::Status probe = probe_server(*s.server, check);
+      int change = record_probe(*s.server, check, probe.is_ok(), streaks_[s.server],
+                                health_clock_ms());
       if (change < 0) {
         spdlog::warn("upstream {}: down, {} health checks in a row failed (last: {})",
-                     s.server->url, check.fails, why);
+                     s.server->url, check.fails, probe.message());
       } else if (change > 0) {
         spdlog::info("upstream {}: up again, {} health checks in a row passed", s.server->url,
                      check.passes);

@@ -24,6 +24,7 @@
 #include <string>
 #include <thread>
 
+#include "base/status.h"
 #include "config/config.h"
 #include "proxy/running_config.h"
 #include "proxy/upstream_server.h"
@@ -55,8 +56,8 @@ class HealthProbes {
   std::thread thread_;
 };
 
-// One probe: true on a 2xx/3xx status line within `timeout`; `why` says what went wrong.
-bool probe_server(const UpstreamServer& server, const config::HealthCheckConfig& check,
-                  std::string& why);
+// One probe: ok on a 2xx/3xx status line within `timeout`, else an error saying what went
+// wrong (for the log line that takes the server down).
+base::Status probe_server(const UpstreamServer& server, const config::HealthCheckConfig& check);
 
 }  // namespace etagd::proxy
