@@ -146,6 +146,12 @@ JsonWriter& JsonWriter::value(bool b) {
   return *this;
 }
 
+JsonWriter& JsonWriter::encoded(std::string_view json) {
+  before_value();
+  append(out_, json);
+  return *this;
+}
+
 JsonWriter& JsonWriter::null() {
   before_value();
   append(out_, "null");

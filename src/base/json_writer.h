@@ -36,6 +36,8 @@ class JsonWriter {
   JsonWriter& value(unsigned n) { return value(static_cast<uint64_t>(n)); }
   JsonWriter& value(bool b);
   JsonWriter& null();
+  // A value another JsonWriter wrote (without `pretty`), inserted as it is.
+  JsonWriter& encoded(std::string_view json);
 
   // The document so far (with a final newline when pretty).
   std::string str() const;

@@ -218,7 +218,9 @@ struct FleetConfig {
 // A setting whose value in the file differs from the running one until etagd restarts.
 struct PendingRestart {
   std::string key;         // its path: "listen", "cache.max_memory"
-  std::string file_value;  // as /config writes it: "[\"127.0.0.1:8081\"]", "128MiB"
+  // The file's value as JSON, as /config writes the running one: ["127.0.0.1:8081"], 4,
+  // "128MiB", "on" (a block switched on).
+  std::string file_json;
 };
 
 struct Config {

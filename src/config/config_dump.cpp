@@ -52,9 +52,9 @@ std::string dump_config(const Config& c) {
   w.begin_object();
   w.key("source").value(c.source_path);
   // What the file says and the process cannot apply until it restarts; the values above are
-  // the ones running.
+  // the ones running. Each value is written as its key's running value is, not as a string.
   w.key("pending_restart").begin_object();
-  for (const PendingRestart& p : c.pending_restart) w.key(p.key).value(p.file_value);
+  for (const PendingRestart& p : c.pending_restart) w.key(p.key).encoded(p.file_json);
   w.end_object();
   for (const SettingsBlock& b : settings_blocks()) {
     if (b.name.empty()) {

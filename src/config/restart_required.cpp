@@ -20,7 +20,7 @@ void keep_running_settings(const Config& running, Config& loaded) {
       if (was_on != is_on) {
         if (b.switch_apply == Apply::Restart) {
           // The block stays whole as it runs.
-          pending.push_back({std::string(b.name), is_on ? "on" : "off"});
+          pending.push_back({std::string(b.name), is_on ? R"("on")" : R"("off")"});
           (*b.enabled)(loaded) = was_on;
           for (const Setting<Config>& s : b.settings) s.copy(loaded, running);
         }
@@ -30,7 +30,7 @@ void keep_running_settings(const Config& running, Config& loaded) {
     }
     for (const Setting<Config>& s : b.settings) {
       if (s.apply == Apply::Restart && !s.same(running, loaded)) {
-        pending.push_back({b.path_of(s.name), value_text(s, loaded)});
+        pending.push_back({b.path_of(s.name), value_json(s, loaded)});
         s.copy(loaded, running);
       }
     }

@@ -208,12 +208,18 @@ Setting<Target> custom(std::string_view name, std::string type, Apply apply, std
   return row<Target>(name, std::move(type), apply, doc, place, show, std::move(read));
 }
 
+// The value a row holds in `target` as compact JSON: "\"10s\"", "[\"127.0.0.1:8081\"]", "4".
+template <typename Target>
+std::string value_json(const Setting<Target>& s, const Target& target) {
+  base::JsonWriter w;
+  s.write(w, target);
+  return w.str();
+}
+
 // The value a row holds in `target`, as one line of text: "10s", "X-Cache", "[]", "off".
 template <typename Target>
 std::string value_text(const Setting<Target>& s, const Target& target) {
-  base::JsonWriter w;
-  s.write(w, target);
-  std::string json = w.str();
+  std::string json = value_json(s, target);
   if (json.size() >= 2 && json.front() == '"' && json.back() == '"' &&
       json.find('"', 1) == json.size() - 1 && json.find('\\') == std::string::npos) {
     return json.substr(1, json.size() - 2);

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/child_process.h"
 #include "support/etagd_process.h"
 #include "support/eventually.h"
 #include "support/free_port.h"
@@ -14,6 +15,7 @@
 #include "support/http_client.h"
 #include "support/origin_scripts.h"
 #include "support/scripted_origin.h"
+#include "support/temp_dir.h"
 
 using namespace etagd::testing;
 using namespace std::chrono_literals;
@@ -33,6 +35,22 @@ struct AdminSetup {
     return yaml;
   }
 };
+
+// `pending_restart[key]` of a /config answer as Python's json module reads it, written back
+// compactly: "" unless the answer is JSON, and a string value comes back quoted once.
+std::string pending_value(const std::string& config_json, const std::string& key) {
+  TempDir dir;
+  auto path = dir.write("config.json", config_json);
+  ProcessResult r = run_process(
+      {"/usr/bin/python3", "-c",
+       "import json, sys\n"
+       "pending = json.load(open(sys.argv[1]))['pending_restart']\n"
+       "print(json.dumps(pending[sys.argv[2]], separators=(',', ':')))\n",
+       path.string(), key});
+  INFO(r.output);
+  REQUIRE(r.exit.success());
+  return r.output.substr(0, r.output.find('\n'));
+}
 
 std::string scrape(uint16_t admin_port) {
   HttpResponse r = http_get(admin_port, "/metrics");
@@ -146,7 +164,7 @@ TEST_CASE("GET /config shows the effective configuration, rules included") {
   CHECK(r.body.find(std::to_string(s.origin.port())) != std::string::npos);
 }
 
-TEST_CASE("after a reload /config shows the address still bound and marks the new one pending") {
+TEST_CASE("after a reload /config shows what runs, and what waits for a restart as JSON values") {
   AdminSetup s;
   EtagdProcess etagd(s.config(), s.port);
   etagd.wait_ready();
@@ -155,15 +173,18 @@ TEST_CASE("after a reload /config shows the address still bound and marks the ne
   std::string other = "127.0.0.1:" + std::to_string(free_port());
   std::string moved = s.config();
   moved.replace(moved.find(bound), bound.size(), other);
-
-  etagd.rewrite_config(moved + "log: { level: debug }\n");
+  moved.replace(moved.find("workers: 2"), 10, "workers: 3");
+  etagd.rewrite_config(moved + "log: { level: debug }\ncache: { max_memory: 32MiB }\n");
   etagd.signal(SIGHUP);
   REQUIRE(etagd.wait_for_log("listen: changed (restart etagd to apply)", 3000ms));
   REQUIRE(etagd.wait_for_log("configuration reloaded", 3000ms));
   HttpResponse r = http_get(s.admin_port, "/config");
   REQUIRE(r.status == 200);
   CHECK(r.body.find("\"" + bound + "\"") != std::string::npos);
-  CHECK(r.body.find("\"listen\": \"[\\\"" + other + "\\\"]\"") != std::string::npos);
+  // Each waiting value is the JSON value the running one is written as, not a string of it.
+  CHECK(pending_value(r.body, "listen") == "[\"" + other + "\"]");
+  CHECK(pending_value(r.body, "workers") == "3");
+  CHECK(pending_value(r.body, "cache.max_memory") == "\"32MiB\"");
   CHECK(r.body.find("\"level\": \"debug\"") != std::string::npos);  // what reloads, applies
   CHECK(http_get(s.port, "/still-here").status == 200);
 

@@ -36,6 +36,14 @@ TEST_CASE("a pretty JSON document indents nested containers by two spaces") {
         "}\n");
 }
 
+TEST_CASE("a value another writer encoded goes in as it is, with the commas around it") {
+  JsonWriter inner;
+  inner.begin_array().value("127.0.0.1:8081").end_array();
+  JsonWriter w;
+  w.begin_object().key("a").encoded(inner.str()).key("b").encoded("4").end_object();
+  CHECK(w.str() == R"({"a":["127.0.0.1:8081"],"b":4})");
+}
+
 TEST_CASE("JSON strings escape what RFC 8259 requires and keys are escaped too") {
   JsonWriter w;
   w.begin_object().key("a\"b").value(std::string_view("\\\b\f\x1b", 4)).end_object();
