@@ -280,7 +280,7 @@ TEST_CASE("a response the origin marks public is shared even with a Cookie") {
   CHECK(cache_status(etagd.get("/api/news", {{"Cookie", "session=2"}})) == "HIT");
 }
 
-TEST_CASE("key_cookies keys on the named cookies only; tracking cookies share the entry") {
+TEST_CASE("key_cookies keys on the named cookies only, tracking cookies share the entry") {
   ScriptedOrigin origin;
   origin.route("/api/me", [](const OriginRequest& req, OriginReply& reply) {
     reply.reply(200, {{"Cache-Control", "max-age=60"}}, "seen " + req.headers.get("Cookie"));

@@ -114,7 +114,7 @@ TEST_CASE("each representation has its own strong ETag and If-None-Match answers
   CHECK(f.origin.request_count("/api/items") == 1);
 }
 
-TEST_CASE("Accept-Encoding weights choose the representation; ties go to the configured order") {
+TEST_CASE("Accept-Encoding weights choose the representation, ties go to the configured order") {
   Stored f;
   f.etagd.get("/api/items");
   struct Case {

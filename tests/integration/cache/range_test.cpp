@@ -102,7 +102,7 @@ TEST_CASE("If-Range: a matching ETag or date gets the range, anything else the w
   CHECK(f.etagd.get("/doc", {{"Range", "bytes=0-9"}, {"If-Range", "W/" + etag}}).status == 200);
 }
 
-TEST_CASE("an unsatisfiable range is answered 416 with the length; a malformed one is ignored") {
+TEST_CASE("an unsatisfiable range is answered 416 with the length, a malformed one is ignored") {
   RangeFixture f;
   f.etagd.get("/doc");
   HttpResponse r = f.etagd.get("/doc", {{"Range", "bytes=2000-"}});

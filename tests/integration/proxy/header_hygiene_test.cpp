@@ -120,7 +120,7 @@ TEST_CASE("X-Forwarded-For names the client, X-Forwarded-Proto says http, Via na
   CHECK(seen.headers.all("Via") == std::vector<std::string>{"1.1 etagd"});
 }
 
-TEST_CASE("an untrusted client's X-Forwarded-* are not believed; Via keeps every hop") {
+TEST_CASE("an untrusted client's X-Forwarded-* are not believed, Via keeps every hop") {
   // Without trusted_proxies nobody speaks for anybody: a client cannot forge its address,
   // claim TLS, or name another host to the API behind.
   ScriptedOrigin origin;

@@ -79,7 +79,7 @@ TEST_CASE("one request at a time goes to the first server: the fewest in flight,
   CHECK(second.request_count() == 0);
 }
 
-TEST_CASE("a busy primary makes requests wait; the backup is not used while a primary is up") {
+TEST_CASE("a busy primary makes requests wait, the backup is not used while a primary is up") {
   ScriptedOrigin primary;
   ScriptedOrigin backup;
   for (ScriptedOrigin* o : {&primary, &backup}) {

@@ -97,7 +97,7 @@ TEST_CASE("a PUT over https drops the http entry of the URL too") {
   CHECK(s.over_https("/v") == "MISS");
 }
 
-TEST_CASE("an admin purge of an https URL leaves the http entry; a host and path purge both") {
+TEST_CASE("an admin purge of an https URL leaves the http entry, a host and path purge both") {
   TwoSchemes s;
   s.over_http("/p");
   s.over_https("/p");

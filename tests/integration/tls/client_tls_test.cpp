@@ -71,7 +71,7 @@ TEST_CASE("a TLS listener speaks TLS 1.3 with ALPN http/1.1 and tells the origin
   CHECK(client.get("/y").status == 200);
 }
 
-TEST_CASE("SNI chooses the certificate; no name or an unknown one gets the first") {
+TEST_CASE("SNI chooses the certificate, no name or an unknown one gets the first") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
   EtagdProcess etagd(
@@ -216,7 +216,7 @@ TEST_CASE("SIGHUP picks up a renewed certificate with zero failed requests under
   CHECK(TlsClient(port, trusting("localhost")).peer_common_name() == "localhost renewed");
 }
 
-TEST_CASE("a broken certificate pair on SIGHUP is a config error with file:line; the old one stays") {
+TEST_CASE("a broken certificate pair on SIGHUP is a config error with file:line, the old one stays") {
   ScriptedOrigin origin;
   uint16_t port = free_port();
   EtagdProcess etagd(tls_config(port, origin.port(), {shared_pki().good()}), port);

@@ -42,7 +42,7 @@ TEST_CASE("the compress block of the documentation is read as written") {
   CHECK(p.level(ContentCoding::Gzip) == 6);
 }
 
-TEST_CASE("compress is off unless configured; on and a partial block take the documented values") {
+TEST_CASE("compress is off unless configured, on and a partial block take the documented values") {
   LoadResult none = load_with_minimal("");
   REQUIRE(none.ok());
   CHECK_FALSE(none.config->rules.defaults().compress.enabled);

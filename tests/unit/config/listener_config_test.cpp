@@ -91,7 +91,7 @@ TEST_CASE("the dump writes a plain listener as its address and one with options 
   CHECK(listen.same(*c, *again));
 }
 
-TEST_CASE("switching http2 on a listener needs a restart; the form it is written in does not") {
+TEST_CASE("switching http2 on a listener needs a restart, the form it is written in does not") {
   auto running = must_load("listen: [127.0.0.1:8080]\nupstream: http://a\n");
   auto check = [&](const std::string& listen) {
     auto loaded = must_load("listen: " + listen + "\nupstream: http://a\n");

@@ -80,7 +80,7 @@ TEST_CASE("another server's name inside a block or a rule is named from there") 
                    "'match.host'? (nginx's server_name;");
 }
 
-TEST_CASE("a value ending in ';', as nginx's directives do, gets a hint to remove it") {
+TEST_CASE("a value ending in a semicolon, as nginx's directives do, gets a hint to remove it") {
   require_error(load("listen: 8080;\nupstream: http://127.0.0.1:9000\n"),
                 "test.yaml:1:9: error: listen: '8080;' is not a host name or IP address; remove "
                 "the ';' at the end: a YAML value ends with its line (nginx's directives end "

@@ -31,7 +31,7 @@ TEST_CASE("an https URL is accepted, defaults to port 443, and verifies by defau
   CHECK(other_port->upstream.base_path == "/v2");
 }
 
-TEST_CASE("upstream.servers may mix http and https servers; each knows its scheme and port") {
+TEST_CASE("upstream.servers may mix http and https servers, each knows its scheme and port") {
   auto c = must_load(std::string(kListen) +
                      "upstream: { servers: [https://a.example, \"http://b.example:8080\"] }\n");
   REQUIRE(c->upstream.servers.size() == 2);

@@ -577,7 +577,7 @@ TEST_CASE("upstream.servers: each server checked, url and servers not both, one 
       "upstream.servers[0]: 'ftp://b' is not an http:// or https:// URL");
 }
 
-TEST_CASE("upstream.servers reads url, weight and backup; the first server names the upstream") {
+TEST_CASE("upstream.servers reads url, weight and backup, the first server names the upstream") {
   LoadResult r = test::load(
       "listen: 127.0.0.1:1\nupstream:\n  servers:\n    - { url: http://10.0.0.7:9000/v1, weight: 2 }\n"
       "    - http://10.0.0.8\n    - { url: \"http://[::1]:9001\", backup: true }\n");

@@ -38,7 +38,7 @@ TEST_CASE("RFC 8941 §3.2: a string and a byte sequence member parse") {
   CHECK(d[1].type == Type::ByteSequence);
 }
 
-TEST_CASE("RFC 8941 §3.2: a member without a value is the Boolean true; parameters are dropped") {
+TEST_CASE("RFC 8941 §3.2: a member without a value is the Boolean true, parameters are dropped") {
   auto d = parse_ok("a=?0, b, c; foo=bar");
   REQUIRE(d.size() == 3);
   CHECK(d[0].type == Type::Boolean);

@@ -22,7 +22,7 @@ http::RequestHead parsed(const std::string& text) {
   return r;
 }
 
-TEST_CASE("every refusal status has its own reason label; anything else is other") {
+TEST_CASE("every refusal status has its own reason label, anything else is other") {
   CHECK(kClientErrorReasons[static_cast<size_t>(client_error_reason(400))] == "bad_request");
   CHECK(kClientErrorReasons[static_cast<size_t>(client_error_reason(408))] == "timeout");
   CHECK(kClientErrorReasons[static_cast<size_t>(client_error_reason(413))] == "body_too_large");

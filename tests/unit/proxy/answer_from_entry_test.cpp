@@ -70,7 +70,7 @@ TEST_CASE("RFC 9110 6.6.1: a hit and a local 304 carry the stored Date, not the 
   }
 }
 
-TEST_CASE("If-None-Match wins over If-Modified-Since; If-Modified-Since alone compares dates") {
+TEST_CASE("If-None-Match wins over If-Modified-Since, If-Modified-Since alone compares dates") {
   EntryRef e = document().make();
   struct Case {
     const char* fields;
@@ -102,7 +102,7 @@ TEST_CASE("a HEAD answer announces the body without carrying it") {
   CHECK_FALSE(a.has_body);
 }
 
-TEST_CASE("only a 200 becomes a local 304; a stored 404 is answered as it is") {
+TEST_CASE("only a 200 becomes a local 304, a stored 404 is answered as it is") {
   StoredEntry missing = document();
   missing.status = 404;
   EntryRef e = missing.make();

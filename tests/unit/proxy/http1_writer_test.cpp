@@ -43,7 +43,7 @@ TEST_CASE("a head carries status, Date, fields, Age, cache status and its framin
         "X-Cache: HIT\r\nContent-Length: 5\r\n\r\n");
 }
 
-TEST_CASE("HTTP/1.0 clients are told keep-alive explicitly; a closing answer says close") {
+TEST_CASE("HTTP/1.0 clients are told keep-alive explicitly, a closing answer says close") {
   Http1Head h = base_head();
   h.version_minor = 0;
   h.framing = BodyFraming::None;

@@ -39,7 +39,7 @@ TEST_CASE("an HTTP/2 request's :authority becomes the Host an HTTP/1.1 upstream 
   CHECK_FALSE(head.has_body());
 }
 
-TEST_CASE("a Host field that names the :authority is kept; one naming another is refused") {
+TEST_CASE("a Host field that names the :authority is kept, one naming another is refused") {
   Http2RequestFields same = get("/x", "api.example");
   same.add("host", "API.example");
   http::RequestHead head;

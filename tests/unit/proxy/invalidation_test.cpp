@@ -100,7 +100,7 @@ TEST_CASE("a Location on another host or scheme-relative drops nothing here") {
   CHECK(c.has("api.example", "/items/2"));
 }
 
-TEST_CASE("$parent and $path drop segment-wise; a literal prefix drops byte-wise") {
+TEST_CASE("$parent and $path drop segment-wise, a literal prefix drops byte-wise") {
   Cache c;
   for (const char* t : {"/api/users", "/api/users/2", "/api/users?page=2", "/api/usersettings",
                         "/uploads/a", "/uploadsX"}) {

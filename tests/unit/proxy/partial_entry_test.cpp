@@ -87,7 +87,7 @@ Plan decide_with(const std::string& request, const EntryRef& entry, int64_t now 
 
 }  // namespace
 
-TEST_CASE("range: forward sends one valid Range of a GET to the origin; anything else is whole") {
+TEST_CASE("range: forward sends one valid Range of a GET to the origin, anything else is whole") {
   CHECK(forwards_range(ParsedRequest(get_with("Range: bytes=0-9\r\n")), forwarding()));
   CHECK(forwards_range(ParsedRequest(get_with("Range: bytes=-500\r\n")), forwarding()));
   CHECK_FALSE(forwards_range(ParsedRequest(get_with("Range: bytes=0-9\r\n")), RuleActions{}));
@@ -101,7 +101,7 @@ TEST_CASE("range: forward sends one valid Range of a GET to the origin; anything
       forwarding()));
 }
 
-TEST_CASE("a partial entry answers a fresh Range request it holds; otherwise the range is fetched") {
+TEST_CASE("a partial entry answers a fresh Range request it holds, otherwise the range is fetched") {
   EntryRef p = partial({{0, 49}});
   CHECK(decide_with(get_with("Range: bytes=10-19\r\n"), p).kind == Plan::Kind::ServeHit);
   CHECK(decide_with(get_with("Range: bytes=10-19\r\n"), p).status == CacheStatus::Hit);

@@ -71,7 +71,7 @@ TEST_CASE("an unstorable 200 is still buffered to hash it for a content ETag") {
   CHECK_FALSE(v.store);
 }
 
-TEST_CASE("a stored 404 is buffered but not hashed; an unstorable one streams") {
+TEST_CASE("a stored 404 is buffered but not hashed, an unstorable one streams") {
   HeadPlan stored = plan(fetch(), "HTTP/1.1 404 Not Found\r\nCache-Control: max-age=60\r\n"
                                   "Content-Length: 3\r\n");
   CHECK(stored.action == Action::Buffer);
@@ -107,7 +107,7 @@ TEST_CASE("a 5xx gives way to a stale entry only when stale-if-error allows it (
   CHECK(plan(with_stale, "HTTP/1.1 404 Not Found\r\nContent-Length: 1\r\n").action != Action::ServeStale);
 }
 
-TEST_CASE("a background refresh keeps only a 200 or a 304; everything else is dropped") {
+TEST_CASE("a background refresh keeps only a 200 or a 304, everything else is dropped") {
   HeadContext background = fetch();
   background.purpose = Purpose::Revalidate;
   background.background = true;

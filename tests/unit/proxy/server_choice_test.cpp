@@ -54,7 +54,7 @@ TEST_CASE("weights share the load in proportion: weight 2 takes two of every thr
   CHECK(taken["http://b:9000"] == 100);
 }
 
-TEST_CASE("a server at max_connections is passed over; all of them busy means wait") {
+TEST_CASE("a server at max_connections is passed over, all of them busy means wait") {
   std::vector<RunningServer> s = {server("a"), server("b")};
   s[0].server->in_flight = 4;
   CHECK(chosen(s, 4) == "b");
@@ -72,7 +72,7 @@ TEST_CASE("backups are used only when no primary can be used, not when primaries
   CHECK(chosen({server("a")}, 0, nullptr) == "a");
 }
 
-TEST_CASE("a server down by its health checks or ejected is not usable; the backup takes over") {
+TEST_CASE("a server down by its health checks or ejected is not usable, the backup takes over") {
   std::vector<RunningServer> s = {server("a"), server("b"), server("c", 1, true)};
   s[0].server->probe_up = false;
   CHECK(chosen(s) == "b");

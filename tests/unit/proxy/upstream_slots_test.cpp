@@ -102,7 +102,7 @@ TEST_CASE("a newcomer does not overtake a queued request") {
   CHECK(slots.enqueue(one, ChoiceContext{2}, 10, waiter(2), granted) == Admission::Queued);
 }
 
-TEST_CASE("a withdrawn waiter is never granted; withdrawing after the grant says so") {
+TEST_CASE("a withdrawn waiter is never granted, withdrawing after the grant says so") {
   UpstreamSlots slots;
   auto one = servers(1);
   std::shared_ptr<UpstreamServer> granted;
