@@ -94,7 +94,9 @@ Plan decide(const http::RequestHead& request, const config::RuleActions& rule,
     return {Plan::Kind::FetchRange, ops::CacheStatus::Miss};
   }
   if (!lookup->forced_stale) {
-    if (entry->is_fresh(now)) return {Plan::Kind::ServeHit, ops::CacheStatus::Hit};
+    if (entry->is_fresh(now) || lookup->answers_collapsed_request) {
+      return {Plan::Kind::ServeHit, ops::CacheStatus::Hit};
+    }
     if (entry->usable_while_revalidating(now)) {
       return {Plan::Kind::ServeStale, ops::CacheStatus::Stale};
     }

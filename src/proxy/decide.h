@@ -51,6 +51,13 @@ struct Lookup {
   // The entry must be revalidated before use whatever its freshness: stored before the cache
   // was marked stale, or a fleet invalidation may have been missed (fleet/hit_gate.h).
   bool forced_stale = false;
+  // The entry arrived while this request waited for another's fetch of its key: it is the
+  // origin's answer to the collapsed requests, used even when RFC 9111 §4.2.3 counts it stale
+  // on arrival (a slow origin and a short max-age), as the leader's own client is answered
+  // with it. RFC 9111 §4 mentions collapsed requests only in passing; the HTTP WG chairs'
+  // reading, which Squid follows, is that such a response answers those requests rather
+  // than being a cache hit to check again. forced_stale still wins.
+  bool answers_collapsed_request = false;
 };
 
 struct Plan {

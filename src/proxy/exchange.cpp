@@ -185,6 +185,10 @@ void Exchange::decide_and_act() {
     // Not even as a stale stand-in for an error: for this request it is not there.
     if (found && !may_reuse_for(request_, *actions_, *found)) found.reset();
     lookup.entry = found.get();
+    // Stored since this request began to wait: the leader's response to the collapsed
+    // requests, or one as recent.
+    lookup.answers_collapsed_request =
+        waited_ && found && found->freshness().response_time >= wait_started_;
     // An entry a missed fleet invalidation may have hit is revalidated, never served as is.
     lookup.forced_stale = r.forced_stale || (found && !gate.allows(*found, now_s));
   }
@@ -240,6 +244,7 @@ void Exchange::coalesce_then_fetch(Purpose purpose) {
       waiter_id_ = id;
       if (!waited_) worker_.metrics().record_coalesced_wait();
       waited_ = true;
+      wait_started_ = now();
       wait_for_leader();
       return;
     }

@@ -200,6 +200,7 @@ class Exchange final : public UpstreamObserver {
   uint64_t waiter_id_ = 0;     // non-zero while waiting for another exchange's fetch
   bool coalesced_ = false;     // waited and was served nothing: go upstream, never wait again
   bool waited_ = false;        // waited for another request's fetch (HIT-COALESCED, counted once)
+  base::WallSeconds wait_started_{};  // when it last began to wait for a leader
   int regroups_ = 0;           // leaders that gave up on us; bounded so waits are bounded
   std::unique_ptr<base::Timer> wait_timer_;
 

@@ -264,4 +264,42 @@ TEST_CASE("concurrent requests for a stale entry make one revalidation") {
   CHECK(hot.not_modified_count() == 1);
 }
 
+TEST_CASE("a rule ttl shorter than the origin's response time still lets waiters share the fetch") {
+  // The ttl is etagd's own policy and counts from the response's arrival, as Varnish's
+  // beresp.ttl and nginx's proxy_cache_valid do: the 2 s the origin took are not held against it.
+  ScriptedOrigin origin;
+  origin.route("/api/hot", script::delayed(2000ms, script::respond(200, {}, "slow answer")));
+  CachingEtagd etagd(origin, {.cache = "coalesce_timeout: 5s",
+                              .rules = {"{ match: { prefix: /api/ }, ttl: 1s }"}});
+
+  std::vector<Outcome> outcomes = concurrent_gets(etagd.port(), 3, no_headers);
+
+  CHECK(origin.request_count("/api/hot") == 1);
+  for (const Outcome& o : outcomes) {
+    CHECK(o.error == "");
+    CHECK(o.body == "slow answer");
+  }
+}
+
+TEST_CASE("waiters are answered with the response fetched for them, even if it arrived stale") {
+  // max-age=1 from an origin that takes 2 s: by RFC 9111 §4.2.3 the response is stale when it
+  // arrives. It is still the origin's answer to the collapsed requests, as to the leader's.
+  ScriptedOrigin origin;
+  origin.route("/api/hot", script::delayed(2000ms, script::respond(200, {{"Cache-Control",
+                                                                          "max-age=1"}},
+                                                                  "slow answer")));
+  CachingEtagd etagd(origin, {.cache = "coalesce_timeout: 5s"});
+
+  std::vector<Outcome> outcomes = concurrent_gets(etagd.port(), 3, no_headers);
+
+  CHECK(origin.request_count("/api/hot") == 1);
+  for (const Outcome& o : outcomes) {
+    CHECK(o.error == "");
+    CHECK(o.body == "slow answer");
+  }
+  // A later request is no collapsed one: the stored response is stale for it.
+  etagd.get("/api/hot");
+  CHECK(origin.request_count("/api/hot") == 2);
+}
+
 }  // namespace etagd::testing

@@ -174,3 +174,20 @@ TEST_CASE("a request with credentials is answered only from an entry keyed on th
     CHECK(may_reuse_for(req, actions, *entry) == c.reusable);
   }
 }
+
+TEST_CASE("a waiter is answered with the response fetched while it waited, even if stale") {
+  StoredEntry arrived_stale;  // max-age=1 from an origin that took 2 s
+  arrived_stale.lifetime = 1;
+  arrived_stale.age_value = 2;
+  EntryRef entry = arrived_stale.make();
+  ParsedRequest get(kGet);
+  Lookup plain{entry.get(), false};
+  CHECK(decide(get, rule(CacheMode::Store), &plain, at(1000)).kind == Plan::Kind::Fetch);
+  Lookup collapsed{entry.get(), false, true};
+  Plan plan = decide(get, rule(CacheMode::Store), &collapsed, at(1000));
+  CHECK(plan.kind == Plan::Kind::ServeHit);
+  CHECK(plan.status == CacheStatus::Hit);
+  // A possibly missed fleet invalidation still forces a revalidation.
+  Lookup forced{entry.get(), true, true};
+  CHECK(decide(get, rule(CacheMode::Store), &forced, at(1000)).kind == Plan::Kind::Fetch);
+}
