@@ -165,6 +165,7 @@ CacheEntry::CacheEntry(const Layout& layout, std::string_view url_key, ResponseT
   if (r.freshness.no_cache) flags_ |= kNoCache;
   if (r.freshness.heuristic) flags_ |= kHeuristic;
   if (r.shared_explicitly) flags_ |= kSharedExplicitly;
+  if (r.freshness.lifetime_from_arrival) flags_ |= kLifetimeFromArrival;
   g_live_entries.fetch_add(1, std::memory_order_relaxed);
   g_live_bytes.fetch_add(charge(), std::memory_order_relaxed);
 }
@@ -330,6 +331,7 @@ Freshness CacheEntry::freshness() const {
   f.must_revalidate = (flags_ & kMustRevalidate) != 0;
   f.no_cache = (flags_ & kNoCache) != 0;
   f.heuristic = (flags_ & kHeuristic) != 0;
+  f.lifetime_from_arrival = (flags_ & kLifetimeFromArrival) != 0;
   return f;
 }
 
@@ -374,19 +376,26 @@ std::chrono::seconds CacheEntry::current_age(base::WallSeconds now) const {
   return std::chrono::seconds(corrected_initial_age + std::min(resident_time, int64_t{1} << 40));
 }
 
+std::chrono::seconds CacheEntry::freshness_age(base::WallSeconds now) const {
+  if ((flags_ & kLifetimeFromArrival) == 0) return current_age(now);
+  int64_t now_s = now.time_since_epoch().count();
+  int64_t resident_time = now_s > response_time_ ? now_s - response_time_ : 0;
+  return std::chrono::seconds(int64_t{age_value_} + std::min(resident_time, int64_t{1} << 40));
+}
+
 bool CacheEntry::is_fresh(base::WallSeconds now) const {
-  return (flags_ & kNoCache) == 0 && current_age(now).count() < int64_t{lifetime_};
+  return (flags_ & kNoCache) == 0 && freshness_age(now).count() < int64_t{lifetime_};
 }
 
 bool CacheEntry::usable_on_error(base::WallSeconds now) const {
   // RFC 9111 §4.2.4: no-cache and must-revalidate forbid sending it stale, errors included.
   if ((flags_ & (kMustRevalidate | kNoCache)) != 0) return false;
-  return current_age(now).count() < int64_t{lifetime_} + int64_t{stale_if_error_};
+  return freshness_age(now).count() < int64_t{lifetime_} + int64_t{stale_if_error_};
 }
 
 bool CacheEntry::usable_while_revalidating(base::WallSeconds now) const {
   if ((flags_ & (kMustRevalidate | kNoCache)) != 0) return false;
-  return current_age(now).count() < int64_t{lifetime_} + int64_t{stale_while_revalidate_};
+  return freshness_age(now).count() < int64_t{lifetime_} + int64_t{stale_while_revalidate_};
 }
 
 size_t CacheEntry::charge() const {

@@ -92,6 +92,11 @@ struct Freshness {
   bool must_revalidate = false;  // must-revalidate/proxy-revalidate/s-maxage: never sent stale
   bool no_cache = false;         // response no-cache: revalidate before every use
   bool heuristic = false;        // the lifetime is a heuristic from Last-Modified (§4.2.2)
+  // The lifetime is a rule ttl, etagd's own policy rather than the origin's word: it counts
+  // from the response's arrival (as Varnish's beresp.ttl and nginx's proxy_cache_valid do),
+  // so the time the origin took and the Date skew are not held against it; the origin's Age
+  // still counts.
+  bool lifetime_from_arrival = false;
 };
 
 // A request header a stored response varies on, with the value the storing request had
@@ -233,9 +238,12 @@ class CacheEntry {
   // one entry per such set and URL). Field names within one entry are unique.
   bool same_variant_as(const CacheEntry& other) const;
 
-  // RFC 9111 §4.2.3 current_age at `now`.
+  // RFC 9111 §4.2.3 current_age at `now`: what Age says.
   std::chrono::seconds current_age(base::WallSeconds now) const;
-  // current_age < lifetime and not no_cache.
+  // The age compared with the lifetime: current_age, or under lifetime_from_arrival the
+  // origin's Age plus the time since the response arrived.
+  std::chrono::seconds freshness_age(base::WallSeconds now) const;
+  // freshness_age < lifetime and not no_cache.
   bool is_fresh(base::WallSeconds now) const;
   // May stand in for an upstream error at `now` (stale-if-error window, not must_revalidate).
   bool usable_on_error(base::WallSeconds now) const;
@@ -267,6 +275,7 @@ class CacheEntry {
   static constexpr uint8_t kNoCache = 8;
   static constexpr uint8_t kHeuristic = 16;
   static constexpr uint8_t kSharedExplicitly = 32;
+  static constexpr uint8_t kLifetimeFromArrival = 64;
 
   friend StoreHooks& store_hooks(const CacheEntry& e) { return e.hooks_; }
   friend class EntryRef;

@@ -80,6 +80,7 @@ Freshness compute_freshness(const http::HeaderList& response_headers, const http
 
   if (policy.ttl) {
     f.lifetime = std::clamp(*policy.ttl, seconds(0), seconds(kDeltaCap));
+    f.lifetime_from_arrival = true;
     f.stale_if_error = policy.stale_if_error;
     f.stale_while_revalidate = policy.stale_while_revalidate;
     return f;

@@ -37,7 +37,8 @@ struct FreshnessPolicy {
 // marked `heuristic`.
 // must_revalidate from must-revalidate, proxy-revalidate or s-maxage (§3.5, §5.2.2.8),
 // no_cache from no-cache; stale windows are the larger of the rule's and the upstream's.
-// Under a rule ttl the operator's policy replaces the upstream's: lifetime = ttl, stale windows
+// Under a rule ttl the operator's policy replaces the upstream's: lifetime = ttl (counted from
+// the response's arrival: lifetime_from_arrival), stale windows
 // from the rule, and the upstream's no-cache/must-revalidate are not applied (the rule's
 // Cache-Control rewrite is what clients see). no-store/private still prevent storing.
 Freshness compute_freshness(const http::HeaderList& response_headers, const http::CacheControl& cc,

@@ -283,4 +283,18 @@ TEST_CASE("a fresh 5xx never replaces an entry that stale-if-error can still ser
   }
 }
 
+TEST_CASE("a rule ttl counts from the response's arrival; an origin's Age still counts") {
+  // Varnish's beresp.ttl and nginx's proxy_cache_valid count from when the response arrived:
+  // the 2.2 s the origin took are not part of the 2 s etagd keeps it. RFC 9111 §4.2.3 would
+  // count them (response_delay), so the response would be stale on arrival.
+  ScriptedOrigin origin;
+  origin.route("/api/slow", script::delayed(2200ms, script::respond(200, {}, "slow")));
+  origin.route("/api/aged", script::respond(200, {{"Age", "5"}}, "aged"));
+  CachingEtagd etagd(origin, {.rules = {"{ match: { prefix: /api/ }, ttl: 2s }"}});
+  CHECK(stored(etagd, origin, "/api/slow"));
+  // An Age of 5 s is older than the 2 s ttl: stored, but stale at once.
+  etagd.get("/api/aged");
+  CHECK(cache_status(etagd.get("/api/aged")) != "HIT");
+}
+
 }  // namespace etagd::testing

@@ -125,6 +125,24 @@ TEST_CASE("current_age adds resident time to the corrected initial age (RFC 9111
   CHECK(e->current_age(at(1012)) == 17s);
 }
 
+TEST_CASE("a rule ttl lifetime counts from arrival and the origin's Age, not the response delay") {
+  Freshness f;
+  f.request_time = at(1000);
+  f.response_time = at(1002);  // response_delay = 2
+  f.date_value = at(995);      // apparent_age = 7
+  f.age_value = 1s;
+  f.lifetime = 3s;
+  f.lifetime_from_arrival = true;
+  EntryRef e = timed(f);
+  CHECK(e->freshness().lifetime_from_arrival);
+  CHECK(e->current_age(at(1002)) == 7s);  // what Age says is still RFC 9111 §4.2.3's
+  CHECK(e->freshness_age(at(1002)) == 1s);
+  CHECK(e->is_fresh(at(1003)));
+  CHECK(!e->is_fresh(at(1004)));  // 1 + 2 is not < 3
+  f.lifetime_from_arrival = false;
+  CHECK(!timed(f)->is_fresh(at(1002)));  // stale on arrival by §4.2.3
+}
+
 TEST_CASE("an Age header from an upstream cache outweighs a recent Date") {
   Freshness f;
   f.request_time = at(1000);
