@@ -157,6 +157,9 @@ struct Timeouts {
   Duration client_body{30'000};      // between two reads of a request body
   Duration client_idle{60'000};      // keep-alive wait for the next request
   Duration client_send{60'000};      // a client that reads nothing for this long is dropped
+  // HTTP/2: a connection silent this long with streams open gets a PING, and is closed when
+  // nothing answers within as long again; 0: no PINGs.
+  Duration client_ping{30'000};
   Duration upstream_connect{5'000};  // 504 after
   Duration upstream_read{30'000};    // between two reads of the upstream response; 504 after
   Duration shutdown{10'000};         // drain limit on SIGTERM

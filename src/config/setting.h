@@ -109,6 +109,28 @@ Setting<Target> duration(std::string_view name, Place<Target, Duration> place, b
       });
 }
 
+// A duration that may be switched off: `off` (or 0s) reads as 0 and 0 is written as `off`.
+template <typename Target>
+Setting<Target> duration_or_off(std::string_view name, Place<Target, Duration> place,
+                                Apply apply, std::string_view doc) {
+  return row<Target>(
+      name, "duration, or off", apply, doc, place,
+      [](base::JsonWriter& w, Duration d) {
+        if (d.count() == 0) {
+          w.value("off");
+        } else {
+          w.value(format_duration(d));
+        }
+      },
+      [place](YamlReader& r, const Field& f, Target& t) {
+        if (YamlReader::is_off(f)) {
+          place(t) = Duration{0};
+        } else if (std::optional<Duration> d = r.duration(f)) {
+          place(t) = *d;
+        }
+      });
+}
+
 // A size ("512", "16KiB", "256MiB") within [min, max]; `bound_reason` explains a bound.
 template <typename Target>
 Setting<Target> size(std::string_view name, Place<Target, uint64_t> place, uint64_t min,

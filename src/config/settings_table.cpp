@@ -1174,6 +1174,11 @@ std::vector<SettingsBlock> make_blocks() {
               "a keep-alive connection waiting for its next request is closed after this"),
       timeout("client_send", &Timeouts::client_send, true,
               "a client that reads nothing of its response for this long is dropped"),
+      duration_or_off<Config>("client_ping", at(&Config::timeouts, &Timeouts::client_ping),
+                              Apply::Reload,
+                              "an HTTP/2 connection with streams open that received nothing for "
+                              "this long gets a PING; no answer within as long again: GOAWAY, "
+                              "close (off: no PINGs)"),
       timeout("upstream_connect", &Timeouts::upstream_connect, true,
               "504 when the origin does not accept the connection in time"),
       timeout("upstream_read", &Timeouts::upstream_read, true,

@@ -43,6 +43,7 @@ constexpr int kClientTlsResultSlots = static_cast<int>(kClientTlsHandshakeResult
 
 constexpr int kDurationSlots = static_cast<int>(kDurationBucketsSeconds.size()) + 1;  // + +Inf
 constexpr int kClientErrorSlots = static_cast<int>(kClientErrorReasons.size());
+constexpr int kHttp2GoawaySlots = static_cast<int>(kHttp2GoawayReasons.size());
 
 // The duration bounds in whole microseconds, computed once: record_exchange compares integers.
 constexpr std::array<int64_t, kDurationBucketsSeconds.size()> duration_bounds_us() {
@@ -130,6 +131,7 @@ struct alignas(64) WorkerMetrics::Counters {
   Counter connections_refused;
   Counter client_tls_handshakes[kClientTlsResultSlots];
   Counter client_errors[kClientErrorSlots];
+  Counter http2_goaways[kHttp2GoawaySlots];
   Counter duration_buckets[kCacheStatusCount][kDurationSlots];  // per bucket, not cumulative
   Counter duration_sum_us[kCacheStatusCount];
 };
@@ -186,6 +188,10 @@ void WorkerMetrics::record_connection_refused() { counters_->connections_refused
 
 void WorkerMetrics::record_client_tls_handshake(ClientTlsHandshakeResult result) {
   counters_->client_tls_handshakes[static_cast<size_t>(result)].add();
+}
+
+void WorkerMetrics::record_http2_goaway(Http2GoawayReason reason) {
+  counters_->http2_goaways[static_cast<size_t>(reason)].add();
 }
 
 Metrics::Metrics(unsigned workers)
@@ -399,6 +405,13 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
     e.sample("etagd_client_tls_handshakes_total",
              fmt::format("result=\"{}\"", kClientTlsHandshakeResultNames[static_cast<size_t>(i)]),
              sum([&](const C& k) -> const Counter& { return k.client_tls_handshakes[i]; }));
+  }
+
+  e.family("etagd_http2_goaways_total", "counter",
+           "GOAWAY frames sent to HTTP/2 clients, by reason.");
+  for (int i = 0; i < kHttp2GoawaySlots; ++i) {
+    e.sample("etagd_http2_goaways_total", fmt::format("reason=\"{}\"", kHttp2GoawayReasons[i]),
+             sum([&](const C& k) -> const Counter& { return k.http2_goaways[i]; }));
   }
 
   e.gauge("etagd_cache_entries", "Responses stored in the cache.", cache.entries);

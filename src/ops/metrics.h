@@ -21,6 +21,7 @@
 #include "cache/cache_store.h"
 #include "ops/client_error.h"
 #include "ops/exchange_record.h"
+#include "ops/http2_goaway_reason.h"
 #include "ops/shared_latency_histogram.h"
 #include "ops/tls_handshake_result.h"
 #include "ops/upstream_error.h"
@@ -64,6 +65,8 @@ class WorkerMetrics {
   void record_connection_refused();
   // One client's TLS handshake with a TLS listener, successful (full or resumed) or not.
   void record_client_tls_handshake(ClientTlsHandshakeResult result);
+  // A GOAWAY sent to an HTTP/2 client, by why.
+  void record_http2_goaway(Http2GoawayReason reason);
 
  private:
   friend class Metrics;

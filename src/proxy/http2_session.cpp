@@ -5,6 +5,7 @@
 
 #include "base/invariant.h"
 #include "net/socket_address.h"
+#include "ops/metrics.h"
 #include "ops/protocol_abuse.h"
 #include "proxy/http2_stream.h"
 #include "proxy/running_config.h"
@@ -158,7 +159,11 @@ void Http2Session::on_transport_readable() {
     close();  // the client is gone; nobody reads what we would send
     return;
   }
-  if (timer_for_ == TimerFor::Request) timer_for_ = TimerFor::Nothing;  // re-armed below
+  // The client was heard from: the waits that count silence start again (re-armed below).
+  if (timer_for_ == TimerFor::Request || timer_for_ == TimerFor::Ping ||
+      timer_for_ == TimerFor::PingAck) {
+    set_timer_for(TimerFor::Nothing);
+  }
   send_now();
 }
 
@@ -361,7 +366,7 @@ void Http2Session::finish() {
     return;
   }
   if (transport_->output_length() > 0) {
-    timer_for_ = TimerFor::Send;
+    set_timer_for(TimerFor::Send);
     timer_.arm(worker_.running()->config->timeouts.client_send);
     transport_->await_writable();
     return;  // on_transport_wrote() comes back here
@@ -373,7 +378,7 @@ void Http2Session::finish() {
     close();
     return;
   }
-  timer_for_ = TimerFor::Linger;
+  set_timer_for(TimerFor::Linger);
   timer_.arm(kLingerTime);
 }
 
@@ -400,19 +405,33 @@ void Http2Session::update_timer() {
     waiting += st->buffered();
     requests_only = requests_only && st->waiting_for_client();
   }
+  bool pinging = t.client_ping.count() > 0;
   TimerFor want = waiting > 0         ? TimerFor::Send
                   : streams_.empty()  ? TimerFor::Idle
                   : requests_only     ? TimerFor::Request
+                  : pinging           ? TimerFor::Ping
                                       : TimerFor::Nothing;
+  // A PING is out: its deadline stands until something arrives (on_transport_readable).
+  if (want == TimerFor::Ping && timer_for_ == TimerFor::PingAck) want = TimerFor::PingAck;
   if (want == TimerFor::Send) {
     if (timer_for_ != TimerFor::Send || progress_) timer_.arm(t.client_send);
     progress_ = false;
   } else if (want != timer_for_) {
     if (want == TimerFor::Idle) timer_.arm(t.client_idle);
     if (want == TimerFor::Request) timer_.arm(t.client_header);
+    if (want == TimerFor::Ping) timer_.arm(t.client_ping);
     if (want == TimerFor::Nothing) timer_.cancel();
   }
-  timer_for_ = want;
+  set_timer_for(want);
+}
+
+void Http2Session::set_timer_for(TimerFor next) {
+  ETAGD_ASSERT(next != TimerFor::PingAck || timer_for_ == TimerFor::Ping ||
+                   timer_for_ == TimerFor::PingAck,
+               "an answer to a PING is awaited only after the PING went out");
+  ETAGD_ASSERT(timer_for_ != TimerFor::Linger || next == TimerFor::Linger,
+               "a lingering connection only closes");
+  timer_for_ = next;
 }
 
 void Http2Session::on_timer(void* self) {
@@ -421,6 +440,27 @@ void Http2Session::on_timer(void* self) {
     case TimerFor::Idle:
     case TimerFor::Request:
       // RFC 9113 §6.8: GOAWAY, then close; no stream is in flight.
+      s.go_away(NGHTTP2_NO_ERROR);
+      break;
+    case TimerFor::Ping: {
+      ETAGD_ASSERT(!s.streams_.empty(), "liveness PINGs only while streams are open");
+      // A reload may have turned PINGs off since the timer was armed.
+      config::Duration wait = s.worker_.running()->config->timeouts.client_ping;
+      if (wait.count() == 0) {
+        s.set_timer_for(TimerFor::Nothing);
+        break;
+      }
+      // RFC 9113 §6.7: the peer must answer with a PING ACK; any frame shows it is there.
+      s.set_timer_for(TimerFor::PingAck);
+      s.timer_.arm(wait);
+      nghttp2_submit_ping(s.session_.get(), NGHTTP2_FLAG_NONE, nullptr);
+      s.send_soon();
+      break;
+    }
+    case TimerFor::PingAck:
+      // Gone without a FIN or RST, or too busy to answer: its streams are abandoned. NO_ERROR:
+      // the client broke no rule, and one that is merely slow learns the last stream taken.
+      s.worker_.metrics().record_http2_goaway(ops::Http2GoawayReason::PingTimeout);
       s.go_away(NGHTTP2_NO_ERROR);
       break;
     case TimerFor::Send:  // the client stopped reading (or keeps its window shut)

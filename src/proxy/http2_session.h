@@ -17,6 +17,9 @@
 //                                    for the rest of a body it discards): GOAWAY, close
 //   slow reader / zero window        timeouts.client_send without sending progress while
 //                                    something waits to be sent: close
+//   vanished client                  timeouts.client_ping without a byte while streams are
+//                                    open (waiting for the origin): PING; nothing within as
+//                                    long again: GOAWAY NO_ERROR, close (RFC 9113 §6.7)
 //
 // Draining (SIGTERM) and a reload send GOAWAY with the last stream taken; the streams in
 // flight complete, then the connection closes (RFC 9113 §6.8).
@@ -83,7 +86,10 @@ class Http2Session final : public net::TransportHandler, public AcceptedConnecti
   struct SessionDeleter {
     void operator()(nghttp2_session* s) const { nghttp2_session_del(s); }
   };
-  enum class TimerFor { Nothing, Idle, Request, Send, Linger };
+  // What the one timer is armed for. Ping: streams are open and nothing needs the client
+  // but liveness; PingAck: the PING went out and nothing has arrived since. Any byte
+  // received ends Request, Ping and PingAck (they are re-armed from it); Linger is last.
+  enum class TimerFor { Nothing, Idle, Request, Send, Ping, PingAck, Linger };
 
   // nghttp2 callbacks (user_data is the session).
   static ssize_t on_send(nghttp2_session*, const uint8_t* data, size_t len, int, void* self);
@@ -107,6 +113,8 @@ class Http2Session final : public net::TransportHandler, public AcceptedConnecti
   // nghttp2 wants nothing more: send what is left, then close.
   void finish();
   void update_timer();
+  // Changes what the timer is for, checking that the transition is one of the above.
+  void set_timer_for(TimerFor next);
   static void on_timer(void* self);
 
   Worker& worker_;

@@ -8,6 +8,8 @@ scenario and prints what the server answered, one fact per line, for the tests t
   stream 1 interim 103         stream 1 interim 103 header link: </a.css>; rel=preload
   goaway 11                    closed                      (the server closed the connection)
   setting 3 128                (a SETTINGS entry the server sent: its id and value)
+  pings 3                      (PINGs the server sent; the h2 scenarios answer them with a
+                               PING ACK, the raw ones below, zero-window and wait-close, do not)
 
 Scenarios (argv[2]); every loop is bounded and every read has a deadline:
   request JSON       the requests in JSON (a list of {"headers": [[n, v]...], "body": str,
@@ -112,6 +114,8 @@ def read_all(sock, conn, result, until_closed=False, want_streams=()):
                 st["done"] = True
             elif isinstance(ev, h2.events.ConnectionTerminated):
                 result["goaway"] = int(ev.error_code)
+            elif isinstance(ev, h2.events.PingReceived):  # h2 queues the PING ACK itself
+                result["pings"] = result.get("pings", 0) + 1
         out = conn.data_to_send()
         if out:
             try:
@@ -263,7 +267,7 @@ def main():
         print("closed")
     for setting, value in result.get("settings", []):
         print("setting %d %d" % (setting, value))
-    for key in ("sent_all", "seconds_to_close", "client_error", "resets_sent"):
+    for key in ("sent_all", "seconds_to_close", "client_error", "resets_sent", "pings"):
         if key in result:
             print("%s %s" % (key, result[key]))
 
@@ -311,6 +315,8 @@ def read_frames(sock, conn, result):
                 st["reset"] = int.from_bytes(payload[0:4], "big")
             elif ftype == 0x7:  # GOAWAY: last stream id, error code
                 result["goaway"] = int.from_bytes(payload[4:8], "big")
+            elif ftype == 0x6 and not flags & 0x1:  # PING, not an ACK: left unanswered
+                result["pings"] = result.get("pings", 0) + 1
 
 
 def read_settings(sock, conn):

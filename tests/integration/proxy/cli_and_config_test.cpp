@@ -122,6 +122,25 @@ TEST_CASE("--check-config rejects a broken file with exit 1 and names file, line
   CHECK(contains(r.output, "client_header"));
 }
 
+TEST_CASE("--check-config accepts timeouts.client_ping: off and names file and line of one that is no duration") {
+  TempDir dir;
+  auto off = dir.write("off.yaml",
+                       "listen: 127.0.0.1:8080\n"
+                       "upstream: http://127.0.0.1:9000\n"
+                       "timeouts: { client_ping: off }\n");
+  ProcessResult ok = run_etagd({"--check-config", "--config", off.string()});
+  CHECK_MESSAGE(ok.exit.success(), ok.output);
+  auto bad = dir.write("bad.yaml",
+                       "listen: 127.0.0.1:8080\n"
+                       "upstream: http://127.0.0.1:9000\n"
+                       "timeouts:\n"
+                       "  client_ping: often\n");
+  ProcessResult r = run_etagd({"--check-config", "--config", bad.string()});
+  CHECK(r.exit.code == 1);
+  CHECK_MESSAGE(contains(r.output, bad.string() + ":4:"), r.output);
+  CHECK(contains(r.output, "client_ping"));
+}
+
 TEST_CASE("--check-config warns, with exit 0, when the upstream host does not resolve") {
   TempDir dir;
   // RFC 6761 §6.4: a name under .invalid never resolves.

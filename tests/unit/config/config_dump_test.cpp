@@ -38,6 +38,7 @@ TEST_CASE("the config dump is JSON with the file's keys, defaults filled in, and
   CHECK(doc["workers"].as<int>() == 3);
   CHECK(doc["cache"]["max_memory"].as<std::string>() == "64MiB");
   CHECK(doc["cache"]["shards"].as<int>() == 16);  // a default, filled in
+  CHECK(doc["timeouts"]["client_ping"].as<std::string>() == "30s");
   CHECK(doc["timeouts"]["upstream_connect"].as<std::string>() == "5s");
   CHECK(doc["log"]["level"].as<std::string>() == "debug");
   CHECK(doc["log"]["access_format"].as<std::string>() == "json");
@@ -118,7 +119,7 @@ trusted_proxies: [10.0.0.0/8, "2001:db8::/32"]
 targeted_cache_control: [Edge-Cache-Control]
 workers: 4
 timeouts: { client_header: 5s, client_body: 6s, client_idle: 7s, client_send: 8s,
-            upstream_connect: 250ms, upstream_read: 9s, shutdown: 0s }
+            client_ping: off, upstream_connect: 250ms, upstream_read: 9s, shutdown: 0s }
 limits: { max_header_bytes: 32KiB, max_headers: 50, max_request_body: 2MiB, max_connections: 500,
           max_concurrent_streams: 64, stream_resets_per_second: 25 }
 cache: { max_memory: 1GiB, max_object_size: 1MiB, shards: 64, status_header: off,

@@ -36,6 +36,7 @@ TEST_CASE("a config with only listen and upstream takes the documented defaults"
   CHECK(c.upstream.idle_timeout == 60s);
   CHECK(c.workers == 0);
   CHECK(c.timeouts.client_header == 10s);
+  CHECK(c.timeouts.client_ping == 30s);
   CHECK(c.timeouts.shutdown == 10s);
   CHECK(c.limits.max_header_bytes == 16 * 1024);
   CHECK(c.limits.max_connections == 10'000);
@@ -66,7 +67,7 @@ upstream:
   idle_timeout: 30s
 workers: 4
 timeouts: { client_header: 5s, client_body: 6s, client_idle: 7s, client_send: 8s,
-            upstream_connect: 250ms, upstream_read: 9s, shutdown: 0s }
+            client_ping: 45s, upstream_connect: 250ms, upstream_read: 9s, shutdown: 0s }
 limits: { max_header_bytes: 32KiB, max_headers: 50, max_request_body: 2MiB, max_connections: 500,
           max_concurrent_streams: 64, stream_resets_per_second: 25 }
 cache: { max_memory: 1GiB, max_object_size: 1MiB, shards: 64, status_header: X-Edge-Cache,
@@ -99,6 +100,7 @@ fleet: { redis: "10.0.0.5:6380", channel: "edge:inv", instance_id: edge-1,
   CHECK(c.timeouts.client_body == 6s);
   CHECK(c.timeouts.client_idle == 7s);
   CHECK(c.timeouts.client_send == 8s);
+  CHECK(c.timeouts.client_ping == 45s);
   CHECK(c.timeouts.upstream_connect == 250ms);
   CHECK(c.timeouts.upstream_read == 9s);
   CHECK(c.timeouts.shutdown == 0s);
@@ -224,6 +226,20 @@ TEST_CASE("cache.status_header: off sends no cache-status header") {
   LoadResult r = load_with_minimal("cache: { status_header: off }\n");
   REQUIRE(r.ok());
   CHECK(r.config->cache.status_header.empty());
+}
+
+TEST_CASE("timeouts.client_ping: off and 0s both turn HTTP/2 PINGs off, a word is refused at its line") {
+  for (const char* v : {"off", "false", "0s"}) {
+    CAPTURE(v);
+    LoadResult r = load_with_minimal(std::string("timeouts: { client_ping: ") + v + " }\n");
+    INFO(printed(r));
+    REQUIRE(r.ok());
+    CHECK(r.config->timeouts.client_ping == 0s);
+  }
+  LoadResult r = load_with_minimal("timeouts:\n  client_ping: sometimes\n");
+  CHECK_FALSE(r.ok());
+  CHECK(printed(r).find("timeouts.client_ping") != std::string::npos);
+  CHECK(printed(r).find("'sometimes' is not a duration") != std::string::npos);
 }
 
 TEST_CASE("access_log accepts off, stdout, stderr and absolute paths") {
