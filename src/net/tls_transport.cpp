@@ -198,6 +198,25 @@ void TlsTransport::handshake() {
   handshake_failed(std::move(d.text), d.failure);
 }
 
+namespace {
+
+// A client's alert about etagd's certificate, as OpenSSL reports a received alert: a reason
+// code of SSL_AD_REASON_OFFSET plus the alert's number.
+TlsTransport::AcceptedHandshake client_alert_outcome(int reason) {
+  using Outcome = TlsTransport::AcceptedHandshake;
+  switch (reason) {
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA: return Outcome::UnknownCa;
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED: return Outcome::Expired;
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+    case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED: return Outcome::CertificateRejected;
+    default: return Outcome::Protocol;
+  }
+}
+
+}  // namespace
+
 void TlsTransport::report_failed_accept(int ssl_error) {
   if (!handshake_begun()) {
     observer_ = nullptr;  // closed before its first byte: no handshake at all
@@ -211,7 +230,7 @@ void TlsTransport::report_failed_accept(int ssl_error) {
     // The client closed or reset the connection part-way (OpenSSL 3 says "unexpected eof").
     report_handshake(AcceptedHandshake::Incomplete);
   } else {
-    report_handshake(AcceptedHandshake::Protocol);
+    report_handshake(client_alert_outcome(ERR_GET_REASON(e)));
   }
 }
 

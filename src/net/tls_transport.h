@@ -76,7 +76,13 @@ class TlsTransport final : public Transport {
   // handshake when the connection closed (it left, or etagd closed it at client_header). A
   // connection closed before its first byte (a TCP health check) made no handshake and is not
   // reported.
-  enum class AcceptedHandshake : uint8_t { Full, Resumed, Protocol, PlainHttp, Incomplete };
+    // UnknownCa, Expired and CertificateRejected: the client refused etagd's certificate with
+  // that alert (RFC 8446 §6.2): its chain does not lead to a CA the client trusts, it has
+  // expired, or another reason (bad_certificate, certificate_unknown - a name that does not
+  // match -, unsupported_certificate, certificate_revoked).
+  enum class AcceptedHandshake : uint8_t {
+    Full, Resumed, Protocol, PlainHttp, Incomplete, UnknownCa, Expired, CertificateRejected
+  };
   using HandshakeObserver = void (*)(void* context, AcceptedHandshake outcome);
   // Accepted connections: `observer` hears how the handshake ended, once (from the event
   // loop, or from the destructor for an incomplete one).

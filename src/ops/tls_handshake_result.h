@@ -20,13 +20,21 @@ inline std::string_view tls_handshake_result_name(TlsHandshakeResult r) {
 }
 
 // A client's handshake with a TLS listener. etagd does not verify client certificates, so the
-// failures are of the handshake itself: `protocol` (no common version or cipher, a bad record,
-// an alert from the client, e.g. one that does not trust our certificate), `plain_http` (an
-// HTTP request sent to the TLS port), `incomplete` (the connection closed after the
-// first bytes of the handshake, by the client or at client_header, before it finished).
-enum class ClientTlsHandshakeResult : uint8_t { Full, Resumed, Protocol, PlainHttp, Incomplete };
+// failures are of the handshake itself, or the client's verdict on etagd's certificate:
+// `protocol` (no common version or cipher, a bad record, any other alert), `plain_http` (an
+// HTTP request sent to the TLS port), `incomplete` (the connection closed after the first
+// bytes of the handshake, by the client or at client_header, before it finished),
+// `unknown_ca` and `expired` (the client's alert says it does not trust the chain, or the
+// certificate has expired: an incomplete chain or a renewal to make) and
+// `certificate_rejected` (any other certificate alert, e.g. a name that does not match).
+enum class ClientTlsHandshakeResult : uint8_t {
+  Full, Resumed, Protocol, PlainHttp, Incomplete, UnknownCa, Expired, CertificateRejected
+};
 
-inline constexpr std::array<std::string_view, 5> kClientTlsHandshakeResultNames = {
-    "full", "resumed", "protocol", "plain_http", "incomplete"};
+inline constexpr std::array<std::string_view, 8> kClientTlsHandshakeResultNames = {
+    "full",       "resumed",    "protocol", "plain_http",
+    "incomplete", "unknown_ca", "expired",  "certificate_rejected"};
+static_assert(kClientTlsHandshakeResultNames.size() ==
+              static_cast<size_t>(ClientTlsHandshakeResult::CertificateRejected) + 1);
 
 }  // namespace etagd::ops

@@ -38,6 +38,11 @@ void count_client_handshake(void* metrics, net::TlsTransport::AcceptedHandshake 
     case Outcome::Protocol: result = ClientTlsHandshakeResult::Protocol; break;
     case Outcome::PlainHttp: result = ClientTlsHandshakeResult::PlainHttp; break;
     case Outcome::Incomplete: result = ClientTlsHandshakeResult::Incomplete; break;
+    case Outcome::UnknownCa: result = ClientTlsHandshakeResult::UnknownCa; break;
+    case Outcome::Expired: result = ClientTlsHandshakeResult::Expired; break;
+    case Outcome::CertificateRejected:
+      result = ClientTlsHandshakeResult::CertificateRejected;
+      break;
   }
   static_cast<ops::WorkerMetrics*>(metrics)->record_client_tls_handshake(result);
 }

@@ -1,7 +1,8 @@
 // etagd_client_tls_handshakes_total{result}: every client handshake with a TLS listener is
 // counted once, as full, resumed (a session ticket), or why it failed: protocol (TLS 1.1),
-// plain_http (an HTTP request on the TLS port), incomplete (closed part-way). A connection
-// that sends nothing is no handshake.
+// plain_http (an HTTP request on the TLS port), incomplete (closed part-way), or the client's
+// alert refusing the certificate: unknown_ca, expired, certificate_rejected. A connection that
+// sends nothing is no handshake.
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -23,17 +24,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// etagd with one TLS listener (client_header 300 ms) and an admin port.
+// etagd with one TLS listener (client_header 300 ms) and an admin port, serving `pair`.
 struct TlsListener {
   ScriptedOrigin origin;
   uint16_t port = free_port();
   uint16_t admin_port = free_port();
   EtagdProcess etagd;
 
-  TlsListener()
+  explicit TlsListener(const CertificatePair& pair = shared_pki().good())
       : etagd("listen:\n  - address: 127.0.0.1:" + std::to_string(port) +
                   "\n    tls:\n      certificates:\n        - { cert: \"" +
-                  shared_pki().good().cert + "\", key: \"" + shared_pki().good().key + "\" }\n" +
+                  pair.cert + "\", key: \"" + pair.key + "\" }\n" +
                   "upstream: http://127.0.0.1:" + std::to_string(origin.port()) + "\n" +
                   "admin: { listen: \"127.0.0.1:" + std::to_string(admin_port) + "\" }\n" +
                   "timeouts: { shutdown: 2s, client_header: 300ms }\n",
@@ -127,6 +128,37 @@ TEST_CASE("a handshake closed part-way is incomplete; a connection that sent not
   }
   CHECK(l.counted("incomplete", 2));
   for (std::string_view r : {"full", "resumed", "protocol", "plain_http"}) {
+    CHECK(l.handshakes(r) == 0);
+  }
+}
+
+TEST_CASE("a client that does not trust the certificate's CA is counted as unknown_ca") {
+  TlsListener l;
+  TlsClientOptions distrusting = trusting();
+  distrusting.ca_file = shared_pki().other_ca();
+  CHECK_THROWS_AS(TlsClient(l.port, distrusting), TlsHandshakeError);
+  CHECK(l.counted("unknown_ca", 1));
+  for (std::string_view r : {"full", "protocol", "expired", "certificate_rejected"}) {
+    CHECK(l.handshakes(r) == 0);
+  }
+}
+
+TEST_CASE("a client that finds the certificate expired is counted as expired") {
+  TlsListener l(shared_pki().expired());
+  CHECK_THROWS_AS(TlsClient(l.port, trusting()), TlsHandshakeError);
+  CHECK(l.counted("expired", 1));
+  for (std::string_view r : {"full", "protocol", "unknown_ca", "certificate_rejected"}) {
+    CHECK(l.handshakes(r) == 0);
+  }
+}
+
+TEST_CASE("a client that finds another name in the certificate is counted as certificate_rejected") {
+  TlsListener l;
+  TlsClientOptions elsewhere = trusting();
+  elsewhere.server_name = "wrong.example";
+  CHECK_THROWS_AS(TlsClient(l.port, elsewhere), TlsHandshakeError);
+  CHECK(l.counted("certificate_rejected", 1));
+  for (std::string_view r : {"full", "protocol", "unknown_ca", "expired"}) {
     CHECK(l.handshakes(r) == 0);
   }
 }
