@@ -170,8 +170,9 @@ void check_freshness(const Scenario& s, const http::CacheControl& cc, const cach
   FUZZ_CHECK(n(f.date_value) == date.value_or(s.now));
   if (s.policy.ttl) {
     FUZZ_CHECK(n(f.lifetime) == std::clamp<int64_t>(n(*s.policy.ttl), 0, kDeltaCap));
-    FUZZ_CHECK(!f.must_revalidate && !f.no_cache);
+    FUZZ_CHECK(!f.must_revalidate && !f.no_cache && f.lifetime_from_arrival);
   } else {
+    FUZZ_CHECK(!f.lifetime_from_arrival);
     if (cc.s_maxage) FUZZ_CHECK(n(f.lifetime) == *cc.s_maxage && f.must_revalidate);
     if (!cc.s_maxage && cc.max_age) FUZZ_CHECK(n(f.lifetime) == *cc.max_age);
     if (cc.no_cache) FUZZ_CHECK(f.no_cache);
@@ -214,6 +215,7 @@ void check_entry(const Scenario& s, const cache::Freshness& f, const cache::Cach
   FUZZ_CHECK(n(back.lifetime) == n(f.lifetime) && n(back.age_value) == n(f.age_value));
   FUZZ_CHECK(n(back.response_time) == n(f.response_time));
   FUZZ_CHECK(back.must_revalidate == f.must_revalidate && back.no_cache == f.no_cache);
+  FUZZ_CHECK(back.lifetime_from_arrival == f.lifetime_from_arrival);
   int64_t skew = n(f.date_value) - n(f.response_time);
   if (skew > -kDeltaCap && skew < kDeltaCap) {
     FUZZ_CHECK(n(back.date_value) == n(f.date_value));
@@ -239,10 +241,15 @@ void check_entry(const Scenario& s, const cache::Freshness& f, const cache::Cach
     int64_t age = n(e.current_age(wall(t)));
     FUZZ_CHECK(age >= n(f.age_value) && age >= previous_age);
     previous_age = age;
+    // Freshness is judged by freshness_age: current_age itself, or under a rule ttl (counted
+    // from arrival) the origin's Age plus residence, which never exceeds current_age.
+    int64_t judged_age = n(e.freshness_age(wall(t)));
+    FUZZ_CHECK(judged_age >= n(f.age_value) && judged_age <= age);
+    if (!f.lifetime_from_arrival) FUZZ_CHECK(judged_age == age);
     bool fresh = e.is_fresh(wall(t));
     FUZZ_CHECK(!(fresh && !was_fresh));
     was_fresh = fresh;
-    if (fresh) FUZZ_CHECK(!f.no_cache && age < n(f.lifetime));
+    if (fresh) FUZZ_CHECK(!f.no_cache && judged_age < n(f.lifetime));
     if (f.must_revalidate || f.no_cache) {
       FUZZ_CHECK(!e.usable_on_error(wall(t)) && !e.usable_while_revalidating(wall(t)));
     } else if (fresh) {
