@@ -225,9 +225,12 @@ void TlsTransport::report_failed_accept(int ssl_error) {
   unsigned long e = ERR_peek_error();
   if (ERR_GET_REASON(e) == SSL_R_HTTP_REQUEST) {
     report_handshake(AcceptedHandshake::PlainHttp);
-  } else if ((ssl_error == SSL_ERROR_SYSCALL && e == 0) ||
+  } else if ((ssl_error == SSL_ERROR_SYSCALL && e == 0) || ssl_error == SSL_ERROR_ZERO_RETURN ||
              ERR_GET_REASON(e) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-    // The client closed or reset the connection part-way (OpenSSL 3 says "unexpected eof").
+    // The client closed or reset the connection part-way. The contexts set
+    // SSL_OP_IGNORE_UNEXPECTED_EOF, under which OpenSSL 3 reports a bare TCP close as if it
+    // were a close_notify (SSL_ERROR_ZERO_RETURN, nothing queued); a close_notify itself
+    // before the handshake is done is the client leaving too.
     report_handshake(AcceptedHandshake::Incomplete);
   } else {
     report_handshake(client_alert_outcome(ERR_GET_REASON(e)));

@@ -18,13 +18,16 @@
 #include "support/scripted_origin.h"
 #include "support/test_certificates.h"
 #include "support/tls_client.h"
+#include "support/tls_client_hello.h"
 
 using namespace etagd::testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-// etagd with one TLS listener (client_header 300 ms) and an admin port, serving `pair`.
+// etagd with one TLS listener (client_header 300 ms) and an admin port, serving `pair`. One
+// worker: connections are handled in the order they come, so a count that another
+// connection's count has overtaken will not move any more.
 struct TlsListener {
   ScriptedOrigin origin;
   uint16_t port = free_port();
@@ -37,6 +40,7 @@ struct TlsListener {
                   pair.cert + "\", key: \"" + pair.key + "\" }\n" +
                   "upstream: http://127.0.0.1:" + std::to_string(origin.port()) + "\n" +
                   "admin: { listen: \"127.0.0.1:" + std::to_string(admin_port) + "\" }\n" +
+                  "workers: 1\n" +
                   "timeouts: { shutdown: 2s, client_header: 300ms }\n",
               port) {
     etagd.wait_ready();
@@ -109,24 +113,45 @@ TEST_CASE("plain HTTP sent to the TLS port is counted as plain_http, once") {
   CHECK(l.handshakes("protocol") == 0);
 }
 
-TEST_CASE("a handshake closed part-way is incomplete; a connection that sent nothing is none") {
+TEST_CASE("a client that leaves part-way through its handshake is counted as incomplete") {
+  TlsListener l;
+  {
+    // A whole ClientHello: etagd answers it, and the client closes instead of finishing.
+    HttpClient leaving(l.port, 3000ms);
+    leaving.send_raw(tls_client_hello("localhost"));
+  }
+  CHECK(l.counted("incomplete", 1));
+  {
+    // The first bytes of a record header, then the client goes away.
+    HttpClient leaving(l.port, 3000ms);
+    leaving.send_raw(std::string("\x16\x03\x01", 3));
+  }
+  CHECK(l.counted("incomplete", 2));
+  for (std::string_view r : {"full", "resumed", "protocol", "plain_http"}) {
+    CHECK(l.handshakes(r) == 0);
+  }
+}
+
+TEST_CASE("a handshake that stalls part-way is closed at client_header and counted as incomplete") {
+  TlsListener l;
+  HttpClient stalled(l.port, 3000ms);
+  stalled.send_raw(tls_client_hello("localhost"));
+  stalled.read_until_closed();  // etagd's flight, then its close at client_header (300 ms)
+  CHECK(l.counted("incomplete", 1));
+  CHECK(l.handshakes("protocol") == 0);
+}
+
+TEST_CASE("a connection closed before its first byte is no handshake") {
   TlsListener l;
   {
     HttpClient silent(l.port, 3000ms);  // connects and closes without a byte: a health check
   }
   {
-    // The start of a ClientHello, then the client goes away.
+    // One worker handles both in turn: once this one is counted, the first was handled.
     HttpClient leaving(l.port, 3000ms);
-    leaving.send_raw(std::string("\x16\x03\x01", 3));
+    leaving.send_raw(tls_client_hello("localhost"));
   }
   CHECK(l.counted("incomplete", 1));
-  {
-    // The start of a ClientHello, then nothing: etagd closes it at client_header.
-    HttpClient stalled(l.port, 3000ms);
-    stalled.send_raw(std::string("\x16\x03\x01", 3));
-    stalled.read_until_closed();
-  }
-  CHECK(l.counted("incomplete", 2));
   for (std::string_view r : {"full", "resumed", "protocol", "plain_http"}) {
     CHECK(l.handshakes(r) == 0);
   }
