@@ -283,7 +283,7 @@ TEST_CASE("a fresh 5xx never replaces an entry that stale-if-error can still ser
   }
 }
 
-TEST_CASE("a rule ttl counts from the response's arrival; an origin's Age still counts") {
+TEST_CASE("a rule ttl counts from the response's arrival, and an origin's Age still counts") {
   // Varnish's beresp.ttl and nginx's proxy_cache_valid count from when the response arrived:
   // the 2.2 s the origin took are not part of the 2 s etagd keeps it. RFC 9111 §4.2.3 would
   // count them (response_delay), so the response would be stale on arrival.
