@@ -432,8 +432,9 @@ void Exchange::on_upstream_interim(const http::ResponseHead& head) {
   // never replays them (RFC 9110 §15.2).
   if (head.status == 100) return;
   std::string fields;
+  const http::ConnectionOptions connection(head.headers);
   for (const http::HeaderField& f : head.headers) {
-    if (http::is_connection_specific(f.name, head.headers)) continue;
+    if (connection.is_specific(f.name)) continue;
     http::append_field(fields, f.name, f.value);
   }
   downstream_.send_interim(head.status, fields);

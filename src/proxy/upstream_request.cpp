@@ -115,9 +115,10 @@ void write_upstream_request_head(evbuffer* out, const http::RequestHead& req,
       break;
   }
 
+  const http::ConnectionOptions connection(req.headers);
   for (const http::HeaderField& f : req.headers) {
     if (replaced_by_proxy(f.name, options)) continue;
-    if (http::is_connection_specific(f.name, req.headers)) continue;
+    if (connection.is_specific(f.name)) continue;
     if (options.etag_codings &&
         (http::iequals(f.name, "if-none-match") || http::iequals(f.name, "if-match"))) {
       std::string with_identity = with_identity_etags(f.value, *options.etag_codings);

@@ -5,8 +5,16 @@
 #include <string>
 
 using etagd::http::HeaderList;
-using etagd::http::is_connection_specific;
+using etagd::http::ConnectionOptions;
 using etagd::http::is_hop_by_hop;
+
+namespace {
+
+bool is_connection_specific(std::string_view name, const HeaderList& headers) {
+  return ConnectionOptions(headers).is_specific(name);
+}
+
+}  // namespace
 
 TEST_CASE("the RFC 9110 §7.6.1 connection fields are hop-by-hop in any case") {
   for (std::string name :
@@ -22,6 +30,10 @@ TEST_CASE("every Proxy-* field is hop-by-hop") {
   CHECK(is_hop_by_hop("Proxy-Authenticate"));
   CHECK(is_hop_by_hop("proxy-authentication-info"));
   CHECK(is_hop_by_hop("Proxy-Status"));
+  // Whatever its length, including those of the named hop-by-hop fields.
+  CHECK(is_hop_by_hop("Proxy-X"));
+  CHECK(is_hop_by_hop("Proxy-Auth"));
+  CHECK(is_hop_by_hop("Proxy-Abcdefghijkl"));
 }
 
 TEST_CASE("end-to-end fields are not hop-by-hop") {
@@ -62,4 +74,23 @@ TEST_CASE("a value that only contains a listed name does not make it connection-
   headers.add("Connection", "X-Trace-Id");
   CHECK(!is_connection_specific("X-Trace", headers));
   CHECK(is_connection_specific("X-Trace-Id", headers));
+}
+
+TEST_CASE("options listed after close and keep-alive are still connection-specific") {
+  HeaderList headers;
+  headers.add("Connection", "keep-alive");
+  headers.add("Connection", "close, keep-alive, X-Late");
+  CHECK(is_connection_specific("X-Late", headers));
+  CHECK(is_connection_specific("Close", headers));
+  CHECK(!is_connection_specific("X-Other", headers));
+}
+
+TEST_CASE("Connection: keep-alive alone makes no end-to-end field connection-specific") {
+  HeaderList headers;
+  headers.add("Connection", "Keep-Alive");
+  headers.add("Keep-Alive", "timeout=5");
+  CHECK(is_connection_specific("Keep-Alive", headers));
+  CHECK(!is_connection_specific("Close", headers));
+  CHECK(!is_connection_specific("ETag", headers));
+  CHECK(!is_connection_specific("Cache-Control", headers));
 }
