@@ -9,6 +9,7 @@
 #include "parsed_message.h"
 
 using etagd::config::CacheMode;
+using etagd::config::EtagPolicy;
 using etagd::config::RuleActions;
 using etagd::http::CacheControl;
 using etagd::proxy::HeadContext;
@@ -23,11 +24,13 @@ namespace {
 using Action = HeadPlan::Action;
 
 HeadPlan plan(const HeadContext& ctx, const char* response, CacheMode mode = CacheMode::Store,
-              const char* request = "GET /doc HTTP/1.1\r\nHost: a\r\n") {
+              const char* request = "GET /doc HTTP/1.1\r\nHost: a\r\n",
+              EtagPolicy etag = EtagPolicy::Preserve) {
   ParsedRequest req(request);
   ParsedResponse resp(response);
   RuleActions rule;
   rule.cache = mode;
+  rule.etag = etag;
   CacheControl cc;
   for (const auto& f : resp.head().headers) {
     if (f.name == "Cache-Control") etagd::http::parse_cache_control(f.value, cc);
@@ -69,6 +72,21 @@ TEST_CASE("an unstorable 200 is still buffered to hash it for a content ETag") {
                     CacheMode::Validate);
   CHECK(v.action == Action::Buffer);
   CHECK_FALSE(v.store);
+}
+
+TEST_CASE("a 200 whose upstream ETag is preserved is buffered but not hashed") {
+  const char* tagged = "HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nETag: \"v1\"\r\n"
+                       "Content-Length: 5\r\n";
+  HeadPlan preserved = plan(fetch(), tagged);
+  CHECK(preserved.action == Action::Buffer);
+  CHECK(preserved.store);
+  CHECK_FALSE(preserved.hash);
+  HeadPlan validated = plan(fetch(), tagged, CacheMode::Validate);
+  CHECK(validated.action == Action::Buffer);
+  CHECK_FALSE(validated.hash);
+  // etag: generate replaces the upstream's tag with the content hash.
+  CHECK(plan(fetch(), tagged, CacheMode::Store, "GET /doc HTTP/1.1\r\nHost: a\r\n",
+             EtagPolicy::Generate).hash);
 }
 
 TEST_CASE("a stored 404 is buffered but not hashed, an unstorable one streams") {
