@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 
 #include "cache/cache_key.h"
 #include "http/token.h"
@@ -15,10 +16,28 @@ constexpr std::array<std::string_view, 13> kOverrideFields = {
     "x-forwarded-port",   "x-forwarded-prefix", "forwarded",       "x-original-url",
     "x-rewrite-url",      "x-http-method-override", "x-http-method", "x-method-override",
     "x-original-host"};
+static_assert(std::all_of(kOverrideFields.begin(), kOverrideFields.end(),
+                          [](std::string_view n) { return n[0] == 'x' || n[0] == 'f'; }),
+              "override_fields_present() looks only at names that start with x or f");
 
 bool has_field(const std::vector<cache::VaryField>& fields, std::string_view name) {
   return std::any_of(fields.begin(), fields.end(),
                      [&](const cache::VaryField& f) { return f.name == name; });
+}
+
+// Which of kOverrideFields the request carries, a bit each (in kOverrideFields' order): one
+// pass over its fields, most of which start with neither x nor f, instead of a lookup per name.
+uint32_t override_fields_present(const http::HeaderList& headers) {
+  static_assert(kOverrideFields.size() <= 32);
+  uint32_t present = 0;
+  for (const http::HeaderField& f : headers) {
+    char first = f.name.empty() ? '\0' : http::ascii_lower(f.name[0]);
+    if (first != 'x' && first != 'f') continue;
+    for (size_t i = 0; i < kOverrideFields.size(); ++i) {
+      if (http::iequals(f.name, kOverrideFields[i])) present |= uint32_t{1} << i;
+    }
+  }
+  return present;
 }
 
 // key_headers and key_cookies always (absent counts as ""), override fields only when present.
@@ -33,8 +52,10 @@ void for_each_request_key(const http::RequestHead& request, const config::RuleAc
     std::string field = std::string(cache::kCookieFieldPrefix) + cookie;
     fn(field, cache::variant_value(request.headers, field));
   }
-  for (std::string_view name : kOverrideFields) {
-    if (!request.headers.contains(name)) continue;
+  uint32_t present = override_fields_present(request.headers);
+  for (size_t i = 0; present != 0 && i < kOverrideFields.size(); ++i) {
+    if ((present & (uint32_t{1} << i)) == 0) continue;
+    std::string_view name = kOverrideFields[i];
     bool keyed = std::find(actions.key_headers.begin(), actions.key_headers.end(), name) !=
                  actions.key_headers.end();
     if (!keyed) fn(name, request.headers.combined(name));
