@@ -179,9 +179,13 @@ std::vector<Setting<ListenerConfig>> make_listener_settings() {
   Setting<L> tls;
   tls.name = "tls";
   tls.type = "off, or { certificates: [{ cert, key }, ...], protocols: [TLSv1.2, TLSv1.3] }";
-  tls.apply = Apply::Restart;
+  // The certificates and protocols live in the TLS contexts each reload builds afresh (a
+  // connection keeps the ones it was accepted with); whether the listener speaks TLS at all
+  // is fixed with its socket, so the listen row counts switching it on or off as a restart.
+  tls.apply = Apply::Reload;
   tls.doc = "TLS on this listener: the certificates (the client's SNI chooses, the first is the "
-            "default; the files are read again on reload) and the protocol versions";
+            "default) and the protocol versions; a reload reads the files again and applies a "
+            "changed list to new connections; switching TLS on or off needs a restart";
   tls.read = read_listener_tls;
   tls.write = write_listener_tls;
   tls.same = [](const L& a, const L& b) { return a.tls == b.tls; };
@@ -292,13 +296,16 @@ Row listen_row() {
     for (const ListenerConfig& l : c.listen) write_listener(w, l);
     w.end_array();
   };
+  // The restart check: the sockets (one per address, bound at start) and what is fixed with
+  // each (HTTP/2 detection, TLS or not). A listener's certificates and protocols apply on
+  // reload: with the same sockets, the file's listeners are taken as they are.
   s.same = [](const Config& a, const Config& b) {
     return std::equal(a.listen.begin(), a.listen.end(), b.listen.begin(), b.listen.end(),
                       [](const ListenerConfig& x, const ListenerConfig& y) {
                         for (const Setting<ListenerConfig>& option : listener_settings()) {
-                          if (!option.same(x, y)) return false;
+                          if (option.apply == Apply::Restart && !option.same(x, y)) return false;
                         }
-                        return true;
+                        return x.tls.enabled() == y.tls.enabled();
                       });
   };
   s.copy = [](Config& to, const Config& from) { to.listen = from.listen; };

@@ -6,8 +6,8 @@
 // (tls_ticket_keys.h) and no server-side session cache.
 //
 // Built on the main thread from the running configuration (at start and at every reload, so
-// renewed certificate files are picked up by SIGHUP); connections already open keep the
-// contexts they started with.
+// SIGHUP picks up renewed certificate files and a changed certificate list or protocols);
+// connections already open keep the contexts they started with.
 #pragma once
 
 #include <memory>

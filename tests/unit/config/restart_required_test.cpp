@@ -66,6 +66,42 @@ TEST_CASE("adding a listen address or switching admin off needs a restart") {
   CHECK(pending_keys(*running, no_admin) == std::vector<std::string>{"admin"});
 }
 
+// The certificate files are checked when a file is read (tests/integration/tls); the restart
+// check only compares what was read, so these configs set the paths directly.
+TEST_CASE("a listener's certificates and protocols apply on reload, and TLS switched on or off waits for a restart") {
+  auto running = must_load(kBase);
+  running->listen[0].tls.certificates = {{"/etc/etagd/api.pem", "/etc/etagd/api.key"}};
+  auto reloaded = [&](auto change) {
+    std::shared_ptr<Config> loaded = must_load(kBase);
+    loaded->listen[0].tls = running->listen[0].tls;
+    change(loaded->listen[0].tls);
+    keep_running_settings(*running, *loaded);
+    return loaded;
+  };
+  auto added = reloaded([](ListenerTls& t) {
+    t.certificates.push_back({"/etc/etagd/other.pem", "/etc/etagd/other.key"});
+  });
+  CHECK(added->pending_restart.empty());
+  CHECK(added->listen[0].tls.certificates.size() == 2);
+  auto moved = reloaded([](ListenerTls& t) { t.certificates[0].cert = "/etc/etagd/new.pem"; });
+  CHECK(moved->pending_restart.empty());
+  CHECK(moved->listen[0].tls.certificates[0].cert == "/etc/etagd/new.pem");
+  auto tls13 = reloaded([](ListenerTls& t) { t.tls12 = false; });
+  CHECK(tls13->pending_restart.empty());
+  CHECK_FALSE(tls13->listen[0].tls.tls12);
+
+  auto off = reloaded([](ListenerTls& t) { t.certificates.clear(); });
+  REQUIRE(off->pending_restart.size() == 1);
+  CHECK(off->pending_restart[0].key == "listen");
+  CHECK(off->listen[0].tls == running->listen[0].tls);
+  std::shared_ptr<Config> plain = must_load(kBase);
+  std::shared_ptr<Config> on = must_load(kBase);
+  on->listen[0].tls = running->listen[0].tls;
+  keep_running_settings(*plain, *on);
+  CHECK(on->pending_restart.size() == 1);
+  CHECK_FALSE(on->listen[0].tls.enabled());
+}
+
 TEST_CASE("trusted_proxies, upstream.forwarded and key_cookies apply on reload") {
   auto running = must_load(kBase);
   std::string changed = kBase + "trusted_proxies: [10.0.0.0/8]\n"
