@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <sys/random.h>
 
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <stdexcept>
@@ -25,8 +27,15 @@ int keys_index() {
 
 TlsTicketKeys::TlsTicketKeys(std::chrono::seconds period, std::function<int64_t()> now)
     : period_s_(period.count() > 0 ? period.count() : 1), now_(std::move(now)) {
-  if (RAND_bytes(secret_, sizeof secret_) != 1) {
-    throw std::runtime_error("no randomness for TLS session ticket keys");
+  // From the kernel rather than RAND_bytes: every etagd makes these keys at start, TLS or not,
+  // and the first RAND_bytes loads OpenSSL's providers and random generator, which leaves
+  // 3 MiB of libcrypto resident in a daemon that may never speak TLS.
+  size_t filled = 0;
+  while (filled < sizeof secret_) {
+    ssize_t n = getrandom(secret_ + filled, sizeof secret_ - filled, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw std::runtime_error("no randomness for TLS session ticket keys");
+    filled += static_cast<size_t>(n);
   }
 }
 
