@@ -104,4 +104,21 @@ bool shared_explicitly(const CacheControl& cc) {
   return cc.public_ || cc.s_maxage.has_value() || cc.must_revalidate;
 }
 
+std::string with_private(std::string_view value) {
+  CacheControl cc;
+  parse_cache_control(value, cc);
+  if (cc.private_ || cc.no_store) return std::string(value);
+  std::string out = "private";
+  for_each_list_member(value, [&out](std::string_view member) {
+    std::string_view name = trim_ows(member.substr(0, member.find('=')));
+    if (iequals(name, "public") || iequals(name, "s-maxage") || iequals(name, "private")) {
+      return true;
+    }
+    out += ", ";
+    out += member;
+    return true;
+  });
+  return out;
+}
+
 }  // namespace etagd::http

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,5 +43,12 @@ void parse_cache_control(std::string_view field_value, CacheControl& cc);
 // s-maxage or must-revalidate, the directives RFC 9111 §3.5 accepts for a response to a
 // request with Authorization.
 bool shared_explicitly(const CacheControl& cc);
+
+// A Cache-Control value for an answer meant for one user: `value` with `private` first
+// (RFC 9111 §5.2.2.7), without the directives only shared caches read, which private makes
+// contradictory (public, s-maxage; a qualified private, which the unqualified one covers).
+// The rest stays, so the user's own cache keeps and revalidates it as `value` says. A value
+// that already says private or no-store is returned as it is.
+std::string with_private(std::string_view value);
 
 }  // namespace etagd::http

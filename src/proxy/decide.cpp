@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cache/freshness.h"
+#include "http/cookie.h"
 #include "http/etag.h"
 #include "http/http_date.h"
 #include "http/token.h"
@@ -70,6 +71,15 @@ bool may_reuse_for(const http::RequestHead& request, const config::RuleActions& 
     return false;
   }
   return !request.headers.contains("cookie") || keyed_on_cookie(rule);
+}
+
+bool carries_credentials(const http::RequestHead& request, const config::RuleActions& rule) {
+  if (request.headers.contains("authorization")) return true;
+  if (!request.headers.contains("cookie")) return false;
+  if (keyed_on(rule, "cookie")) return true;
+  return std::any_of(rule.key_cookies.begin(), rule.key_cookies.end(), [&](const std::string& name) {
+    return !http::cookie_values(request.headers, name).empty();
+  });
 }
 
 Plan decide(const http::RequestHead& request, const config::RuleActions& rule,

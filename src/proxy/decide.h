@@ -45,6 +45,12 @@ CacheUse cache_use(const http::RequestHead& request, const config::RuleActions& 
 bool may_reuse_for(const http::RequestHead& request, const config::RuleActions& rule,
                    const cache::CacheEntry& entry);
 
+// Whether the request carries credentials that make the answer one user's: Authorization, or
+// a cookie the rule keys on (Cookie in key_headers, or a cookie key_cookies names). The copy
+// etagd keeps of such an answer is that user's alone, so its clients are told to keep it to
+// themselves too (response_fields.h), unless the origin made it shareable.
+bool carries_credentials(const http::RequestHead& request, const config::RuleActions& rule);
+
 // What the cache holds for a request (CacheUse::Store).
 struct Lookup {
   const cache::CacheEntry* entry = nullptr;  // null on a miss

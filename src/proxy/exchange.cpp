@@ -715,6 +715,7 @@ ClientFieldOptions Exchange::field_options(const http::ResponseHead& head, int s
   fo.etag = etag;
   fo.upstream_allows =
       upstream_sharing(head, storable_, actions_->ignore_upstream_cache_control);
+  fo.per_user = answer_is_per_user(head, carries_credentials(request_, *actions_));
   return fo;
 }
 

@@ -6,6 +6,7 @@
 #include "http/token.h"
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 namespace etagd::proxy {
@@ -37,15 +38,29 @@ bool removed_by_rule(std::string_view name, const config::HeaderEdits& edits) {
   return false;
 }
 
-// The rule's Cache-Control for this answer, unless it would allow caches after etagd more
-// than the upstream does.
-const std::string* rule_cache_control(const ClientFieldOptions& o) {
-  const std::string* value = o.actions ? o.actions->cache_control.for_status(o.status) : nullptr;
-  if (value == nullptr || o.upstream_allows == DownstreamSharing::Any) return value;
+// The directives of the upstream's Cache-Control field: what caches after etagd read (not a
+// targeted field addressed to etagd).
+http::CacheControl cache_control_field(const http::ResponseHead& upstream) {
   http::CacheControl cc;
-  http::parse_cache_control(*value, cc);
-  bool no_wider = cc.no_store || (o.upstream_allows == DownstreamSharing::PrivateOnly && cc.private_);
-  return no_wider ? value : nullptr;
+  for (const http::HeaderField& f : upstream.headers) {
+    if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
+  }
+  return cc;
+}
+
+// The rule's Cache-Control for this answer, unless it would allow caches after etagd more
+// than the upstream does; private when the answer is one user's.
+std::optional<std::string> rule_cache_control(const ClientFieldOptions& o) {
+  const std::string* value = o.actions ? o.actions->cache_control.for_status(o.status) : nullptr;
+  if (value == nullptr) return std::nullopt;
+  if (o.upstream_allows != DownstreamSharing::Any) {
+    http::CacheControl cc;
+    http::parse_cache_control(*value, cc);
+    bool no_wider =
+        cc.no_store || (o.upstream_allows == DownstreamSharing::PrivateOnly && cc.private_);
+    if (!no_wider) return std::nullopt;
+  }
+  return o.per_user ? http::with_private(*value) : *value;
 }
 
 // Writes the fields that belong to one of the two groups (the 304 set, or the rest).
@@ -53,7 +68,7 @@ void write_field_group(std::string& block, const http::ResponseHead& upstream,
                        const http::ConnectionOptions& connection,
                        const ClientFieldOptions& options, bool not_modified_group) {
   const config::RuleActions* actions = options.actions;
-  const std::string* cache_control = rule_cache_control(options);
+  const std::optional<std::string> cache_control = rule_cache_control(options);
   const config::HeaderEdits* edits = actions ? &actions->headers : nullptr;
 
   if (not_modified_group) {
@@ -102,16 +117,17 @@ bool updatable_by_304(std::string_view name, const http::ConnectionOptions& conn
 
 DownstreamSharing upstream_sharing(const http::ResponseHead& upstream, bool stored,
                                    bool stored_by_override) {
-  http::CacheControl cc;
-  for (const http::HeaderField& f : upstream.headers) {
-    if (http::iequals(f.name, "cache-control")) http::parse_cache_control(f.value, cc);
-  }
+  http::CacheControl cc = cache_control_field(upstream);
   if (!(stored && stored_by_override)) {
     if (cc.no_store) return DownstreamSharing::None;
     if (cc.private_) return DownstreamSharing::PrivateOnly;
   }
   if (!stored && upstream.headers.contains("set-cookie")) return DownstreamSharing::PrivateOnly;
   return DownstreamSharing::Any;
+}
+
+bool answer_is_per_user(const http::ResponseHead& upstream, bool request_carries_credentials) {
+  return request_carries_credentials && !http::shared_explicitly(cache_control_field(upstream));
 }
 
 size_t merge_not_modified_fields(std::string& merged, std::string_view stored,

@@ -32,6 +32,12 @@ enum class DownstreamSharing {
 DownstreamSharing upstream_sharing(const http::ResponseHead& upstream, bool stored,
                                    bool stored_by_override);
 
+// Whether an answer is one user's: the request carried credentials (carries_credentials,
+// decide.h) and the upstream's Cache-Control field did not make the response shareable
+// (public, s-maxage or must-revalidate, the directives RFC 9111 §3.5 accepts for sharing a
+// response to a request with Authorization).
+bool answer_is_per_user(const http::ResponseHead& upstream, bool request_carries_credentials);
+
 struct ClientFieldOptions {
   const config::RuleActions* actions = nullptr;  // Cache-Control rewrite and header edits
   std::string_view status_header;                // our cache-status field: dropped if upstream sent it
@@ -40,13 +46,18 @@ struct ClientFieldOptions {
   // A rule's Cache-Control that would allow more (one without no-store for None, without
   // private or no-store for PrivateOnly) is not written: the upstream's stays.
   DownstreamSharing upstream_allows = DownstreamSharing::Any;
+  // The answer is one user's (answer_is_per_user): a rule's Cache-Control that lets shared
+  // caches after etagd keep it is written with private (http::with_private), or a CDN that
+  // reads must-revalidate or public as leave to share it would serve it to other users.
+  bool per_user = false;
 };
 
 // Writes the upstream response's fields as clients get them into `block` ("Name: v\r\n"...):
 // hop-by-hop fields, framing (Content-Length, Transfer-Encoding), Date and Age dropped (etagd
 // writes those per response), and Etagd-Cache-Control, which is addressed to etagd alone
 // (RFC 9213 §2); Cache-Control replaced per the rule, unless that would widen what the
-// upstream allows (options.upstream_allows); header edits applied; Via
+// upstream allows (options.upstream_allows), made private for one user's answer
+// (options.per_user); header edits applied; Via
 // added. The fields a 304 must repeat (RFC 9110 §15.4.5: Cache-Control, Content-Location, ETag,
 // Expires, Vary) come first; the return value is the length of that prefix.
 size_t write_client_fields(std::string& block, const http::ResponseHead& upstream,

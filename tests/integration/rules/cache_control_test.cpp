@@ -225,3 +225,93 @@ TEST_CASE("under ignore_upstream_cache_control a stored private answer gets the 
   CHECK(again.headers.get("X-Cache") == "HIT");
   CHECK(again.headers.get("Cache-Control") == "max-age=60");
 }
+
+TEST_CASE("an answer keyed on the user's Authorization carries private before the rule's value") {
+  // etagd keeps one copy per user; a CDN after it reading only the rule's must-revalidate
+  // could store it and serve it to other users (RFC 9111 §3.5). private keeps it to the
+  // user's own cache, which still revalidates as the rule says.
+  Setup s;
+  s.origin.route("/api/me", [](const OriginRequest& req, OriginReply& reply) {
+    reply.reply(200, {{"Cache-Control", "max-age=3"}}, "user " + req.headers.get("Authorization"));
+  });
+  EtagdProcess etagd(basic_config(s.port, s.origin.port(), kApiRules), s.port);
+  etagd.wait_ready();
+  const HeaderFields alice{{"Authorization", "Bearer alice"}};
+  HttpResponse miss = http_get(s.port, "/api/me", alice);
+  CHECK(miss.headers.get("X-Cache") == "MISS");
+  CHECK(miss.headers.get("Cache-Control") == "private, max-age=60, must-revalidate");
+  HttpResponse hit = http_get(s.port, "/api/me", alice);
+  CHECK(hit.headers.get("X-Cache") == "HIT");
+  CHECK(hit.body == "user Bearer alice");
+  CHECK(hit.headers.get("Cache-Control") == "private, max-age=60, must-revalidate");
+  HttpResponse not_modified = http_get(
+      s.port, "/api/me", {{"Authorization", "Bearer alice"}, {"If-None-Match", hit.headers.get("ETag")}});
+  CHECK(not_modified.status == 304);
+  CHECK(not_modified.headers.get("Cache-Control") == "private, max-age=60, must-revalidate");
+  // The anonymous copy is everybody's.
+  CHECK(http_get(s.port, "/api/me").headers.get("Cache-Control") == "max-age=60, must-revalidate");
+  CHECK(s.origin.request_count("/api/me") == 2);
+}
+
+TEST_CASE("an answer the origin made shareable keeps the rule's value for a request with Authorization") {
+  ScriptedOrigin origin;
+  origin.route("/api/news", script::respond(200, {{"Cache-Control", "public, max-age=5"}}, "news"));
+  uint16_t port = free_port();
+  const char* rules = R"(rules:
+  - match: { prefix: /api/ }
+    ttl: 60s
+    key_headers: [Authorization]
+    cache_control: "max-age=60, must-revalidate"
+)";
+  EtagdProcess etagd(basic_config(port, origin.port(), rules), port);
+  etagd.wait_ready();
+  for (int i = 0; i < 2; ++i) {  // from the upstream, then from the cache
+    HttpResponse r = http_get(port, "/api/news", {{"Authorization", "Bearer alice"}});
+    CHECK(r.headers.get("Cache-Control") == "max-age=60, must-revalidate");
+  }
+}
+
+TEST_CASE("an answer keyed on the session cookie carries private, without the rule's s-maxage and public") {
+  // private forbids shared caches (RFC 9111 §5.2.2.7): what the rule addresses to them alone
+  // would contradict it. A request without the session cookie shares the anonymous copy.
+  ScriptedOrigin origin;
+  origin.route("/api/cart", [](const OriginRequest& req, OriginReply& reply) {
+    reply.reply(200, {{"Cache-Control", "max-age=3"}}, "cart of " + req.headers.get("Cookie"));
+  });
+  uint16_t port = free_port();
+  const char* rules = R"(rules:
+  - match: { prefix: /api/ }
+    ttl: 60s
+    key_cookies: [sessionid]
+    cache_control: "public, s-maxage=600, max-age=60"
+)";
+  EtagdProcess etagd(basic_config(port, origin.port(), rules), port);
+  etagd.wait_ready();
+  for (int i = 0; i < 2; ++i) {
+    HttpResponse r = http_get(port, "/api/cart", {{"Cookie", "theme=dark; sessionid=s1"}});
+    CHECK(r.headers.get("Cache-Control") == "private, max-age=60");
+  }
+  HttpResponse tracked = http_get(port, "/api/cart", {{"Cookie", "theme=dark"}});
+  CHECK(tracked.headers.get("Cache-Control") == "public, s-maxage=600, max-age=60");
+}
+
+TEST_CASE("an unstored answer to a request with Authorization carries private before the rule's value") {
+  // The rule keys on neither: the answer is not stored (RFC 9111 §3.5), but a CDN after etagd
+  // must not be told it may share it either.
+  ScriptedOrigin origin;
+  origin.route("/api/me", [](const OriginRequest& req, OriginReply& reply) {
+    reply.reply(200, {{"Cache-Control", "max-age=3"}}, "user " + req.headers.get("Authorization"));
+  });
+  uint16_t port = free_port();
+  const char* rules = R"(rules:
+  - match: { prefix: /api/ }
+    ttl: 60s
+    key_cookies: [sessionid]
+    cache_control: "max-age=60, must-revalidate"
+)";
+  EtagdProcess etagd(basic_config(port, origin.port(), rules), port);
+  etagd.wait_ready();
+  HttpResponse r = http_get(port, "/api/me", {{"Authorization", "Bearer alice"}});
+  CHECK(r.body == "user Bearer alice");
+  CHECK(r.headers.get("Cache-Control") == "private, max-age=60, must-revalidate");
+}

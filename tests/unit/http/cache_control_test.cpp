@@ -8,6 +8,7 @@
 
 using etagd::http::CacheControl;
 using etagd::http::parse_cache_control;
+using etagd::http::with_private;
 
 namespace {
 
@@ -158,4 +159,27 @@ TEST_CASE("a directive after which the value ends in a lone backslash is still s
   CacheControl ns;
   parse_cache_control("max-age=60, no-store=\"\\", ns);
   CHECK(ns.no_store);
+}
+
+TEST_CASE("a value made private keeps what the user's cache reads and loses what only shared caches read") {
+  struct Case {
+    const char* value;
+    const char* made_private;
+  };
+  const Case cases[] = {
+      {"max-age=60, must-revalidate", "private, max-age=60, must-revalidate"},
+      {"public, s-maxage=600, max-age=60", "private, max-age=60"},
+      {"S-MaxAge = 600, Public", "private"},
+      {"max-age=60, private=\"X-User\", no-cache=\"Set-Cookie, X-Id\"",
+       "private, max-age=60, no-cache=\"Set-Cookie, X-Id\""},
+      {"", "private"},
+      // Already no wider than private: as it is.
+      {"private, max-age=60", "private, max-age=60"},
+      {"max-age=60, PRIVATE", "max-age=60, PRIVATE"},
+      {"no-cache, no-store, must-revalidate", "no-cache, no-store, must-revalidate"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.value);
+    CHECK(with_private(c.value) == c.made_private);
+  }
 }

@@ -23,6 +23,7 @@ using etagd::proxy::CacheUse;
 using etagd::proxy::Lookup;
 using etagd::proxy::Plan;
 using etagd::proxy::cache_use;
+using etagd::proxy::carries_credentials;
 using etagd::proxy::decide;
 using etagd::proxy::may_reuse_for;
 using etagd::proxy::testing::ParsedRequest;
@@ -133,7 +134,7 @@ TEST_CASE("a stored request plans by what the cache holds and how old it is") {
 }
 
 TEST_CASE("a request with credentials is answered only from an entry keyed on them or shared "
-          "explicitly") {
+          "explicitly; Authorization or a keyed cookie makes its answer one user's") {
   struct Case {
     const char* what;
     const char* fields;  // the request's, after the Host line
@@ -141,26 +142,31 @@ TEST_CASE("a request with credentials is answered only from an entry keyed on th
     std::vector<std::string> key_cookies;
     bool shared_explicitly;
     bool reusable;
+    bool credentials;  // carries_credentials()
   };
   const Case cases[] = {
-      {"anonymous request", "", {}, {}, false, true},
+      {"anonymous request", "", {"authorization"}, {"sessionid"}, false, true, false},
+      // Not stored then (RFC 9111 §3.5), but still the user's answer.
       {"Authorization, rule keys on nothing", "Authorization: Bearer x\r\n", {}, {}, false,
-       false},
-      {"Authorization, rule keys on a session cookie", "Authorization: Bearer x\r\n", {},
-       {"sessionid"}, false, false},
-      {"Authorization, rule keys on it", "Authorization: Bearer x\r\n", {"authorization"}, {},
        false, true},
+      {"Authorization, rule keys on a session cookie", "Authorization: Bearer x\r\n", {},
+       {"sessionid"}, false, false, true},
+      {"Authorization, rule keys on it", "Authorization: Bearer x\r\n", {"authorization"}, {},
+       false, true, true},
       {"Authorization, entry shared explicitly", "Authorization: Bearer x\r\n", {}, {}, true,
-       true},
-      {"Cookie, rule keys on nothing", "Cookie: session=1\r\n", {}, {}, false, false},
+       true, true},
+      {"Cookie, rule keys on nothing", "Cookie: session=1\r\n", {}, {}, false, false, false},
       {"Cookie, rule keys on Authorization only", "Cookie: session=1\r\n", {"authorization"},
-       {}, false, false},
+       {}, false, false, false},
       {"Cookie, rule keys on a cookie by name", "Cookie: _ga=1; sessionid=a\r\n", {},
-       {"sessionid"}, false, true},
-      {"Cookie, rule keys on Cookie", "Cookie: session=1\r\n", {"cookie"}, {}, false, true},
-      {"Cookie, entry shared explicitly", "Cookie: session=1\r\n", {}, {}, true, true},
+       {"sessionid"}, false, true, true},
+      {"Cookie without the cookie the rule keys on", "Cookie: _ga=1\r\n", {}, {"sessionid"},
+       false, true, false},
+      {"Cookie, rule keys on Cookie", "Cookie: session=1\r\n", {"cookie"}, {}, false, true,
+       true},
+      {"Cookie, entry shared explicitly", "Cookie: session=1\r\n", {}, {}, true, true, false},
       {"both, rule keys on Authorization only", "Authorization: Bearer x\r\nCookie: s=1\r\n",
-       {"authorization"}, {}, false, false},
+       {"authorization"}, {}, false, false, true},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);
@@ -172,6 +178,7 @@ TEST_CASE("a request with credentials is answered only from an entry keyed on th
     stored.shared_explicitly = c.shared_explicitly;
     EntryRef entry = stored.make();
     CHECK(may_reuse_for(req, actions, *entry) == c.reusable);
+    CHECK(carries_credentials(req, actions) == c.credentials);
   }
 }
 

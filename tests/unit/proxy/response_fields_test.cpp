@@ -10,6 +10,7 @@
 using etagd::config::RuleActions;
 using etagd::proxy::ClientFieldOptions;
 using etagd::proxy::DownstreamSharing;
+using etagd::proxy::answer_is_per_user;
 using etagd::proxy::merge_not_modified_fields;
 using etagd::proxy::upstream_sharing;
 using etagd::proxy::write_client_fields;
@@ -117,25 +118,36 @@ TEST_CASE("what an upstream lets caches after etagd do: no-store, private, an un
   }
 }
 
-TEST_CASE("a rule's Cache-Control never widens what the upstream allows caches after etagd") {
+TEST_CASE("a rule's Cache-Control never widens what the upstream allows caches after etagd, "
+          "and one user's answer gets it with private") {
   struct Case {
     const char* what;
     const char* rule_value;
     DownstreamSharing allows;
+    bool per_user;
     const char* cache_control;  // what clients get
   };
   const Case cases[] = {
-      {"unrestricted: the rule's", "max-age=60", DownstreamSharing::Any, "max-age=60"},
+      {"unrestricted: the rule's", "max-age=60", DownstreamSharing::Any, false, "max-age=60"},
       {"private: the upstream's stays", "max-age=60, must-revalidate", DownstreamSharing::PrivateOnly,
-       "private, max-age=5"},
+       false, "private, max-age=5"},
       {"private: a rule saying private applies", "private, max-age=60",
-       DownstreamSharing::PrivateOnly, "private, max-age=60"},
+       DownstreamSharing::PrivateOnly, false, "private, max-age=60"},
       {"private: a rule saying no-store applies", "no-store", DownstreamSharing::PrivateOnly,
-       "no-store"},
+       false, "no-store"},
       {"no-store: a rule saying only private would widen it", "private, max-age=60",
-       DownstreamSharing::None, "private, max-age=5"},
+       DownstreamSharing::None, false, "private, max-age=5"},
       {"no-store: a rule saying no-store applies", "no-cache, no-store, must-revalidate",
-       DownstreamSharing::None, "no-cache, no-store, must-revalidate"},
+       DownstreamSharing::None, false, "no-cache, no-store, must-revalidate"},
+      {"one user's: private added", "max-age=60, must-revalidate", DownstreamSharing::Any, true,
+       "private, max-age=60, must-revalidate"},
+      {"one user's: public and s-maxage dropped", "public, s-maxage=600, max-age=60",
+       DownstreamSharing::Any, true, "private, max-age=60"},
+      {"one user's: a rule already private", "private, max-age=60", DownstreamSharing::Any, true,
+       "private, max-age=60"},
+      {"one user's: a rule saying no-store", "no-store", DownstreamSharing::Any, true, "no-store"},
+      {"one user's, upstream private: the upstream's stays", "max-age=60",
+       DownstreamSharing::PrivateOnly, true, "private, max-age=5"},
   };
   ParsedResponse r("HTTP/1.1 200 OK\r\nCache-Control: private, max-age=5\r\nX-User: a\r\n");
   for (const Case& c : cases) {
@@ -145,9 +157,36 @@ TEST_CASE("a rule's Cache-Control never widens what the upstream allows caches a
     ClientFieldOptions o;
     o.actions = &rule;
     o.upstream_allows = c.allows;
+    o.per_user = c.per_user;
     std::string block;
     write_client_fields(block, r, o);
     CHECK(block == std::string("Cache-Control: ") + c.cache_control +
                        "\r\nX-User: a\r\nVia: 1.1 etagd\r\n");
+  }
+}
+
+TEST_CASE("an answer is one user's when the request carried credentials the origin did not share") {
+  struct Case {
+    const char* what;
+    const char* fields;
+    bool credentials;
+    bool per_user;
+  };
+  const Case cases[] = {
+      {"no credentials", "Cache-Control: max-age=60\r\n", false, false},
+      {"credentials, nothing said", "Cache-Control: max-age=60\r\n", true, true},
+      {"credentials, no Cache-Control", "X-Other: 1\r\n", true, true},
+      {"credentials, public", "Cache-Control: public, max-age=60\r\n", true, false},
+      {"credentials, s-maxage", "Cache-Control: s-maxage=60\r\n", true, false},
+      {"credentials, must-revalidate on a second line",
+       "Cache-Control: max-age=60\r\nCache-Control: must-revalidate\r\n", true, false},
+      // A targeted field is addressed to etagd; caches after it read Cache-Control.
+      {"credentials, public only in a targeted field",
+       "CDN-Cache-Control: public, max-age=60\r\nCache-Control: max-age=60\r\n", true, true},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.what);
+    ParsedResponse r(std::string("HTTP/1.1 200 OK\r\n") + c.fields);
+    CHECK(answer_is_per_user(r, c.credentials) == c.per_user);
   }
 }
