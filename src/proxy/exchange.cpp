@@ -707,16 +707,23 @@ void Exchange::on_upstream_complete() {
 }
 
 ClientFieldOptions Exchange::field_options(const http::ResponseHead& head, int status,
-                                           std::string_view etag) const {
+                                           std::string_view etag, bool for_own_client) const {
   ClientFieldOptions fo;
   fo.actions = actions_;
   fo.status_header = running_->config->cache.status_header;
   fo.status = status;
   fo.etag = etag;
-  fo.upstream_allows =
-      upstream_sharing(head, storable_, actions_->ignore_upstream_cache_control);
+  // What is not stored goes to this client only, with whatever Set-Cookie the upstream sent.
+  fo.upstream_allows = upstream_sharing(head, storable_ && actions_->ignore_upstream_cache_control,
+                                        !storable_ || for_own_client);
   fo.per_user = answer_is_per_user(head, carries_credentials(request_, *actions_));
   return fo;
+}
+
+void Exchange::keep_own_cache_control(const http::ResponseHead& head, int status,
+                                      std::string_view etag) {
+  if (!head.headers.contains("set-cookie")) return;
+  own_cache_control_ = cache_control_lines(head, field_options(head, status, etag, true));
 }
 
 std::vector<http::ContentCoding> Exchange::encodings_to_make() const {
@@ -760,7 +767,11 @@ cache::ResponseToStore Exchange::response_to_store(const http::ResponseHead& hea
   }
   r.shared_explicitly = http::shared_explicitly(upstream_cc_);
   write_client_fields(r.header_block, head, field_options(head, status, r.etag));
-  if (storable_) take_fields(r.header_block, upstream_cc_.unshared_fields, own_fields_);
+  if (storable_) {
+    // Stored only without its Set-Cookie (no-cache="Set-Cookie" or private="Set-Cookie").
+    take_fields(r.header_block, upstream_cc_.unshared_fields, own_fields_);
+    keep_own_cache_control(head, status, r.etag);
+  }
   if (head.status == 206) {
     // Written per answer, for the ranges it sends (serve_range).
     std::string content_range;
@@ -883,6 +894,7 @@ void Exchange::finish_revalidation() {
   std::vector<std::string_view> unshared = upstream_cc_.unshared_fields;
   unshared.push_back("set-cookie");
   take_fields(r.header_block, unshared, own_fields_);
+  keep_own_cache_control(head, r.status, r.etag);
   if (stale_->encoded_count() > 0) {
     // The 304's Vary may have replaced the stored one: the encoded representations still make
     // the response vary on Accept-Encoding.
@@ -928,8 +940,14 @@ void Exchange::serve_entry(const cache::EntryRef& entry, ops::CacheStatus status
   }
   // Fields the cache keeps from others go to the client the response was fetched for.
   bool fetched_for_this = status == ops::CacheStatus::Miss || status == ops::CacheStatus::Revalidated;
-  if (fetched_for_this && !own_fields_.empty()) {
-    own_fields_.insert(0, a.fields);
+  if (fetched_for_this && (!own_fields_.empty() || own_cache_control_)) {
+    std::string fields(a.fields);
+    if (own_cache_control_) {
+      std::string stored_lines;
+      take_fields(fields, {"cache-control"}, stored_lines);
+      fields.insert(0, *own_cache_control_);  // first, in the group a 304 repeats
+    }
+    own_fields_.insert(0, fields);
     a.fields = own_fields_;
   }
   AnswerHead head;

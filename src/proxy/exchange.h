@@ -161,8 +161,13 @@ class Exchange final : public UpstreamObserver {
   void drop_upstream(bool keep_slot = false);
   void record_answer();
   std::string coalescing_key() const;
+  // `for_own_client`: for the answer to the client the response was fetched for, which also
+  // gets the fields kept from the stored block (own_fields_); else for the block written.
   ClientFieldOptions field_options(const http::ResponseHead& head, int status,
-                                   std::string_view etag) const;
+                                   std::string_view etag, bool for_own_client = false) const;
+  // When `head` sets a cookie that the stored response goes without, the Cache-Control this
+  // exchange's own client gets with it (own_cache_control_).
+  void keep_own_cache_control(const http::ResponseHead& head, int status, std::string_view etag);
   // The lifetime policy for a stored response of `status` (the rule's ttl for it).
   cache::FreshnessPolicy freshness_policy(int status) const;
   // The codings finish_fetch() encodes a response in (when the rule compresses it).
@@ -183,6 +188,10 @@ class Exchange final : public UpstreamObserver {
   // Fields of the fetched response kept out of the stored entry (take_fields) that this
   // exchange's own client still gets.
   std::string own_fields_;
+  // The Cache-Control lines that replace the stored ones in this client's answer, when it
+  // carries the upstream's Set-Cookie: the upstream's, as for an answer etagd does not store
+  // (upstream_sharing), so that no cache after etagd replays the cookie under the rule's value.
+  std::optional<std::string> own_cache_control_;
   // The target sent upstream when the rule forwards the normalised query; empty: as sent.
   std::string forwarded_target_;
   Phase phase_ = Phase::Deciding;

@@ -115,15 +115,28 @@ bool updatable_by_304(std::string_view name, const http::ConnectionOptions& conn
 
 }  // namespace
 
-DownstreamSharing upstream_sharing(const http::ResponseHead& upstream, bool stored,
-                                   bool stored_by_override) {
+DownstreamSharing upstream_sharing(const http::ResponseHead& upstream, bool stored_by_override,
+                                   bool with_set_cookie) {
   http::CacheControl cc = cache_control_field(upstream);
-  if (!(stored && stored_by_override)) {
+  if (!stored_by_override) {
     if (cc.no_store) return DownstreamSharing::None;
     if (cc.private_) return DownstreamSharing::PrivateOnly;
   }
-  if (!stored && upstream.headers.contains("set-cookie")) return DownstreamSharing::PrivateOnly;
+  if (with_set_cookie && upstream.headers.contains("set-cookie")) {
+    return DownstreamSharing::PrivateOnly;
+  }
   return DownstreamSharing::Any;
+}
+
+std::string cache_control_lines(const http::ResponseHead& upstream,
+                                const ClientFieldOptions& options) {
+  // The group write_client_fields() writes Cache-Control in, so that the rule's value, its
+  // header edits and the upstream's own lines are chosen by the same code.
+  std::string group;
+  write_field_group(group, upstream, options, true);
+  std::string lines;
+  take_fields(group, {"cache-control"}, lines);
+  return lines;
 }
 
 bool answer_is_per_user(const http::ResponseHead& upstream, bool request_carries_credentials) {

@@ -23,14 +23,17 @@ enum class DownstreamSharing {
   None,         // no cache at all: no-store
 };
 
-// The upstream response's DownstreamSharing. Its Cache-Control field (the one later caches
-// read, not a targeted field addressed to etagd) restricts it by no-store (RFC 9111 §5.2.2.5)
-// or unqualified private (§5.2.2.7), unless `stored_by_override`: the rule's
-// ignore_upstream_cache_control made etagd store it, the operator's word that the upstream's
-// Cache-Control is wrong. A Set-Cookie on a response etagd does not store (`stored` false)
-// limits it to private: a shared cache replaying it would hand one client's cookie to others.
-DownstreamSharing upstream_sharing(const http::ResponseHead& upstream, bool stored,
-                                   bool stored_by_override);
+// The upstream response's DownstreamSharing, for an answer built from it. Its Cache-Control
+// field (the one later caches read, not a targeted field addressed to etagd) restricts it by
+// no-store (RFC 9111 §5.2.2.5) or unqualified private (§5.2.2.7), unless
+// `stored_by_override`: the rule's ignore_upstream_cache_control made etagd store it, the
+// operator's word that the upstream's Cache-Control is wrong. The upstream's Set-Cookie
+// limits to private an answer that carries it (`with_set_cookie`): one etagd does not store,
+// or the answer to the client a response stored without it (no-cache="Set-Cookie", or a
+// Set-Cookie on a 304) was fetched for. A shared cache replaying it would hand that client's
+// cookie to others.
+DownstreamSharing upstream_sharing(const http::ResponseHead& upstream, bool stored_by_override,
+                                   bool with_set_cookie);
 
 // Whether an answer is one user's: the request carried credentials (carries_credentials,
 // decide.h) and the upstream's Cache-Control field did not make the response shareable
@@ -62,6 +65,13 @@ struct ClientFieldOptions {
 // Expires, Vary) come first; the return value is the length of that prefix.
 size_t write_client_fields(std::string& block, const http::ResponseHead& upstream,
                            const ClientFieldOptions& options);
+
+// The Cache-Control lines ("Cache-Control: v\r\n"...) write_client_fields() writes for
+// `upstream` under `options`; empty when it writes none. For an answer whose Cache-Control
+// differs from the stored response's (upstream_sharing: the one that carries a Set-Cookie
+// kept from storage).
+std::string cache_control_lines(const http::ResponseHead& upstream,
+                                const ClientFieldOptions& options);
 
 // RFC 9111 §4.3.4: the fields of an upstream 304 replace the stored response's fields of the
 // same name. `stored` is a block write_client_fields() made; the result is that block with

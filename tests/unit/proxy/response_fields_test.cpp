@@ -11,6 +11,7 @@ using etagd::config::RuleActions;
 using etagd::proxy::ClientFieldOptions;
 using etagd::proxy::DownstreamSharing;
 using etagd::proxy::answer_is_per_user;
+using etagd::proxy::cache_control_lines;
 using etagd::proxy::merge_not_modified_fields;
 using etagd::proxy::upstream_sharing;
 using etagd::proxy::write_client_fields;
@@ -82,39 +83,42 @@ TEST_CASE("a 304 never undoes a rule: a rewritten Cache-Control and header edits
   CHECK(merged == "ETag: \"v1\"\r\nCache-Control: max-age=60\r\nServer: etagd\r\n");
 }
 
-TEST_CASE("what an upstream lets caches after etagd do: no-store, private, an unstored Set-Cookie") {
+TEST_CASE("what an upstream lets caches after etagd do: no-store, private, a Set-Cookie the answer carries") {
   struct Case {
     const char* what;
     const char* fields;
-    bool stored;
     bool stored_by_override;
+    bool with_set_cookie;  // the answer carries the upstream's Set-Cookie, if it sent one
     DownstreamSharing sharing;
   };
   const Case cases[] = {
-      {"nothing said", "Cache-Control: max-age=60\r\n", true, false, DownstreamSharing::Any},
-      {"no-store", "Cache-Control: no-store\r\n", false, false, DownstreamSharing::None},
-      {"private", "Cache-Control: private, max-age=60\r\n", false, false,
+      {"nothing said", "Cache-Control: max-age=60\r\n", false, false, DownstreamSharing::Any},
+      {"no-store", "Cache-Control: no-store\r\n", false, true, DownstreamSharing::None},
+      {"private", "Cache-Control: private, max-age=60\r\n", false, true,
        DownstreamSharing::PrivateOnly},
       {"private and no-store over two lines", "Cache-Control: private\r\nCache-Control: no-store\r\n",
-       false, false, DownstreamSharing::None},
+       false, true, DownstreamSharing::None},
       // A qualified private only keeps the fields it names from shared caches (RFC 9111
       // §5.2.2.7); etagd stores the rest without them.
-      {"qualified private", "Cache-Control: private=\"x-user\", max-age=60\r\n", true, false,
+      {"qualified private", "Cache-Control: private=\"x-user\", max-age=60\r\n", false, false,
        DownstreamSharing::Any},
       {"private, stored under ignore_upstream_cache_control", "Cache-Control: private\r\n", true,
-       true, DownstreamSharing::Any},
-      {"private, not stored although the rule ignores it", "Cache-Control: private\r\n", false,
-       true, DownstreamSharing::PrivateOnly},
+       false, DownstreamSharing::Any},
       {"Set-Cookie, not stored", "Set-Cookie: s=1\r\nCache-Control: max-age=60\r\n", false,
-       false, DownstreamSharing::PrivateOnly},
-      {"Set-Cookie, stored without it (no-cache=set-cookie)",
-       "Set-Cookie: s=1\r\nCache-Control: no-cache=\"set-cookie\", max-age=60\r\n", true, false,
+       true, DownstreamSharing::PrivateOnly},
+      {"Set-Cookie, the stored block without it (no-cache=set-cookie)",
+       "Set-Cookie: s=1\r\nCache-Control: no-cache=\"set-cookie\", max-age=60\r\n", false,
+       false, DownstreamSharing::Any},
+      {"Set-Cookie, the answer that carries it although stored without it",
+       "Set-Cookie: s=1\r\nCache-Control: no-cache=\"set-cookie\", max-age=60\r\n", false,
+       true, DownstreamSharing::PrivateOnly},
+      {"no Set-Cookie to carry", "Cache-Control: max-age=60\r\n", false, true,
        DownstreamSharing::Any},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what);
     ParsedResponse r(std::string("HTTP/1.1 200 OK\r\n") + c.fields);
-    CHECK(upstream_sharing(r, c.stored, c.stored_by_override) == c.sharing);
+    CHECK(upstream_sharing(r, c.stored_by_override, c.with_set_cookie) == c.sharing);
   }
 }
 
@@ -189,4 +193,21 @@ TEST_CASE("an answer is one user's when the request carried credentials the orig
     ParsedResponse r(std::string("HTTP/1.1 200 OK\r\n") + c.fields);
     CHECK(answer_is_per_user(r, c.credentials) == c.per_user);
   }
+}
+
+TEST_CASE("the Cache-Control lines of an answer are the ones its whole field block would get") {
+  ParsedResponse r(
+      "HTTP/1.1 200 OK\r\nCache-Control: no-cache=\"Set-Cookie\"\r\nSet-Cookie: s=1\r\n"
+      "Cache-Control: max-age=60\r\n");
+  RuleActions rule;
+  rule.cache_control.status_2xx = "public, max-age=600";
+  ClientFieldOptions o;
+  o.actions = &rule;
+  CHECK(cache_control_lines(r, o) == "Cache-Control: public, max-age=600\r\n");
+  // Where the rule's value would widen it, the upstream's lines, every one of them.
+  o.upstream_allows = DownstreamSharing::PrivateOnly;
+  CHECK(cache_control_lines(r, o) ==
+        "Cache-Control: no-cache=\"Set-Cookie\"\r\nCache-Control: max-age=60\r\n");
+  rule.headers.remove = {"Cache-Control"};
+  CHECK(cache_control_lines(r, o).empty());
 }
