@@ -66,11 +66,12 @@ CacheUse cache_use(const http::RequestHead& request, const config::RuleActions& 
 
 bool may_reuse_for(const http::RequestHead& request, const config::RuleActions& rule,
                    const cache::CacheEntry& entry) {
-  if (entry.shared_explicitly()) return true;
-  if (request.headers.contains("authorization") && !keyed_on(rule, "authorization")) {
-    return false;
-  }
-  return !request.headers.contains("cookie") || keyed_on_cookie(rule);
+  return entry.shared_explicitly() || !credentials_unkeyed(request, rule);
+}
+
+bool credentials_unkeyed(const http::RequestHead& request, const config::RuleActions& rule) {
+  if (request.headers.contains("authorization") && !keyed_on(rule, "authorization")) return true;
+  return request.headers.contains("cookie") && !keyed_on_cookie(rule);
 }
 
 bool carries_credentials(const http::RequestHead& request, const config::RuleActions& rule) {

@@ -45,6 +45,12 @@ CacheUse cache_use(const http::RequestHead& request, const config::RuleActions& 
 bool may_reuse_for(const http::RequestHead& request, const config::RuleActions& rule,
                    const cache::CacheEntry& entry);
 
+// Whether the request carries Authorization or Cookie that the rule's key leaves out: it may
+// get another answer than anyone else who asks for the key, so it neither waits for another
+// request's fetch of the key nor has others wait for its own (a stored entry it could use
+// must have said so, which is not known before the answer arrives).
+bool credentials_unkeyed(const http::RequestHead& request, const config::RuleActions& rule);
+
 // Whether the request carries credentials that make the answer one user's: Authorization, or
 // a cookie the rule keys on (Cookie in key_headers, or a cookie key_cookies names). The copy
 // etagd keeps of such an answer is that user's alone, so its clients are told to keep it to

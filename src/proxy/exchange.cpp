@@ -233,7 +233,7 @@ std::string Exchange::coalescing_key() const {
 }
 
 void Exchange::coalesce_then_fetch(Purpose purpose) {
-  if (!coalesced_) {
+  if (!coalesced_ && !credentials_unkeyed(request_, *actions_)) {
     std::string key = coalescing_key();
     uint64_t id = worker_.register_waiter(this);
     Worker* w = &worker_;

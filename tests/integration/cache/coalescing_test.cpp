@@ -71,6 +71,36 @@ std::vector<Outcome> concurrent_gets(uint16_t port, size_t requests,
 
 HeaderFields no_headers(size_t) { return {}; }
 
+struct Overlap {
+  HttpResponse first;
+  HttpResponse second;
+  std::chrono::milliseconds second_took{};
+};
+
+// GET /api/slow with `first`, then, once the origin is answering it, with `second`.
+Overlap overlapping_gets(const CachingEtagd& etagd, const ScriptedOrigin& origin,
+                         const HeaderFields& first, const HeaderFields& second) {
+  Overlap o;
+  std::thread leader([&] { o.first = http_get(etagd.port(), "/api/slow", first, 5000ms); });
+  bool first_arrived = origin.wait_for_requests("/api/slow", 1, 2000ms);
+  auto start = std::chrono::steady_clock::now();
+  if (first_arrived) o.second = http_get(etagd.port(), "/api/slow", second, 5000ms);
+  o.second_took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  leader.join();
+  REQUIRE(first_arrived);
+  return o;
+}
+
+// Takes a second; says whose answer it is.
+void route_slow_user_data(ScriptedOrigin& origin) {
+  origin.route("/api/slow", [](const OriginRequest& req, OriginReply& reply) {
+    if (!reply.sleep(1000ms)) return;
+    std::string user = req.headers.get("Authorization") + req.headers.get("Cookie");
+    reply.reply(200, {{"Cache-Control", "max-age=60"}}, user.empty() ? "public data" : "data of " + user);
+  });
+}
+
 }  // namespace
 
 TEST_CASE("50 concurrent cold requests for one key make exactly one origin request") {
@@ -300,6 +330,46 @@ TEST_CASE("waiters are answered with the response fetched for them, even if it a
   // A later request is no collapsed one: the stored response is stale for it.
   etagd.get("/api/hot");
   CHECK(origin.request_count("/api/hot") == 2);
+}
+
+TEST_CASE("a request with credentials the key ignores goes upstream at once, not behind an "
+          "anonymous request's fetch") {
+  // It could not use the anonymous request's entry (RFC 9111 §3.5; Cookie likewise unless the
+  // rule keys on it): waiting for it would only delay its own fetch by the leader's.
+  for (const HeaderFields& credentials :
+       {HeaderFields{{"Authorization", "Bearer alice"}}, HeaderFields{{"Cookie", "sessionid=s1"}}}) {
+    CAPTURE(credentials.all(credentials.begin()->name).front());
+    ScriptedOrigin origin;
+    route_slow_user_data(origin);
+    uint16_t admin = free_port();
+    CachingEtagd etagd(origin, {.admin_port = admin});
+    Overlap o = overlapping_gets(etagd, origin, {}, credentials);
+    CHECK(o.first.body == "public data");
+    CHECK(o.second.status == 200);
+    CHECK(o.second.body.find("data of ") == 0);
+    CHECK(o.second_took < 1700ms);
+    CHECK(origin.request_count("/api/slow") == 2);
+    CHECK(sample_value(http_get(admin, "/metrics").body, "etagd_coalesced_waits_total") == 0);
+  }
+}
+
+TEST_CASE("an anonymous request does not wait behind the fetch of a request with credentials the "
+          "key ignores") {
+  // That fetch's answer is the authenticated user's: it is not stored for the anonymous one.
+  ScriptedOrigin origin;
+  route_slow_user_data(origin);
+  uint16_t admin = free_port();
+  CachingEtagd etagd(origin, {.admin_port = admin});
+  Overlap o = overlapping_gets(etagd, origin, {{"Authorization", "Bearer alice"}}, {});
+  CHECK(o.first.body == "data of Bearer alice");
+  CHECK(o.second.body == "public data");
+  CHECK(o.second_took < 1700ms);
+  CHECK(origin.request_count("/api/slow") == 2);
+  CHECK(sample_value(http_get(admin, "/metrics").body, "etagd_coalesced_waits_total") == 0);
+  // The anonymous answer is the one stored.
+  HttpResponse again = etagd.get("/api/slow");
+  CHECK(cache_status(again) == "HIT");
+  CHECK(again.body == "public data");
 }
 
 }  // namespace etagd::testing

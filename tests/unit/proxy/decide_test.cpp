@@ -24,6 +24,7 @@ using etagd::proxy::Lookup;
 using etagd::proxy::Plan;
 using etagd::proxy::cache_use;
 using etagd::proxy::carries_credentials;
+using etagd::proxy::credentials_unkeyed;
 using etagd::proxy::decide;
 using etagd::proxy::may_reuse_for;
 using etagd::proxy::testing::ParsedRequest;
@@ -179,6 +180,10 @@ TEST_CASE("a request with credentials is answered only from an entry keyed on th
     EntryRef entry = stored.make();
     CHECK(may_reuse_for(req, actions, *entry) == c.reusable);
     CHECK(carries_credentials(req, actions) == c.credentials);
+    // Not collapsed with other requests exactly when an entry that said nothing about sharing
+    // could not answer it.
+    EntryRef unshared = StoredEntry{}.make();
+    CHECK(credentials_unkeyed(req, actions) == !may_reuse_for(req, actions, *unshared));
   }
 }
 
