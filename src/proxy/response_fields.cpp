@@ -133,7 +133,7 @@ std::string cache_control_lines(const http::ResponseHead& upstream,
   // The group write_client_fields() writes Cache-Control in, so that the rule's value, its
   // header edits and the upstream's own lines are chosen by the same code.
   std::string group;
-  write_field_group(group, upstream, options, true);
+  write_field_group(group, upstream, http::ConnectionOptions(upstream.headers), options, true);
   std::string lines;
   take_fields(group, {"cache-control"}, lines);
   return lines;

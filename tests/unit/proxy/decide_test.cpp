@@ -135,7 +135,7 @@ TEST_CASE("a stored request plans by what the cache holds and how old it is") {
 }
 
 TEST_CASE("a request with credentials is answered only from an entry keyed on them or shared "
-          "explicitly; Authorization or a keyed cookie makes its answer one user's") {
+          "explicitly, and Authorization or a keyed cookie makes its answer one user's") {
   struct Case {
     const char* what;
     const char* fields;  // the request's, after the Host line
