@@ -7,6 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <mutex>
+#include <random>
 #include <stdexcept>
 #include <string>
 
@@ -49,29 +52,60 @@ uint16_t bound_port(int fd) {
   return ntohs(reinterpret_cast<sockaddr_in6*>(&a)->sin6_port);
 }
 
-uint16_t free_port() {
-  int fd = bind_loopback(AF_INET, 0);
-  if (fd < 0) throw std::runtime_error(std::string("free_port: bind: ") + std::strerror(errno));
-  uint16_t port = bound_port(fd);
-  ::close(fd);
-  return port;
+namespace {
+
+// The ports below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768-60999 by
+// default) that tests pick from: no outgoing connection is ever given one, and the suite
+// makes thousands of those, each of which could otherwise take a port between free_port()
+// returning it and the server under test binding it. Empty when the range starts too low to
+// leave room (then the kernel's choice is used).
+struct PortRange {
+  uint16_t first = 0;
+  uint16_t last = 0;
+};
+
+PortRange ports_below_ephemeral_range() {
+  constexpr uint16_t kFirst = 20000;  // above most services' well-known ports
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  unsigned low = 0;
+  if (!(in >> low) || low <= kFirst + 1000u) return {};
+  return {kFirst, static_cast<uint16_t>(low - 1)};
 }
 
-uint16_t free_port_dual_stack() {
-  constexpr int kTries = 50;
+// A port free on 127.0.0.1, and on ::1 too when `dual_stack`, checked by binding it.
+uint16_t pick_port(bool dual_stack) {
+  static const PortRange range = ports_below_ephemeral_range();
+  // Seeded per process: test binaries running side by side draw different sequences.
+  static std::mt19937 random{std::random_device{}()};
+  static std::mutex random_mutex;
+  constexpr int kTries = 200;
   for (int i = 0; i < kTries; ++i) {
-    int v4 = bind_loopback(AF_INET, 0);
+    uint16_t candidate = 0;
+    if (range.first != 0) {
+      std::lock_guard<std::mutex> lock(random_mutex);
+      candidate = static_cast<uint16_t>(
+          std::uniform_int_distribution<unsigned>(range.first, range.last)(random));
+    }
+    int v4 = bind_loopback(AF_INET, candidate);
     if (v4 < 0) continue;
     uint16_t port = bound_port(v4);
-    int v6 = bind_loopback(AF_INET6, port);
+    int v6 = dual_stack ? bind_loopback(AF_INET6, port) : -1;
     ::close(v4);
+    if (!dual_stack) return port;
     if (v6 >= 0) {
       ::close(v6);
       return port;
     }
   }
-  throw std::runtime_error("free_port_dual_stack: no port free on both 127.0.0.1 and ::1");
+  throw std::runtime_error(dual_stack ? "free_port_dual_stack: no port free on both 127.0.0.1 and ::1"
+                                      : "free_port: no free port on 127.0.0.1");
 }
+
+}  // namespace
+
+uint16_t free_port() { return pick_port(false); }
+
+uint16_t free_port_dual_stack() { return pick_port(true); }
 
 bool ipv6_loopback_available() {
   int fd = bind_loopback(AF_INET6, 0);

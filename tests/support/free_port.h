@@ -1,10 +1,11 @@
 // Free loopback TCP ports for servers started by tests.
 //
-// The port is found by binding port 0, reading the number the kernel chose and closing the
-// socket. Between that close and the moment the server under test binds the port, another
-// process could take it: a small race, accepted because the kernel hands out ephemeral ports
-// round-robin across a range of ~28000, so a collision needs an unlucky wrap-around within
-// milliseconds. A server that can bind port 0 itself (ScriptedOrigin) does so instead.
+// The port is a random one below the kernel's ephemeral range, found free by binding it and
+// closing the socket. Between that close and the moment the server under test binds the port,
+// another process could take it. Ports from the ephemeral range (what binding port 0 returns)
+// were taken that way, now and then, by the local end of some test's outgoing connection;
+// below the range only another test's free_port() could, by drawing the same one of ~12,000
+// ports within milliseconds. A server that can bind port 0 itself (ScriptedOrigin) does so.
 #pragma once
 
 #include <cstdint>
