@@ -338,10 +338,16 @@ TEST_CASE("/metrics shows each server's state, requests in flight and health che
   Proxy proxy(sick, s);
   REQUIRE(proxy.process().wait_for_log("upstream " + sick.url() + ": down", 2000ms));
 
-  std::string metrics = http_get(s.admin_port, "/metrics").body;
   auto series = [](std::string_view name, const ScriptedOrigin& o, std::string_view more = {}) {
     return std::string(name) + "{server=\"" + o.url() + "\"" + std::string(more) + "}";
   };
+  // The two servers are checked independently: the sick one going down says nothing about
+  // whether the well one's first check has passed yet.
+  std::string well_passes = series("etagd_upstream_health_checks_total", well, ",result=\"pass\"");
+  REQUIRE(eventually(
+      [&] { return sample_value(http_get(s.admin_port, "/metrics").body, well_passes) >= 1; },
+      2000ms));
+  std::string metrics = http_get(s.admin_port, "/metrics").body;
   CHECK(sample_value(metrics, series("etagd_upstream_server_up", sick)) == 0);
   CHECK(sample_value(metrics, series("etagd_upstream_server_up", well)) == 1);
   CHECK(sample_value(metrics, series("etagd_upstream_server_state", sick, ",state=\"down\"")) == 1);
