@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/event_handles.h"
 #include "base/status.h"
@@ -70,6 +71,12 @@ class TlsTransport final : public Transport {
   bool eof() const override { return eof_; }
   int error() const override { return error_; }
   const std::string& failure_reason() const override { return failure_reason_; }
+  std::string_view alpn_protocol() const override {
+    const unsigned char* name = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(ssl_.get(), &name, &length);
+    return {reinterpret_cast<const char*>(name), length};
+  }
   void set_read_size(int bytes) override { read_size_ = bytes; }
 
   // How an accepted connection's handshake ended. Incomplete: the client had sent some of its

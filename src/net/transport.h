@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace etagd::net {
 
@@ -60,6 +61,9 @@ class Transport {
   virtual const std::string& failure_reason() const = 0;
   // Max bytes taken per read event.
   virtual void set_read_size(int bytes) = 0;
+  // The application protocol ALPN agreed on (RFC 7301 §3.2): "h2", "http/1.1"; empty
+  // without TLS or when the client offered none.
+  virtual std::string_view alpn_protocol() const { return {}; }
 };
 
 }  // namespace etagd::net

@@ -24,6 +24,21 @@ class Counter {
   std::atomic<uint64_t> v_{0};
 };
 
+// A gauge with exactly one writing thread, moved up and down like Counter.
+class Gauge {
+ public:
+  void add(uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void subtract(uint64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed);
+  }
+  uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<uint64_t> v_{0};
+};
+
 // Status classes 1xx..5xx, one slot for a status outside 100-599, and one for answers whose
 // head went out but whose body the upstream failed to complete: those are neither a success
 // of their status class nor an error status the client saw, so they get a class of their own.
@@ -44,6 +59,7 @@ constexpr int kClientTlsResultSlots = static_cast<int>(kClientTlsHandshakeResult
 constexpr int kDurationSlots = static_cast<int>(kDurationBucketsSeconds.size()) + 1;  // + +Inf
 constexpr int kClientErrorSlots = static_cast<int>(kClientErrorReasons.size());
 constexpr int kHttp2GoawaySlots = static_cast<int>(kHttp2GoawayReasons.size());
+constexpr int kHttp2StartSlots = static_cast<int>(kHttp2StartNames.size());
 
 // The duration bounds in whole microseconds, computed once: record_exchange compares integers.
 constexpr std::array<int64_t, kDurationBucketsSeconds.size()> duration_bounds_us() {
@@ -131,6 +147,10 @@ struct alignas(64) WorkerMetrics::Counters {
   Counter connections_refused;
   Counter client_tls_handshakes[kClientTlsResultSlots];
   Counter client_errors[kClientErrorSlots];
+  Counter http2_connections[kHttp2StartSlots];
+  Counter http2_streams;
+  Counter http2_streams_reset;
+  Gauge http2_open_streams;
   Counter http2_goaways[kHttp2GoawaySlots];
   Counter duration_buckets[kCacheStatusCount][kDurationSlots];  // per bucket, not cumulative
   Counter duration_sum_us[kCacheStatusCount];
@@ -188,6 +208,21 @@ void WorkerMetrics::record_connection_refused() { counters_->connections_refused
 
 void WorkerMetrics::record_client_tls_handshake(ClientTlsHandshakeResult result) {
   counters_->client_tls_handshakes[static_cast<size_t>(result)].add();
+}
+
+void WorkerMetrics::record_http2_connection(Http2Start how) {
+  counters_->http2_connections[static_cast<size_t>(how)].add();
+}
+
+void WorkerMetrics::record_http2_stream_opened() {
+  counters_->http2_streams.add();
+  counters_->http2_open_streams.add();
+}
+
+void WorkerMetrics::record_http2_stream_reset() { counters_->http2_streams_reset.add(); }
+
+void WorkerMetrics::record_http2_streams_closed(uint64_t n) {
+  counters_->http2_open_streams.subtract(n);
 }
 
 void WorkerMetrics::record_http2_goaway(Http2GoawayReason reason) {
@@ -407,6 +442,19 @@ std::string Metrics::render(const cache::CacheStats& cache, const ProcessGauges&
              sum([&](const C& k) -> const Counter& { return k.client_tls_handshakes[i]; }));
   }
 
+  e.family("etagd_http2_connections_total", "counter",
+           "HTTP/2 client connections, by how they started: alpn (TLS, ALPN h2) or "
+           "prior_knowledge (the connection preface without it, h2c).");
+  for (int i = 0; i < kHttp2StartSlots; ++i) {
+    e.sample("etagd_http2_connections_total", fmt::format("how=\"{}\"", kHttp2StartNames[i]),
+             sum([&](const C& k) -> const Counter& { return k.http2_connections[i]; }));
+  }
+  e.counter("etagd_http2_streams_total", "HTTP/2 streams opened by clients' requests.",
+            sum([](const C& k) -> const Counter& { return k.http2_streams; }));
+  e.counter("etagd_http2_streams_reset_total", "HTTP/2 streams the client reset (RST_STREAM).",
+            sum([](const C& k) -> const Counter& { return k.http2_streams_reset; }));
+  e.gauge("etagd_http2_open_streams", "HTTP/2 streams open now, every worker.",
+          sum([](const C& k) -> const Gauge& { return k.http2_open_streams; }));
   e.family("etagd_http2_goaways_total", "counter",
            "GOAWAY frames sent to HTTP/2 clients, by reason.");
   for (int i = 0; i < kHttp2GoawaySlots; ++i) {

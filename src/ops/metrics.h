@@ -22,6 +22,7 @@
 #include "ops/client_error.h"
 #include "ops/exchange_record.h"
 #include "ops/http2_goaway_reason.h"
+#include "ops/http2_start.h"
 #include "ops/shared_latency_histogram.h"
 #include "ops/tls_handshake_result.h"
 #include "ops/upstream_error.h"
@@ -65,7 +66,13 @@ class WorkerMetrics {
   void record_connection_refused();
   // One client's TLS handshake with a TLS listener, successful (full or resumed) or not.
   void record_client_tls_handshake(ClientTlsHandshakeResult result);
-  // A GOAWAY sent to an HTTP/2 client, by why.
+  // HTTP/2 client connections: one started, a stream opened by a request's HEADERS, one the
+  // client reset (RST_STREAM), a stream gone (answered, reset or its connection closed) and
+  // a GOAWAY sent, by why.
+  void record_http2_connection(Http2Start how);
+  void record_http2_stream_opened();
+  void record_http2_stream_reset();
+  void record_http2_streams_closed(uint64_t n = 1);
   void record_http2_goaway(Http2GoawayReason reason);
 
  private:

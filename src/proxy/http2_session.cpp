@@ -66,6 +66,8 @@ Http2Session::Http2Session(Worker& worker, std::unique_ptr<net::Transport> trans
                                                        &Http2Session::on_frame_recv);
   nghttp2_session_callbacks_set_on_stream_close_callback(raw_callbacks,
                                                          &Http2Session::on_stream_close);
+  nghttp2_session_callbacks_set_on_frame_send_callback(raw_callbacks,
+                                                       &Http2Session::on_frame_send);
 
   nghttp2_option* raw_option = nullptr;
   nghttp2_option_new(&raw_option);
@@ -84,7 +86,10 @@ Http2Session::Http2Session(Worker& worker, std::unique_ptr<net::Transport> trans
   session_.reset(raw_session);
 }
 
-Http2Session::~Http2Session() = default;
+Http2Session::~Http2Session() {
+  // Destroyed without close() only when the worker stops.
+  if (!streams_.empty()) worker_.metrics().record_http2_streams_closed(streams_.size());
+}
 
 void Http2Session::start() {
   const config::Config& cfg = *worker_.running()->config;
@@ -98,6 +103,9 @@ void Http2Session::start() {
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
   };
   nghttp2_submit_settings(session_.get(), NGHTTP2_FLAG_NONE, settings, std::size(settings));
+  worker_.metrics().record_http2_connection(transport_->alpn_protocol() == "h2"
+                                                ? ops::Http2Start::Alpn
+                                                : ops::Http2Start::PriorKnowledge);
   transport_->set_reading(true);
   reset_refill_ = base::monotonic_now();
   // The preface (and perhaps more) already arrived on the HTTP/1.1 side: read it now.
@@ -259,10 +267,12 @@ int Http2Session::on_begin_headers(nghttp2_session*, const nghttp2_frame* frame,
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
   auto st = std::make_unique<Http2Stream>(s, frame->hd.stream_id, s.client_);
   s.streams_.emplace(frame->hd.stream_id, std::move(st));
+  s.worker_.metrics().record_http2_stream_opened();
   // After a reload the session's SETTINGS (header list size) are the old config's: this
   // stream is served, and the client is told to open a new connection for the next ones.
   if (!s.going_away_ && s.worker_.running()->generation != s.generation_) {
     s.going_away_ = true;
+    s.no_error_reason_ = ops::Http2GoawayReason::Reload;
     nghttp2_submit_goaway(s.session_.get(), NGHTTP2_FLAG_NONE, frame->hd.stream_id,
                           NGHTTP2_NO_ERROR, nullptr, 0);
   }
@@ -305,6 +315,7 @@ int Http2Session::on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, vo
       break;
     }
     case NGHTTP2_RST_STREAM:
+      s.worker_.metrics().record_http2_stream_reset();
       s.count_reset();
       break;
     default:
@@ -320,6 +331,21 @@ int Http2Session::on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t,
   it->second->on_closed();
   s.worker_.retire(std::move(it->second));
   s.streams_.erase(it);
+  s.worker_.metrics().record_http2_streams_closed();
+  return 0;
+}
+
+int Http2Session::on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  if (frame->hd.type != NGHTTP2_GOAWAY) return 0;
+  Http2Session& s = self_of(self);
+  using Reason = ops::Http2GoawayReason;
+  // nghttp2's own GOAWAYs (a connection error it found itself) are counted here as well.
+  uint32_t code = frame->goaway.error_code;
+  Reason why = code == NGHTTP2_NO_ERROR            ? s.no_error_reason_
+               : code == NGHTTP2_PROTOCOL_ERROR    ? Reason::ProtocolError
+               : code == NGHTTP2_ENHANCE_YOUR_CALM ? Reason::EnhanceYourCalm
+                                                   : Reason::OtherError;
+  s.worker_.metrics().record_http2_goaway(why);
   return 0;
 }
 
@@ -349,6 +375,7 @@ void Http2Session::go_away(uint32_t error_code) {
 void Http2Session::close_when_idle() {
   if (closed_ || going_away_) return;
   going_away_ = true;
+  no_error_reason_ = ops::Http2GoawayReason::Shutdown;
   nghttp2_submit_goaway(session_.get(), NGHTTP2_FLAG_NONE,
                         nghttp2_session_get_last_proc_stream_id(session_.get()), NGHTTP2_NO_ERROR,
                         nullptr, 0);
@@ -391,6 +418,7 @@ void Http2Session::close() {
     st->on_closed();
     worker_.retire(std::move(st));
   }
+  worker_.metrics().record_http2_streams_closed(streams_.size());
   streams_.clear();
   worker_.close_connection(this);
 }
@@ -440,6 +468,7 @@ void Http2Session::on_timer(void* self) {
     case TimerFor::Idle:
     case TimerFor::Request:
       // RFC 9113 §6.8: GOAWAY, then close; no stream is in flight.
+      s.no_error_reason_ = ops::Http2GoawayReason::Timeout;
       s.go_away(NGHTTP2_NO_ERROR);
       break;
     case TimerFor::Ping: {
@@ -460,7 +489,7 @@ void Http2Session::on_timer(void* self) {
     case TimerFor::PingAck:
       // Gone without a FIN or RST, or too busy to answer: its streams are abandoned. NO_ERROR:
       // the client broke no rule, and one that is merely slow learns the last stream taken.
-      s.worker_.metrics().record_http2_goaway(ops::Http2GoawayReason::PingTimeout);
+      s.no_error_reason_ = ops::Http2GoawayReason::PingTimeout;
       s.go_away(NGHTTP2_NO_ERROR);
       break;
     case TimerFor::Send:  // the client stopped reading (or keeps its window shut)

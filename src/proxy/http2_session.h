@@ -41,6 +41,7 @@
 #include "base/clock.h"
 #include "base/timer.h"
 #include "net/transport.h"
+#include "ops/http2_goaway_reason.h"
 #include "proxy/accepted_connection.h"
 #include "proxy/client_identity.h"
 
@@ -104,6 +105,7 @@ class Http2Session final : public net::TransportHandler, public AcceptedConnecti
   static int on_frame_recv(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int on_stream_close(nghttp2_session*, int32_t stream_id, uint32_t error_code,
                              void* self);
+  static int on_frame_send(nghttp2_session*, const nghttp2_frame* frame, void* self);
 
   Http2Stream* stream(int32_t id);
   void send_now();
@@ -133,6 +135,9 @@ class Http2Session final : public net::TransportHandler, public AcceptedConnecti
   bool going_away_ = false; // GOAWAY sent or queued: no new streams
   bool finishing_ = false;
   bool closed_ = false;
+  // What the next GOAWAY NO_ERROR is for (etagd_http2_goaways_total); an error code says
+  // it for the others.
+  ops::Http2GoawayReason no_error_reason_ = ops::Http2GoawayReason::Shutdown;
   // Token bucket of RST_STREAMs, with the config the session started with.
   double resets_per_second_;
   double reset_burst_;
